@@ -1,0 +1,66 @@
+# Stepwise: `make run` serves the designer on http://127.0.0.1:8000; `make test` runs the suite.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Django 6 needs Python >= 3.12. Look in PATH, then in pyenv's versions.
+PYTHON_FOR_VENV ?= $(shell for p in python3.13 python3.12 python3 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
+	  command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { command -v $$p; break; }; done)
+
+FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html frontend/vite.config.ts frontend/tsconfig.app.json frontend/package-lock.json
+
+.PHONY: run test test-embedded lint check-migrations schema frontend venv clean help
+
+help:
+	@echo "make run    serve the designer on http://$(HOST):$(PORT) (SQLite, in-process engine)"
+	@echo "make test   lint, contracts and the whole test suite (DATABASE_URL/REDIS_URL to use real services)"
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@if [ -z "$(PYTHON_FOR_VENV)" ]; then \
+	  echo "error: Stepwise needs Python >= 3.12 (Django 6) and none was found in PATH or pyenv." >&2; \
+	  echo "       Install one (e.g. 'pyenv install 3.13') or run: make PYTHON_FOR_VENV=/path/to/python3.12 run" >&2; exit 1; fi
+	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then rm -rf $(VENV); fi
+	@[ -x $(PY) ] || { echo "Creating $(VENV) with $(PYTHON_FOR_VENV)"; "$(PYTHON_FOR_VENV)" -m venv $(VENV); }
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+venv: $(VENV)/.installed
+
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+frontend/dist/index.html: frontend/node_modules/.installed $(FRONTEND_SOURCES)
+	cd frontend && npm run build --silent
+	@touch $@
+
+frontend: frontend/dist/index.html
+
+run: venv frontend
+	$(PY) manage.py migrate --no-input -v 0
+	@$(PY) manage.py setup_link --base-url http://$(HOST):$(PORT)
+	$(PY) -m daphne -b $(HOST) -p $(PORT) config.asgi:application
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+
+check-migrations: venv
+	$(PY) manage.py makemigrations --check --dry-run
+
+schema: venv
+	$(PY) manage.py spectacular --file openapi.yaml --validate
+
+# The whole suite. With DATABASE_URL (PostgreSQL) and REDIS_URL set it runs against them.
+test: venv frontend lint check-migrations
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The tests that concern the embedded default (SQLite, in-memory layer, in-process engine).
+test-embedded: venv frontend
+	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL $(PY) -m pytest -m "not postgres" $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) frontend/node_modules frontend/dist var .pytest_cache

@@ -1,0 +1,10 @@
+"""Settings, split by integration. Every value comes from the environment (config/env.py)
+with an embedded default that needs no configuration: SQLite, in-process execution and an
+in-memory channel layer."""
+
+from config.settings.api import *  # noqa: F403
+from config.settings.base import *  # noqa: F403
+from config.settings.database import *  # noqa: F403
+from config.settings.realtime import *  # noqa: F403
+from config.settings.stepwise import *  # noqa: F403
+from config.settings.tasks import *  # noqa: F403

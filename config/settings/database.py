@@ -1,0 +1,27 @@
+"""Database: PostgreSQL from DATABASE_URL, or the embedded SQLite file."""
+
+from __future__ import annotations
+
+from config.env import database_from_url, env_int, env_str
+from config.settings.base import VAR_DIR
+
+_url = env_str("DATABASE_URL")
+if _url:
+    _db = database_from_url("DATABASE_URL", _url)
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    _db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR_DIR / "stepwise.sqlite3")}
+
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers run beside the single writer; the timeout makes a writer wait for
+    # the lock instead of failing with "database is locked".
+    _db["OPTIONS"] = {
+        "timeout": env_int("SQLITE_TIMEOUT_S", 20, minimum=1),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+    }
+else:
+    _db["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE_S", 60, minimum=0)
+    _db["CONN_HEALTH_CHECKS"] = True
+
+DATABASES = {"default": _db}

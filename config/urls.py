@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from designer import pages
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/", include("designer.api.urls")),
+    path("login/", auth_views.LoginView.as_view(template_name="designer/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("setup/<str:token>/", pages.setup, name="setup"),
+    path("healthz", pages.health, name="health"),
+    path("", pages.app, name="app"),
+    # Client-side routes of the single-page app.
+    re_path(r"^(?:workflows|runs)(?:/.*)?$", pages.app),
+]
+
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.not_found"
+handler500 = "config.errors.internal_error"

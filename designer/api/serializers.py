@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from designer.models import Workflow, WorkflowVersion
+
+GRAPH_HELP = (
+    "The workflow graph: {nodes: [{id, type, name, position, config, retry, timeout_s, on_error, "
+    "compensation, delivery}], edges: [{id, source, source_port, target, target_port}]}."
+)
+
+
+class ProblemSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    node_id = serializers.CharField(allow_null=True)
+    edge_id = serializers.CharField(allow_null=True)
+    field = serializers.CharField(allow_null=True, help_text="JSON Pointer inside the node, edge or graph.")
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    problems = ProblemSerializer(many=True)
+
+
+@extend_schema_field({"type": "object", "additionalProperties": True, "description": GRAPH_HELP})
+class GraphField(serializers.JSONField):
+    pass
+
+
+class UserSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+
+
+class WorkflowSummarySerializer(serializers.ModelSerializer):
+    latest_version = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Workflow
+        fields = ["id", "name", "description", "active", "latest_version", "created_at", "updated_at"]
+
+
+class WorkflowDetailSerializer(WorkflowSummarySerializer):
+    graph = GraphField()
+    problems = serializers.SerializerMethodField()
+
+    class Meta(WorkflowSummarySerializer.Meta):
+        fields = [*WorkflowSummarySerializer.Meta.fields, "graph", "problems"]
+
+    @extend_schema_field(ProblemSerializer(many=True))
+    def get_problems(self, obj: Workflow) -> list[dict]:
+        return [p.as_dict() for p in self.context.get("problems", [])]
+
+
+class WorkflowCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=100_000)
+    graph = GraphField(required=False)
+    message = serializers.CharField(required=False, allow_blank=True, default="", max_length=500, help_text="Version message.")
+
+
+class WorkflowUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
+    graph = GraphField(required=False)
+    active = serializers.BooleanField(required=False)
+    message = serializers.CharField(required=False, allow_blank=True, default="", max_length=500, help_text="Version message.")
+    base_version = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=2**31 - 1,
+        help_text="The version the editor loaded (0 for none); a later save by someone else gives 409.",
+    )
+
+
+class ValidateRequestSerializer(serializers.Serializer):
+    graph = GraphField(required=False, help_text="Graph to check; the saved draft when omitted.")
+
+
+class ValidateResponseSerializer(serializers.Serializer):
+    valid = serializers.BooleanField()
+    problems = ProblemSerializer(many=True)
+
+
+class VersionSummarySerializer(serializers.ModelSerializer):
+    author = UserSummarySerializer(allow_null=True, read_only=True)
+
+    class Meta:
+        model = WorkflowVersion
+        fields = ["number", "message", "author", "created_at", "graph_hash"]
+
+
+class VersionDetailSerializer(VersionSummarySerializer):
+    graph = GraphField()
+
+    class Meta(VersionSummarySerializer.Meta):
+        fields = [*VersionSummarySerializer.Meta.fields, "graph"]
+
+
+class ExportSerializer(serializers.Serializer):
+    format = serializers.CharField()
+    format_version = serializers.IntegerField()
+    name = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    version = serializers.IntegerField(allow_null=True)
+    graph = GraphField()
+
+
+class ImportSerializer(serializers.Serializer):
+    format = serializers.CharField(required=False)
+    format_version = serializers.IntegerField(required=False)
+    name = serializers.CharField(required=False, max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
+    version = serializers.IntegerField(required=False, allow_null=True)
+    graph = GraphField()
+
+
+class NodeTypeSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    title = serializers.CharField()
+    category = serializers.CharField()
+    description = serializers.CharField()
+    is_trigger = serializers.BooleanField()
+    has_input = serializers.BooleanField()
+    config_schema = serializers.DictField()
+    default_config = serializers.DictField()
+    output_ports = serializers.ListField(child=serializers.CharField())
+    dynamic_ports = serializers.DictField(allow_null=True)
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    email = serializers.CharField(allow_blank=True)

@@ -1,0 +1,21 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from designer.api import views
+
+router = SimpleRouter(trailing_slash=True)
+router.register("workflows", views.WorkflowViewSet, basename="workflow")
+
+urlpatterns = [
+    path("workflows/<int:workflow_id>/versions/", views.VersionListView.as_view(), name="workflow-versions"),
+    path("workflows/<int:workflow_id>/versions/<int:number>/", views.VersionDetailView.as_view(), name="workflow-version-detail"),
+    path(
+        "workflows/<int:workflow_id>/versions/<int:number>/restore/",
+        views.VersionRestoreView.as_view(),
+        name="workflow-version-restore",
+    ),
+    path("node-types/", views.NodeTypeListView.as_view(), name="node-type-list"),
+    path("node-types/<str:node_type>/", views.NodeTypeDetailView.as_view(), name="node-type-detail"),
+    path("me/", views.MeView.as_view(), name="me"),
+    *router.urls,
+]

@@ -1,0 +1,223 @@
+"""Workflow, version and catalog endpoints. Views validate, call one service or selector,
+serialize; domain errors become HTTP in config/errors.py."""
+
+from __future__ import annotations
+
+import json
+
+import django_filters
+from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api import Pagination, SafeJSONParser, check_json_value
+from designer import selectors, services
+from designer.api.serializers import (
+    ErrorSerializer,
+    ExportSerializer,
+    ImportSerializer,
+    MeSerializer,
+    NodeTypeSerializer,
+    ValidateRequestSerializer,
+    ValidateResponseSerializer,
+    VersionDetailSerializer,
+    VersionSummarySerializer,
+    WorkflowCreateSerializer,
+    WorkflowDetailSerializer,
+    WorkflowSummarySerializer,
+    WorkflowUpdateSerializer,
+)
+from designer.errors import GraphInvalid, InvalidImport
+from designer.models import Workflow
+from engine.nodes import registry
+
+INVALID_GRAPH = OpenApiResponse(ErrorSerializer, description="The graph has problems (listed by node and edge).")
+CONFLICT = OpenApiResponse(ErrorSerializer, description="Someone saved a newer version since base_version.")
+
+
+class WorkflowFilter(django_filters.FilterSet):
+    name = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+
+    class Meta:
+        model = Workflow
+        fields = ["active"]
+
+
+def _detail(workflow: Workflow, problems: list, *, code: int = status.HTTP_200_OK) -> Response:
+    if not hasattr(workflow, "latest_version"):
+        latest = selectors.version_latest(workflow=workflow)
+        workflow.latest_version = latest.number if latest else None  # type: ignore[attr-defined]
+    return Response(WorkflowDetailSerializer(workflow, context={"problems": problems}).data, status=code)
+
+
+class WorkflowViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Workflows of the signed-in user."""
+
+    serializer_class = WorkflowSummarySerializer
+    filterset_class = WorkflowFilter
+    search_fields = ["name", "description"]
+    ordering_fields = ["name", "created_at", "updated_at"]
+    ordering = ["-updated_at", "-id"]
+    lookup_value_regex = r"[0-9]{1,18}"
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Workflow.objects.none()
+        return selectors.workflow_list_for_user(user=self.request.user)
+
+    def get_object(self) -> Workflow:
+        return selectors.workflow_get_for_user(user=self.request.user, workflow_id=int(self.kwargs["pk"]))
+
+    @extend_schema(request=WorkflowCreateSerializer, responses={201: WorkflowDetailSerializer})
+    def create(self, request: Request) -> Response:
+        data = _valid(WorkflowCreateSerializer, request.data)
+        workflow, problems = services.workflow_create(owner=request.user, **data)
+        return _detail(workflow, problems, code=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: WorkflowDetailSerializer})
+    def retrieve(self, request: Request, pk: str) -> Response:
+        workflow = self.get_object()
+        return _detail(workflow, services.graph_validate(graph=workflow.graph, user=request.user))
+
+    @extend_schema(
+        request=WorkflowUpdateSerializer,
+        responses={200: WorkflowDetailSerializer, 409: CONFLICT, 422: INVALID_GRAPH},
+        description="Save changes. A changed graph makes a new version; an invalid draft is saved and its "
+        "problems listed, but activating an invalid workflow is refused (422).",
+    )
+    def update(self, request: Request, pk: str) -> Response:
+        return self._save(request, partial=False)
+
+    @extend_schema(request=WorkflowUpdateSerializer, responses={200: WorkflowDetailSerializer, 409: CONFLICT, 422: INVALID_GRAPH})
+    def partial_update(self, request: Request, pk: str) -> Response:
+        return self._save(request, partial=True)
+
+    def _save(self, request: Request, *, partial: bool) -> Response:
+        workflow = self.get_object()
+        data = _valid(WorkflowUpdateSerializer, request.data, partial=partial)
+        workflow, problems = services.workflow_update(workflow=workflow, actor=request.user, **data)
+        return _detail(workflow, problems)
+
+    @extend_schema(responses={204: None, 409: OpenApiResponse(ErrorSerializer, description="Runs use this workflow.")})
+    def destroy(self, request: Request, pk: str) -> Response:
+        services.workflow_delete(workflow=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=ValidateRequestSerializer,
+        responses={200: ValidateResponseSerializer, 422: INVALID_GRAPH},
+        description="Check a graph (the body's, or the saved draft): 200 when valid, 422 with every problem otherwise.",
+    )
+    @action(detail=True, methods=["post"])
+    def validate(self, request: Request, pk: str) -> Response:
+        workflow = self.get_object()
+        data = _valid(ValidateRequestSerializer, request.data)
+        graph = data.get("graph", workflow.graph)
+        problems = services.graph_validate(graph=graph, user=request.user)
+        if problems:
+            raise GraphInvalid(f"The graph has {len(problems)} problem(s).", problems)
+        return Response({"valid": True, "problems": []})
+
+    @extend_schema(responses={200: ExportSerializer})
+    @action(detail=True, methods=["get"])
+    def export(self, request: Request, pk: str) -> Response:
+        workflow = self.get_object()
+        response = Response(services.workflow_export(workflow=workflow))
+        slug = "".join(c if c.isalnum() else "-" for c in workflow.name.lower()).strip("-")[:60] or "workflow"
+        response["Content-Disposition"] = f'attachment; filename="{slug}.stepwise.json"'
+        return response
+
+    @extend_schema(request=None, responses={201: WorkflowDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def duplicate(self, request: Request, pk: str) -> Response:
+        workflow, problems = services.workflow_duplicate(workflow=self.get_object(), owner=request.user)
+        return _detail(workflow, problems, code=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request={
+            "application/json": ImportSerializer,
+            "multipart/form-data": inline_serializer("ImportFile", {"file": serializers.FileField()}),
+        },
+        responses={201: WorkflowDetailSerializer},
+        description="Create a workflow from an exported JSON document (as the body, or a `file` upload).",
+    )
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[SafeJSONParser, MultiPartParser])
+    def import_(self, request: Request) -> Response:
+        if "file" in request.FILES:
+            try:
+                data = json.loads(request.FILES["file"].read())
+                check_json_value(data)
+            except (ValueError, RecursionError) as exc:
+                raise InvalidImport(f"The file is not valid JSON: {exc}") from None
+        else:
+            _valid(ImportSerializer, request.data)
+            data = request.data
+        workflow, problems = services.workflow_import(owner=request.user, data=data)
+        return _detail(workflow, problems, code=status.HTTP_201_CREATED)
+
+
+def _valid(serializer_class, data, *, partial: bool = False) -> dict:  # type: ignore[no-untyped-def]
+    serializer = serializer_class(data=data, partial=partial)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class VersionListView(APIView):
+    @extend_schema(responses={200: VersionSummarySerializer(many=True)}, operation_id="workflows_versions_list")
+    def get(self, request: Request, workflow_id: int) -> Response:
+        workflow = selectors.workflow_get_for_user(user=request.user, workflow_id=workflow_id)
+        versions = selectors.version_list_for_workflow(workflow=workflow)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(versions, request, view=self)
+        return paginator.get_paginated_response(VersionSummarySerializer(page, many=True).data)
+
+
+class VersionDetailView(APIView):
+    @extend_schema(responses={200: VersionDetailSerializer}, operation_id="workflows_versions_retrieve")
+    def get(self, request: Request, workflow_id: int, number: int) -> Response:
+        workflow = selectors.workflow_get_for_user(user=request.user, workflow_id=workflow_id)
+        return Response(VersionDetailSerializer(selectors.version_get(workflow=workflow, number=number)).data)
+
+
+class VersionRestoreView(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: WorkflowDetailSerializer},
+        operation_id="workflows_versions_restore",
+        description="Make this version the draft again (saved as a new version on top).",
+    )
+    def post(self, request: Request, workflow_id: int, number: int) -> Response:
+        workflow = selectors.workflow_get_for_user(user=request.user, workflow_id=workflow_id)
+        workflow, problems = services.workflow_restore_version(workflow=workflow, number=number, actor=request.user)
+        return _detail(workflow, problems)
+
+
+class NodeTypeListView(APIView):
+    @extend_schema(responses={200: NodeTypeSerializer(many=True)}, operation_id="node_types_list")
+    def get(self, request: Request) -> Response:
+        return Response([cls.describe() for cls in registry.all_types()])
+
+
+class NodeTypeDetailView(APIView):
+    @extend_schema(responses={200: NodeTypeSerializer}, operation_id="node_types_retrieve")
+    def get(self, request: Request, node_type: str) -> Response:
+        cls = registry.get(node_type)
+        if cls is None:
+            raise Http404(f"Unknown node type {node_type!r}.")
+        return Response(cls.describe())
+
+
+class MeView(APIView):
+    @extend_schema(responses={200: MeSerializer}, operation_id="me_retrieve")
+    def get(self, request: Request) -> Response:
+        user = request.user
+        return Response({"id": user.pk, "username": user.get_username(), "email": user.email or ""})

@@ -1,0 +1,41 @@
+"""Reads. Every query is scoped to the requesting user: another user's object is not found."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Max, QuerySet
+from django.http import Http404
+
+from designer.models import Workflow, WorkflowVersion
+
+
+def workflow_list_for_user(*, user) -> QuerySet[Workflow]:
+    return Workflow.objects.filter(owner=user).annotate(latest_version=Max("versions__number"))
+
+
+def workflow_get_for_user(*, user, workflow_id: int) -> Workflow:
+    try:
+        return workflow_list_for_user(user=user).get(pk=workflow_id)
+    except (Workflow.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404("Workflow not found.") from None
+
+
+def workflow_ids_owned(*, user, ids: Iterable[int]) -> set[int]:
+    wanted = [i for i in ids if isinstance(i, int) and 0 < i < 2**63]
+    return set(Workflow.objects.filter(owner=user, pk__in=wanted).values_list("pk", flat=True))
+
+
+def version_list_for_workflow(*, workflow: Workflow) -> QuerySet[WorkflowVersion]:
+    return workflow.versions.select_related("author").order_by("-number")
+
+
+def version_latest(*, workflow: Workflow) -> WorkflowVersion | None:
+    return workflow.versions.order_by("-number").first()
+
+
+def version_get(*, workflow: Workflow, number: int) -> WorkflowVersion:
+    try:
+        return workflow.versions.select_related("author").get(number=number)
+    except (WorkflowVersion.DoesNotExist, ValueError, OverflowError):
+        raise Http404("Version not found.") from None

@@ -1,0 +1,168 @@
+"""Writes. Keyword-only arguments; each function is one use case (HackSoft styleguide)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import ProtectedError
+
+from designer.errors import GraphInvalid, GraphTooLarge, GraphUnloadable, InUse, InvalidImport, VersionConflict
+from designer.models import Workflow, WorkflowVersion, empty_graph, graph_hash
+from designer.selectors import version_get, version_latest, workflow_ids_owned
+from designer.validation import Limits, Problem, is_loadable, is_size_problem, validate_graph
+
+EXPORT_FORMAT = "stepwise.workflow"
+EXPORT_FORMAT_VERSION = 1
+
+
+def graph_limits() -> Limits:
+    return Limits(
+        max_nodes=settings.STEPWISE_MAX_NODES,
+        max_edges=settings.STEPWISE_MAX_EDGES,
+        max_expression_chars=settings.STEPWISE_MAX_EXPRESSION_CHARS,
+    )
+
+
+def graph_validate(*, graph: Any, user) -> list[Problem]:
+    return validate_graph(
+        graph,
+        limits=graph_limits(),
+        owned_workflow_ids=lambda ids: workflow_ids_owned(user=user, ids=ids),
+    )
+
+
+def _storable_problems(*, graph: Any, user) -> list[Problem]:
+    """Validate a graph that is about to be stored as a draft: problems are returned (a draft
+    may be work in progress), but a graph that cannot be opened or is over the size limits
+    is refused."""
+    problems = graph_validate(graph=graph, user=user)
+    if not is_loadable(graph):
+        raise GraphUnloadable("The graph cannot be stored: it must be an object with `nodes` and `edges` lists of objects.", problems)
+    if any(is_size_problem(p) for p in problems):
+        raise GraphTooLarge("The graph is over the size limits.", [p for p in problems if is_size_problem(p)])
+    return problems
+
+
+def _version_if_changed(*, workflow: Workflow, author, message: str) -> WorkflowVersion | None:
+    latest = version_latest(workflow=workflow)
+    digest = graph_hash(workflow.graph)
+    if latest is not None and latest.graph_hash == digest:
+        return None
+    if latest is None and workflow.graph == empty_graph():
+        return None  # a new, empty workflow has nothing worth a version yet
+    return WorkflowVersion.objects.create(
+        workflow=workflow,
+        number=(latest.number + 1) if latest else 1,
+        graph=workflow.graph,
+        graph_hash=digest,
+        author=author,
+        message=message[:500],
+    )
+
+
+@transaction.atomic
+def workflow_create(*, owner, name: str, description: str = "", graph: Any = None, message: str = "") -> tuple[Workflow, list[Problem]]:
+    graph = empty_graph() if graph is None else graph
+    problems = _storable_problems(graph=graph, user=owner)
+    workflow = Workflow.objects.create(owner=owner, name=name, description=description, graph=graph)
+    _version_if_changed(workflow=workflow, author=owner, message=message or "Created")
+    return workflow, problems
+
+
+@transaction.atomic
+def workflow_update(
+    *,
+    workflow: Workflow,
+    actor,
+    name: str | None = None,
+    description: str | None = None,
+    graph: Any = None,
+    active: bool | None = None,
+    message: str = "",
+    base_version: int | None = None,
+) -> tuple[Workflow, list[Problem]]:
+    """Save changes. A changed graph makes a new version; the same graph does not.
+    `base_version` is the version the editor loaded: if someone saved since, 409."""
+    locked = Workflow.objects.select_for_update().get(pk=workflow.pk)
+    latest = version_latest(workflow=locked)
+    if base_version is not None and graph is not None:
+        current = latest.number if latest else 0
+        if current != base_version:
+            raise VersionConflict(
+                f"This workflow was saved as version {current} since you loaded version {base_version}. "
+                "Reload it, or save without base_version to overwrite."
+            )
+    if name is not None:
+        locked.name = name
+    if description is not None:
+        locked.description = description
+    if graph is not None:
+        _storable_problems(graph=graph, user=actor)
+        locked.graph = graph
+    problems = graph_validate(graph=locked.graph, user=actor)
+    if active is True and problems:
+        raise GraphInvalid("The workflow cannot be activated until these problems are fixed.", problems)
+    if active is not None:
+        locked.active = active
+    locked.save()
+    _version_if_changed(workflow=locked, author=actor, message=message)
+    return locked, problems
+
+
+def workflow_restore_version(*, workflow: Workflow, number: int, actor) -> tuple[Workflow, list[Problem]]:
+    """Make an older version the draft again; saving it makes a new version on top."""
+    version = version_get(workflow=workflow, number=number)
+    return workflow_update(workflow=workflow, actor=actor, graph=version.graph, message=f"Restored version {number}")
+
+
+def workflow_delete(*, workflow: Workflow) -> None:
+    try:
+        workflow.delete()
+    except ProtectedError:
+        raise InUse("This workflow has runs that use its versions; it cannot be deleted.") from None
+
+
+def workflow_duplicate(*, workflow: Workflow, owner) -> tuple[Workflow, list[Problem]]:
+    return workflow_create(
+        owner=owner,
+        name=f"Copy of {workflow.name}"[:200],
+        description=workflow.description,
+        graph=workflow.graph,
+        message=f"Duplicated from workflow {workflow.pk}",
+    )
+
+
+def workflow_export(*, workflow: Workflow) -> dict[str, Any]:
+    latest = version_latest(workflow=workflow)
+    return {
+        "format": EXPORT_FORMAT,
+        "format_version": EXPORT_FORMAT_VERSION,
+        "name": workflow.name,
+        "description": workflow.description,
+        "version": latest.number if latest else None,
+        "graph": workflow.graph,
+    }
+
+
+def workflow_import(*, owner, data: Any, name: str | None = None) -> tuple[Workflow, list[Problem]]:
+    if not isinstance(data, dict):
+        raise InvalidImport("The file must be a JSON object exported from Stepwise.")
+    fmt = data.get("format", EXPORT_FORMAT)
+    if fmt != EXPORT_FORMAT:
+        raise InvalidImport(f"Unknown format {fmt!r}: expected {EXPORT_FORMAT!r}.")
+    fmt_version = data.get("format_version", EXPORT_FORMAT_VERSION)
+    if not isinstance(fmt_version, int) or isinstance(fmt_version, bool) or not 1 <= fmt_version <= EXPORT_FORMAT_VERSION:
+        raise InvalidImport(f"Unsupported format_version {fmt_version!r}: this server reads version {EXPORT_FORMAT_VERSION}.")
+    if "graph" not in data:
+        raise InvalidImport("The file has no `graph`.", [Problem("invalid_graph", "The file has no `graph`.", field="/graph")])
+    title = name or data.get("name") or "Imported workflow"
+    description = data.get("description") or ""
+    if not isinstance(title, str) or not isinstance(description, str):
+        raise InvalidImport("`name` and `description` must be strings.")
+    source_version = data.get("version")
+    message = f"Imported (exported from version {source_version})" if isinstance(source_version, int) else "Imported"
+    return workflow_create(
+        owner=owner, name=title.strip()[:200] or "Imported workflow", description=description, graph=data["graph"], message=message
+    )

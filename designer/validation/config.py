@@ -1,0 +1,178 @@
+"""Per-node checks: known type, config against the type's JSON Schema, expressions, and
+workflow references."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from jsonschema import Draft202012Validator, validators
+
+from designer.validation.problems import Problem
+from designer.validation.schema_errors import describe_error
+from engine.expressions import (
+    ExpressionSyntaxError,
+    compile_expression,
+    escape_pointer,
+    find_expressions,
+    has_template,
+    iter_strings,
+    unclosed_template,
+    whole_expression,
+)
+from engine.nodes import registry
+
+if TYPE_CHECKING:
+    from designer.validation import Limits
+
+
+def _expression_aware(check: Callable[..., Any]) -> Callable[..., Any]:
+    """A value that is one whole `{{ }}` stands for any JSON value: its type is known only
+    at run time, so schema keywords don't apply to it (unless the field is literal-only)."""
+
+    def wrapped(validator: Any, value: Any, instance: Any, schema: Any) -> Any:
+        if (
+            isinstance(instance, str)
+            and isinstance(schema, dict)
+            and schema.get("x-expression", True) is not False
+            and whole_expression(instance) is not None
+        ):
+            return iter(())
+        return check(validator, value, instance, schema)
+
+    return wrapped
+
+
+ConfigValidator = validators.extend(
+    Draft202012Validator,
+    {name: _expression_aware(check) for name, check in Draft202012Validator.VALIDATORS.items()},
+)
+
+
+@lru_cache(maxsize=64)
+def _validator_for(node_type: str) -> Any:
+    cls = registry.get(node_type)
+    assert cls is not None
+    return ConfigValidator(cls.config_schema)
+
+
+def check_node_configs(
+    graph: dict[str, Any],
+    *,
+    limits: Limits,
+    owned_workflow_ids: Callable[[Iterable[int]], set[int]] | None,
+) -> list[Problem]:
+    problems: list[Problem] = []
+    references: list[tuple[str, str, int]] = []
+    for node in graph["nodes"]:
+        if not isinstance(node, dict) or not isinstance(node.get("id"), str) or not isinstance(node.get("type"), str):
+            continue
+        node_id, node_type = node["id"], node["type"]
+        cls = registry.get(node_type)
+        if cls is None:
+            problems.append(Problem("unknown_type", f"Unknown node type {node_type!r}.", node_id=node_id, field="/type"))
+            continue
+        config = node.get("config", {})
+        if not isinstance(config, dict):
+            continue  # reported by the envelope check
+        schema_problems = [
+            Problem("invalid_config", message, node_id=node_id, field="/config" + pointer)
+            for pointer, message in (describe_error(error, cls.config_schema) for error in _validator_for(node_type).iter_errors(config))
+        ]
+        problems += schema_problems
+        problems += _check_expressions(node_id, config, cls.config_schema, limits)
+        if not schema_problems:
+            problems += [
+                Problem("invalid_config", message, node_id=node_id, field="/config" + pointer)
+                for pointer, message in cls.check_config(config)
+            ]
+            for pointer, workflow_id in cls.referenced_workflow_ids(config):
+                if isinstance(workflow_id, int) and not isinstance(workflow_id, bool):
+                    references.append((node_id, pointer, workflow_id))
+    if owned_workflow_ids is not None and references:
+        owned = owned_workflow_ids({ref[2] for ref in references})
+        for node_id, pointer, workflow_id in references:
+            if workflow_id not in owned:
+                # Same words whether it does not exist or belongs to someone else.
+                problems.append(
+                    Problem(
+                        "unknown_workflow",
+                        f"Workflow {workflow_id} was not found.",
+                        node_id=node_id,
+                        field="/config" + pointer,
+                    )
+                )
+    return problems
+
+
+def _check_expressions(node_id: str, config: dict[str, Any], schema: dict[str, Any], limits: Limits) -> list[Problem]:
+    problems: list[Problem] = []
+    for pointer, text, mode in _walk(config, schema, "", "template"):
+        field = "/config" + pointer
+        if mode == "literal":
+            if has_template(text):
+                problems.append(
+                    Problem("expression_not_allowed", "This field takes a fixed value, not an expression.", node_id=node_id, field=field)
+                )
+            continue
+        if mode == "jsonata":
+            sources = [text]
+        else:
+            if unclosed_template(text):
+                problems.append(Problem("invalid_expression", "A `{{` has no closing `}}`.", node_id=node_id, field=field))
+                continue
+            sources = find_expressions(text)
+        for source in sources:
+            if len(source) > limits.max_expression_chars:
+                problems.append(
+                    Problem(
+                        "invalid_expression",
+                        f"Expression is {len(source)} characters long; the limit is {limits.max_expression_chars}.",
+                        node_id=node_id,
+                        field=field,
+                    )
+                )
+                continue
+            try:
+                compile_expression(source)
+            except ExpressionSyntaxError as exc:
+                problems.append(
+                    Problem(
+                        "invalid_expression",
+                        f"JSONata error: {exc.reason} in {_clip(source)!r}.",
+                        node_id=node_id,
+                        field=field,
+                    )
+                )
+    return problems
+
+
+def _walk(value: Any, schema: Any, pointer: str, mode: str) -> Iterable[tuple[str, str, str]]:
+    """Every string in a config with how to read it: `jsonata` (the whole value is an
+    expression), `literal` (no expressions allowed) or `template` (may hold `{{ }}`)."""
+    if isinstance(schema, dict):
+        if schema.get("x-expression") is False:
+            mode = "literal"
+        if schema.get("x-jsonata") and isinstance(value, str):
+            yield pointer, value, "jsonata"
+            return
+    if mode == "literal":
+        for sub_pointer, text in iter_strings(value, pointer):
+            yield sub_pointer, text, "literal"
+        return
+    if isinstance(value, str):
+        yield pointer, value, mode
+    elif isinstance(value, dict):
+        properties = schema.get("properties", {}) if isinstance(schema, dict) else {}
+        for key, item in value.items():
+            sub_schema = properties.get(key) if isinstance(properties, dict) else None
+            yield from _walk(item, sub_schema, f"{pointer}/{escape_pointer(str(key))}", mode)
+    elif isinstance(value, list):
+        items = schema.get("items") if isinstance(schema, dict) else None
+        for index, item in enumerate(value):
+            yield from _walk(item, items, f"{pointer}/{index}", mode)
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."

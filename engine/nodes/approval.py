@@ -1,0 +1,19 @@
+from engine.nodes.base import NodeType, literal, obj
+from engine.nodes.registry import register
+
+
+@register
+class Approval(NodeType):
+    type = "approval"
+    title = "Approval"
+    category = "Flow"
+    description = "Waits for a person to approve or reject, optionally with a timeout."
+    output_ports = ("approved", "rejected")
+    config_schema = obj(
+        {
+            "message": {"type": "string", "title": "Message to the approver"},
+            "timeout_s": literal({"type": "number", "exclusiveMinimum": 0, "title": "Timeout (s)"}),
+            "on_timeout": literal({"enum": ["reject", "fail"], "title": "On timeout"}),
+        }
+    )
+    default_config = {"message": "Please approve", "on_timeout": "fail"}

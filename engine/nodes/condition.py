@@ -1,0 +1,16 @@
+from engine.nodes.base import NodeType, literal, obj
+from engine.nodes.registry import register
+
+
+@register
+class Condition(NodeType):
+    type = "condition"
+    title = "Condition"
+    category = "Flow"
+    description = "Takes the true or the false port depending on a JSONata expression."
+    output_ports = ("true", "false")
+    config_schema = obj(
+        {"expression": literal({"type": "string", "title": "Condition (JSONata)", "minLength": 1, "x-jsonata": True})},
+        required=("expression",),
+    )
+    default_config = {"expression": "true"}

@@ -1,0 +1,12 @@
+from engine.nodes.base import NodeType, literal, obj
+from engine.nodes.registry import register
+
+
+@register
+class Join(NodeType):
+    type = "join"
+    title = "Join"
+    category = "Flow"
+    description = "Waits for its incoming branches: all of the taken ones, or the first one."
+    config_schema = obj({"mode": literal({"enum": ["all", "any"], "title": "Wait for"})}, required=("mode",))
+    default_config = {"mode": "all"}

@@ -1,0 +1,15 @@
+from engine.nodes.base import NodeType, literal, obj
+from engine.nodes.registry import register
+
+
+@register
+class Transform(NodeType):
+    type = "transform"
+    title = "Transform (JSONata)"
+    category = "Data"
+    description = "Computes new data with a JSONata expression over trigger, steps.<id>.output, vars and run."
+    config_schema = obj(
+        {"expression": literal({"type": "string", "title": "JSONata expression", "minLength": 1, "x-jsonata": True})},
+        required=("expression",),
+    )
+    default_config = {"expression": "trigger"}

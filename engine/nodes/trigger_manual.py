@@ -1,0 +1,37 @@
+from engine.nodes.base import NodeType, literal, obj
+from engine.nodes.registry import register
+
+
+@register
+class ManualTrigger(NodeType):
+    type = "trigger.manual"
+    title = "Manual / API trigger"
+    category = "Triggers"
+    description = "Starts a run from the editor's Run button or POST /api/workflows/{id}/runs/."
+    is_trigger = True
+    config_schema = obj(
+        {
+            "input_schema": literal(
+                {
+                    "type": "object",
+                    "title": "Input schema",
+                    "description": "JSON Schema the run input must match (422 otherwise). Empty accepts any object.",
+                }
+            ),
+            "sample_input": literal({"title": "Sample input", "description": "Prefills the Run dialog."}),
+        }
+    )
+    default_config = {"input_schema": {}, "sample_input": {}}
+
+    @classmethod
+    def check_config(cls, config):
+        from jsonschema import Draft202012Validator
+        from jsonschema.exceptions import SchemaError
+
+        schema = config.get("input_schema")
+        if schema:
+            try:
+                Draft202012Validator.check_schema(schema)
+            except SchemaError as exc:
+                return [("/input_schema", f"Input schema is not valid JSON Schema: {exc.message}")]
+        return []

@@ -1,0 +1,42 @@
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from croniter import croniter
+
+from engine.nodes.base import NodeType, literal, obj
+from engine.nodes.registry import register
+
+
+@register
+class ScheduleTrigger(NodeType):
+    type = "trigger.schedule"
+    title = "Schedule"
+    category = "Triggers"
+    description = "Starts a run on a cron schedule, exactly once per slot."
+    is_trigger = True
+    config_schema = obj(
+        {
+            "cron": literal({"type": "string", "title": "Cron expression", "minLength": 1, "examples": ["*/5 * * * *"]}),
+            "timezone": literal({"type": "string", "title": "Time zone", "minLength": 1}),
+            "misfire": literal(
+                {
+                    "enum": ["skip", "run_once"],
+                    "title": "After downtime",
+                    "description": "skip: missed slots are dropped. run_once: one run catches up.",
+                }
+            ),
+        },
+        required=("cron",),
+    )
+    default_config = {"cron": "0 * * * *", "timezone": "UTC", "misfire": "skip"}
+
+    @classmethod
+    def check_config(cls, config):
+        problems = []
+        if not croniter.is_valid(config["cron"]):
+            problems.append(("/cron", f"{config['cron']!r} is not a valid cron expression (5 fields: minute hour day month weekday)."))
+        tz = config.get("timezone", "UTC")
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.append(("/timezone", f"{tz!r} is not a known time zone (use an IANA name such as Europe/Paris)."))
+        return problems

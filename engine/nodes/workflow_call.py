@@ -1,0 +1,22 @@
+from engine.nodes.base import NodeType, literal, obj
+from engine.nodes.registry import register
+
+
+@register
+class WorkflowCall(NodeType):
+    type = "workflow.call"
+    title = "Call workflow"
+    category = "Flow"
+    description = "Runs another workflow as a child run and waits for its output."
+    config_schema = obj(
+        {
+            "workflow_id": literal({"type": "integer", "minimum": 1, "title": "Workflow"}),
+            "input": {"title": "Input", "description": "The child run's trigger payload."},
+        },
+        required=("workflow_id",),
+    )
+    default_config = {"input": {}}
+
+    @classmethod
+    def referenced_workflow_ids(cls, config):
+        return [("/workflow_id", config.get("workflow_id"))]
