@@ -17,7 +17,6 @@ from engine.expressions import (
     escape_pointer,
     find_expressions,
     has_template,
-    iter_strings,
     unclosed_template,
     whole_expression,
 )
@@ -150,28 +149,20 @@ def _check_expressions(node_id: str, config: dict[str, Any], schema: dict[str, A
 
 def _walk(value: Any, schema: Any, pointer: str, mode: str) -> Iterable[tuple[str, str, str]]:
     """Every string in a config with how to read it: `jsonata` (the whole value is an
-    expression), `literal` (no expressions allowed) or `template` (may hold `{{ }}`)."""
-    if isinstance(schema, dict):
-        if schema.get("x-expression") is False:
-            mode = "literal"
-        if schema.get("x-jsonata") and isinstance(value, str):
-            yield pointer, value, "jsonata"
-            return
-    if mode == "literal":
-        for sub_pointer, text in iter_strings(value, pointer):
-            yield sub_pointer, text, "literal"
-        return
+    expression), `literal` (no `{{ }}` allowed) or `template` (may hold `{{ }}`). The schema
+    is followed as deep as it describes the value; `literal` holds for the whole subtree."""
+    schema = schema if isinstance(schema, dict) else {}
+    if schema.get("x-expression") is False:
+        mode = "literal"
     if isinstance(value, str):
-        yield pointer, value, mode
+        yield pointer, value, "jsonata" if schema.get("x-jsonata") else mode
     elif isinstance(value, dict):
-        properties = schema.get("properties", {}) if isinstance(schema, dict) else {}
+        properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
         for key, item in value.items():
-            sub_schema = properties.get(key) if isinstance(properties, dict) else None
-            yield from _walk(item, sub_schema, f"{pointer}/{escape_pointer(str(key))}", mode)
+            yield from _walk(item, properties.get(key), f"{pointer}/{escape_pointer(str(key))}", mode)
     elif isinstance(value, list):
-        items = schema.get("items") if isinstance(schema, dict) else None
         for index, item in enumerate(value):
-            yield from _walk(item, items, f"{pointer}/{index}", mode)
+            yield from _walk(item, schema.get("items"), f"{pointer}/{index}", mode)
 
 
 def _clip(text: str, limit: int = 80) -> str:

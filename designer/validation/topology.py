@@ -59,7 +59,7 @@ def check_topology(graph: dict[str, Any]) -> list[Problem]:
             ports = node_ports(nodes[source], source_cls)
             if source_port not in ports:
                 hint = " Set its on_error to route to use the error port." if source_port == ERROR_PORT else ""
-                available = ", ".join(ports) or "none"
+                available = ", ".join(dict.fromkeys(ports)) or "none"
                 problems.append(
                     Problem(
                         "unknown_port",
