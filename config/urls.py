@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -8,7 +9,8 @@ from designer import pages
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # A person opens the docs in a browser: signed out, they are sent to sign in first.
+    path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="schema")), name="docs"),
     path("api/", include("designer.api.urls")),
     path("login/", auth_views.LoginView.as_view(template_name="designer/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -41,3 +41,8 @@ def anon() -> APIClient:
 @pytest.fixture
 def workflow(user):
     return make_workflow(user)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -76,6 +76,12 @@ class WorkflowUpdateSerializer(serializers.Serializer):
     )
 
 
+class WorkflowReplaceSerializer(WorkflowUpdateSerializer):
+    """PUT replaces the editable fields, so the name is required."""
+
+    name = serializers.CharField(max_length=200)
+
+
 class ValidateRequestSerializer(serializers.Serializer):
     graph = GraphField(required=False, help_text="Graph to check; the saved draft when omitted.")
 

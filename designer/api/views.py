@@ -29,6 +29,7 @@ from designer.api.serializers import (
     VersionSummarySerializer,
     WorkflowCreateSerializer,
     WorkflowDetailSerializer,
+    WorkflowReplaceSerializer,
     WorkflowSummarySerializer,
     WorkflowUpdateSerializer,
 )
@@ -40,7 +41,15 @@ INVALID_GRAPH = OpenApiResponse(ErrorSerializer, description="The graph has prob
 CONFLICT = OpenApiResponse(ErrorSerializer, description="Someone saved a newer version since base_version.")
 
 
+def _boolean(value: str) -> bool:
+    return value in ("true", "1")
+
+
 class WorkflowFilter(django_filters.FilterSet):
+    # A strict boolean: an unknown value is a 400, not silently "no filter".
+    active = django_filters.TypedChoiceFilter(
+        choices=[(v, v) for v in ("true", "false", "1", "0")], coerce=_boolean, help_text="true or false"
+    )
     name = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
@@ -49,7 +58,7 @@ class WorkflowFilter(django_filters.FilterSet):
 
     class Meta:
         model = Workflow
-        fields = ["active"]
+        fields = ["active", "name"]
 
 
 def _detail(workflow: Workflow, problems: list, *, code: int = status.HTTP_200_OK) -> Response:
@@ -89,7 +98,7 @@ class WorkflowViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return _detail(workflow, services.graph_validate(graph=workflow.graph, user=request.user))
 
     @extend_schema(
-        request=WorkflowUpdateSerializer,
+        request=WorkflowReplaceSerializer,
         responses={200: WorkflowDetailSerializer, 409: CONFLICT, 422: INVALID_GRAPH},
         description="Save changes. A changed graph makes a new version; an invalid draft is saved and its "
         "problems listed, but activating an invalid workflow is refused (422).",
@@ -103,7 +112,7 @@ class WorkflowViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def _save(self, request: Request, *, partial: bool) -> Response:
         workflow = self.get_object()
-        data = _valid(WorkflowUpdateSerializer, request.data, partial=partial)
+        data = _valid(WorkflowUpdateSerializer if partial else WorkflowReplaceSerializer, request.data)
         workflow, problems = services.workflow_update(workflow=workflow, actor=request.user, **data)
         return _detail(workflow, problems)
 
