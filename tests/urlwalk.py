@@ -53,7 +53,8 @@ def allowed_methods(route: Route) -> list[str]:
     view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
     actions = getattr(callback, "actions", None)
     if actions:
-        return sorted(m.upper() for m in actions)
+        # DRF adds `head` to a viewset's actions on first use: leave HEAD/OPTIONS out, they have no body.
+        return sorted(m.upper() for m in actions if m not in {"head", "options"})
     if view_class is not None:
         return sorted(m.upper() for m in view_class.http_method_names if hasattr(view_class, m) and m not in {"options", "head"})
     return ["GET"]

@@ -47,6 +47,7 @@ def test_another_users_objects_are_404_on_every_route_and_method(user, other_api
         for method in allowed_methods(route):
             response = other_api.generic(method, path, json.dumps(BODIES.get(method, {})), content_type="application/json")
             assert response.status_code == 404, (method, path, response.status_code, response.content[:200])
+            assert response["Content-Type"] == "application/json" and response.content, (method, path, response.content[:300])
             assert response.json() == {"detail": response.json()["detail"], "problems": []}
             tried += 1
     assert tried >= 10

@@ -106,7 +106,7 @@ def test_workflow_reference_to_someone_elses_workflow_is_reported_not_found(api,
         "/api/workflows/",
         {
             "name": "Typo",
-            "graph": graph | {"nodes": graph["nodes"][:-1] + [{"id": "call", "type": "workflow.call", "config": {"workflow_id": 999999}}]},
+            "graph": graph | {"nodes": [*graph["nodes"][:-1], {"id": "call", "type": "workflow.call", "config": {"workflow_id": 999999}}]},
         },
         format="json",
     ).json()
