@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework.exceptions import ParseError
+import django_filters
+from django import forms
+from rest_framework import serializers
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 
@@ -16,6 +19,16 @@ class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request):  # type: ignore[no-untyped-def]
+        """Like DRF's, but a page_size that is not a whole number from 1 to 200 is a 400
+        instead of being silently replaced by the default."""
+        raw = request.query_params.getlist(self.page_size_query_param)
+        if not raw:
+            return self.page_size
+        if len(raw) > 1 or not raw[0].isdigit() or not 1 <= int(raw[0]) <= self.max_page_size:
+            raise ValidationError({self.page_size_query_param: [f"Give a whole number from 1 to {self.max_page_size}."]})
+        return int(raw[0])
 
 
 def check_json_value(value: Any, *, max_depth: int = MAX_BODY_DEPTH) -> None:
@@ -41,6 +54,45 @@ def _check_text(text: str) -> None:
         text.encode("utf-8")
     except UnicodeEncodeError:
         raise ParseError("JSON strings must be valid Unicode (no lone surrogate escapes).") from None
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON true or false only: DRF's BooleanField also takes 0, 1.0 and "yes"."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid", input=data)
+        raise AssertionError  # unreachable: fail() raises
+
+
+class _QueryBoolean(forms.Field):
+    def to_python(self, value: Any) -> bool | None:
+        if value in (None, ""):
+            return None
+        if value in ("true", "1"):
+            return True
+        if value in ("false", "0"):
+            return False
+        raise forms.ValidationError("Use true or false.")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    """?flag=true|false|1|0; anything else is a 400 (django-filter's default ignores it)."""
+
+    field_class = _QueryBoolean
+
+
+class StrictFilterSet(django_filters.FilterSet):
+    """A filter given with an empty value is an error, not silently "no filter"."""
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        for name in self.filters:
+            if name in self.data and self.data.get(name) == "" and name in self.form.fields:
+                self.form.add_error(name, "Give a value or leave the parameter out.")
+                valid = False
+        return valid
 
 
 class SafeJSONParser(JSONParser):

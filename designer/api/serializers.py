@@ -3,6 +3,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api import StrictBooleanField
 from designer.models import Workflow, WorkflowVersion
 
 GRAPH_HELP = (
@@ -65,7 +66,7 @@ class WorkflowUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
     graph = GraphField(required=False)
-    active = serializers.BooleanField(required=False)
+    active = StrictBooleanField(required=False)
     message = serializers.CharField(required=False, allow_blank=True, default="", max_length=500, help_text="Version message.")
     base_version = serializers.IntegerField(
         required=False,

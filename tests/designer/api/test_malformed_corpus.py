@@ -390,7 +390,9 @@ BODY_CASES = [
     ("list: page zero", "GET", "/api/workflows/?page=0", "", "application/json", None),
     ("list: page text", "GET", "/api/workflows/?page=minus-one", "", "application/json", None),
     ("list: page negative", "GET", "/api/workflows/?page=-1", "", "application/json", None),
-    ("list: page_size text", "GET", "/api/workflows/?page_size=lots&page=2", "", "application/json", None),
+    ("list: page_size text", "GET", "/api/workflows/?page_size=lots", "", "application/json", "/page_size"),
+    ("list: page_size zero", "GET", "/api/workflows/?page_size=0", "", "application/json", "/page_size"),
+    ("list: page_size huge", "GET", "/api/workflows/?page_size=100000", "", "application/json", "/page_size"),
     ("list: bad ordering", "GET", "/api/workflows/?ordering=password", "", "application/json", None),
 ]
 

@@ -124,3 +124,9 @@ def test_workflow_reference_to_someone_elses_workflow_is_reported_not_found(api,
     assert [p["message"].replace("999999", str(theirs.pk)) for p in missing["problems"] if p["code"] == "unknown_workflow"] == [
         ref[0]["message"]
     ]
+
+
+def test_empty_filter_value_is_refused(api):
+    response = api.get("/api/workflows/?updated_before=")
+    assert response.status_code == 400
+    assert response.json()["problems"][0]["field"] == "/updated_before"
