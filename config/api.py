@@ -3,6 +3,7 @@ database or the validators cannot take (NUL characters, lone surrogates, deep ne
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import django_filters
@@ -81,6 +82,24 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     """?flag=true|false|1|0; anything else is a 400 (django-filter's default ignores it)."""
 
     field_class = _QueryBoolean
+
+
+class _QueryDateTime(django_filters.fields.IsoDateTimeField):
+    def to_python(self, value: Any) -> datetime | None:
+        parsed = super().to_python(value)
+        if parsed is None:
+            return None
+        # PostgreSQL takes UTC offsets up to 15:59 only; Python up to 23:59. Compare in UTC.
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:
+            raise forms.ValidationError("Date out of range.") from None
+
+
+class StrictDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """ISO 8601 date-time, normalised to UTC (so any valid offset works on every database)."""
+
+    field_class = _QueryDateTime
 
 
 class StrictFilterSet(django_filters.FilterSet):

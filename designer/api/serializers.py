@@ -94,6 +94,8 @@ class ValidateResponseSerializer(serializers.Serializer):
 
 class VersionSummarySerializer(serializers.ModelSerializer):
     author = UserSummarySerializer(allow_null=True, read_only=True)
+    # Declared, not derived: the derived range depends on the database vendor.
+    number = serializers.IntegerField(read_only=True, min_value=1)
 
     class Meta:
         model = WorkflowVersion

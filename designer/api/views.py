@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import StrictBooleanFilter, StrictFilterSet
+from config.api import StrictBooleanFilter, StrictDateTimeFilter, StrictFilterSet
 from designer import selectors, services
 from designer.api.serializers import (
     ErrorSerializer,
@@ -43,10 +43,10 @@ class WorkflowFilter(StrictFilterSet):
     # A strict boolean: an unknown value is a 400, not silently "no filter".
     active = StrictBooleanFilter(help_text="true or false")
     name = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    updated_before = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+    created_after = StrictDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = StrictDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    updated_after = StrictDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = StrictDateTimeFilter(field_name="updated_at", lookup_expr="lt")
 
     class Meta:
         model = Workflow

@@ -130,3 +130,19 @@ def test_empty_filter_value_is_refused(api):
     response = api.get("/api/workflows/?updated_before=")
     assert response.status_code == 400
     assert response.json()["problems"][0]["field"] == "/updated_before"
+
+
+@pytest.mark.parametrize(
+    "value,status",
+    [
+        ("2324-09-19T13:59:49-19:18", 200),  # an offset PostgreSQL refuses: compared in UTC instead
+        ("9999-12-31T23:59:59-23:00", 400),  # past the last representable UTC instant
+        ("0001-01-01T00:00:00+23:00", 400),
+        ("2026-01-01T00:00:00Z", 200),
+    ],
+)
+def test_date_filters_take_any_offset(api, workflow, value, status):
+    from urllib.parse import quote
+
+    response = api.get(f"/api/workflows/?created_before={quote(value)}")
+    assert response.status_code == status, response.content
