@@ -96,3 +96,8 @@ def test_admin_lists_workflows_and_versions_read_only(user, workflow):
     page = client.get(f"/admin/designer/workflowversion/{version.pk}/change/")
     assert page.status_code == 200 and b'name="_save"' not in page.content
     assert client.post(f"/admin/designer/workflowversion/{version.pk}/delete/", {"post": "yes"}).status_code == 403
+
+
+def test_login_keeps_the_username_after_a_wrong_password(user):
+    response = Client().post("/login/", {"username": "alice", "password": "nope"})
+    assert b'value="alice"' in response.content
