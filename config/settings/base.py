@@ -9,7 +9,7 @@ from config.env import env_bool, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # Local state of the embedded mode (SQLite file, generated secret key). Never committed.
-VAR_DIR = Path(env_str("STEPWISE_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR = Path(env_str("STEPWISE_VAR_DIR") or BASE_DIR / "var")
 
 
 def _secret_key() -> str:

@@ -1,4 +1,4 @@
-from engine.nodes.base import NodeType, obj
+from engine.nodes.base import JSONDict, NodeType, obj
 from engine.nodes.registry import register
 
 _STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
@@ -42,7 +42,7 @@ class HttpRequest(NodeType):
     }
 
     @classmethod
-    def check_config(cls, config):
+    def check_config(cls, config: JSONDict) -> list[tuple[str, str]]:
         if "json" in config and "body" in config:
             return [("/body", "Give either a JSON body or a raw body, not both.")]
         return []

@@ -1,4 +1,6 @@
-from engine.nodes.base import NodeType, literal, obj
+from typing import Any
+
+from engine.nodes.base import JSONDict, NodeType, literal, obj
 from engine.nodes.registry import register
 
 
@@ -27,5 +29,5 @@ class Map(NodeType):
     default_config = {"items": [], "max_concurrency": 4, "failure_policy": "fail"}
 
     @classmethod
-    def referenced_workflow_ids(cls, config):
+    def referenced_workflow_ids(cls, config: JSONDict) -> list[tuple[str, Any]]:
         return [("/workflow_id", config.get("workflow_id"))]

@@ -1,4 +1,4 @@
-from engine.nodes.base import ERROR_PORT, INPUT_PORT, NodeType, literal, obj
+from engine.nodes.base import ERROR_PORT, INPUT_PORT, JSONDict, NodeType, literal, obj
 from engine.nodes.registry import register
 
 _PORT_NAME = "^[a-z][a-z0-9_]{0,39}$"
@@ -36,7 +36,7 @@ class Switch(NodeType):
     default_config = {"cases": [{"port": "case_1", "expression": "true"}], "mode": "first"}
 
     @classmethod
-    def check_config(cls, config):
+    def check_config(cls, config: JSONDict) -> list[tuple[str, str]]:
         problems, seen = [], set()
         for index, case in enumerate(config["cases"]):
             port = case["port"]

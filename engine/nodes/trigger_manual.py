@@ -1,4 +1,4 @@
-from engine.nodes.base import NodeType, literal, obj
+from engine.nodes.base import JSONDict, NodeType, literal, obj
 from engine.nodes.registry import register
 
 
@@ -24,7 +24,7 @@ class ManualTrigger(NodeType):
     default_config = {"input_schema": {}, "sample_input": {}}
 
     @classmethod
-    def check_config(cls, config):
+    def check_config(cls, config: JSONDict) -> list[tuple[str, str]]:
         from jsonschema import Draft202012Validator
         from jsonschema.exceptions import SchemaError
 

@@ -2,7 +2,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
 
-from engine.nodes.base import NodeType, literal, obj
+from engine.nodes.base import JSONDict, NodeType, literal, obj
 from engine.nodes.registry import register
 
 
@@ -30,7 +30,7 @@ class ScheduleTrigger(NodeType):
     default_config = {"cron": "0 * * * *", "timezone": "UTC", "misfire": "skip"}
 
     @classmethod
-    def check_config(cls, config):
+    def check_config(cls, config: JSONDict) -> list[tuple[str, str]]:
         problems = []
         if not croniter.is_valid(config["cron"]):
             problems.append(("/cron", f"{config['cron']!r} is not a valid cron expression (5 fields: minute hour day month weekday)."))
