@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from config.env import env_int
+from config.env import env_int, env_list
 
 # Graph size limits: a graph over them is refused (413) with the problem named.
 STEPWISE_MAX_NODES = env_int("STEPWISE_MAX_NODES", 2000, minimum=1)
@@ -12,3 +12,16 @@ STEPWISE_MAX_BODY_BYTES = env_int("STEPWISE_MAX_BODY_BYTES", 5 * 1024 * 1024, mi
 DATA_UPLOAD_MAX_MEMORY_SIZE = STEPWISE_MAX_BODY_BYTES
 # Longest JSONata expression accepted inside {{ }}.
 STEPWISE_MAX_EXPRESSION_CHARS = env_int("STEPWISE_MAX_EXPRESSION_CHARS", 10_000, minimum=10)
+
+# Networks the HTTP node may reach although they are not public (CIDRs, comma-separated).
+# Empty by default: loopback, private, link-local and metadata addresses are refused.
+STEPWISE_HTTP_ALLOWED_NETWORKS = env_list("STEPWISE_HTTP_ALLOWED_NETWORKS", [])
+# Largest output a step may record, in bytes.
+STEPWISE_MAX_OUTPUT_BYTES = env_int("STEPWISE_MAX_OUTPUT_BYTES", 1_048_576, minimum=1024)
+# Threads that run steps in the embedded (in-process) mode.
+STEPWISE_INPROCESS_WORKERS = env_int("STEPWISE_INPROCESS_WORKERS", 8, minimum=1)
+# Default step timeout and lease grace (a lease expires timeout + grace after the claim).
+STEPWISE_DEFAULT_TIMEOUT_S = env_int("STEPWISE_DEFAULT_TIMEOUT_S", 300, minimum=1)
+STEPWISE_LEASE_GRACE_S = env_int("STEPWISE_LEASE_GRACE_S", 30, minimum=1)
+# How deep sub-workflows may nest.
+STEPWISE_MAX_RUN_DEPTH = env_int("STEPWISE_MAX_RUN_DEPTH", 5, minimum=1)

@@ -1,4 +1,8 @@
-from engine.nodes.base import NodeType, literal, obj
+from datetime import timedelta
+
+from django.utils import timezone
+
+from engine.nodes.base import NodeResult, NodeType, StepContext, literal, obj
 from engine.nodes.registry import register
 
 
@@ -17,3 +21,9 @@ class Approval(NodeType):
         }
     )
     default_config = {"message": "Please approve", "on_timeout": "fail"}
+
+    @classmethod
+    def execute(cls, ctx: StepContext) -> NodeResult:
+        timeout = ctx.config.get("timeout_s")
+        until = timezone.now() + timedelta(seconds=float(timeout)) if timeout else None
+        return NodeResult(output={"message": ctx.config.get("message", "")}, wait_until=until, wait_for_person=True)

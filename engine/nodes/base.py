@@ -2,9 +2,58 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar
 
 JSONDict = dict[str, Any]
+
+
+class StepFailed(Exception):
+    """A node's execution failed. `retryable` False skips the retry policy (e.g. `fail`)."""
+
+    def __init__(self, message: str, *, code: str = "step_failed", retryable: bool = True, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.retryable = retryable
+        self.details = details
+
+    def as_dict(self) -> JSONDict:
+        error: JSONDict = {"code": self.code, "message": self.message}
+        if self.details is not None:
+            error["details"] = self.details
+        return error
+
+
+@dataclass
+class StepContext:
+    """What an executor sees: its rendered config, the expression data and its identity."""
+
+    run_id: int
+    node_id: str
+    iteration: int
+    attempt: int
+    config: JSONDict
+    data: JSONDict  # trigger, steps.<id>.output, vars, run
+    inputs: JSONDict = field(default_factory=dict)  # outputs of the predecessors whose edges were taken
+    timeout_s: float | None = None
+    evaluate: Callable[[str], Any] = lambda source: None
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"{self.run_id}:{self.node_id}:{self.iteration}"
+
+
+@dataclass
+class NodeResult:
+    output: Any = None
+    ports: tuple[str, ...] = ("out",)
+    # Park the step: until a time (wait), or until a person answers (approval; the time is then a timeout).
+    wait_until: datetime | None = None
+    wait_for_person: bool = False
+
 
 # Port every non-trigger node has for incoming edges.
 INPUT_PORT = "in"
@@ -45,6 +94,10 @@ class NodeType:
                 dynamic = [item[rule["key"]] for item in items if isinstance(item, dict) and isinstance(item.get(rule["key"]), str)]
                 ports = dynamic + ports
         return ports
+
+    @classmethod
+    def execute(cls, ctx: StepContext) -> NodeResult:
+        raise StepFailed(f"Node type {cls.type!r} cannot be executed by this version of the engine.", retryable=False)
 
     @classmethod
     def check_config(cls, config: JSONDict) -> list[tuple[str, str]]:

@@ -1,4 +1,4 @@
-from engine.nodes.base import NodeType, literal, obj
+from engine.nodes.base import NodeResult, NodeType, StepContext, literal, obj
 from engine.nodes.registry import register
 
 
@@ -14,3 +14,8 @@ class Condition(NodeType):
         required=("expression",),
     )
     default_config = {"expression": "true"}
+
+    @classmethod
+    def execute(cls, ctx: StepContext) -> NodeResult:
+        value = bool(ctx.evaluate(ctx.config["expression"]))
+        return NodeResult(output={"result": value}, ports=("true",) if value else ("false",))

@@ -1,4 +1,6 @@
-from engine.nodes.base import NodeType, obj
+from django.core.mail import EmailMultiAlternatives
+
+from engine.nodes.base import NodeResult, NodeType, StepContext, obj
 from engine.nodes.registry import register
 
 _ADDRESS = {"type": "string", "pattern": "^[^@\\s]+@[^@\\s]+$"}
@@ -23,3 +25,20 @@ class EmailSend(NodeType):
         required=("to", "subject"),
     )
     default_config = {"to": [], "subject": "", "body": "", "html": False}
+
+    @classmethod
+    def execute(cls, ctx: StepContext) -> NodeResult:
+        config = ctx.config
+        body = str(config.get("body") or "")
+        message = EmailMultiAlternatives(
+            subject=str(config["subject"]),
+            body="" if config.get("html") else body,
+            from_email=config.get("from_email") or None,
+            to=list(config["to"]),
+            cc=list(config.get("cc") or []),
+            headers={"X-Stepwise-Idempotency-Key": ctx.idempotency_key},
+        )
+        if config.get("html"):
+            message.attach_alternative(body, "text/html")
+        sent = message.send()
+        return NodeResult(output={"sent": sent, "to": list(config["to"])})

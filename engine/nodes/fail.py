@@ -1,4 +1,4 @@
-from engine.nodes.base import NodeType, obj
+from engine.nodes.base import NodeResult, NodeType, StepContext, StepFailed, obj
 from engine.nodes.registry import register
 
 
@@ -14,3 +14,7 @@ class Fail(NodeType):
         required=("message",),
     )
     default_config = {"message": "Failed"}
+
+    @classmethod
+    def execute(cls, ctx: StepContext) -> NodeResult:
+        raise StepFailed(str(ctx.config["message"]), code=str(ctx.config.get("code") or "fail"), retryable=False)

@@ -1,7 +1,23 @@
-from engine.nodes.base import JSONDict, NodeType, obj
+import json
+from typing import Any
+
+import httpx
+
+from engine.nodes.base import JSONDict, NodeResult, NodeType, StepContext, StepFailed, obj
+from engine.nodes.net import BlockedAddress, guarded_client
 from engine.nodes.registry import register
 
 _STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
+MAX_RESPONSE_BYTES = 1_048_576
+
+
+def _status_fails(status: int, rules: list[Any]) -> bool:
+    for rule in rules:
+        if isinstance(rule, int) and rule == status:
+            return True
+        if isinstance(rule, str) and len(rule) == 3 and rule.endswith("xx") and str(status)[0] == rule[0]:
+            return True
+    return False
 
 
 @register
@@ -46,3 +62,58 @@ class HttpRequest(NodeType):
         if "json" in config and "body" in config:
             return [("/body", "Give either a JSON body or a raw body, not both.")]
         return []
+
+    @classmethod
+    def execute(cls, ctx: StepContext) -> NodeResult:
+        config = ctx.config
+        headers = {str(k): str(v) for k, v in (config.get("headers") or {}).items()}
+        # The same key on every attempt of this step, so the far side can deduplicate.
+        headers.setdefault("Idempotency-Key", ctx.idempotency_key)
+        request: JSONDict = {"method": config["method"], "url": config["url"], "headers": headers}
+        if config.get("query"):  # an empty params would drop the query already in the URL
+            request["params"] = config["query"]
+        if "json" in config:
+            request["json"] = config["json"]
+        elif "body" in config:
+            request["content"] = str(config["body"]).encode()
+        timeout = float(config.get("timeout_s") or 30)
+        if ctx.timeout_s:
+            timeout = min(timeout, ctx.timeout_s)
+        try:
+            follow = bool(config.get("follow_redirects", True))
+            with guarded_client(timeout=timeout, follow_redirects=follow) as client, client.stream(**request) as response:
+                body = b""
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > MAX_RESPONSE_BYTES:
+                        raise StepFailed(
+                            f"The response is larger than {MAX_RESPONSE_BYTES} bytes.", code="response_too_large", retryable=False
+                        )
+        except BlockedAddress as exc:
+            raise StepFailed(str(exc), code="blocked_address", retryable=False) from None
+        except httpx.TimeoutException:
+            raise StepFailed(f"No response within {timeout:g} s from {config['url']}.", code="timeout") from None
+        except httpx.InvalidURL as exc:
+            raise StepFailed(f"Invalid URL {config['url']!r}: {exc}", code="invalid_url", retryable=False) from None
+        except httpx.HTTPError as exc:
+            raise StepFailed(f"Request to {config['url']} failed: {exc}", code="connection_error") from None
+        text = body.decode(response.encoding or "utf-8", errors="replace")
+        parsed: Any = None
+        wanted = config.get("response_format", "auto")
+        if wanted == "json" or (wanted == "auto" and "json" in response.headers.get("content-type", "")):
+            try:
+                parsed = json.loads(text) if text else None
+            except ValueError:
+                if wanted == "json":
+                    raise StepFailed("The response is not valid JSON.", code="invalid_json", retryable=False) from None
+        output = {
+            "status": response.status_code,
+            "headers": dict(response.headers),
+            "json": parsed,
+            "text": None if parsed is not None else text,
+            "url": str(response.url),
+        }
+        if _status_fails(response.status_code, config.get("fail_on_status", ["4xx", "5xx"])):
+            retryable = response.status_code >= 500 or response.status_code in (408, 429)
+            raise StepFailed(f"HTTP {response.status_code} from {config['url']}", code="http_status", retryable=retryable, details=output)
+        return NodeResult(output=output)

@@ -1,4 +1,4 @@
-from engine.nodes.base import NodeType, literal, obj
+from engine.nodes.base import NodeResult, NodeType, StepContext, literal, obj
 from engine.nodes.registry import register
 
 
@@ -10,3 +10,8 @@ class Join(NodeType):
     description = "Waits for its incoming branches: all of the taken ones, or the first one."
     config_schema = obj({"mode": literal({"enum": ["all", "any"], "title": "Wait for"})}, required=("mode",))
     default_config = {"mode": "all"}
+
+    @classmethod
+    def execute(cls, ctx: StepContext) -> NodeResult:
+        # The outputs of the branches that arrived, by node id.
+        return NodeResult(output=dict(ctx.inputs))

@@ -1,4 +1,4 @@
-from engine.nodes.base import NodeType
+from engine.nodes.base import NodeResult, NodeType, StepContext
 from engine.nodes.registry import register
 
 
@@ -8,3 +8,10 @@ class Noop(NodeType):
     title = "No operation"
     category = "Flow"
     description = "Passes through; useful to group or to reconverge branches."
+
+    @classmethod
+    def execute(cls, ctx: StepContext) -> NodeResult:
+        # Pass through what arrived: one predecessor's output as is, several as a map.
+        if len(ctx.inputs) == 1:
+            return NodeResult(output=next(iter(ctx.inputs.values())))
+        return NodeResult(output=ctx.inputs or None)

@@ -1,4 +1,4 @@
-from engine.nodes.base import ERROR_PORT, INPUT_PORT, JSONDict, NodeType, literal, obj
+from engine.nodes.base import ERROR_PORT, INPUT_PORT, JSONDict, NodeResult, NodeType, StepContext, literal, obj
 from engine.nodes.registry import register
 
 _PORT_NAME = "^[a-z][a-z0-9_]{0,39}$"
@@ -46,3 +46,14 @@ class Switch(NodeType):
                 problems.append((f"/cases/{index}/port", f"Port name {port!r} is reserved."))
             seen.add(port)
         return problems
+
+    @classmethod
+    def execute(cls, ctx: StepContext) -> NodeResult:
+        matched = []
+        for case in ctx.config["cases"]:
+            if ctx.evaluate(case["expression"]):
+                matched.append(case["port"])
+                if ctx.config.get("mode", "first") == "first":
+                    break
+        ports = tuple(matched) or ("default",)
+        return NodeResult(output={"ports": list(ports)}, ports=ports)

@@ -1,4 +1,4 @@
-from engine.nodes.base import NodeType, literal, obj
+from engine.nodes.base import NodeResult, NodeType, StepContext, literal, obj
 from engine.nodes.registry import register
 
 
@@ -13,3 +13,7 @@ class Transform(NodeType):
         required=("expression",),
     )
     default_config = {"expression": "trigger"}
+
+    @classmethod
+    def execute(cls, ctx: StepContext) -> NodeResult:
+        return NodeResult(output=ctx.evaluate(ctx.config["expression"]))

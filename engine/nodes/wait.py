@@ -1,4 +1,8 @@
-from engine.nodes.base import NodeType, literal, obj
+from datetime import UTC, datetime, timedelta
+
+from django.utils import timezone
+
+from engine.nodes.base import NodeResult, NodeType, StepContext, StepFailed, literal, obj
 from engine.nodes.registry import register
 
 
@@ -21,3 +25,16 @@ class Wait(NodeType):
         ],
     )
     default_config = {"mode": "duration", "duration_s": 60}
+
+    @classmethod
+    def execute(cls, ctx: StepContext) -> NodeResult:
+        if ctx.config["mode"] == "duration":
+            until = timezone.now() + timedelta(seconds=float(ctx.config["duration_s"]))
+        else:
+            try:
+                until = datetime.fromisoformat(str(ctx.config["until"]))
+            except ValueError:
+                raise StepFailed(f"Until {ctx.config['until']!r} is not an ISO 8601 date-time.", retryable=False) from None
+            if until.tzinfo is None:
+                until = until.replace(tzinfo=UTC)  # a time without offset is read as UTC
+        return NodeResult(output={"until": until.isoformat()}, wait_until=until)

@@ -1,0 +1,118 @@
+"""The HTTP node against a real local server: output, Idempotency-Key, status rules, and
+the SSRF guard (loopback, private, link-local, metadata, odd spellings, names, redirects)."""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from engine.nodes.base import StepContext, StepFailed
+from engine.nodes.http_request import HttpRequest
+
+
+class _Handler(BaseHTTPRequestHandler):
+    seen: list = []
+
+    def log_message(self, *args):  # quiet
+        pass
+
+    def do_GET(self):  # noqa: N802
+        _Handler.seen.append({"path": self.path, "key": self.headers.get("Idempotency-Key")})
+        if self.path.startswith("/redirect"):
+            self.send_response(302)
+            self.send_header("Location", self.path.split("to=", 1)[1])
+            self.end_headers()
+            return
+        status = int(self.path.split("status=", 1)[1]) if "status=" in self.path else 200
+        body = json.dumps({"hello": "world", "path": self.path}).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def server():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    _Handler.seen = []
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def _run(url, allowed=(), **config):
+    ctx = StepContext(run_id=7, node_id="fetch", iteration=0, attempt=1, config={"method": "GET", "url": url, **config}, data={})
+    return HttpRequest.execute(ctx)
+
+
+def test_calls_and_parses_json_with_idempotency_key(server, settings):
+    settings.STEPWISE_HTTP_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    result = _run(server + "/users/1")
+    assert result.output["status"] == 200 and result.output["json"] == {"hello": "world", "path": "/users/1"}
+    _run(server + "/users/1")
+    assert [s["key"] for s in _Handler.seen] == ["7:fetch:0", "7:fetch:0"]
+
+
+def test_failing_status_keeps_the_response(server, settings):
+    settings.STEPWISE_HTTP_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    with pytest.raises(StepFailed) as info:
+        _run(server + "/x?status=503")
+    assert info.value.code == "http_status" and info.value.retryable and info.value.details["status"] == 503
+    with pytest.raises(StepFailed) as info:
+        _run(server + "/x?status=404")
+    assert not info.value.retryable
+    assert _run(server + "/x?status=404", fail_on_status=["5xx"]).output["status"] == 404
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/",
+        "http://[::1]/",
+        "http://10.1.2.3/",
+        "http://172.16.0.9/",
+        "http://172.31.255.1/",
+        "http://192.168.1.1/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://2130706433/",  # decimal 127.0.0.1
+        "http://0x7f000001/",  # hex 127.0.0.1
+        "http://0177.0.0.1/",  # octal
+        "http://127.1/",
+        "http://localhost/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://0.0.0.0/",
+        "http://100.64.0.1/",
+    ],
+)
+def test_blocks_non_public_addresses_by_default(url, settings):
+    settings.STEPWISE_HTTP_ALLOWED_NETWORKS = []
+    with pytest.raises(StepFailed) as info:
+        _run(url, timeout_s=2)
+    assert info.value.code in {"blocked_address", "invalid_url"}, info.value.message
+    assert not info.value.retryable
+
+
+def test_blocks_a_redirect_to_a_blocked_address(server, settings):
+    settings.STEPWISE_HTTP_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    with pytest.raises(StepFailed) as info:
+        _run(server + "/redirect?to=http://169.254.169.254/latest/meta-data/", timeout_s=2)
+    assert info.value.code == "blocked_address" and "169.254.169.254" in info.value.message
+    with pytest.raises(StepFailed):
+        _run(server + "/redirect?to=http://10.0.0.1/", timeout_s=2)
+
+
+def test_the_allowlist_is_needed_even_for_the_local_server(server, settings):
+    settings.STEPWISE_HTTP_ALLOWED_NETWORKS = []
+    with pytest.raises(StepFailed) as info:
+        _run(server + "/users/1")
+    assert info.value.code == "blocked_address"
+    assert _Handler.seen == []  # never connected
+
+
+def test_query_in_url_is_kept_and_query_config_is_added(server, settings):
+    settings.STEPWISE_HTTP_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    assert _run(server + "/q?a=1").output["json"]["path"] == "/q?a=1"
+    assert _run(server + "/q?a=1", query={"b": "2"}).output["json"]["path"] == "/q?a=1&b=2"
