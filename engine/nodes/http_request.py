@@ -69,9 +69,12 @@ class HttpRequest(NodeType):
         headers = {str(k): str(v) for k, v in (config.get("headers") or {}).items()}
         # The same key on every attempt of this step, so the far side can deduplicate.
         headers.setdefault("Idempotency-Key", ctx.idempotency_key)
-        request: JSONDict = {"method": config["method"], "url": config["url"], "headers": headers}
-        if config.get("query"):  # an empty params would drop the query already in the URL
-            request["params"] = config["query"]
+        try:
+            # Merge: httpx's `params` would replace the query already in the URL.
+            url = httpx.URL(str(config["url"])).copy_merge_params(config.get("query") or {})
+        except (httpx.InvalidURL, TypeError, ValueError) as exc:
+            raise StepFailed(f"Invalid URL {config['url']!r}: {exc}", code="invalid_url", retryable=False) from None
+        request: JSONDict = {"method": config["method"], "url": url, "headers": headers}
         if "json" in config:
             request["json"] = config["json"]
         elif "body" in config:
