@@ -71,7 +71,10 @@ class HttpRequest(NodeType):
         headers.setdefault("Idempotency-Key", ctx.idempotency_key)
         try:
             # Merge: httpx's `params` would replace the query already in the URL.
-            url = httpx.URL(str(config["url"])).copy_merge_params(config.get("query") or {})
+            # Untouched without query config: re-encoding would break pre-signed URLs.
+            url = httpx.URL(str(config["url"]))
+            if config.get("query"):
+                url = url.copy_merge_params(config["query"])
         except (httpx.InvalidURL, TypeError, ValueError) as exc:
             raise StepFailed(f"Invalid URL {config['url']!r}: {exc}", code="invalid_url", retryable=False) from None
         request: JSONDict = {"method": config["method"], "url": url, "headers": headers}
