@@ -12,6 +12,12 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
+from engine.orchestration.dispatch import get_dispatcher  # noqa: E402
+
+# Embedded mode: the server process also runs the tick (timers, recovery).
+_dispatcher = get_dispatcher()
+if hasattr(_dispatcher, "start_ticker"):
+    _dispatcher.start_ticker()
 
 application = ProtocolTypeRouter(
     {

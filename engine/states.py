@@ -5,7 +5,7 @@ its RunEvent, with the run's next sequence number, in the same transaction."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from django.db import models, transaction
@@ -141,5 +141,47 @@ def step_transition(
     return bool(updated)
 
 
-def utcnow() -> datetime:
-    return timezone.now()
+@transaction.atomic
+def step_create(*, run_id: int, node_id: str, status: StepStatus, iteration: int = 0, data: Any = None, **fields: Any) -> int:
+    """Create a step directly in its first status (queued, skipped, or succeeded for a
+    trigger or a reused output) and record it. The unique (run, node, iteration) constraint
+    makes a second creation fail: a node never starts twice."""
+    from engine.models import StepRun
+
+    now = timezone.now()
+    if status in STEP_TERMINAL:
+        fields.setdefault("finished_at", now)
+    step = StepRun.objects.create(run_id=run_id, node_id=node_id, iteration=iteration, status=status, **fields)
+    record_event(run_id=run_id, kind="step", status=status, node_id=node_id, attempt=step.attempt, data=data)
+    return int(step.pk)
+
+
+@transaction.atomic
+def step_claim(step_id: int, *, worker: str, token: str, lease_s: float) -> bool:
+    """queued -> running for one worker: a new lease and attempt + 1. False when someone
+    else has it, it is finished, or its timer is not due: the caller drops the message."""
+    from django.db.models import Q
+
+    from engine.models import StepRun
+
+    now = timezone.now()
+    updated = (
+        StepRun.objects.filter(pk=step_id, status=S.QUEUED)
+        .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+        .update(
+            status=S.RUNNING,
+            attempt=F("attempt") + 1,
+            lease_owner=worker[:100],
+            lease_token=token,
+            lease_expires_at=now + timedelta(seconds=lease_s),
+            not_before=None,
+            started_at=now,
+            updated_at=now,
+        )
+    )
+    if updated:
+        step = StepRun.objects.values("run_id", "node_id", "attempt").get(pk=step_id)
+        record_event(
+            run_id=step["run_id"], kind="step", status=S.RUNNING, node_id=step["node_id"], attempt=step["attempt"], data={"worker": worker}
+        )
+    return bool(updated)

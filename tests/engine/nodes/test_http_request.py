@@ -2,9 +2,9 @@
 the SSRF guard (loopback, private, link-local, metadata, odd spellings, names, redirects)."""
 
 import json
-from urllib.parse import parse_qs, urlsplit
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -18,7 +18,7 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):  # quiet
         pass
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         _Handler.seen.append({"path": self.path, "key": self.headers.get("Idempotency-Key")})
         if self.path.startswith("/redirect"):
             self.send_response(302)

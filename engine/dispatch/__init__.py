@@ -1,0 +1,1 @@
+"""Dispatchers: how ready steps reach a worker. Chosen at start from settings."""

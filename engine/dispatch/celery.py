@@ -1,0 +1,12 @@
+"""Production mode: each ready step is one Celery message on the engine's own queue. The
+message only says "look at step N"; the database decides what happens."""
+
+from __future__ import annotations
+
+from engine.tasks import STEP_QUEUE, execute_step
+
+
+class CeleryDispatcher:
+    def send(self, step_ids: list[int]) -> None:
+        for step_id in step_ids:
+            execute_step.apply_async(args=[step_id], queue=STEP_QUEUE)

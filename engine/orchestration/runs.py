@@ -1,0 +1,233 @@
+"""Starting, advancing and controlling runs. Advancing happens under a lock on the run row,
+so two workers finishing parallel branches at once never start a node twice; the steps it
+creates are dispatched after commit."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from designer.errors import GraphInvalid
+from designer.models import Workflow, WorkflowVersion
+from designer.selectors import version_latest
+from designer.services import graph_validate
+from designer.validation import Problem
+from engine.models import Run, StepRun, Trigger
+from engine.orchestration.dispatch import dispatch_after_commit
+from engine.orchestration.graph import Graph, StepState, outcome, plan, sinks
+from engine.states import RunStatus, StepStatus, record_event, run_transition, step_create, step_transition
+
+R, S = RunStatus, StepStatus
+
+
+class RunError(Exception):
+    status = 409
+
+    def __init__(self, detail: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.problems = problems or []
+
+
+class InputInvalid(RunError):
+    status = 422
+
+
+@lru_cache(maxsize=256)
+def graph_for(version_id: int) -> Graph:
+    """Versions never change, so their indexed graph is cached for the process's life."""
+    return Graph(WorkflowVersion.objects.values_list("graph", flat=True).get(pk=version_id))
+
+
+def _trigger_node(graph: Graph, trigger: str) -> str:
+    wanted = {"webhook": "trigger.webhook", "schedule": "trigger.schedule"}.get(trigger, "trigger.manual")
+    for node_id in graph.triggers:
+        if graph.node_type(node_id) == wanted:
+            return node_id
+    return graph.triggers[0]
+
+
+def _check_input(graph: Graph, trigger_node: str, payload: Any) -> None:
+    from jsonschema import Draft202012Validator
+
+    schema = graph.config(trigger_node).get("input_schema") or {}
+    if not schema:
+        return
+    problems = [
+        Problem("invalid_input", error.message, node_id=trigger_node, field="/" + "/".join(str(p) for p in error.absolute_path))
+        for error in Draft202012Validator(schema).iter_errors(payload)
+    ]
+    if problems:
+        raise InputInvalid("The input does not match the trigger's input schema.", problems)
+
+
+def run_start(
+    *,
+    workflow: Workflow,
+    user: Any,
+    payload: Any = None,
+    trigger: str = Trigger.MANUAL,
+    version: WorkflowVersion | None = None,
+    rerun_of: Run | None = None,
+    reuse: dict[str, StepRun] | None = None,
+) -> Run:
+    """Start a run of the workflow's latest version (or `version`). Refused with the
+    problems (422) when the graph is invalid. `reuse` copies finished steps' outputs."""
+    version = version or version_latest(workflow=workflow)
+    if version is None:
+        raise GraphInvalid("The workflow has no saved version to run.", [])
+    problems = graph_validate(graph=version.graph, user=user)
+    if problems:
+        raise GraphInvalid("The workflow cannot run until these problems are fixed.", problems)
+    graph = graph_for(version.pk)
+    payload = {} if payload is None else payload
+    first = _trigger_node(graph, trigger)
+    _check_input(graph, first, payload)
+    with transaction.atomic():
+        run = Run.objects.create(owner=user, workflow=workflow, version=version, trigger=trigger, input=payload, rerun_of=rerun_of)
+        record_event(run_id=run.pk, kind="run", status=R.QUEUED, data={"trigger": trigger, "version": version.number})
+        now = timezone.now()
+        step_create(run_id=run.pk, node_id=first, status=S.SUCCEEDED, output=payload, ports=["out"], attempt=1, started_at=now)
+        for other in graph.triggers:
+            if other != first:
+                step_create(run_id=run.pk, node_id=other, status=S.SKIPPED)
+        for node_id, old in (reuse or {}).items():
+            step_create(
+                run_id=run.pk,
+                node_id=node_id,
+                status=S.SUCCEEDED,
+                input=old.input,
+                output=old.output,
+                ports=old.ports,
+                attempt=old.attempt,
+                data={"reused_from_run": old.run_id},
+            )
+        run_transition(run.pk, (R.QUEUED,), R.RUNNING)
+        run.refresh_from_db()
+        dispatch_after_commit(_advance_locked(run))
+    return run
+
+
+def advance(run_id: int) -> list[int]:
+    """Create the steps that became ready (returned, to dispatch) and skip dead paths; end
+    the run when nothing more can happen."""
+    with transaction.atomic():
+        run = Run.objects.select_for_update().get(pk=run_id)
+        return _advance_locked(run)
+
+
+def _states(run: Run) -> tuple[dict[str, StepState], dict[str, dict[str, Any]]]:
+    fields = ("id", "node_id", "status", "ports", "output", "error", "finished_at")
+    rows: list[dict[str, Any]] = [dict(r) for r in StepRun.objects.filter(run_id=run.pk, iteration=0).values(*fields)]
+    return {r["node_id"]: StepState(r["status"], tuple(r["ports"] or ())) for r in rows}, {r["node_id"]: r for r in rows}
+
+
+def _advance_locked(run: Run) -> list[int]:
+    if run.status == R.CANCELLING:
+        if not StepRun.objects.filter(run_id=run.pk, status=S.RUNNING).exists():
+            run_transition(run.pk, (R.CANCELLING,), R.CANCELLED)
+        return []
+    if run.status != R.RUNNING:
+        return []
+    graph = graph_for(run.version_id)
+    states, rows = _states(run)
+    decided = plan(graph, states)
+    for node_id in decided.skipped:
+        step_create(run_id=run.pk, node_id=node_id, status=S.SKIPPED)
+        states[node_id] = StepState(S.SKIPPED)
+    created = [step_create(run_id=run.pk, node_id=node_id, status=S.QUEUED) for node_id in decided.ready]
+    for node_id in decided.ready:
+        states[node_id] = StepState(S.QUEUED)
+    result = outcome(graph, states)
+    if result == "succeeded":
+        output = {node_id: rows[node_id]["output"] for node_id in sinks(graph, states) if node_id in rows and node_id not in graph.triggers}
+        run_transition(run.pk, (R.RUNNING,), R.SUCCEEDED, output=output)
+    elif result == "failed":
+        failed = [r for r in rows.values() if r["status"] == S.FAILED and not r["ports"]]
+        first = min(failed, key=lambda r: r["finished_at"] or timezone.now()) if failed else None
+        error = {"node_id": first["node_id"], **(first["error"] or {})} if first else {"message": "The run could not continue."}
+        run_transition(run.pk, (R.RUNNING,), R.FAILED, error=error, data={"error": error})
+    return created
+
+
+def run_cancel(*, run: Run) -> Run:
+    """Stop dispatching, cancel steps not yet running; running steps finish or time out."""
+    with transaction.atomic():
+        locked = Run.objects.select_for_update().get(pk=run.pk)
+        if locked.status in (R.QUEUED, R.RUNNING):
+            run_transition(locked.pk, (R(locked.status),), R.CANCELLING)
+            for step in StepRun.objects.filter(run_id=locked.pk, status__in=[S.PENDING, S.QUEUED, S.WAITING, S.INTERRUPTED]):
+                step_transition(step.pk, (S(step.status),), S.CANCELLED)
+            locked.status = R.CANCELLING
+            _advance_locked(locked)
+        elif locked.status not in (R.CANCELLING,):
+            raise RunError(f"A {locked.status} run cannot be cancelled.")
+    run.refresh_from_db()
+    return run
+
+
+def run_retry(*, run: Run) -> Run:
+    """Retry from failure, in the same run: failed and interrupted steps are queued again;
+    every finished output is kept."""
+    with transaction.atomic():
+        locked = Run.objects.select_for_update().get(pk=run.pk)
+        if locked.status != R.FAILED:
+            raise RunError(f"Only a failed run can be retried (this one is {locked.status}).")
+        steps = list(StepRun.objects.filter(run_id=locked.pk, status__in=[S.FAILED, S.INTERRUPTED], ports=[]))
+        if not steps:
+            raise RunError("This run has no failed step to retry.")
+        run_transition(locked.pk, (R.FAILED,), R.RUNNING, error=None, finished_at=None)
+        ids = []
+        for step in steps:
+            step_transition(step.pk, (S(step.status),), S.QUEUED, not_before=None, data={"retry_from_failure": True})
+            ids.append(step.pk)
+        dispatch_after_commit(ids)
+    run.refresh_from_db()
+    return run
+
+
+def ancestors(graph: Graph, node_id: str) -> set[str]:
+    seen: set[str] = set()
+    stack = [node_id]
+    while stack:
+        for edge in graph.inbound.get(stack.pop(), []):
+            if edge.source not in seen:
+                seen.add(edge.source)
+                stack.append(edge.source)
+    return seen
+
+
+def run_rerun(*, run: Run, user: Any, from_node: str | None = None) -> Run:
+    """A new run of the same version with the same input. From a node: every step upstream
+    of it that succeeded is reused (its output copied), so only that node and what follows
+    run again."""
+    reuse: dict[str, StepRun] = {}
+    if from_node is not None:
+        graph = graph_for(run.version_id)
+        if from_node not in graph.nodes:
+            raise RunError(f"Node {from_node!r} is not in this run's workflow version.")
+        upstream = ancestors(graph, from_node) - set(graph.triggers)
+        # Upstream steps that did not succeed (skipped, failed) are decided again.
+        reuse = {s.node_id: s for s in run.steps.filter(iteration=0, node_id__in=upstream, status=S.SUCCEEDED)}
+    return run_start(
+        workflow=run.workflow, user=user, payload=run.input, trigger=Trigger.RERUN, version=run.version, rerun_of=run, reuse=reuse
+    )
+
+
+def step_decide(*, run: Run, node_id: str, approve: bool, user: Any, comment: str = "", payload: Any = None) -> StepRun:
+    """Answer a waiting approval step: approved or rejected port."""
+    step = StepRun.objects.filter(run_id=run.pk, node_id=node_id, iteration=0).first()
+    graph = graph_for(run.version_id)
+    if step is None or graph.node_type(node_id) != "approval":
+        raise RunError(f"Step {node_id!r} is not an approval step of this run.")
+    output = {"approved": approve, "comment": comment, "payload": payload, "by": user.get_username(), "at": timezone.now().isoformat()}
+    port = "approved" if approve else "rejected"
+    with transaction.atomic():
+        if not step_transition(step.pk, (S.WAITING,), S.SUCCEEDED, output=output, ports=[port], not_before=None, data={"decision": port}):
+            raise RunError(f"Step {node_id!r} is not waiting for a decision (it is {step.status}).")
+        dispatch_after_commit(advance(run.pk))
+    step.refresh_from_db()
+    return step

@@ -1,0 +1,76 @@
+"""The loop that keeps runs moving when messages or workers are lost: re-dispatches queued
+steps whose timer is due or whose message went missing, reclaims expired leases, and fires
+due waits and approval timeouts. Several copies may run at once: rows are taken with
+SELECT ... FOR UPDATE SKIP LOCKED where the database has it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from engine.models import StepRun
+from engine.orchestration.dispatch import dispatch_after_commit
+from engine.orchestration.runs import advance, graph_for
+from engine.states import StepStatus, step_transition
+
+S = StepStatus
+# A queued step whose message has not been picked up for this long is sent again.
+REDISPATCH_AFTER_S = 30
+
+
+def _locked(query: Any, limit: int) -> list[StepRun]:
+    if connection.features.has_select_for_update_skip_locked:
+        query = query.select_for_update(skip_locked=True)
+    return list(query.order_by("id")[:limit])
+
+
+def tick(now: datetime | None = None, *, limit: int = 500) -> dict[str, int]:
+    now = now or timezone.now()
+    counts = {"dispatched": 0, "reclaimed": 0, "interrupted": 0, "timers": 0}
+    with transaction.atomic():
+        due = _locked(
+            StepRun.objects.filter(status=S.QUEUED).filter(
+                Q(not_before__lte=now) | Q(not_before__isnull=True, updated_at__lt=now - timedelta(seconds=REDISPATCH_AFTER_S))
+            ),
+            limit,
+        )
+        ids = [s.pk for s in due]
+        # Not a status change: mark when it was sent, so it is sent again only if lost again.
+        StepRun.objects.filter(pk__in=ids).update(not_before=None, updated_at=now)
+        dispatch_after_commit(ids)
+        counts["dispatched"] = len(ids)
+    with transaction.atomic():
+        for step in _locked(StepRun.objects.filter(status=S.RUNNING, lease_expires_at__lt=now).select_related("run"), limit):
+            node = graph_for(step.run.version_id).nodes[step.node_id]
+            reason = {"reason": "lease expired", "worker": step.lease_owner}
+            if node.get("delivery") == "at_most_once":
+                # The call may have happened: a person decides (retry, or mark done).
+                step_transition(step.pk, (S.RUNNING,), S.INTERRUPTED, lease_token=step.lease_token, data=reason)
+                counts["interrupted"] += 1
+            elif step_transition(step.pk, (S.RUNNING,), S.QUEUED, lease_token=step.lease_token, not_before=None, data=reason):
+                dispatch_after_commit([step.pk])
+                counts["reclaimed"] += 1
+    for step in _locked(StepRun.objects.filter(status=S.WAITING, not_before__lte=now).select_related("run"), limit):
+        with transaction.atomic():
+            if _fire_timer(step):
+                counts["timers"] += 1
+                dispatch_after_commit(advance(step.run_id))
+    return counts
+
+
+def _fire_timer(step: StepRun) -> bool:
+    graph = graph_for(step.run.version_id)
+    node_type = graph.node_type(step.node_id)
+    if node_type == "approval":
+        if graph.config(step.node_id).get("on_timeout", "fail") == "reject":
+            output = {"approved": False, "comment": "Timed out", "payload": None, "by": None}
+            return step_transition(
+                step.pk, (S.WAITING,), S.SUCCEEDED, output=output, ports=["rejected"], not_before=None, data={"timeout": True}
+            )
+        error = {"code": "approval_timeout", "message": "Nobody approved or rejected in time."}
+        return step_transition(step.pk, (S.WAITING,), S.FAILED, error=error, ports=[], not_before=None, data={"error": error})
+    return step_transition(step.pk, (S.WAITING,), S.SUCCEEDED, ports=["out"], not_before=None)
