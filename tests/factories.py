@@ -12,7 +12,8 @@ from django.contrib.auth import get_user_model
 
 from designer import services
 
-FIXTURES = Path(__file__).parent / "fixtures" / "workflows"
+FIXTURES = Path(__file__).parent / "fixtures" / "graphs"
+GOLDEN = Path(__file__).parent / "fixtures" / "workflows"
 _counter = itertools.count(1)
 
 

@@ -20,6 +20,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
     }
+    # A file, not :memory:, so the engine's worker threads share the test database.
+    _db["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 else:
     _db["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE_S", 60, minimum=0)
     _db["CONN_HEALTH_CHECKS"] = True

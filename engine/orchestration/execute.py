@@ -64,13 +64,13 @@ def _call(cls: Any, ctx: StepContext, timeout_s: float, guarded: bool) -> NodeRe
         raise StepFailed(f"The step took longer than its timeout of {timeout_s:g} s.", code="timeout") from None
 
 
-def expression_data(run: Run, rows: dict[str, dict[str, Any]], graph_vars: dict[str, Any]) -> dict[str, Any]:
+def expression_data(run: Run, rows: dict[str, dict[str, Any]], graph_vars: dict[str, Any], attempt: int = 1) -> dict[str, Any]:
     steps = {node_id: {"output": row["output"], "status": row["status"]} for node_id, row in rows.items()}
     return {
         "trigger": run.input,
         "steps": steps,
         "vars": graph_vars,
-        "run": {"id": run.pk, "started_at": run.started_at.isoformat() if run.started_at else None, "trigger": run.trigger},
+        "run": {"id": run.pk, "started_at": _iso(run.started_at), "trigger": run.trigger, "attempt": attempt},
     }
 
 
@@ -93,7 +93,7 @@ def step_execute(step_id: int, *, worker: str) -> list[int]:
         return advance(run.pk)
     cls = registry.get(node["type"])
     states, rows = _states(run)
-    data = expression_data(run, rows, (graph_vars := _graph_vars(run)))
+    data = expression_data(run, rows, _graph_vars(run), step.attempt)
     inputs = {e.source: rows[e.source]["output"] for e in graph.inbound.get(step.node_id, []) if edge_state(e, states) == "taken"}
     config: Any = node.get("config") or {}
     try:
@@ -124,7 +124,6 @@ def step_execute(step_id: int, *, worker: str) -> list[int]:
     except Exception as exc:
         logger.exception("step %s crashed", step.idempotency_key)
         return _failed(step, token, StepFailed(f"{type(exc).__name__}: {exc}", code="internal_error"), config, node)
-    del graph_vars
     attempts = [
         *step.attempts,
         {"attempt": step.attempt, "started_at": _iso(step.started_at), "finished_at": _iso(timezone.now()), "error": None},

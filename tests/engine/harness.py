@@ -1,0 +1,105 @@
+"""Shared by the engine tests: a local HTTP ledger that records every call (and can fail on
+demand), and helpers to start a fixture workflow and wait for its run."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from designer import services
+from engine.models import Run
+from engine.orchestration.runs import run_start
+from engine.states import RUN_TERMINAL
+from tests.factories import GOLDEN
+
+
+class Ledger:
+    """Records (path, Idempotency-Key) of every request. /status/<code> answers that code;
+    /flaky/<n> fails with 503 the first n times per Idempotency-Key, then answers 200."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+        self.per_key: Counter[str] = Counter()
+        self.lock = threading.Lock()
+        ledger = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _answer(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                key = self.headers.get("Idempotency-Key", "")
+                with ledger.lock:
+                    ledger.calls.append({"path": self.path, "key": key, "body": body.decode()})
+                    ledger.per_key[key] += 1
+                    count = ledger.per_key[key]
+                parts = self.path.strip("/").split("/")
+                status = 200
+                if parts[0] == "status":
+                    status = int(parts[1])
+                elif parts[0] == "flaky" and count <= int(parts[1]):
+                    status = 503
+                payload = json.dumps({"calls": count, "path": self.path}).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = _answer
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> Ledger:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def load_golden(name: str, base: str = "http://127.0.0.1:1") -> dict[str, Any]:
+    text = (GOLDEN / f"{name}.json").read_text().replace("$BASE", base)
+    return json.loads(text)
+
+
+def golden_names() -> list[str]:
+    return sorted(p.stem for p in GOLDEN.glob("*.json"))
+
+
+def start_golden(name: str, user: Any, base: str) -> Run:
+    fixture = load_golden(name, base)
+    workflow, problems = services.workflow_create(owner=user, name=name, graph=fixture["graph"])
+    assert problems == [], problems
+    return run_start(workflow=workflow, user=user, payload=fixture["input"])
+
+
+def wait_for(run: Run, *, statuses: frozenset[str] | set[str] = RUN_TERMINAL, timeout: float = 20) -> Run:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run.refresh_from_db()
+        if run.status in statuses:
+            return run
+        time.sleep(0.02)
+    raise AssertionError(f"run {run.pk} is still {run.status} after {timeout} s: {list(run.steps.values_list('node_id', 'status'))}")
+
+
+def wait_for_step(run: Run, node_id: str, status: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if run.steps.filter(node_id=node_id, status=status).exists():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"step {node_id} of run {run.pk} never became {status}: {list(run.steps.values_list('node_id', 'status'))}")
