@@ -8,7 +8,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import connections
 
 from engine.orchestration.execute import run_chain, worker_name
 from engine.orchestration.tick import tick
@@ -41,6 +41,9 @@ class InProcessDispatcher:
             run_chain(step_id, worker=worker_name())
         except Exception:
             logger.exception("step %s failed in the in-process executor; the tick will retry it", step_id)
+        finally:
+            # Pool threads outlive requests: never leave a connection open behind a chain.
+            connections.close_all()
 
     def start_ticker(self, interval_s: float = 1.0) -> None:
         """Start the tick thread (once)."""
@@ -58,7 +61,7 @@ class InProcessDispatcher:
             except Exception:
                 logger.exception("tick failed")
             finally:
-                close_old_connections()
+                connections.close_all()
 
     def stop(self) -> None:
         self._stop.set()

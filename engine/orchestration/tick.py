@@ -54,9 +54,12 @@ def tick(now: datetime | None = None, *, limit: int = 500) -> dict[str, int]:
             elif step_transition(step.pk, (S.RUNNING,), S.QUEUED, lease_token=step.lease_token, not_before=None, data=reason):
                 dispatch_after_commit([step.pk])
                 counts["reclaimed"] += 1
-    for step in _locked(StepRun.objects.filter(status=S.WAITING, not_before__lte=now).select_related("run"), limit):
+    due_timers = list(StepRun.objects.filter(status=S.WAITING, not_before__lte=now).order_by("id").values_list("id", flat=True)[:limit])
+    for step_id in due_timers:
         with transaction.atomic():
-            if _fire_timer(step):
+            # One row at a time under its lock; another tick that holds it is skipped.
+            step = next(iter(_locked(StepRun.objects.filter(pk=step_id, status=S.WAITING).select_related("run"), 1)), None)
+            if step is not None and _fire_timer(step):
                 counts["timers"] += 1
                 dispatch_after_commit(advance(step.run_id))
     return counts
