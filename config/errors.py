@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from designer.errors import DesignerError
+from engine.orchestration.runs import RunError
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def _field_problems(errors: Any, pointer: str = "") -> list[dict[str, Any]]:
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, DesignerError):
+    if isinstance(exc, DesignerError | RunError):
         return Response(error_body(exc.detail, [p.as_dict() for p in exc.problems]), status=exc.status)
     if isinstance(exc, RequestDataTooBig):
         return Response(error_body("The request body is too large."), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)

@@ -12,6 +12,7 @@ urlpatterns = [
     # A person opens the docs in a browser: signed out, they are sent to sign in first.
     path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="schema")), name="docs"),
     path("api/", include("designer.api.urls")),
+    path("api/", include("engine.api.urls")),
     path("login/", auth_views.LoginView.as_view(template_name="designer/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("setup/<str:token>/", pages.setup, name="setup"),

@@ -36,7 +36,7 @@ def api_routes() -> list[Route]:
     return [r for r in all_routes() if r.route.startswith("api/")]
 
 
-VALUES = {"pk": "1", "workflow_id": "1", "number": "1", "node_type": "noop", "format": "json"}
+VALUES = {"pk": "1", "workflow_id": "1", "number": "1", "node_type": "noop", "format": "json", "run_id": "1", "node_id": "approve"}
 
 
 def fill(route: str, values: dict[str, str] | None = None) -> str:

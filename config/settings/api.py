@@ -32,7 +32,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "RunStatusEnum": "engine.states.RunStatus",
+        "StepStatusEnum": "engine.states.StepStatus",
+    },
 }
 
 SPECTACULAR_SETTINGS.update(

@@ -80,7 +80,7 @@ def step_execute(step_id: int, *, worker: str) -> list[int]:
     step = StepRun.objects.select_related("run").filter(pk=step_id).first()
     if step is None:
         return []
-    graph = graph_for(step.run.version_id)
+    graph = graph_for(step.run)
     node = graph.nodes[step.node_id]
     timeout_s = float(node.get("timeout_s") or settings.STEPWISE_DEFAULT_TIMEOUT_S)
     if not step_claim(step_id, worker=worker, token=token, lease_s=timeout_s + settings.STEPWISE_LEASE_GRACE_S):

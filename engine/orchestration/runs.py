@@ -36,10 +36,16 @@ class InputInvalid(RunError):
     status = 422
 
 
+def graph_for(run: Run) -> Graph:
+    """The run's pinned graph, indexed. Versions never change, so it is cached for the
+    process's life, keyed by id and content hash: a reused id (SQLite reuses the highest id
+    after a delete) can never serve another version's graph."""
+    return _graph(run.version_id, run.graph_hash)
+
+
 @lru_cache(maxsize=256)
-def graph_for(version_id: int) -> Graph:
-    """Versions never change, so their indexed graph is cached for the process's life."""
-    return Graph(WorkflowVersion.objects.values_list("graph", flat=True).get(pk=version_id))
+def _graph(version_id: int, graph_hash: str) -> Graph:
+    return Graph(WorkflowVersion.objects.values_list("graph", flat=True).get(pk=version_id, graph_hash=graph_hash))
 
 
 def _trigger_node(graph: Graph, trigger: str) -> str:
@@ -82,12 +88,14 @@ def run_start(
     problems = graph_validate(graph=version.graph, user=user)
     if problems:
         raise GraphInvalid("The workflow cannot run until these problems are fixed.", problems)
-    graph = graph_for(version.pk)
+    graph = _graph(version.pk, version.graph_hash)
     payload = {} if payload is None else payload
     first = _trigger_node(graph, trigger)
     _check_input(graph, first, payload)
     with transaction.atomic():
-        run = Run.objects.create(owner=user, workflow=workflow, version=version, trigger=trigger, input=payload, rerun_of=rerun_of)
+        run = Run.objects.create(
+            owner=user, workflow=workflow, version=version, graph_hash=version.graph_hash, trigger=trigger, input=payload, rerun_of=rerun_of
+        )
         record_event(run_id=run.pk, kind="run", status=R.QUEUED, data={"trigger": trigger, "version": version.number})
         now = timezone.now()
         step_create(run_id=run.pk, node_id=first, status=S.SUCCEEDED, output=payload, ports=["out"], attempt=1, started_at=now)
@@ -132,7 +140,7 @@ def _advance_locked(run: Run) -> list[int]:
         return []
     if run.status != R.RUNNING:
         return []
-    graph = graph_for(run.version_id)
+    graph = graph_for(run)
     states, rows = _states(run)
     decided = plan(graph, states)
     for node_id in decided.skipped:
@@ -206,7 +214,7 @@ def run_rerun(*, run: Run, user: Any, from_node: str | None = None) -> Run:
     run again."""
     reuse: dict[str, StepRun] = {}
     if from_node is not None:
-        graph = graph_for(run.version_id)
+        graph = graph_for(run)
         if from_node not in graph.nodes:
             raise RunError(f"Node {from_node!r} is not in this run's workflow version.")
         upstream = ancestors(graph, from_node) - set(graph.triggers)
@@ -220,7 +228,7 @@ def run_rerun(*, run: Run, user: Any, from_node: str | None = None) -> Run:
 def step_decide(*, run: Run, node_id: str, approve: bool, user: Any, comment: str = "", payload: Any = None) -> StepRun:
     """Answer a waiting approval step: approved or rejected port."""
     step = StepRun.objects.filter(run_id=run.pk, node_id=node_id, iteration=0).first()
-    graph = graph_for(run.version_id)
+    graph = graph_for(run)
     if step is None or graph.node_type(node_id) != "approval":
         raise RunError(f"Step {node_id!r} is not an approval step of this run.")
     output = {"approved": approve, "comment": comment, "payload": payload, "by": user.get_username(), "at": timezone.now().isoformat()}

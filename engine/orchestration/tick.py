@@ -45,7 +45,7 @@ def tick(now: datetime | None = None, *, limit: int = 500) -> dict[str, int]:
         counts["dispatched"] = len(ids)
     with transaction.atomic():
         for step in _locked(StepRun.objects.filter(status=S.RUNNING, lease_expires_at__lt=now).select_related("run"), limit):
-            node = graph_for(step.run.version_id).nodes[step.node_id]
+            node = graph_for(step.run).nodes[step.node_id]
             reason = {"reason": "lease expired", "worker": step.lease_owner}
             if node.get("delivery") == "at_most_once":
                 # The call may have happened: a person decides (retry, or mark done).
@@ -58,15 +58,15 @@ def tick(now: datetime | None = None, *, limit: int = 500) -> dict[str, int]:
     for step_id in due_timers:
         with transaction.atomic():
             # One row at a time under its lock; another tick that holds it is skipped.
-            step = next(iter(_locked(StepRun.objects.filter(pk=step_id, status=S.WAITING).select_related("run"), 1)), None)
-            if step is not None and _fire_timer(step):
+            waiting = next(iter(_locked(StepRun.objects.filter(pk=step_id, status=S.WAITING).select_related("run"), 1)), None)
+            if waiting is not None and _fire_timer(waiting):
                 counts["timers"] += 1
-                dispatch_after_commit(advance(step.run_id))
+                dispatch_after_commit(advance(waiting.run_id))
     return counts
 
 
 def _fire_timer(step: StepRun) -> bool:
-    graph = graph_for(step.run.version_id)
+    graph = graph_for(step.run)
     node_type = graph.node_type(step.node_id)
     if node_type == "approval":
         if graph.config(step.node_id).get("on_timeout", "fail") == "reject":

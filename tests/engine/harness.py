@@ -41,6 +41,8 @@ class Ledger:
                     count = ledger.per_key[key]
                 parts = self.path.strip("/").split("/")
                 status = 200
+                if parts[0] == "sleep":
+                    time.sleep(float(parts[1]))
                 if parts[0] == "status":
                     status = int(parts[1])
                 elif parts[0] == "flaky" and count <= int(parts[1]):

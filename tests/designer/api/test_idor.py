@@ -12,18 +12,33 @@ from tests.urlwalk import all_routes, allowed_methods, fill
 
 # Route name -> the values of its parameters for the victim's objects.
 OWNED_ROUTES = {
-    "workflow-detail": lambda wf: {"pk": str(wf.pk)},
-    "workflow-validate": lambda wf: {"pk": str(wf.pk)},
-    "workflow-export": lambda wf: {"pk": str(wf.pk)},
-    "workflow-duplicate": lambda wf: {"pk": str(wf.pk)},
-    "workflow-versions": lambda wf: {"workflow_id": str(wf.pk)},
-    "workflow-version-detail": lambda wf: {"workflow_id": str(wf.pk), "number": "1"},
-    "workflow-version-restore": lambda wf: {"workflow_id": str(wf.pk), "number": "1"},
+    "workflow-detail": lambda wf, run: {"pk": str(wf.pk)},
+    "workflow-validate": lambda wf, run: {"pk": str(wf.pk)},
+    "workflow-export": lambda wf, run: {"pk": str(wf.pk)},
+    "workflow-duplicate": lambda wf, run: {"pk": str(wf.pk)},
+    "workflow-versions": lambda wf, run: {"workflow_id": str(wf.pk)},
+    "workflow-version-detail": lambda wf, run: {"workflow_id": str(wf.pk), "number": "1"},
+    "workflow-version-restore": lambda wf, run: {"workflow_id": str(wf.pk), "number": "1"},
+    "workflow-runs": lambda wf, run: {"workflow_id": str(wf.pk)},
+    "run-detail": lambda wf, run: {"run_id": str(run.pk)},
+    "run-events": lambda wf, run: {"run_id": str(run.pk)},
+    "run-cancel": lambda wf, run: {"run_id": str(run.pk)},
+    "run-retry": lambda wf, run: {"run_id": str(run.pk)},
+    "run-rerun": lambda wf, run: {"run_id": str(run.pk)},
+    "run-step-approve": lambda wf, run: {"run_id": str(run.pk), "node_id": "review"},
+    "run-step-reject": lambda wf, run: {"run_id": str(run.pk), "node_id": "review"},
 }
 # Routes whose parameter is not an owned object, and why.
 NOT_OWNED = {
     "node-type-detail": "the node catalog is the same for everyone",
     "setup": "one-time first-account link (a secret token, not an object id)",
+}
+APPROVAL_GRAPH = {
+    "nodes": [
+        {"id": "start", "type": "trigger.manual", "config": {}},
+        {"id": "review", "type": "approval", "config": {"message": "Pay?"}},
+    ],
+    "edges": [{"id": "e1", "source": "start", "target": "review"}],
 }
 BODIES = {"PUT": {"name": "pwned"}, "PATCH": {"name": "pwned", "graph": {"nodes": [], "edges": []}}, "POST": {}}
 
@@ -38,12 +53,17 @@ def test_every_route_with_an_id_is_listed():
 
 
 def test_another_users_objects_are_404_on_every_route_and_method(user, other_api):
-    victim = make_workflow(user, name="Payroll")
+    from engine.models import Run
+    from engine.orchestration.runs import run_start
+
+    victim = make_workflow(user, name="Payroll", graph=APPROVAL_GRAPH)
+    victim_run = run_start(workflow=victim, user=user, payload={"amount": 5})
+    events_before = victim_run.events.count()
     routes = _routes_with_params()
     tried = 0
     for name, values in OWNED_ROUTES.items():
         route = routes[name]
-        path = fill(route.route, values(victim))
+        path = fill(route.route, values(victim, victim_run))
         for method in allowed_methods(route):
             response = other_api.generic(method, path, json.dumps(BODIES.get(method, {})), content_type="application/json")
             assert response.status_code == 404, (method, path, response.status_code, response.content[:200])
@@ -52,8 +72,9 @@ def test_another_users_objects_are_404_on_every_route_and_method(user, other_api
             tried += 1
     assert tried >= 10
     victim.refresh_from_db()
-    assert victim.name == "Payroll" and victim.graph == valid_graph() and victim.versions.count() == 1
+    assert victim.name == "Payroll" and victim.graph == APPROVAL_GRAPH and victim.versions.count() == 1
     assert user.workflows.count() == 1  # no duplicate made for the attacker either
+    assert Run.objects.count() == 1 and victim_run.events.count() == events_before  # no run started, cancelled or rerun
 
 
 def test_the_404_says_the_same_as_for_a_missing_object(user, other_api):

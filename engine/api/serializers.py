@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from engine.models import Run, RunEvent, StepRun
+from engine.states import RunStatus, StepStatus
+
+
+def _duration_ms(obj: Any) -> int | None:
+    if obj.started_at and obj.finished_at:
+        return int((obj.finished_at - obj.started_at).total_seconds() * 1000)
+    return None
+
+
+@extend_schema_field({"description": "Any JSON value."})
+class AnyJSONField(serializers.JSONField):
+    pass
+
+
+class StepSerializer(serializers.ModelSerializer):
+    # Integer fields declared here: derived ones carry vendor-dependent ranges into the schema.
+    iteration = serializers.IntegerField(min_value=0)
+    attempt = serializers.IntegerField(min_value=0)
+    status = serializers.ChoiceField(choices=StepStatus.choices)
+    input = AnyJSONField(allow_null=True)
+    output = AnyJSONField(allow_null=True)
+    error = AnyJSONField(allow_null=True)
+    ports = serializers.ListField(child=serializers.CharField())
+    attempts = serializers.ListField(child=serializers.DictField())
+    idempotency_key = serializers.CharField()
+    duration_ms = serializers.SerializerMethodField()
+
+    class Meta:
+        model = StepRun
+        fields = [
+            "node_id",
+            "iteration",
+            "status",
+            "attempt",
+            "input",
+            "output",
+            "error",
+            "ports",
+            "attempts",
+            "idempotency_key",
+            "not_before",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "duration_ms",
+        ]
+
+    def get_duration_ms(self, obj: StepRun) -> int | None:
+        return _duration_ms(obj)
+
+
+class RunSummarySerializer(serializers.ModelSerializer):
+    status = serializers.ChoiceField(choices=RunStatus.choices)
+    workflow_name = serializers.CharField(source="workflow.name")
+    version = serializers.IntegerField(source="version.number")
+    duration_ms = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Run
+        fields = [
+            "id",
+            "workflow",
+            "workflow_name",
+            "version",
+            "status",
+            "trigger",
+            "rerun_of",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "duration_ms",
+        ]
+
+    def get_duration_ms(self, obj: Run) -> int | None:
+        return _duration_ms(obj)
+
+
+class RunDetailSerializer(RunSummarySerializer):
+    input = AnyJSONField()
+    output = AnyJSONField(allow_null=True)
+    error = AnyJSONField(allow_null=True)
+    steps = StepSerializer(many=True)
+    last_seq = serializers.IntegerField(min_value=0)
+
+    class Meta(RunSummarySerializer.Meta):
+        fields = [*RunSummarySerializer.Meta.fields, "input", "output", "error", "last_seq", "steps"]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    seq = serializers.IntegerField(min_value=1)
+    attempt = serializers.IntegerField(min_value=0)
+    data = AnyJSONField()
+
+    class Meta:
+        model = RunEvent
+        fields = ["seq", "kind", "node_id", "status", "attempt", "data", "at"]
+
+
+class RunStartSerializer(serializers.Serializer):
+    input = AnyJSONField(required=False, help_text="The trigger payload (checked against the trigger's input schema).")
+
+
+class RerunSerializer(serializers.Serializer):
+    from_node = serializers.CharField(required=False, max_length=64, help_text="Rerun from this node, reusing upstream outputs.")
+
+
+class DecisionSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    payload = AnyJSONField(required=False, allow_null=True)

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from engine.api import views
+
+urlpatterns = [
+    path("workflows/<int:workflow_id>/runs/", views.WorkflowRunsView.as_view(), name="workflow-runs"),
+    path("runs/", views.RunListView.as_view(), name="run-list"),
+    path("runs/<int:run_id>/", views.RunDetailView.as_view(), name="run-detail"),
+    path("runs/<int:run_id>/events/", views.RunEventsView.as_view(), name="run-events"),
+    path("runs/<int:run_id>/cancel/", views.RunCancelView.as_view(), name="run-cancel"),
+    path("runs/<int:run_id>/retry/", views.RunRetryView.as_view(), name="run-retry"),
+    path("runs/<int:run_id>/rerun/", views.RunRerunView.as_view(), name="run-rerun"),
+    path("runs/<int:run_id>/steps/<str:node_id>/approve/", views.StepApproveView.as_view(), name="run-step-approve"),
+    path("runs/<int:run_id>/steps/<str:node_id>/reject/", views.StepRejectView.as_view(), name="run-step-reject"),
+]

@@ -1,0 +1,164 @@
+"""Runs: start, list, inspect, events, and control (cancel, retry, rerun, approvals)."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import QuerySet
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api import StrictDateTimeFilter, StrictFilterSet
+from designer.api.serializers import ErrorSerializer
+from designer.selectors import workflow_get_for_user
+from engine.api.serializers import (
+    DecisionSerializer,
+    EventSerializer,
+    RerunSerializer,
+    RunDetailSerializer,
+    RunStartSerializer,
+    RunSummarySerializer,
+)
+from engine.models import Run, RunEvent, Trigger
+from engine.orchestration.runs import run_cancel, run_rerun, run_retry, run_start, step_decide
+from engine.states import RunStatus
+
+REFUSED = OpenApiResponse(ErrorSerializer, description="The run is not in a state that allows this.")
+INVALID = OpenApiResponse(ErrorSerializer, description="The workflow or the input is invalid (problems listed).")
+
+
+def runs_for(user) -> QuerySet[Run]:  # type: ignore[no-untyped-def]
+    return Run.objects.filter(owner=user).select_related("workflow", "version")
+
+
+def run_get(user, run_id: int) -> Run:  # type: ignore[no-untyped-def]
+    try:
+        return runs_for(user).get(pk=run_id)
+    except (Run.DoesNotExist, ValueError, OverflowError):
+        raise Http404("Run not found.") from None
+
+
+def _detail(run: Run, code: int = status.HTTP_200_OK) -> Response:
+    run = Run.objects.select_related("workflow", "version").prefetch_related("steps").get(pk=run.pk)
+    return Response(RunDetailSerializer(run).data, status=code)
+
+
+class RunFilter(StrictFilterSet):
+    workflow = django_filters.NumberFilter(field_name="workflow_id")
+    status = django_filters.ChoiceFilter(choices=RunStatus.choices)
+    trigger = django_filters.ChoiceFilter(choices=Trigger.choices)
+    created_after = StrictDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = StrictDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = Run
+        fields = ["workflow", "status", "trigger"]
+
+
+class WorkflowRunsView(APIView):
+    @extend_schema(request=RunStartSerializer, responses={201: RunDetailSerializer, 422: INVALID}, operation_id="workflows_runs_create")
+    def post(self, request: Request, workflow_id: int) -> Response:
+        workflow = workflow_get_for_user(user=request.user, workflow_id=workflow_id)
+        serializer = RunStartSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        trigger = Trigger.MANUAL if request.auth is None else Trigger.API
+        run = run_start(workflow=workflow, user=request.user, payload=serializer.validated_data.get("input"), trigger=trigger)
+        return _detail(run, status.HTTP_201_CREATED)
+
+
+class RunListView(ListAPIView):
+    serializer_class = RunSummarySerializer
+    filterset_class = RunFilter
+    search_fields: list[str] = []
+    ordering_fields = ["created_at", "finished_at"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self) -> QuerySet[Run]:
+        if getattr(self, "swagger_fake_view", False):
+            return Run.objects.none()
+        return runs_for(self.request.user)
+
+
+class RunDetailView(APIView):
+    @extend_schema(responses={200: RunDetailSerializer}, operation_id="runs_retrieve")
+    def get(self, request: Request, run_id: int) -> Response:
+        return _detail(run_get(request.user, run_id))
+
+
+class RunEventsView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("after", int, description="Only events after this sequence number."),
+            OpenApiParameter("limit", int, description="At most this many (1 to 1000, default 1000)."),
+        ],
+        responses={200: EventSerializer(many=True)},
+        operation_id="runs_events_list",
+    )
+    def get(self, request: Request, run_id: int) -> Response:
+        run = run_get(request.user, run_id)
+        after, limit = _int_param(request, "after", 0, 0, 2**31 - 1), _int_param(request, "limit", 1000, 1, 1000)
+        events = RunEvent.objects.filter(run=run, seq__gt=after).order_by("seq")[:limit]
+        return Response(EventSerializer(events, many=True).data)
+
+
+def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
+    from rest_framework.exceptions import ValidationError
+
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ValidationError({name: [f"Give a whole number from {low} to {high}."]})
+    return int(raw)
+
+
+class RunCancelView(APIView):
+    @extend_schema(request=None, responses={200: RunDetailSerializer, 409: REFUSED}, operation_id="runs_cancel")
+    def post(self, request: Request, run_id: int) -> Response:
+        return _detail(run_cancel(run=run_get(request.user, run_id)))
+
+
+class RunRetryView(APIView):
+    @extend_schema(request=None, responses={200: RunDetailSerializer, 409: REFUSED}, operation_id="runs_retry")
+    def post(self, request: Request, run_id: int) -> Response:
+        return _detail(run_retry(run=run_get(request.user, run_id)))
+
+
+class RunRerunView(APIView):
+    @extend_schema(request=RerunSerializer, responses={201: RunDetailSerializer, 409: REFUSED, 422: INVALID}, operation_id="runs_rerun")
+    def post(self, request: Request, run_id: int) -> Response:
+        run = run_get(request.user, run_id)
+        serializer = RerunSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        new = run_rerun(run=run, user=request.user, from_node=serializer.validated_data.get("from_node"))
+        return _detail(new, status.HTTP_201_CREATED)
+
+
+class _DecisionView(APIView):
+    approve = True
+
+    def post(self, request: Request, run_id: int, node_id: str) -> Response:
+        run = run_get(request.user, run_id)
+        serializer = DecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        step_decide(run=run, node_id=node_id, approve=self.approve, user=request.user, comment=data["comment"], payload=data.get("payload"))
+        return _detail(run)
+
+
+class StepApproveView(_DecisionView):
+    @extend_schema(request=DecisionSerializer, responses={200: RunDetailSerializer, 409: REFUSED}, operation_id="runs_steps_approve")
+    def post(self, request: Request, run_id: int, node_id: str) -> Response:
+        return super().post(request, run_id, node_id)
+
+
+class StepRejectView(_DecisionView):
+    approve = False
+
+    @extend_schema(request=DecisionSerializer, responses={200: RunDetailSerializer, 409: REFUSED}, operation_id="runs_steps_reject")
+    def post(self, request: Request, run_id: int, node_id: str) -> Response:
+        return super().post(request, run_id, node_id)
