@@ -10,3 +10,20 @@ def live_server_process(tmp_path):
         yield server.start()
     finally:
         server.stop()
+
+
+@pytest.fixture
+def celery_mode(transactional_db, tmp_path):
+    from engine.dispatch.celery import CeleryDispatcher
+    from engine.orchestration.dispatch import get_dispatcher, set_dispatcher
+    from tests.integration.celery_mode import CeleryMode
+
+    mode = CeleryMode(tmp_path)
+    previous = get_dispatcher()
+    try:
+        mode.start()
+        set_dispatcher(CeleryDispatcher())
+        yield mode
+    finally:
+        set_dispatcher(previous)
+        mode.stop()

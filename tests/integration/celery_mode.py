@@ -1,0 +1,110 @@
+"""The production mode for tests: real Celery worker processes and an engine_tick process
+over Redis, on the test's own database (committed data), with the Celery dispatcher in the
+test process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote, urlparse, urlunparse
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("postgresql"):
+        auth = quote(db["USER"] or "") + (":" + quote(db["PASSWORD"]) if db["PASSWORD"] else "")
+        return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    return f"sqlite:///{db['NAME']}"
+
+
+def broker_url() -> str:
+    base = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    return urlunparse(urlparse(base)._replace(path="/13"))  # a database of its own on the shared server
+
+
+class CeleryMode:
+    def __init__(self, var_dir: Path, workers: int = 2) -> None:
+        self.broker = broker_url()
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "CELERY_BROKER_URL": self.broker,
+            "STEPWISE_HTTP_ALLOWED_NETWORKS": "127.0.0.1/32",
+            "STEPWISE_VAR_DIR": str(var_dir),
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+        }
+        self.env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        self.var_dir = var_dir
+        self.workers: list[subprocess.Popen[bytes]] = []
+        self.ticker: subprocess.Popen[bytes] | None = None
+        self.concurrency = workers
+
+    def start_worker(self, name: str) -> subprocess.Popen[bytes]:
+        log = open(self.var_dir / f"worker-{name}.log", "wb")  # noqa: SIM115 - lives as long as the process
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-Q",
+                "stepwise.steps",
+                "-c",
+                str(self.concurrency),
+                "--prefetch-multiplier",
+                "1",
+                "-n",
+                f"{name}@%h",
+                "--loglevel",
+                "WARNING",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.workers.append(process)
+        return process
+
+    def start(self) -> CeleryMode:
+        import redis
+
+        from config.celery import app
+
+        redis.Redis.from_url(self.broker).flushdb()
+        app.conf.broker_url = self.broker
+        self.start_worker("w1")
+        log = open(self.var_dir / "tick.log", "wb")  # noqa: SIM115
+        self.ticker = subprocess.Popen(
+            [sys.executable, "manage.py", "engine_tick", "--interval", "0.1"], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if app.control.ping(timeout=0.5):
+                return self
+            for process in self.workers:
+                if process.poll() is not None:
+                    raise RuntimeError((self.var_dir / "worker-w1.log").read_text())
+        raise RuntimeError("no Celery worker answered ping within 60 s")
+
+    def stop(self) -> None:
+        for process in [*self.workers, *([self.ticker] if self.ticker else [])]:
+            if process.poll() is None:
+                process.terminate()
+        for process in [*self.workers, *([self.ticker] if self.ticker else [])]:
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
