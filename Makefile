@@ -11,7 +11,7 @@ PYTHON_FOR_VENV ?= $(shell for p in python3.13 python3.12 python3 $$(ls -d $${PY
 
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html frontend/vite.config.ts frontend/tsconfig.app.json frontend/package-lock.json
 
-.PHONY: run test test-embedded lint check-migrations schema frontend venv clean help
+.PHONY: run test test-embedded lint check-migrations schema frontend venv clean help bench
 
 help:
 	@echo "make run    serve the designer on http://$(HOST):$(PORT) (SQLite, in-process engine)"
@@ -62,6 +62,11 @@ test: venv frontend lint check-migrations
 # The tests that concern the embedded default (SQLite, in-memory layer, in-process engine).
 test-embedded: venv frontend
 	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL $(PY) -m pytest -m "not postgres" $(PYTEST_ARGS)
+
+# Benchmarks print figures (they assert nothing); they need PostgreSQL and Redis on 127.0.0.1.
+bench: venv
+	$(PY) bench/validate_graph.py
+	$(PY) bench/engine.py
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/dist var .pytest_cache

@@ -93,7 +93,7 @@ def step_execute(step_id: int, *, worker: str) -> list[int]:
         return advance(run.pk)
     cls = registry.get(node["type"])
     states, rows = _states(run)
-    data = expression_data(run, rows, _graph_vars(run), step.attempt)
+    data = expression_data(run, rows, graph.vars, step.attempt)
     inputs = {e.source: rows[e.source]["output"] for e in graph.inbound.get(step.node_id, []) if edge_state(e, states) == "taken"}
     config: Any = node.get("config") or {}
     try:
@@ -154,13 +154,6 @@ def step_execute(step_id: int, *, worker: str) -> list[int]:
     ):
         return []  # our lease was reclaimed meanwhile: the result is not ours to record
     return advance(run.pk)
-
-
-def _graph_vars(run: Run) -> dict[str, Any]:
-    from designer.models import WorkflowVersion
-
-    graph = WorkflowVersion.objects.values_list("graph", flat=True).get(pk=run.version_id)
-    return dict(graph.get("vars") or {})
 
 
 def _iso(value: Any) -> str | None:

@@ -39,6 +39,7 @@ class Graph:
 
     def __init__(self, data: dict[str, Any]) -> None:
         self.nodes: dict[str, dict[str, Any]] = {n["id"]: n for n in data["nodes"]}
+        self.vars: dict[str, Any] = dict(data.get("vars") or {})
         self.edges = [Edge(e["id"], e["source"], e.get("source_port", "out"), e["target"]) for e in data["edges"]]
         self.inbound: dict[str, list[Edge]] = defaultdict(list)
         self.outbound: dict[str, list[Edge]] = defaultdict(list)

@@ -1,0 +1,274 @@
+"""Engine benchmarks, each beside raw Celery on the same broker in the same run.
+
+    .venv/bin/python bench/engine.py            # needs PostgreSQL and Redis on 127.0.0.1
+
+W1  a chain of 100 no-op steps: time per step.
+W2  a fan-out of 100 parallel no-op steps and a join (mode all): total time.
+W3  throughput of 3-step runs (200 runs started at once): runs per second.
+
+Modes: embedded (in-process thread pool, SQLite file, as `make run`), embedded on
+PostgreSQL, and Celery (BENCH_WORKERS prefork workers, concurrency 4 each) on PostgreSQL +
+Redis. Raw Celery: a chain of 100 no-op tasks, a group of 100 with a Redis counter as its
+join, and 200 chains of 3, on the same broker and workers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
+REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/12")
+CHAIN, FAN, RUNS = 100, 100, 200
+WORKER_PROCESSES = int(os.environ.get("BENCH_WORKERS", "2"))
+
+
+def graphs() -> dict[str, dict]:
+    def n(i: str, t: str, c: dict | None = None) -> dict:
+        return {"id": i, "type": t, "config": c or {}}
+
+    chain = {"nodes": [n("start", "trigger.manual")] + [n(f"s{i}", "noop") for i in range(CHAIN)], "edges": []}
+    prev = "start"
+    for i in range(CHAIN):
+        chain["edges"].append({"id": f"e{i}", "source": prev, "target": f"s{i}"})
+        prev = f"s{i}"
+    fan = {
+        "nodes": [n("start", "trigger.manual"), n("join", "join", {"mode": "all"})] + [n(f"p{i}", "noop") for i in range(FAN)],
+        "edges": [],
+    }
+    for i in range(FAN):
+        fan["edges"] += [{"id": f"a{i}", "source": "start", "target": f"p{i}"}, {"id": f"b{i}", "source": f"p{i}", "target": "join"}]
+    three = {
+        "nodes": [n("start", "trigger.manual"), n("a", "noop"), n("b", "noop"), n("c", "noop")],
+        "edges": [
+            {"id": "1", "source": "start", "target": "a"},
+            {"id": "2", "source": "a", "target": "b"},
+            {"id": "3", "source": "b", "target": "c"},
+        ],
+    }
+    return {"W1": chain, "W2": fan, "W3": three}
+
+
+def run_engine_benchmarks() -> dict[str, float]:
+    """Inside a configured Django process: W1, W2, W3 with whatever dispatcher is set."""
+    from django.contrib.auth import get_user_model
+
+    from designer import services
+    from engine.models import Run
+    from engine.orchestration.runs import run_start
+    from engine.states import RUN_TERMINAL
+
+    user = get_user_model().objects.create_user(f"bench{secrets.token_hex(3)}")
+    flows = {k: services.workflow_create(owner=user, name=k, graph=g)[0] for k, g in graphs().items()}
+
+    def wait(ids: list[int], timeout: float = 600) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if Run.objects.filter(pk__in=ids).exclude(status__in=RUN_TERMINAL).count() == 0:
+                bad = Run.objects.filter(pk__in=ids).exclude(status="succeeded").count()
+                assert bad == 0, f"{bad} runs did not succeed"
+                return
+            time.sleep(0.005)
+        raise TimeoutError
+
+    results = {}
+    run_start(workflow=flows["W3"], user=user, payload={})  # warm-up: caches, connections
+    time.sleep(1)
+    samples = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        wait([run_start(workflow=flows["W1"], user=user, payload={}).pk])
+        samples.append((time.perf_counter() - t0) * 1000 / CHAIN)
+    results["W1_ms_per_step"] = statistics.median(samples)
+    samples = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        wait([run_start(workflow=flows["W2"], user=user, payload={}).pk])
+        samples.append((time.perf_counter() - t0) * 1000)
+    results["W2_ms_total"] = statistics.median(samples)
+    t0 = time.perf_counter()
+    ids = [run_start(workflow=flows["W3"], user=user, payload={}).pk for _ in range(RUNS)]
+    wait(ids)
+    results["W3_runs_per_s"] = RUNS / (time.perf_counter() - t0)
+    return results
+
+
+def _setup_django(env: dict[str, str]) -> None:
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+def child_embedded() -> None:
+    """`bench/engine.py _embedded`: run in a fresh process configured by the environment."""
+    _setup_django({})
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from engine.orchestration.dispatch import get_dispatcher
+
+    get_dispatcher().start_ticker(0.2)  # type: ignore[attr-defined]
+    print(json.dumps(run_engine_benchmarks()))
+    get_dispatcher().stop()  # type: ignore[attr-defined]
+
+
+def raw_celery(app) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    import redis
+    from celery import chain, group
+
+    from bench.celery_app import done, noop
+
+    client = redis.Redis.from_url(REDIS)
+
+    def wait(key: str) -> None:
+        assert client.blpop([key], timeout=300), "raw celery timed out"
+
+    def fresh(key: str) -> None:
+        client.delete(key, key + ":n")
+
+    opts = {"queue": "stepwise.steps"}
+    samples = []
+    for i in range(3):
+        key = f"bench:chain:{i}"
+        fresh(key)
+        t0 = time.perf_counter()
+        chain(*[noop.si().set(**opts) for _ in range(CHAIN - 1)], done.si(key=key).set(**opts)).apply_async()
+        wait(key)
+        samples.append((time.perf_counter() - t0) * 1000 / CHAIN)
+    results = {"W1_ms_per_step": statistics.median(samples)}
+    samples = []
+    for i in range(3):
+        key = f"bench:group:{i}"
+        fresh(key)
+        t0 = time.perf_counter()
+        group(*[done.si(key=key, expect=FAN).set(**opts) for _ in range(FAN)]).apply_async()
+        wait(key)
+        samples.append((time.perf_counter() - t0) * 1000)
+    results["W2_ms_total"] = statistics.median(samples)
+    key = "bench:three"
+    fresh(key)
+    t0 = time.perf_counter()
+    for _ in range(RUNS):
+        chain(noop.si().set(**opts), noop.si().set(**opts), done.si(key=key, expect=RUNS).set(**opts)).apply_async()
+    wait(key)
+    results["W3_runs_per_s"] = RUNS / (time.perf_counter() - t0)
+    return results
+
+
+def fresh_pg_database() -> str:
+    import psycopg
+
+    name = f"stepwise_bench_{secrets.token_hex(4)}"
+    with psycopg.connect(PG, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return PG.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_pg_database(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+def main() -> None:
+    rows: dict[str, dict[str, float]] = {}
+    base_env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"}}
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, db in [("embedded, SQLite", f"sqlite:///{tmp}/bench.sqlite3"), ("embedded, PostgreSQL", None)]:
+            url = db or fresh_pg_database()
+            try:
+                out = subprocess.run(
+                    [sys.executable, __file__, "_embedded"],
+                    env={**base_env, "DATABASE_URL": url, "STEPWISE_VAR_DIR": tmp},
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    cwd=ROOT,
+                )
+                rows[label] = json.loads(out.stdout.strip().splitlines()[-1])
+            finally:
+                if db is None:
+                    drop_pg_database(url)
+        url = fresh_pg_database()
+        env = {**base_env, "DATABASE_URL": url, "CELERY_BROKER_URL": REDIS, "STEPWISE_VAR_DIR": tmp}
+        _setup_django(env)
+        import redis
+        from django.core.management import call_command
+
+        from bench.celery_app import app
+
+        call_command("migrate", verbosity=0)
+        redis.Redis.from_url(REDIS).flushdb()
+        workers = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "bench.celery_app",
+                    "worker",
+                    "-Q",
+                    "stepwise.steps",
+                    "-c",
+                    "4",
+                    "--prefetch-multiplier",
+                    "1",
+                    "-n",
+                    f"bench{i}@%h",
+                    "--loglevel",
+                    "ERROR",
+                    "--without-gossip",
+                    "--without-mingle",
+                ],
+                cwd=ROOT,
+                env=env,
+            )
+            for i in range(WORKER_PROCESSES)
+        ]
+        ticker = subprocess.Popen([sys.executable, "manage.py", "engine_tick", "--interval", "0.2"], cwd=ROOT, env=env)
+        try:
+            while len(app.control.ping(timeout=1)) < WORKER_PROCESSES:
+                time.sleep(0.5)
+            rows["raw Celery"] = raw_celery(app)
+            rows["Celery, PostgreSQL + Redis"] = run_engine_benchmarks()
+        finally:
+            for p in [*workers, ticker]:
+                p.terminate()
+            for p in [*workers, ticker]:
+                p.wait(30)
+            from django.db import connections
+
+            connections.close_all()
+            drop_pg_database(url)
+    raw = rows["raw Celery"]
+    print(f"\n{'mode':<28} {'W1 ms/step':>11} {'x raw':>6} {'W2 ms':>8} {'x raw':>6} {'W3 runs/s':>10} {'x raw':>6}")
+    for label, r in rows.items():
+        print(
+            f"{label:<28} {r['W1_ms_per_step']:>11.2f} {r['W1_ms_per_step'] / raw['W1_ms_per_step']:>6.2f} "
+            f"{r['W2_ms_total']:>8.1f} {r['W2_ms_total'] / raw['W2_ms_total']:>6.2f} "
+            f"{r['W3_runs_per_s']:>10.1f} {r['W3_runs_per_s'] / raw['W3_runs_per_s']:>6.2f}"
+        )
+    print(
+        f"\nTargets: Celery W1 <= raw chain; embedded W1 <= 1.2 ms; W2 <= 1.5x raw group; W3 >= 0.7x raw chains of 3. "
+        f"Celery: {WORKER_PROCESSES} prefork workers, concurrency 4 each."
+    )
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["_embedded"]:
+        child_embedded()
+    else:
+        main()
