@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from django.utils import timezone
 
 from engine.expressions.evaluate import ExpressionError, evaluate, render_config
@@ -23,7 +23,7 @@ from engine.nodes import registry
 from engine.nodes.base import NodeResult, StepContext, StepFailed
 from engine.orchestration.dispatch import get_dispatcher
 from engine.orchestration.graph import edge_state
-from engine.orchestration.runs import _states, advance, graph_for
+from engine.orchestration.runs import _advance_locked, _states, advance, graph_for
 from engine.states import RunStatus, StepStatus, step_claim, step_transition
 
 R, S = RunStatus, StepStatus
@@ -141,19 +141,14 @@ def step_execute(step_id: int, *, worker: str) -> list[int]:
             data={"until": _iso(result.wait_until), "for_person": result.wait_for_person},
         )
         return []
-    if not step_transition(
-        step_id,
-        (S.RUNNING,),
-        S.SUCCEEDED,
-        lease_token=token,
-        input=config,
-        output=result.output,
-        ports=list(result.ports),
-        attempts=attempts,
-        error=None,
-    ):
-        return []  # our lease was reclaimed meanwhile: the result is not ours to record
-    return advance(run.pk)
+    with transaction.atomic():
+        # The result and the next steps commit together: a worker that dies after its
+        # checkpoint cannot leave the run without successors. The run row is locked first.
+        locked = Run.objects.select_for_update().get(pk=run.pk)
+        fields = {"input": config, "output": result.output, "ports": list(result.ports), "attempts": attempts, "error": None}
+        if not step_transition(step_id, (S.RUNNING,), S.SUCCEEDED, lease_token=token, **fields):
+            return []  # our lease was reclaimed meanwhile: the result is not ours to record
+        return _advance_locked(locked)
 
 
 def _iso(value: Any) -> str | None:
@@ -184,20 +179,12 @@ def _failed(step: StepRun, token: str, failure: StepFailed, config: Any, node: d
     on_error = node.get("on_error", "fail")
     ports = {"continue": ["out"], "route": ["error"]}.get(on_error, [])
     output = {"error": error} if ports else None
-    if not step_transition(
-        step.pk,
-        (S.RUNNING,),
-        S.FAILED,
-        lease_token=token,
-        input=config,
-        error=error,
-        output=output,
-        ports=ports,
-        attempts=attempts,
-        data={"error": error},
-    ):
-        return []
-    return advance(step.run_id)
+    with transaction.atomic():
+        locked = Run.objects.select_for_update().get(pk=step.run_id)
+        fields = {"input": config, "error": error, "output": output, "ports": ports, "attempts": attempts}
+        if not step_transition(step.pk, (S.RUNNING,), S.FAILED, lease_token=token, data={"error": error}, **fields):
+            return []
+        return _advance_locked(locked)
 
 
 def run_chain(step_id: int, *, worker: str) -> None:

@@ -12,14 +12,16 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from engine.models import StepRun
+from engine.models import Run, StepRun
 from engine.orchestration.dispatch import dispatch_after_commit
 from engine.orchestration.runs import advance, graph_for
-from engine.states import StepStatus, step_transition
+from engine.states import RunStatus, StepStatus, step_transition
 
 S = StepStatus
 # A queued step whose message has not been picked up for this long is sent again.
 REDISPATCH_AFTER_S = 30
+# A run this old with no step in flight is advanced by the tick.
+STALL_AFTER_S = 5
 
 
 def _locked(query: Any, limit: int) -> list[StepRun]:
@@ -30,7 +32,7 @@ def _locked(query: Any, limit: int) -> list[StepRun]:
 
 def tick(now: datetime | None = None, *, limit: int = 500) -> dict[str, int]:
     now = now or timezone.now()
-    counts = {"dispatched": 0, "reclaimed": 0, "interrupted": 0, "timers": 0}
+    counts = {"dispatched": 0, "reclaimed": 0, "interrupted": 0, "timers": 0, "advanced": 0}
     with transaction.atomic():
         due = _locked(
             StepRun.objects.filter(status=S.QUEUED).filter(
@@ -62,6 +64,17 @@ def tick(now: datetime | None = None, *, limit: int = 500) -> dict[str, int]:
             if waiting is not None and _fire_timer(waiting):
                 counts["timers"] += 1
                 dispatch_after_commit(advance(waiting.run_id))
+    # Safety net: a running run with no step in flight needs advancing (nothing else will).
+    active = [S.PENDING, S.QUEUED, S.RUNNING, S.WAITING]
+    stalled = (
+        Run.objects.filter(status=RunStatus.RUNNING, created_at__lt=now - timedelta(seconds=STALL_AFTER_S))
+        .exclude(steps__status__in=active)
+        .values_list("id", flat=True)[:limit]
+    )
+    for run_id in list(stalled):
+        with transaction.atomic():
+            dispatch_after_commit(advance(run_id))
+        counts["advanced"] += 1
     return counts
 
 

@@ -41,7 +41,7 @@ class Ledger:
                     count = ledger.per_key[key]
                 parts = self.path.strip("/").split("/")
                 status = 200
-                if parts[0] == "sleep":
+                if parts[0] in ("sleep", "slow"):
                     time.sleep(float(parts[1]))
                 if parts[0] == "status":
                     status = int(parts[1])

@@ -132,3 +132,21 @@ def test_a_node_cannot_be_created_twice_in_a_run(db, collecting):
     with pytest.raises(IntegrityError), transaction.atomic():
         step_create(run_id=run.pk, node_id="work", status=StepStatus.QUEUED)
     assert StepRun.objects.filter(run=run, node_id="work").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_tick_advances_a_run_whose_worker_died_after_its_checkpoint(collecting):
+    """The last step's success was committed, but its worker died before advancing the run."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    run, step = _queued_step(make_user())
+    assert step_claim(step.pk, worker="w", token="t", lease_s=30)
+    assert step_transition(step.pk, (StepStatus.RUNNING,), StepStatus.SUCCEEDED, lease_token="t", output=1, ports=["out"])
+    run.refresh_from_db()
+    assert run.status == "running"  # stalled: nothing in flight, nobody to advance it
+    assert tick()["advanced"] == 0  # too fresh to call stalled
+    assert tick(timezone.now() + timedelta(seconds=10))["advanced"] == 1
+    run.refresh_from_db()
+    assert run.status == "succeeded"

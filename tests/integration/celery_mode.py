@@ -4,6 +4,7 @@ test process."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -30,7 +31,7 @@ def broker_url() -> str:
 
 
 class CeleryMode:
-    def __init__(self, var_dir: Path, workers: int = 2) -> None:
+    def __init__(self, var_dir: Path, workers: int = 2, **extra_env: str) -> None:
         self.broker = broker_url()
         self.env = {
             **os.environ,
@@ -39,6 +40,7 @@ class CeleryMode:
             "STEPWISE_HTTP_ALLOWED_NETWORKS": "127.0.0.1/32",
             "STEPWISE_VAR_DIR": str(var_dir),
             "DJANGO_SETTINGS_MODULE": "config.settings",
+            **extra_env,
         }
         self.env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         self.var_dir = var_dir
@@ -73,9 +75,25 @@ class CeleryMode:
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: a kill takes its pool children too
         )
         self.workers.append(process)
         return process
+
+    def kill_worker(self, process: subprocess.Popen[bytes]) -> None:
+        """kill -9 a worker and its pool processes, mid-whatever they are doing."""
+        import signal
+
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            import pathlib
+
+            state = pathlib.Path(f"/proc/{process.pid}/status").read_text().splitlines()[:3]
+            raise RuntimeError(f"pid {process.pid} pgid {os.getpgid(process.pid)} state {state}") from None
+        self.workers.remove(process)
 
     def start(self) -> CeleryMode:
         import redis
@@ -102,6 +120,9 @@ class CeleryMode:
         for process in [*self.workers, *([self.ticker] if self.ticker else [])]:
             if process.poll() is None:
                 process.terminate()
+        for process in self.workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, 15)
         for process in [*self.workers, *([self.ticker] if self.ticker else [])]:
             try:
                 process.wait(15)
