@@ -72,6 +72,9 @@ class StepRun(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    compensates = models.CharField(
+        max_length=64, blank=True, default="", help_text="For a compensation step: the node whose work it undoes."
+    )
 
     class Meta:
         ordering = ["run_id", "id"]

@@ -88,13 +88,19 @@ def step_execute(step_id: int, *, worker: str) -> list[int]:
     step.refresh_from_db()
     run = step.run
     run.refresh_from_db()
-    if run.status != R.RUNNING:
+    if run.status != R.RUNNING and not (run.status == R.COMPENSATING and step.compensates):
         step_transition(step_id, (S.RUNNING,), S.CANCELLED, lease_token=token, data={"reason": f"run is {run.status}"})
         return advance(run.pk)
     cls = registry.get(node["type"])
     states, rows = _states(run)
     data = expression_data(run, rows, graph.vars, step.attempt)
-    inputs = {e.source: rows[e.source]["output"] for e in graph.inbound.get(step.node_id, []) if edge_state(e, states) == "taken"}
+    if step.compensates:
+        # A compensation sees what it undoes: that step's input and output.
+        undone = rows.get(step.compensates, {})
+        data["compensating"] = {"node_id": step.compensates, "input": undone.get("input"), "output": undone.get("output")}
+        inputs = {step.compensates: undone.get("output")}
+    else:
+        inputs = {e.source: rows[e.source]["output"] for e in graph.inbound.get(step.node_id, []) if edge_state(e, states) == "taken"}
     config: Any = node.get("config") or {}
     try:
         if cls is None:

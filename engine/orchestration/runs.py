@@ -128,12 +128,14 @@ def advance(run_id: int) -> list[int]:
 
 
 def _states(run: Run) -> tuple[dict[str, StepState], dict[str, dict[str, Any]]]:
-    fields = ("id", "node_id", "status", "ports", "output", "error", "finished_at")
+    fields = ("id", "node_id", "status", "ports", "input", "output", "error", "finished_at")
     rows: list[dict[str, Any]] = [dict(r) for r in StepRun.objects.filter(run_id=run.pk, iteration=0).values(*fields)]
     return {r["node_id"]: StepState(r["status"], tuple(r["ports"] or ())) for r in rows}, {r["node_id"]: r for r in rows}
 
 
 def _advance_locked(run: Run) -> list[int]:
+    if run.status == R.COMPENSATING:
+        return _compensate_next(run)
     if run.status == R.CANCELLING:
         if not StepRun.objects.filter(run_id=run.pk, status=S.RUNNING).exists():
             run_transition(run.pk, (R.CANCELLING,), R.CANCELLED)
@@ -157,8 +159,58 @@ def _advance_locked(run: Run) -> list[int]:
         failed = [r for r in rows.values() if r["status"] == S.FAILED and not r["ports"]]
         first = min(failed, key=lambda r: r["finished_at"] or timezone.now()) if failed else None
         error = {"node_id": first["node_id"], **(first["error"] or {})} if first else {"message": "The run could not continue."}
+        if _compensation_plan(run, graph):
+            run_transition(run.pk, (R.RUNNING,), R.COMPENSATING, error=error, data={"error": error})
+            run.status = R.COMPENSATING
+            return _compensate_next(run)
         run_transition(run.pk, (R.RUNNING,), R.FAILED, error=error, data={"error": error})
     return created
+
+
+def _compensation_plan(run: Run, graph: Graph) -> list[tuple[str, str]]:
+    """(node, its compensation node) for each succeeded step that declares one, most
+    recently finished first: the saga undoes its work in reverse order."""
+    done = StepRun.objects.filter(run_id=run.pk, iteration=0, status__in=[S.SUCCEEDED, S.COMPENSATED]).order_by("-finished_at", "-id")
+    return [(s.node_id, graph.nodes[s.node_id]["compensation"]) for s in done if graph.nodes.get(s.node_id, {}).get("compensation")]
+
+
+def _compensate_next(run: Run) -> list[int]:
+    """One compensation at a time: when the last one finished, mark what it undid and start
+    the next; when none is left the run is compensated; if one failed, the run fails."""
+    graph = graph_for(run)
+    comps = list(StepRun.objects.filter(run_id=run.pk, iteration__gt=0).order_by("iteration"))
+    if comps and comps[-1].status not in (S.SUCCEEDED, S.FAILED, S.CANCELLED):
+        return []  # the current compensation is still in flight
+    if comps and comps[-1].status != S.SUCCEEDED:
+        last = comps[-1]
+        error = {
+            "code": "compensation_failed",
+            "message": f"Compensation {last.node_id!r} of {last.compensates!r} failed; later compensations did not run.",
+            "node_id": last.node_id,
+            "cause": last.error,
+            "run_error": run.error,
+        }
+        run_transition(run.pk, (R.COMPENSATING,), R.FAILED, error=error, data={"error": error})
+        return []
+    if comps:
+        original = StepRun.objects.get(run_id=run.pk, node_id=comps[-1].compensates, iteration=0)
+        if original.status == S.SUCCEEDED:
+            step_transition(original.pk, (S.SUCCEEDED,), S.COMPENSATED, data={"by": comps[-1].node_id})
+    undone = {c.compensates for c in comps}
+    for node_id, compensation in _compensation_plan(run, graph):
+        if node_id not in undone:
+            return [
+                step_create(
+                    run_id=run.pk,
+                    node_id=compensation,
+                    iteration=len(comps) + 1,
+                    status=S.QUEUED,
+                    compensates=node_id,
+                    data={"compensates": node_id},
+                )
+            ]
+    run_transition(run.pk, (R.COMPENSATING,), R.COMPENSATED)
+    return []
 
 
 def run_cancel(*, run: Run) -> Run:

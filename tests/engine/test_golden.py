@@ -34,6 +34,9 @@ def test_golden_workflow_embedded(name, embedded, ledger):
         assert steps[node_id].input == config
     for node_id, attempts in expect.get("attempts", {}).items():
         assert steps[node_id].attempt == attempts and len(steps[node_id].attempts) == attempts
+    if "order" in expect:
+        finished = sorted((s for s in steps.values() if s.node_id in expect["order"]), key=lambda s: s.finished_at)
+        assert [s.node_id for s in finished] == expect["order"]
     if "run_output" in expect:
         assert run.output == expect["run_output"]
     if "run_error" in expect:
