@@ -85,7 +85,15 @@ def step_execute(step_id: int, *, worker: str) -> list[int]:
     timeout_s = float(node.get("timeout_s") or settings.STEPWISE_DEFAULT_TIMEOUT_S)
     if not step_claim(step_id, worker=worker, token=token, lease_s=timeout_s + settings.STEPWISE_LEASE_GRACE_S):
         return []  # someone else has it, it is finished, or its timer is not due: drop
-    step.refresh_from_db()
+    return step_run_claimed(step_id, token=token)
+
+
+def step_run_claimed(step_id: int, *, token: str) -> list[int]:
+    """Run a step this worker has claimed with `token` and record the outcome (fenced)."""
+    step = StepRun.objects.select_related("run").get(pk=step_id)
+    graph = graph_for(step.run)
+    node = graph.nodes[step.node_id]
+    timeout_s = float(node.get("timeout_s") or settings.STEPWISE_DEFAULT_TIMEOUT_S)
     run = step.run
     run.refresh_from_db()
     if run.status != R.RUNNING and not (run.status == R.COMPENSATING and step.compensates):
