@@ -25,3 +25,6 @@ STEPWISE_DEFAULT_TIMEOUT_S = env_int("STEPWISE_DEFAULT_TIMEOUT_S", 300, minimum=
 STEPWISE_LEASE_GRACE_S = env_int("STEPWISE_LEASE_GRACE_S", 30, minimum=1)
 # How deep sub-workflows may nest.
 STEPWISE_MAX_RUN_DEPTH = env_int("STEPWISE_MAX_RUN_DEPTH", 5, minimum=1)
+# A queued step whose broker message was not picked up within this time is sent again
+# (a lost message, a broker restarted without persistence).
+STEPWISE_REDISPATCH_AFTER_S = env_int("STEPWISE_REDISPATCH_AFTER_S", 30, minimum=1)

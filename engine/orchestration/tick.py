@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -18,8 +19,13 @@ from engine.orchestration.runs import advance, graph_for
 from engine.states import RunStatus, StepStatus, step_transition
 
 S = StepStatus
-# A queued step whose message has not been picked up for this long is sent again.
-REDISPATCH_AFTER_S = 30
+
+
+def _redispatch_after_s() -> float:
+    """A queued step whose message has not been picked up for this long is sent again."""
+    return float(settings.STEPWISE_REDISPATCH_AFTER_S)
+
+
 # A run this old with no step in flight is advanced by the tick.
 STALL_AFTER_S = 5
 
@@ -36,7 +42,7 @@ def tick(now: datetime | None = None, *, limit: int = 500) -> dict[str, int]:
     with transaction.atomic():
         due = _locked(
             StepRun.objects.filter(status=S.QUEUED).filter(
-                Q(not_before__lte=now) | Q(not_before__isnull=True, updated_at__lt=now - timedelta(seconds=REDISPATCH_AFTER_S))
+                Q(not_before__lte=now) | Q(not_before__isnull=True, updated_at__lt=now - timedelta(seconds=_redispatch_after_s()))
             ),
             limit,
         )

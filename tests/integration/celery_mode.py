@@ -30,9 +30,21 @@ def broker_url() -> str:
     return urlunparse(urlparse(base)._replace(path="/13"))  # a database of its own on the shared server
 
 
+def use_broker(url: str) -> None:
+    """Point this process's Celery app at a broker, dropping pooled connections to the last one."""
+    from kombu import pools
+
+    from config.celery import app
+
+    pools.reset()  # kombu keeps producer pools per connection, process-wide
+    app._pool = None
+    app.amqp._producer_pool = None
+    app.conf.broker_url = url
+
+
 class CeleryMode:
-    def __init__(self, var_dir: Path, workers: int = 2, **extra_env: str) -> None:
-        self.broker = broker_url()
+    def __init__(self, var_dir: Path, workers: int = 2, broker: str | None = None, **extra_env: str) -> None:
+        self.broker = broker or broker_url()
         self.env = {
             **os.environ,
             "DATABASE_URL": database_url(),
@@ -101,7 +113,7 @@ class CeleryMode:
         from config.celery import app
 
         redis.Redis.from_url(self.broker).flushdb()
-        app.conf.broker_url = self.broker
+        use_broker(self.broker)
         self.start_worker("w1")
         log = open(self.var_dir / "tick.log", "wb")  # noqa: SIM115
         self.ticker = subprocess.Popen(

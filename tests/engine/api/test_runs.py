@@ -201,3 +201,17 @@ def test_step_timeout_is_enforced(embedded, ledger):
     step = run.steps.get(node_id="slow")
     assert run.status == "failed" and step.error["code"] == "timeout"
     assert (step.finished_at - step.started_at).total_seconds() < 2.5
+
+
+def test_output_over_the_limit_fails_the_step_clearly(embedded, settings):
+    settings.STEPWISE_MAX_OUTPUT_BYTES = 2000
+    client = _client(make_user())
+    wf = _workflow(
+        client,
+        [node("start", "trigger.manual"), node("big", "transform", {"expression": "$pad('', 5000, 'x')"})],
+        [edge("e1", "start", "big")],
+    )
+    run = wait_for(_start(client, wf))
+    step = run.steps.get(node_id="big")
+    assert run.status == "failed" and step.error["code"] == "output_too_large"
+    assert "the limit is 2000" in step.error["message"] and step.input == {"expression": "$pad('', 5000, 'x')"}
