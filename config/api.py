@@ -16,6 +16,17 @@ from rest_framework.parsers import JSONParser
 MAX_BODY_DEPTH = 100
 
 
+def query_int(request: Any, name: str, *, default: int, low: int, high: int) -> int:
+    """A whole number from the query string, or a 400 naming the parameter (never silently
+    the default)."""
+    raw = request.query_params.getlist(name)
+    if not raw:
+        return default
+    if len(raw) > 1 or not raw[0].isdigit() or not low <= int(raw[0]) <= high:
+        raise ValidationError({name: [f"Give a whole number from {low} to {high}."]})
+    return int(raw[0])
+
+
 class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
@@ -24,12 +35,7 @@ class Pagination(PageNumberPagination):
     def get_page_size(self, request):  # type: ignore[no-untyped-def]
         """Like DRF's, but a page_size that is not a whole number from 1 to 200 is a 400
         instead of being silently replaced by the default."""
-        raw = request.query_params.getlist(self.page_size_query_param)
-        if not raw:
-            return self.page_size
-        if len(raw) > 1 or not raw[0].isdigit() or not 1 <= int(raw[0]) <= self.max_page_size:
-            raise ValidationError({self.page_size_query_param: [f"Give a whole number from 1 to {self.max_page_size}."]})
-        return int(raw[0])
+        return query_int(request, self.page_size_query_param, default=self.page_size, low=1, high=self.max_page_size)
 
 
 def check_json_value(value: Any, *, max_depth: int = MAX_BODY_DEPTH) -> None:

@@ -13,8 +13,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from designer.errors import DesignerError
-from engine.orchestration.runs import RunError
+from designer.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +45,7 @@ def _field_problems(errors: Any, pointer: str = "") -> list[dict[str, Any]]:
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, DesignerError | RunError):
+    if isinstance(exc, DomainError):
         return Response(error_body(exc.detail, [p.as_dict() for p in exc.problems]), status=exc.status)
     if isinstance(exc, RequestDataTooBig):
         return Response(error_body("The request body is too large."), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)

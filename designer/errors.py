@@ -5,13 +5,20 @@ from __future__ import annotations
 from designer.validation import Problem
 
 
-class DesignerError(Exception):
+class DomainError(Exception):
+    """An error a person can act on: an HTTP status, a sentence, and the problems by
+    node/edge/field. The engine's errors share it; config/errors.py maps it once."""
+
     status = 400
 
     def __init__(self, detail: str, problems: list[Problem] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         self.problems = problems or []
+
+
+class DesignerError(DomainError):
+    pass
 
 
 class GraphUnloadable(DesignerError):

@@ -81,10 +81,16 @@ def _check(table: dict[Any, frozenset[Any]], sources: tuple[Any, ...], target: A
 
 
 def _next_seq(run_id: int) -> int:
+    """Increment and read the run's sequence in one statement (PostgreSQL and SQLite >= 3.35
+    both have RETURNING); it also holds the run row's lock to the end of the transaction."""
+    from django.db import connection
+
     from engine.models import Run
 
-    Run.objects.filter(pk=run_id).update(last_seq=F("last_seq") + 1)
-    return int(Run.objects.filter(pk=run_id).values_list("last_seq", flat=True).get())
+    table = connection.ops.quote_name(Run._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET last_seq = last_seq + 1 WHERE id = %s RETURNING last_seq", [run_id])
+        return int(cursor.fetchone()[0])
 
 
 def record_event(*, run_id: int, kind: str, status: str, node_id: str = "", attempt: int = 0, data: Any = None) -> int:

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import StrictDateTimeFilter, StrictFilterSet
+from config.api import StrictDateTimeFilter, StrictFilterSet, query_int
 from designer.api.serializers import ErrorSerializer
 from designer.selectors import workflow_get_for_user
 from engine.api.serializers import (
@@ -100,20 +100,10 @@ class RunEventsView(APIView):
     )
     def get(self, request: Request, run_id: int) -> Response:
         run = run_get(request.user, run_id)
-        after, limit = _int_param(request, "after", 0, 0, 2**31 - 1), _int_param(request, "limit", 1000, 1, 1000)
+        after = query_int(request, "after", default=0, low=0, high=2**31 - 1)
+        limit = query_int(request, "limit", default=1000, low=1, high=1000)
         events = RunEvent.objects.filter(run=run, seq__gt=after).order_by("seq")[:limit]
         return Response(EventSerializer(events, many=True).data)
-
-
-def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
-    from rest_framework.exceptions import ValidationError
-
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise ValidationError({name: [f"Give a whole number from {low} to {high}."]})
-    return int(raw)
 
 
 class RunCancelView(APIView):

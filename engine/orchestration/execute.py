@@ -74,15 +74,17 @@ def expression_data(run: Run, rows: dict[str, dict[str, Any]], graph_vars: dict[
     }
 
 
+def _timeout_s(node: dict[str, Any]) -> float:
+    return float(node.get("timeout_s") or settings.STEPWISE_DEFAULT_TIMEOUT_S)
+
+
 def step_execute(step_id: int, *, worker: str) -> list[int]:
     """Claim and run one step; returns the ids of the steps that became ready."""
     token = secrets.token_hex(8)
     step = StepRun.objects.select_related("run").filter(pk=step_id).first()
     if step is None:
         return []
-    graph = graph_for(step.run)
-    node = graph.nodes[step.node_id]
-    timeout_s = float(node.get("timeout_s") or settings.STEPWISE_DEFAULT_TIMEOUT_S)
+    timeout_s = _timeout_s(graph_for(step.run).nodes[step.node_id])
     if not step_claim(step_id, worker=worker, token=token, lease_s=timeout_s + settings.STEPWISE_LEASE_GRACE_S):
         return []  # someone else has it, it is finished, or its timer is not due: drop
     return step_run_claimed(step_id, token=token)
@@ -90,12 +92,11 @@ def step_execute(step_id: int, *, worker: str) -> list[int]:
 
 def step_run_claimed(step_id: int, *, token: str) -> list[int]:
     """Run a step this worker has claimed with `token` and record the outcome (fenced)."""
-    step = StepRun.objects.select_related("run").get(pk=step_id)
+    step = StepRun.objects.select_related("run").get(pk=step_id)  # the run row is fresh from this query
     graph = graph_for(step.run)
     node = graph.nodes[step.node_id]
-    timeout_s = float(node.get("timeout_s") or settings.STEPWISE_DEFAULT_TIMEOUT_S)
+    timeout_s = _timeout_s(node)
     run = step.run
-    run.refresh_from_db()
     if run.status != R.RUNNING and not (run.status == R.COMPENSATING and step.compensates):
         step_transition(step_id, (S.RUNNING,), S.CANCELLED, lease_token=token, data={"reason": f"run is {run.status}"})
         return advance(run.pk)
@@ -104,9 +105,9 @@ def step_run_claimed(step_id: int, *, token: str) -> list[int]:
     data = expression_data(run, rows, graph.vars, step.attempt)
     if step.compensates:
         # A compensation sees what it undoes: that step's input and output.
-        undone = rows.get(step.compensates, {})
-        data["compensating"] = {"node_id": step.compensates, "input": undone.get("input"), "output": undone.get("output")}
-        inputs = {step.compensates: undone.get("output")}
+        undone = StepRun.objects.values("input", "output").get(run_id=run.pk, node_id=step.compensates, iteration=0)
+        data["compensating"] = {"node_id": step.compensates, **undone}
+        inputs = {step.compensates: undone["output"]}
     else:
         inputs = {e.source: rows[e.source]["output"] for e in graph.inbound.get(step.node_id, []) if edge_state(e, states) == "taken"}
     config: Any = node.get("config") or {}

@@ -10,7 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from designer.errors import GraphInvalid
+from designer.errors import DomainError, GraphInvalid
 from designer.models import Workflow, WorkflowVersion
 from designer.selectors import version_latest
 from designer.services import graph_validate
@@ -23,13 +23,8 @@ from engine.states import RunStatus, StepStatus, record_event, run_transition, s
 R, S = RunStatus, StepStatus
 
 
-class RunError(Exception):
+class RunError(DomainError):
     status = 409
-
-    def __init__(self, detail: str, problems: list[Problem] | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.problems = problems or []
 
 
 class InputInvalid(RunError):
@@ -128,7 +123,7 @@ def advance(run_id: int) -> list[int]:
 
 
 def _states(run: Run) -> tuple[dict[str, StepState], dict[str, dict[str, Any]]]:
-    fields = ("id", "node_id", "status", "ports", "input", "output", "error", "finished_at")
+    fields = ("id", "node_id", "status", "ports", "output", "error", "finished_at")
     rows: list[dict[str, Any]] = [dict(r) for r in StepRun.objects.filter(run_id=run.pk, iteration=0).values(*fields)]
     return {r["node_id"]: StepState(r["status"], tuple(r["ports"] or ())) for r in rows}, {r["node_id"]: r for r in rows}
 
