@@ -31,6 +31,8 @@ class Run(models.Model):
     error = models.JSONField(null=True, blank=True)
     rerun_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="reruns")
     parent_step = models.ForeignKey("StepRun", on_delete=models.CASCADE, null=True, blank=True, related_name="child_runs")
+    parent_attempt = models.PositiveIntegerField(default=0, help_text="The parent step's attempt that started this child run.")
+    item_index = models.PositiveIntegerField(null=True, blank=True, help_text="For a map's child run: the item's position.")
     depth = models.PositiveSmallIntegerField(default=0)
     last_seq = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

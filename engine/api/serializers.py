@@ -62,6 +62,10 @@ class RunSummarySerializer(serializers.ModelSerializer):
     workflow_name = serializers.CharField(source="workflow.name")
     version = serializers.IntegerField(source="version.number")
     duration_ms = serializers.SerializerMethodField()
+    parent_run = serializers.IntegerField(source="parent_step.run_id", allow_null=True, read_only=True)
+    parent_node = serializers.CharField(source="parent_step.node_id", allow_null=True, read_only=True)
+    item_index = serializers.IntegerField(min_value=0, allow_null=True)
+    depth = serializers.IntegerField(min_value=0)
 
     class Meta:
         model = Run
@@ -73,6 +77,10 @@ class RunSummarySerializer(serializers.ModelSerializer):
             "status",
             "trigger",
             "rerun_of",
+            "parent_run",
+            "parent_node",
+            "item_index",
+            "depth",
             "created_at",
             "started_at",
             "finished_at",

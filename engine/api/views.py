@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import StrictDateTimeFilter, StrictFilterSet, query_int
+from config.api import StrictBooleanFilter, StrictDateTimeFilter, StrictFilterSet, query_int
 from designer.api.serializers import ErrorSerializer
 from designer.selectors import workflow_get_for_user
 from engine.api.serializers import (
@@ -32,7 +32,7 @@ INVALID = OpenApiResponse(ErrorSerializer, description="The workflow or the inpu
 
 
 def runs_for(user) -> QuerySet[Run]:  # type: ignore[no-untyped-def]
-    return Run.objects.filter(owner=user).select_related("workflow", "version")
+    return Run.objects.filter(owner=user).select_related("workflow", "version", "parent_step")
 
 
 def run_get(user, run_id: int) -> Run:  # type: ignore[no-untyped-def]
@@ -43,7 +43,7 @@ def run_get(user, run_id: int) -> Run:  # type: ignore[no-untyped-def]
 
 
 def _detail(run: Run, code: int = status.HTTP_200_OK) -> Response:
-    run = Run.objects.select_related("workflow", "version").prefetch_related("steps").get(pk=run.pk)
+    run = Run.objects.select_related("workflow", "version", "parent_step").prefetch_related("steps").get(pk=run.pk)
     return Response(RunDetailSerializer(run).data, status=code)
 
 
@@ -53,6 +53,8 @@ class RunFilter(StrictFilterSet):
     trigger = django_filters.ChoiceFilter(choices=Trigger.choices)
     created_after = StrictDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = StrictDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    parent = django_filters.NumberFilter(field_name="parent_step__run_id", help_text="Child runs of this run (workflow.call, map).")
+    top_level = StrictBooleanFilter(field_name="parent_step", lookup_expr="isnull", help_text="true: only runs that are no run's child.")
 
     class Meta:
         model = Run

@@ -94,10 +94,10 @@ def render_template(text: str, context: Any, **bounds: Any) -> Any:
 
 
 def render_config(value: Any, schema: Any, context: Any, **bounds: Any) -> Any:
-    """Resolve every template in a config; fields marked `x-jsonata` stay as source (the
-    node evaluates them itself) and literal-only fields are left untouched."""
+    """Resolve every template in a config; fields marked `x-jsonata` or `x-per-item` stay as
+    source (the node evaluates them itself) and literal-only fields are left untouched."""
     schema = schema if isinstance(schema, dict) else {}
-    if schema.get("x-jsonata") or schema.get("x-expression") is False:
+    if schema.get("x-jsonata") or schema.get("x-per-item") or schema.get("x-expression") is False:
         return value
     if isinstance(value, str):
         return render_template(value, context, **bounds)

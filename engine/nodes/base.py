@@ -46,6 +46,19 @@ class StepContext:
         return f"{self.run_id}:{self.node_id}:{self.iteration}"
 
 
+@dataclass(frozen=True)
+class ChildRuns:
+    """A request to run another workflow once per input, the step waiting for them all.
+    `single`: the step's output is the one child's output (workflow.call), else a list in
+    input order (map)."""
+
+    workflow_id: int
+    inputs: list[Any]
+    max_concurrency: int = 1
+    failure_policy: str = "fail"  # "fail": the step fails with the first failed child; "continue": errors in the output
+    single: bool = False
+
+
 @dataclass
 class NodeResult:
     output: Any = None
@@ -53,6 +66,8 @@ class NodeResult:
     # Park the step: until a time (wait), or until a person answers (approval; the time is then a timeout).
     wait_until: datetime | None = None
     wait_for_person: bool = False
+    # Park the step until child runs end (workflow.call, map).
+    children: ChildRuns | None = None
 
 
 # Port every non-trigger node has for incoming edges.
@@ -69,6 +84,8 @@ class NodeType:
     validator and the editor:
       - `x-expression: false` on a property: the value must be literal, never `{{ }}`.
       - `x-jsonata: true` on a string property: the whole value is a JSONata expression.
+      - `x-per-item: true` on a property: rendered by the node once per item (with `item`
+        and `index` in the context), not with the rest of the config.
     """
 
     type: ClassVar[str]

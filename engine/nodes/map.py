@@ -1,7 +1,16 @@
 from typing import Any
 
-from engine.nodes.base import JSONDict, NodeType, literal, obj
+from engine.expressions.evaluate import render_config
+from engine.nodes.base import ChildRuns, JSONDict, NodeResult, NodeType, StepContext, StepFailed, literal, obj
 from engine.nodes.registry import register
+
+MAX_ITEMS = 10_000
+
+_INPUT_SCHEMA: JSONDict = {
+    "title": "Input per item",
+    "description": "Defaults to the item itself; `item` and `index` are available here.",
+    "x-per-item": True,
+}
 
 
 @register
@@ -14,7 +23,7 @@ class Map(NodeType):
         {
             "workflow_id": literal({"type": "integer", "minimum": 1, "title": "Sub-workflow"}),
             "items": {"type": "array", "title": "Items", "description": "Usually an expression, e.g. {{ steps.fetch.output.json.items }}"},
-            "input": {"title": "Input per item", "description": "Defaults to the item itself; `item` is available here."},
+            "input": _INPUT_SCHEMA,
             "max_concurrency": literal({"type": "integer", "minimum": 1, "maximum": 100, "title": "Max concurrency"}),
             "failure_policy": literal(
                 {
@@ -31,3 +40,23 @@ class Map(NodeType):
     @classmethod
     def referenced_workflow_ids(cls, config: JSONDict) -> list[tuple[str, Any]]:
         return [("/workflow_id", config.get("workflow_id"))]
+
+    @classmethod
+    def execute(cls, ctx: StepContext) -> NodeResult:
+        items = ctx.config.get("items")
+        if not isinstance(items, list):
+            raise StepFailed(f"Items must be a list; the expression gave {type(items).__name__}.", code="invalid_items", retryable=False)
+        if len(items) > MAX_ITEMS:
+            raise StepFailed(f"{len(items)} items; a map takes at most {MAX_ITEMS}.", code="too_many_items", retryable=False)
+        if "input" in ctx.config:
+            inputs = [render_config(ctx.config["input"], {}, {**ctx.data, "item": item, "index": i}) for i, item in enumerate(items)]
+        else:
+            inputs = list(items)
+        return NodeResult(
+            children=ChildRuns(
+                workflow_id=int(ctx.config["workflow_id"]),
+                inputs=inputs,
+                max_concurrency=int(ctx.config.get("max_concurrency", 4)),
+                failure_policy=str(ctx.config.get("failure_policy", "fail")),
+            )
+        )

@@ -1,6 +1,6 @@
 from typing import Any
 
-from engine.nodes.base import JSONDict, NodeType, literal, obj
+from engine.nodes.base import ChildRuns, JSONDict, NodeResult, NodeType, StepContext, literal, obj
 from engine.nodes.registry import register
 
 
@@ -22,3 +22,8 @@ class WorkflowCall(NodeType):
     @classmethod
     def referenced_workflow_ids(cls, config: JSONDict) -> list[tuple[str, Any]]:
         return [("/workflow_id", config.get("workflow_id"))]
+
+    @classmethod
+    def execute(cls, ctx: StepContext) -> NodeResult:
+        child_input = ctx.config.get("input", {})
+        return NodeResult(children=ChildRuns(workflow_id=int(ctx.config["workflow_id"]), inputs=[child_input], single=True))

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 import secrets
 import threading
 from concurrent.futures import Future
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -21,8 +19,10 @@ from engine.expressions.evaluate import ExpressionError, evaluate, render_config
 from engine.models import Run, StepRun
 from engine.nodes import registry
 from engine.nodes.base import NodeResult, StepContext, StepFailed
+from engine.orchestration.children import children_prepare, children_start
 from engine.orchestration.dispatch import get_dispatcher
 from engine.orchestration.graph import edge_state
+from engine.orchestration.outcomes import iso, step_failed
 from engine.orchestration.runs import _advance_locked, _states, advance, graph_for
 from engine.states import RunStatus, StepStatus, step_claim, step_transition
 
@@ -32,16 +32,6 @@ logger = logging.getLogger(__name__)
 # Node types whose work can block on the outside world run in a guard thread, so their
 # timeout holds even when the library they call does not enforce one.
 GUARDED_TYPES = {"http.request", "email.send"}
-
-
-def backoff_s(retry: dict[str, Any], attempt: int) -> float:
-    initial = float(retry.get("initial_s", 1))
-    cap = float(retry.get("max_s", 60))
-    delay = initial if retry.get("backoff", "exponential") == "fixed" else initial * 2 ** max(attempt - 1, 0)
-    delay = min(delay, cap)
-    if retry.get("jitter", True):
-        delay *= 0.5 + random.random() / 2
-    return delay
 
 
 def _call(cls: Any, ctx: StepContext, timeout_s: float, guarded: bool) -> NodeResult:
@@ -70,7 +60,7 @@ def expression_data(run: Run, rows: dict[str, dict[str, Any]], graph_vars: dict[
         "trigger": run.input,
         "steps": steps,
         "vars": graph_vars,
-        "run": {"id": run.pk, "started_at": _iso(run.started_at), "trigger": run.trigger, "attempt": attempt},
+        "run": {"id": run.pk, "started_at": iso(run.started_at), "trigger": run.trigger, "attempt": attempt},
     }
 
 
@@ -132,17 +122,27 @@ def step_run_claimed(step_id: int, *, token: str) -> list[int]:
             raise StepFailed(
                 f"The output is {size} bytes; the limit is {settings.STEPWISE_MAX_OUTPUT_BYTES}.", code="output_too_large", retryable=False
             )
+        version = children_prepare(run, result.children) if result.children is not None else None
     except StepFailed as failure:
-        return _failed(step, token, failure, config, node)
+        return step_failed(step, failure, config=config, node=node, token=token)
     except ExpressionError as exc:
-        return _failed(step, token, StepFailed(str(exc), code="expression_error", retryable=False), config, node)
+        invalid = StepFailed(str(exc), code="expression_error", retryable=False)
+        return step_failed(step, invalid, config=config, node=node, token=token)
     except Exception as exc:
         logger.exception("step %s crashed", step.idempotency_key)
-        return _failed(step, token, StepFailed(f"{type(exc).__name__}: {exc}", code="internal_error"), config, node)
+        crashed = StepFailed(f"{type(exc).__name__}: {exc}", code="internal_error")
+        return step_failed(step, crashed, config=config, node=node, token=token)
     attempts = [
         *step.attempts,
-        {"attempt": step.attempt, "started_at": _iso(step.started_at), "finished_at": _iso(timezone.now()), "error": None},
+        {"attempt": step.attempt, "started_at": iso(step.started_at), "finished_at": iso(timezone.now()), "error": None},
     ]
+    if result.children is not None and version is not None:
+        with transaction.atomic():
+            Run.objects.select_for_update().get(pk=run.pk)
+            data = {"children": len(result.children.inputs), "workflow_id": result.children.workflow_id}
+            if not step_transition(step_id, (S.RUNNING,), S.WAITING, lease_token=token, input=config, attempts=attempts, data=data):
+                return []
+            return children_start(step, version, result.children)
     if result.wait_until is not None or result.wait_for_person:
         step_transition(
             step_id,
@@ -153,7 +153,7 @@ def step_run_claimed(step_id: int, *, token: str) -> list[int]:
             output=result.output,
             not_before=result.wait_until,
             attempts=attempts,
-            data={"until": _iso(result.wait_until), "for_person": result.wait_for_person},
+            data={"until": iso(result.wait_until), "for_person": result.wait_for_person},
         )
         return []
     with transaction.atomic():
@@ -163,42 +163,6 @@ def step_run_claimed(step_id: int, *, token: str) -> list[int]:
         fields = {"input": config, "output": result.output, "ports": list(result.ports), "attempts": attempts, "error": None}
         if not step_transition(step_id, (S.RUNNING,), S.SUCCEEDED, lease_token=token, **fields):
             return []  # our lease was reclaimed meanwhile: the result is not ours to record
-        return _advance_locked(locked)
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _failed(step: StepRun, token: str, failure: StepFailed, config: Any, node: dict[str, Any]) -> list[int]:
-    retry = node.get("retry") or {}
-    error = failure.as_dict()
-    attempts = [
-        *step.attempts,
-        {"attempt": step.attempt, "started_at": _iso(step.started_at), "finished_at": _iso(timezone.now()), "error": error},
-    ]
-    if failure.retryable and step.attempt < int(retry.get("max_attempts", 1)):
-        delay = backoff_s(retry, step.attempt)
-        step_transition(
-            step.pk,
-            (S.RUNNING,),
-            S.QUEUED,
-            lease_token=token,
-            input=config,
-            error=error,
-            attempts=attempts,
-            not_before=timezone.now() + timedelta(seconds=delay),
-            data={"retry_in_s": round(delay, 3), "error": error},
-        )
-        return []  # the tick sends it when its timer is due
-    on_error = node.get("on_error", "fail")
-    ports = {"continue": ["out"], "route": ["error"]}.get(on_error, [])
-    output = {"error": error} if ports else None
-    with transaction.atomic():
-        locked = Run.objects.select_for_update().get(pk=step.run_id)
-        fields = {"input": config, "error": error, "output": output, "ports": ports, "attempts": attempts}
-        if not step_transition(step.pk, (S.RUNNING,), S.FAILED, lease_token=token, data={"error": error}, **fields):
-            return []
         return _advance_locked(locked)
 
 

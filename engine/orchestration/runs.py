@@ -4,6 +4,7 @@ creates are dispatched after commit."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from functools import lru_cache
 from typing import Any
 
@@ -18,7 +19,7 @@ from designer.validation import Problem
 from engine.models import Run, StepRun, Trigger
 from engine.orchestration.dispatch import dispatch_after_commit
 from engine.orchestration.graph import Graph, StepState, outcome, plan, sinks
-from engine.states import RunStatus, StepStatus, record_event, run_transition, step_create, step_transition
+from engine.states import RUN_TERMINAL, RunStatus, StepStatus, record_event, run_transition, step_create, step_transition
 
 R, S = RunStatus, StepStatus
 
@@ -77,41 +78,92 @@ def run_start(
 ) -> Run:
     """Start a run of the workflow's latest version (or `version`). Refused with the
     problems (422) when the graph is invalid. `reuse` copies finished steps' outputs."""
+    version = version_runnable(workflow=workflow, user=user, version=version)
+    payload = {} if payload is None else payload
+    input_check(version, trigger, payload)
+    with transaction.atomic():
+        run = run_create(version=version, user=user, payload=payload, trigger=trigger, rerun_of=rerun_of, reuse=reuse)
+        dispatch_after_commit(run_begin(run))
+    return run
+
+
+def version_runnable(*, workflow: Workflow, user: Any, version: WorkflowVersion | None = None) -> WorkflowVersion:
+    """The version a new run pins: `version`, or the latest; GraphInvalid (with the
+    problems) when there is none or it does not validate."""
     version = version or version_latest(workflow=workflow)
     if version is None:
         raise GraphInvalid("The workflow has no saved version to run.", [])
     problems = graph_validate(graph=version.graph, user=user)
     if problems:
         raise GraphInvalid("The workflow cannot run until these problems are fixed.", problems)
+    return version
+
+
+def input_check(version: WorkflowVersion, trigger: str, payload: Any) -> None:
+    """InputInvalid (422, with the problems) when the payload does not match the schema of
+    the trigger node the run would start from."""
     graph = _graph(version.pk, version.graph_hash)
-    payload = {} if payload is None else payload
+    _check_input(graph, _trigger_node(graph, trigger), payload)
+
+
+def run_create(
+    *,
+    version: WorkflowVersion,
+    user: Any,
+    payload: Any,
+    trigger: str,
+    rerun_of: Run | None = None,
+    reuse: dict[str, StepRun] | None = None,
+    parent: StepRun | None = None,
+    item_index: int | None = None,
+) -> Run:
+    """A queued run with its trigger step recorded; `run_begin` sets it going. Call inside
+    a transaction."""
+    graph = _graph(version.pk, version.graph_hash)
     first = _trigger_node(graph, trigger)
-    _check_input(graph, first, payload)
-    with transaction.atomic():
-        run = Run.objects.create(
-            owner=user, workflow=workflow, version=version, graph_hash=version.graph_hash, trigger=trigger, input=payload, rerun_of=rerun_of
+    run = Run.objects.create(
+        owner=user,
+        workflow_id=version.workflow_id,
+        version=version,
+        graph_hash=version.graph_hash,
+        trigger=trigger,
+        input=payload,
+        rerun_of=rerun_of,
+        parent_step=parent,
+        parent_attempt=parent.attempt if parent else 0,
+        depth=parent.run.depth + 1 if parent else 0,
+        item_index=item_index,
+    )
+    data: dict[str, Any] = {"trigger": trigger, "version": version.number}
+    if parent is not None:
+        data.update(parent_run=parent.run_id, parent_node=parent.node_id, item_index=item_index)
+    record_event(run_id=run.pk, kind="run", status=R.QUEUED, data=data)
+    now = timezone.now()
+    step_create(run_id=run.pk, node_id=first, status=S.SUCCEEDED, output=payload, ports=["out"], attempt=1, started_at=now)
+    for other in graph.triggers:
+        if other != first:
+            step_create(run_id=run.pk, node_id=other, status=S.SKIPPED)
+    for node_id, old in (reuse or {}).items():
+        step_create(
+            run_id=run.pk,
+            node_id=node_id,
+            status=S.SUCCEEDED,
+            input=old.input,
+            output=old.output,
+            ports=old.ports,
+            attempt=old.attempt,
+            data={"reused_from_run": old.run_id},
         )
-        record_event(run_id=run.pk, kind="run", status=R.QUEUED, data={"trigger": trigger, "version": version.number})
-        now = timezone.now()
-        step_create(run_id=run.pk, node_id=first, status=S.SUCCEEDED, output=payload, ports=["out"], attempt=1, started_at=now)
-        for other in graph.triggers:
-            if other != first:
-                step_create(run_id=run.pk, node_id=other, status=S.SKIPPED)
-        for node_id, old in (reuse or {}).items():
-            step_create(
-                run_id=run.pk,
-                node_id=node_id,
-                status=S.SUCCEEDED,
-                input=old.input,
-                output=old.output,
-                ports=old.ports,
-                attempt=old.attempt,
-                data={"reused_from_run": old.run_id},
-            )
-        run_transition(run.pk, (R.QUEUED,), R.RUNNING)
-        run.refresh_from_db()
-        dispatch_after_commit(_advance_locked(run))
     return run
+
+
+def run_begin(run: Run) -> list[int]:
+    """queued -> running for a run this transaction created or holds locked; returns the
+    steps it made ready, to dispatch after commit."""
+    if not run_transition(run.pk, (R.QUEUED,), R.RUNNING):
+        return []
+    run.refresh_from_db()
+    return _advance_locked(run)
 
 
 def advance(run_id: int) -> list[int]:
@@ -133,7 +185,7 @@ def _advance_locked(run: Run) -> list[int]:
         return _compensate_next(run)
     if run.status == R.CANCELLING:
         if not StepRun.objects.filter(run_id=run.pk, status=S.RUNNING).exists():
-            run_transition(run.pk, (R.CANCELLING,), R.CANCELLED)
+            _finish(run, (R.CANCELLING,), R.CANCELLED)
         return []
     if run.status != R.RUNNING:
         return []
@@ -149,7 +201,7 @@ def _advance_locked(run: Run) -> list[int]:
     result = outcome(graph, states)
     if result == "succeeded":
         output = {node_id: rows[node_id]["output"] for node_id in sinks(graph, states) if node_id in rows and node_id not in graph.triggers}
-        run_transition(run.pk, (R.RUNNING,), R.SUCCEEDED, output=output)
+        _finish(run, (R.RUNNING,), R.SUCCEEDED, output=output)
     elif result == "failed":
         failed = [r for r in rows.values() if r["status"] == S.FAILED and not r["ports"]]
         first = min(failed, key=lambda r: r["finished_at"] or timezone.now()) if failed else None
@@ -158,8 +210,18 @@ def _advance_locked(run: Run) -> list[int]:
             run_transition(run.pk, (R.RUNNING,), R.COMPENSATING, error=error, data={"error": error})
             run.status = R.COMPENSATING
             return _compensate_next(run)
-        run_transition(run.pk, (R.RUNNING,), R.FAILED, error=error, data={"error": error})
+        _finish(run, (R.RUNNING,), R.FAILED, error=error, data={"error": error})
     return created
+
+
+def _finish(run: Run, sources: tuple[RunStatus, ...], target: RunStatus, **fields: Any) -> None:
+    """A run ends. A child run's parent step is resumed after commit (under the parent's
+    lock, never this one's); the tick resumes it if this process dies first."""
+    if run_transition(run.pk, sources, target, **fields) and run.parent_step_id:
+        from engine.orchestration.children import children_resume
+
+        parent_step_id = run.parent_step_id
+        transaction.on_commit(lambda: children_resume(parent_step_id), robust=True)
 
 
 def _compensation_plan(run: Run, graph: Graph) -> list[tuple[str, str]]:
@@ -185,7 +247,7 @@ def _compensate_next(run: Run) -> list[int]:
             "cause": last.error,
             "run_error": run.error,
         }
-        run_transition(run.pk, (R.COMPENSATING,), R.FAILED, error=error, data={"error": error})
+        _finish(run, (R.COMPENSATING,), R.FAILED, error=error, data={"error": error})
         return []
     if comps:
         original = StepRun.objects.get(run_id=run.pk, node_id=comps[-1].compensates, iteration=0)
@@ -204,24 +266,36 @@ def _compensate_next(run: Run) -> list[int]:
                     data={"compensates": node_id},
                 )
             ]
-    run_transition(run.pk, (R.COMPENSATING,), R.COMPENSATED)
+    _finish(run, (R.COMPENSATING,), R.COMPENSATED)
     return []
 
 
 def run_cancel(*, run: Run) -> Run:
-    """Stop dispatching, cancel steps not yet running; running steps finish or time out."""
+    """Stop dispatching, cancel steps not yet running; running steps finish or time out.
+    Child runs of its steps (workflow.call, map) are cancelled too, after commit."""
     with transaction.atomic():
         locked = Run.objects.select_for_update().get(pk=run.pk)
-        if locked.status in (R.QUEUED, R.RUNNING):
-            run_transition(locked.pk, (R(locked.status),), R.CANCELLING)
+        if locked.status == R.QUEUED:  # a map's item not started yet
+            _finish(locked, (R.QUEUED,), R.CANCELLED)
+        elif locked.status == R.RUNNING:
+            run_transition(locked.pk, (R.RUNNING,), R.CANCELLING)
             for step in StepRun.objects.filter(run_id=locked.pk, status__in=[S.PENDING, S.QUEUED, S.WAITING, S.INTERRUPTED]):
                 step_transition(step.pk, (S(step.status),), S.CANCELLED)
             locked.status = R.CANCELLING
             _advance_locked(locked)
+            children = list(Run.objects.filter(parent_step__run_id=locked.pk).exclude(status__in=RUN_TERMINAL).values_list("id", flat=True))
+            transaction.on_commit(lambda: runs_cancel(children), robust=True)
         elif locked.status not in (R.CANCELLING,):
             raise RunError(f"A {locked.status} run cannot be cancelled.")
     run.refresh_from_db()
     return run
+
+
+def runs_cancel(run_ids: list[int]) -> None:
+    """Cancel each run that can still be cancelled (child runs whose parent stopped)."""
+    for run in Run.objects.filter(pk__in=run_ids).exclude(status__in=RUN_TERMINAL):
+        with suppress(RunError):  # it ended meanwhile
+            run_cancel(run=run)
 
 
 def run_retry(*, run: Run) -> Run:

@@ -10,10 +10,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from engine.models import Run, StepRun
+from engine.orchestration.children import children_resume
 from engine.orchestration.dispatch import dispatch_after_commit
 from engine.orchestration.runs import advance, graph_for
 from engine.states import RunStatus, StepStatus, step_transition
@@ -38,7 +39,7 @@ def _locked(query: Any, limit: int) -> list[StepRun]:
 
 def tick(now: datetime | None = None, *, limit: int = 500) -> dict[str, int]:
     now = now or timezone.now()
-    counts = {"dispatched": 0, "reclaimed": 0, "interrupted": 0, "timers": 0, "advanced": 0}
+    counts = {"dispatched": 0, "reclaimed": 0, "interrupted": 0, "timers": 0, "advanced": 0, "resumed": 0}
     with transaction.atomic():
         due = _locked(
             StepRun.objects.filter(status=S.QUEUED).filter(
@@ -70,6 +71,20 @@ def tick(now: datetime | None = None, *, limit: int = 500) -> dict[str, int]:
             if waiting is not None and _fire_timer(waiting):
                 counts["timers"] += 1
                 dispatch_after_commit(advance(waiting.run_id))
+    # A parent step whose child ended while its resumption was lost (the process died
+    # between the child's commit and the resumption).
+    orphaned = (
+        StepRun.objects.filter(
+            status=S.WAITING,
+            child_runs__finished_at__gt=F("updated_at"),
+            child_runs__finished_at__lt=now - timedelta(seconds=STALL_AFTER_S),
+        )
+        .values_list("id", flat=True)
+        .distinct()[:limit]
+    )
+    for step_id in list(orphaned):
+        children_resume(step_id)
+        counts["resumed"] += 1
     # Safety net: a running run with no step in flight needs advancing (nothing else will).
     active = [S.PENDING, S.QUEUED, S.RUNNING, S.WAITING]
     stalled = (

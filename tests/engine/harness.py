@@ -82,10 +82,22 @@ def golden_names() -> list[str]:
 
 
 def start_golden(name: str, user: Any, base: str) -> Run:
+    """Create the fixture's workflow (and its `subworkflows` first, in order: "$WF:<name>"
+    in a graph stands for that sub-workflow's id) and start a run of it."""
     fixture = load_golden(name, base)
-    workflow, problems = services.workflow_create(owner=user, name=name, graph=fixture["graph"])
-    assert problems == [], problems
-    return run_start(workflow=workflow, user=user, payload=fixture["input"])
+    ids: dict[str, int] = {}
+
+    def create(label: str, graph: dict[str, Any]) -> Any:
+        text = json.dumps(graph)
+        for sub, pk in ids.items():
+            text = text.replace(f'"$WF:{sub}"', str(pk))
+        workflow, problems = services.workflow_create(owner=user, name=label, graph=json.loads(text))
+        assert problems == [], (label, problems)
+        return workflow
+
+    for sub, graph in fixture.get("subworkflows", {}).items():
+        ids[sub] = create(f"{name}/{sub}", graph).pk
+    return run_start(workflow=create(name, fixture["graph"]), user=user, payload=fixture["input"])
 
 
 def wait_for(run: Run, *, statuses: frozenset[str] | set[str] = RUN_TERMINAL, timeout: float = 20) -> Run:

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from engine.models import RunEvent
+from engine.models import Run, RunEvent
 from tests.engine.harness import golden_names, load_golden, start_golden, wait_for
 from tests.factories import make_user
 
@@ -41,6 +41,26 @@ def test_golden_workflow_embedded(name, embedded, ledger):
         assert run.output == expect["run_output"]
     if "run_error" in expect:
         assert {k: run.error.get(k) for k in expect["run_error"]} == expect["run_error"]
+    for node_id, expected in expect.get("children", {}).items():
+        children = list(Run.objects.filter(parent_step=steps[node_id]).order_by("item_index", "id"))
+        assert [c.status for c in children] == [c["status"] for c in expected], node_id
+        for child, wanted in zip(children, expected, strict=True):
+            assert child.depth == run.depth + 1 and child.owner_id == run.owner_id and child.trigger == "subworkflow"
+            if "input" in wanted:
+                assert child.input == wanted["input"]
+    for node_id, items in expect.get("item_outputs", {}).items():
+        output = steps[node_id].output
+        assert len(output) == len(items)
+        for got, wanted in zip(output, items, strict=True):
+            assert {k: got.get(k) for k in wanted} == wanted, (got, wanted)
+    for node_id, limit in expect.get("max_children_in_flight", {}).items():
+        spans = Run.objects.filter(parent_step=steps[node_id]).values_list("started_at", "finished_at")
+        points = sorted([(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans], key=lambda p: (p[0], p[1]))
+        level = peak = 0
+        for _, delta in points:
+            level += delta
+            peak = max(peak, level)
+        assert peak == limit, (node_id, peak)
     if "min_seconds" in expect:
         assert time.monotonic() - started >= expect["min_seconds"]
     if "same_idempotency_key" in expect:

@@ -215,3 +215,29 @@ def test_output_over_the_limit_fails_the_step_clearly(embedded, settings):
     step = run.steps.get(node_id="big")
     assert run.status == "failed" and step.error["code"] == "output_too_large"
     assert "the limit is 2000" in step.error["message"] and step.input == {"expression": "$pad('', 5000, 'x')"}
+
+
+def test_child_runs_are_listed_under_their_parent(embedded):
+    client = _client(make_user())
+    sub = _workflow(
+        client, [node("start", "trigger.manual"), node("sq", "transform", {"expression": "trigger * trigger"})], [edge("e1", "start", "sq")]
+    )
+    wf = _workflow(
+        client,
+        [node("start", "trigger.manual"), node("each", "map", {"workflow_id": sub, "items": [3, 1, 2], "max_concurrency": 2})],
+        [edge("e1", "start", "each")],
+    )
+    run = wait_for(_start(client, wf))
+    assert run.status == "succeeded"
+    children = client.get(f"/api/runs/?parent={run.pk}&ordering=created_at").json()["results"]
+    assert sorted((c["item_index"], c["status"], c["parent_run"], c["parent_node"], c["depth"]) for c in children) == [
+        (0, "succeeded", run.pk, "each", 1),
+        (1, "succeeded", run.pk, "each", 1),
+        (2, "succeeded", run.pk, "each", 1),
+    ]
+    assert [r["id"] for r in client.get(f"/api/runs/?top_level=true&workflow={wf}").json()["results"]] == [run.pk]
+    assert client.get("/api/runs/?top_level=true").json()["count"] == 1
+    assert client.get("/api/runs/?top_level=maybe").status_code == 400
+    detail = client.get(f"/api/runs/{run.pk}/").json()
+    assert detail["parent_run"] is None and detail["depth"] == 0
+    assert {s["node_id"]: s["output"] for s in detail["steps"]}["each"] == [{"sq": 9}, {"sq": 1}, {"sq": 4}]

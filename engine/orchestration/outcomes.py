@@ -1,0 +1,77 @@
+"""How a step's failure is settled, shared by the executor (a running step) and child-run
+resumption (a waiting workflow.call or map): retry after backoff, or fail and follow
+`on_error` (fail the run, continue with the error as output, or route to the error port)."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from engine.models import Run, StepRun
+from engine.nodes.base import StepFailed
+from engine.states import StepStatus, step_transition
+
+S = StepStatus
+
+
+def backoff_s(retry: dict[str, Any], attempt: int) -> float:
+    initial = float(retry.get("initial_s", 1))
+    cap = float(retry.get("max_s", 60))
+    delay = initial if retry.get("backoff", "exponential") == "fixed" else initial * 2 ** max(attempt - 1, 0)
+    delay = min(delay, cap)
+    if retry.get("jitter", True):
+        delay *= 0.5 + random.random() / 2
+    return delay
+
+
+def iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def step_failed(
+    step: StepRun,
+    failure: StepFailed,
+    *,
+    config: Any,
+    node: dict[str, Any],
+    source: StepStatus = S.RUNNING,
+    token: str | None = None,
+) -> list[int]:
+    """Record a failed attempt (fenced by `token` for a running step); returns the steps
+    made ready, to dispatch."""
+    from engine.orchestration.runs import _advance_locked
+
+    retry = node.get("retry") or {}
+    error = failure.as_dict()
+    entry = {"attempt": step.attempt, "started_at": iso(step.started_at), "finished_at": iso(timezone.now()), "error": error}
+    previous = list(step.attempts or [])
+    if previous and previous[-1].get("attempt") == step.attempt:
+        previous.pop()  # a waiting step's attempt, recorded when it parked, now ends
+    attempts = [*previous, entry]
+    if failure.retryable and step.attempt < int(retry.get("max_attempts", 1)):
+        delay = backoff_s(retry, step.attempt)
+        step_transition(
+            step.pk,
+            (source,),
+            S.QUEUED,
+            lease_token=token,
+            input=config,
+            error=error,
+            attempts=attempts,
+            not_before=timezone.now() + timedelta(seconds=delay),
+            data={"retry_in_s": round(delay, 3), "error": error},
+        )
+        return []  # the tick sends it when its timer is due
+    on_error = node.get("on_error", "fail")
+    ports = {"continue": ["out"], "route": ["error"]}.get(on_error, [])
+    output = {"error": error} if ports else None
+    with transaction.atomic():
+        locked = Run.objects.select_for_update().get(pk=step.run_id)
+        fields = {"input": config, "error": error, "output": output, "ports": ports, "attempts": attempts}
+        if not step_transition(step.pk, (source,), S.FAILED, lease_token=token, data={"error": error}, **fields):
+            return []
+        return _advance_locked(locked)
