@@ -5,11 +5,13 @@ its RunEvent, with the run's next sequence number, in the same transaction."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import models, transaction
-from django.db.models import F
 from django.utils import timezone
 
 
@@ -80,29 +82,82 @@ def _check(table: dict[Any, frozenset[Any]], sources: tuple[Any, ...], target: A
             raise IllegalTransition(f"{source} -> {target} is not in the transition table")
 
 
-def _next_seq(run_id: int) -> int:
-    """Increment and read the run's sequence in one statement (PostgreSQL and SQLite >= 3.35
-    both have RETURNING); it also holds the run row's lock to the end of the transaction."""
+def _advance_seq(run_id: int, count: int) -> int:
+    """Add `count` to the run's sequence and return the new last value, in one statement
+    (PostgreSQL and SQLite >= 3.35 both have RETURNING); it also holds the run row's lock to
+    the end of the transaction, so sequence numbers never interleave."""
     from django.db import connection
 
     from engine.models import Run
 
     table = connection.ops.quote_name(Run._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET last_seq = last_seq + 1 WHERE id = %s RETURNING last_seq", [run_id])
+        cursor.execute(f"UPDATE {table} SET last_seq = last_seq + %s WHERE id = %s RETURNING last_seq", [count, run_id])
         return int(cursor.fetchone()[0])
 
 
-def record_event(*, run_id: int, kind: str, status: str, node_id: str = "", attempt: int = 0, data: Any = None) -> int:
-    """Append one RunEvent with the run's next sequence number; returns the seq."""
+class _Batch(threading.local):
+    events: list[Any] | None = None
+
+
+_batch = _Batch()
+
+
+@contextmanager
+def events_batched() -> Iterator[None]:
+    """Inside, the events of every transition are buffered and written when the block
+    ends: one sequence update per run and one INSERT for them all, instead of two
+    statements per event. Use inside the transaction that makes the transitions (the block
+    must end before the commit); a nested use joins the outer one."""
+    if _batch.events is not None:
+        yield
+        return
+    _batch.events = []
+    try:
+        yield
+        _flush(_batch.events)
+    finally:
+        _batch.events = None
+
+
+def _flush(events: list[Any]) -> None:
+    """One sequence update per run, then one multi-row INSERT for every buffered event."""
+    from django.db import connection
+
     from engine.models import RunEvent
 
-    seq = _next_seq(run_id)
-    RunEvent.objects.create(run_id=run_id, seq=seq, kind=kind, node_id=node_id, status=status, attempt=attempt, data=data or {})
-    return seq
+    by_run: dict[int, list[Any]] = {}
+    for event in events:
+        by_run.setdefault(event.run_id, []).append(event)
+    for run_id, run_events in by_run.items():
+        last = _advance_seq(run_id, len(run_events))
+        for offset, event in enumerate(run_events):
+            event.seq = last - len(run_events) + 1 + offset
+    data_field = RunEvent._meta.get_field("data")
+    at = connection.ops.adapt_datetimefield_value(timezone.now())
+    params: list[Any] = []
+    for e in events:
+        params += [e.run_id, e.seq, e.kind, e.node_id, e.status, e.attempt, data_field.get_db_prep_save(e.data, connection), at]
+    table = connection.ops.quote_name(RunEvent._meta.db_table)
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(events))
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} (run_id, seq, kind, node_id, status, attempt, data, at) VALUES {values}", params)
 
 
-@transaction.atomic
+def record_event(*, run_id: int, kind: str, status: str, node_id: str = "", attempt: int = 0, data: Any = None) -> None:
+    """Append one RunEvent with the run's next sequence number (buffered inside
+    `events_batched`)."""
+    from engine.models import RunEvent
+
+    event = RunEvent(run_id=run_id, kind=kind, node_id=node_id, status=status, attempt=attempt, data=data or {})
+    if _batch.events is not None:
+        _batch.events.append(event)
+        return
+    event.seq = _advance_seq(run_id, 1)
+    event.save(force_insert=True)
+
+
+@transaction.atomic(savepoint=False)
 def run_transition(run_id: int, sources: tuple[RunStatus, ...], target: RunStatus, *, data: Any = None, **fields: Any) -> bool:
     """Move a run from one of `sources` to `target`; False when it was not in them."""
     from engine.models import Run
@@ -119,7 +174,7 @@ def run_transition(run_id: int, sources: tuple[RunStatus, ...], target: RunStatu
     return bool(updated)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def step_transition(
     step_id: int,
     sources: tuple[StepStatus, ...],
@@ -130,24 +185,38 @@ def step_transition(
     **fields: Any,
 ) -> bool:
     """Move a step from one of `sources` to `target`. With `lease_token`, only the holder of
-    that lease may write (fencing: a worker whose lease was reclaimed cannot)."""
+    that lease may write (fencing: a worker whose lease was reclaimed cannot). One
+    conditional UPDATE ... RETURNING, which also gives the event its step's identity."""
+    from django.db import connection
+
     from engine.models import StepRun
 
     _check(STEP_TRANSITIONS, sources, target)
     now = timezone.now()
     if target in STEP_TERMINAL or target in (S.WAITING, S.INTERRUPTED):
         fields.setdefault("finished_at", now if target in STEP_TERMINAL else None)
-    query = StepRun.objects.filter(pk=step_id, status__in=sources)
+    quote = connection.ops.quote_name
+    assignments, params = [], []
+    for name, value in {"status": target.value, "updated_at": now, **fields}.items():
+        model_field = StepRun._meta.get_field(name)
+        assignments.append(f"{quote(str(model_field.column))} = %s")  # type: ignore[union-attr]
+        params.append(model_field.get_db_prep_save(value, connection))  # type: ignore[union-attr]
+    where = f"id = %s AND status IN ({', '.join(['%s'] * len(sources))})"
+    params += [step_id, *(str(source) for source in sources)]
     if lease_token is not None:
-        query = query.filter(lease_token=lease_token)
-    updated = query.update(status=target, updated_at=now, **fields)
-    if updated:
-        step = StepRun.objects.values("run_id", "node_id", "attempt").get(pk=step_id)
-        record_event(run_id=step["run_id"], kind="step", status=target, node_id=step["node_id"], attempt=step["attempt"], data=data)
-    return bool(updated)
+        where += " AND lease_token = %s"
+        params.append(lease_token)
+    sql = f"UPDATE {quote(StepRun._meta.db_table)} SET {', '.join(assignments)} WHERE {where} RETURNING run_id, node_id, attempt"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    record_event(run_id=int(row[0]), kind="step", status=target, node_id=str(row[1]), attempt=int(row[2]), data=data)
+    return True
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def step_create(*, run_id: int, node_id: str, status: StepStatus, iteration: int = 0, data: Any = None, **fields: Any) -> int:
     """Create a step directly in its first status (queued, skipped, or succeeded for a
     trigger or a reused output) and record it. The unique (run, node, iteration) constraint
@@ -162,32 +231,30 @@ def step_create(*, run_id: int, node_id: str, status: StepStatus, iteration: int
     return int(step.pk)
 
 
-@transaction.atomic
-def step_claim(step_id: int, *, worker: str, token: str, lease_s: float) -> bool:
-    """queued -> running for one worker: a new lease and attempt + 1. False when someone
-    else has it, it is finished, or its timer is not due: the caller drops the message."""
-    from django.db.models import Q
+@transaction.atomic(savepoint=False)
+def step_claim(step_id: int, *, worker: str, token: str, lease_s: float, now: datetime | None = None) -> tuple[int, str, int] | None:
+    """queued -> running for one worker: a new lease and attempt + 1, in one conditional
+    UPDATE ... RETURNING. None when someone else has it, it is finished, or its timer is
+    not due (the caller drops the message); else the step's (run id, node id, attempt)."""
+    from django.db import connection
 
     from engine.models import StepRun
 
-    now = timezone.now()
-    updated = (
-        StepRun.objects.filter(pk=step_id, status=S.QUEUED)
-        .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
-        .update(
-            status=S.RUNNING,
-            attempt=F("attempt") + 1,
-            lease_owner=worker[:100],
-            lease_token=token,
-            lease_expires_at=now + timedelta(seconds=lease_s),
-            not_before=None,
-            started_at=now,
-            updated_at=now,
+    now = now or timezone.now()
+    at = connection.ops.adapt_datetimefield_value(now)
+    until = connection.ops.adapt_datetimefield_value(now + timedelta(seconds=lease_s))
+    table = connection.ops.quote_name(StepRun._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, attempt = attempt + 1, lease_owner = %s, lease_token = %s,"
+            " lease_expires_at = %s, not_before = NULL, started_at = %s, updated_at = %s"
+            " WHERE id = %s AND status = %s AND (not_before IS NULL OR not_before <= %s)"
+            " RETURNING run_id, node_id, attempt",
+            [S.RUNNING.value, worker[:100], token, until, at, at, step_id, S.QUEUED.value, at],
         )
-    )
-    if updated:
-        step = StepRun.objects.values("run_id", "node_id", "attempt").get(pk=step_id)
-        record_event(
-            run_id=step["run_id"], kind="step", status=S.RUNNING, node_id=step["node_id"], attempt=step["attempt"], data={"worker": worker}
-        )
-    return bool(updated)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    claimed = (int(row[0]), str(row[1]), int(row[2]))
+    record_event(run_id=claimed[0], kind="step", status=S.RUNNING, node_id=claimed[1], attempt=claimed[2], data={"worker": worker})
+    return claimed

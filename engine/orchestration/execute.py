@@ -9,6 +9,7 @@ import logging
 import secrets
 import threading
 from concurrent.futures import Future
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -21,10 +22,10 @@ from engine.nodes import registry
 from engine.nodes.base import NodeResult, StepContext, StepFailed
 from engine.orchestration.children import children_prepare, children_start
 from engine.orchestration.dispatch import get_dispatcher
-from engine.orchestration.graph import edge_state
+from engine.orchestration.graph import StepState, edge_state
 from engine.orchestration.outcomes import iso, step_failed
-from engine.orchestration.runs import _advance_locked, _states, advance, graph_for
-from engine.states import RunStatus, StepStatus, step_claim, step_transition
+from engine.orchestration.runs import _advance_locked, advance, graph_for, run_lock, step_rows
+from engine.states import RunStatus, StepStatus, events_batched, step_claim, step_transition
 
 R, S = RunStatus, StepStatus
 logger = logging.getLogger(__name__)
@@ -68,30 +69,84 @@ def _timeout_s(node: dict[str, Any]) -> float:
     return float(node.get("timeout_s") or settings.STEPWISE_DEFAULT_TIMEOUT_S)
 
 
+@dataclass
+class Claimed:
+    """A step this worker holds the lease of (`token`), with its run loaded."""
+
+    step: StepRun
+    token: str
+
+
+@dataclass
+class Next:
+    """After a step: the steps that became ready (to dispatch), and possibly one of them
+    that this worker claimed in the same commit, to run at once (ARCHITECTURE, point 8)."""
+
+    ready: list[int] = field(default_factory=list)
+    claimed: Claimed | None = None
+
+
+def _lease_s(node: dict[str, Any]) -> float:
+    return _timeout_s(node) + settings.STEPWISE_LEASE_GRACE_S
+
+
+def new_step(step_id: int, run: Run) -> StepRun:
+    """A step this transaction has just created (queued, no attempt yet), without reading
+    back more than its node."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT node_id, iteration, compensates FROM {connection.ops.quote_name(StepRun._meta.db_table)} WHERE id = %s", [step_id]
+        )
+        node_id, iteration, compensates = cursor.fetchone()
+    return StepRun(
+        pk=step_id, run=run, node_id=node_id, iteration=iteration, compensates=compensates, status=S.QUEUED, attempt=0, attempts=[]
+    )
+
+
+def _claim(step: StepRun, worker: str) -> Claimed | None:
+    """The conditional claim; None when someone else has the step, it is finished, or its
+    timer is not due: the caller drops the message."""
+    token = secrets.token_hex(8)
+    now = timezone.now()
+    known = step_claim(step.pk, worker=worker, token=token, lease_s=_lease_s(graph_for(step.run).nodes[step.node_id]), now=now)
+    if known is None:
+        return None
+    step.status, step.attempt, step.started_at, step.lease_token = S.RUNNING, known[2], now, token
+    return Claimed(step, token)
+
+
 def step_execute(step_id: int, *, worker: str) -> list[int]:
     """Claim and run one step; returns the ids of the steps that became ready."""
-    token = secrets.token_hex(8)
     step = StepRun.objects.select_related("run").filter(pk=step_id).first()
-    if step is None:
-        return []
-    timeout_s = _timeout_s(graph_for(step.run).nodes[step.node_id])
-    if not step_claim(step_id, worker=worker, token=token, lease_s=timeout_s + settings.STEPWISE_LEASE_GRACE_S):
-        return []  # someone else has it, it is finished, or its timer is not due: drop
-    return step_run_claimed(step_id, token=token)
+    claimed = _claim(step, worker) if step is not None else None
+    return _run(claimed).ready if claimed is not None else []
 
 
 def step_run_claimed(step_id: int, *, token: str) -> list[int]:
     """Run a step this worker has claimed with `token` and record the outcome (fenced)."""
-    step = StepRun.objects.select_related("run").get(pk=step_id)  # the run row is fresh from this query
-    graph = graph_for(step.run)
+    return _run(Claimed(StepRun.objects.select_related("run").get(pk=step_id), token)).ready
+
+
+def _run(claimed: Claimed, *, chain_worker: str | None = None) -> Next:
+    """Execute a claimed step and record its outcome. With `chain_worker`, one of the steps
+    it makes ready is claimed for that worker in the same transaction."""
+    step, token = claimed.step, claimed.token
+    step_id = step.pk
+    run = step.run
+    graph = graph_for(run)
     node = graph.nodes[step.node_id]
     timeout_s = _timeout_s(node)
-    run = step.run
     if run.status != R.RUNNING and not (run.status == R.COMPENSATING and step.compensates):
         step_transition(step_id, (S.RUNNING,), S.CANCELLED, lease_token=token, data={"reason": f"run is {run.status}"})
-        return advance(run.pk)
+        return Next(advance(run.pk))
     cls = registry.get(node["type"])
-    states, rows = _states(run)
+    if step.compensates or graph.needs_data(step.node_id):
+        rows = step_rows(run.pk)
+    else:  # its inputs are all it can see: only its predecessors are read
+        rows = step_rows(run.pk, [e.source for e in graph.inbound.get(step.node_id, [])])
+    states = {node_id: StepState(row["status"], tuple(row["ports"] or ())) for node_id, row in rows.items()}
     data = expression_data(run, rows, graph.vars, step.attempt)
     if step.compensates:
         # A compensation sees what it undoes: that step's input and output.
@@ -124,14 +179,14 @@ def step_run_claimed(step_id: int, *, token: str) -> list[int]:
             )
         version = children_prepare(run, result.children) if result.children is not None else None
     except StepFailed as failure:
-        return step_failed(step, failure, config=config, node=node, token=token)
+        return Next(step_failed(step, failure, config=config, node=node, token=token))
     except ExpressionError as exc:
         invalid = StepFailed(str(exc), code="expression_error", retryable=False)
-        return step_failed(step, invalid, config=config, node=node, token=token)
+        return Next(step_failed(step, invalid, config=config, node=node, token=token))
     except Exception as exc:
         logger.exception("step %s crashed", step.idempotency_key)
         crashed = StepFailed(f"{type(exc).__name__}: {exc}", code="internal_error")
-        return step_failed(step, crashed, config=config, node=node, token=token)
+        return Next(step_failed(step, crashed, config=config, node=node, token=token))
     attempts = [
         *step.attempts,
         {"attempt": step.attempt, "started_at": iso(step.started_at), "finished_at": iso(timezone.now()), "error": None},
@@ -141,8 +196,8 @@ def step_run_claimed(step_id: int, *, token: str) -> list[int]:
             Run.objects.select_for_update().get(pk=run.pk)
             data = {"children": len(result.children.inputs), "workflow_id": result.children.workflow_id}
             if not step_transition(step_id, (S.RUNNING,), S.WAITING, lease_token=token, input=config, attempts=attempts, data=data):
-                return []
-            return children_start(step, version, result.children)
+                return Next()
+            return Next(children_start(step, version, result.children))
     if result.wait_until is not None or result.wait_for_person:
         step_transition(
             step_id,
@@ -155,27 +210,34 @@ def step_run_claimed(step_id: int, *, token: str) -> list[int]:
             attempts=attempts,
             data={"until": iso(result.wait_until), "for_person": result.wait_for_person},
         )
-        return []
-    with transaction.atomic():
+        return Next()
+    with transaction.atomic(), events_batched():
         # The result and the next steps commit together: a worker that dies after its
         # checkpoint cannot leave the run without successors. The run row is locked first.
-        locked = Run.objects.select_for_update().get(pk=run.pk)
+        locked = run_lock(run)
         fields = {"input": config, "output": result.output, "ports": list(result.ports), "attempts": attempts, "error": None}
         if not step_transition(step_id, (S.RUNNING,), S.SUCCEEDED, lease_token=token, **fields):
-            return []  # our lease was reclaimed meanwhile: the result is not ours to record
-        return _advance_locked(locked)
+            return Next()  # our lease was reclaimed meanwhile: the result is not ours to record
+        ready = _advance_locked(locked)
+        if chain_worker is not None and ready and locked.status == R.RUNNING:
+            chained = _claim(new_step(ready[0], locked), chain_worker)
+            if chained is not None:
+                return Next(ready[1:], chained)
+        return Next(ready)
 
 
 def run_chain(step_id: int, *, worker: str) -> None:
-    """Run a step, then keep going with one of the steps it made ready, right after its
-    checkpoint, instead of a broker round trip; the others go to the dispatcher."""
-    current: int | None = step_id
+    """Run a step, then keep going with one of the steps it made ready, claimed in the
+    same commit as its predecessor's result, instead of a broker round trip; the others go
+    to the dispatcher."""
     try:
-        while current is not None:
-            ready = step_execute(current, worker=worker)
-            if len(ready) > 1:
-                get_dispatcher().send(ready[1:])
-            current = ready[0] if ready else None
+        step = StepRun.objects.select_related("run").filter(pk=step_id).first()
+        claimed = _claim(step, worker) if step is not None else None
+        while claimed is not None:
+            outcome = _run(claimed, chain_worker=worker)
+            if outcome.ready:
+                get_dispatcher().send(outcome.ready)
+            claimed = outcome.claimed
     finally:
         close_old_connections()
 

@@ -3,6 +3,7 @@ are skipped (dead-path elimination), and how the run ends. No ORM."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +13,8 @@ from engine.nodes import registry
 # Statuses after which a step's output ports are known.
 _RESOLVED = {"succeeded", "failed", "skipped", "cancelled", "compensated"}
 _DEAD = {"skipped", "cancelled"}
+# Node types that evaluate JSONata over the run's data themselves.
+_EVALUATING_TYPES = {"transform", "condition", "switch", "map"}
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,17 @@ class Graph:
         self.triggers = [nid for nid, n in self.nodes.items() if _is_trigger(n["type"])]
         # Nodes with no inbound edge that are not triggers are only reached as compensations.
         self.flow_nodes = [nid for nid in self.nodes if nid not in self.triggers and self.inbound.get(nid)]
+        self._needs_data: dict[str, bool] = {}
+
+    def needs_data(self, node_id: str) -> bool:
+        """Whether executing the node needs the outputs of every step (expressions may read
+        any `steps.<id>.output`), or only its predecessors' outputs (its inputs)."""
+        cached = self._needs_data.get(node_id)
+        if cached is None:
+            node = self.nodes[node_id]
+            cached = node["type"] in _EVALUATING_TYPES or "{{" in json.dumps(node.get("config") or {})
+            self._needs_data[node_id] = cached
+        return cached
 
     def node_type(self, node_id: str) -> str:
         return str(self.nodes[node_id]["type"])
