@@ -126,6 +126,8 @@ def _flush(events: list[Any]) -> None:
 
     from engine.models import RunEvent
 
+    if not events:
+        return
     by_run: dict[int, list[Any]] = {}
     for event in events:
         by_run.setdefault(event.run_id, []).append(event)

@@ -94,10 +94,36 @@ def version_runnable(*, workflow: Workflow, user: Any, version: WorkflowVersion 
     version = version or version_latest(workflow=workflow)
     if version is None:
         raise GraphInvalid("The workflow has no saved version to run.", [])
-    problems = graph_validate(graph=version.graph, user=user)
+    problems = _version_problems(version, user)
     if problems:
         raise GraphInvalid("The workflow cannot run until these problems are fixed.", problems)
     return version
+
+
+@lru_cache(maxsize=1024)
+def _self_contained_problems(version_id: int, graph_hash: str) -> tuple[Problem, ...]:
+    graph = WorkflowVersion.objects.values_list("graph", flat=True).get(pk=version_id, graph_hash=graph_hash)
+    return tuple(graph_validate(graph=graph, user=None))
+
+
+def _version_problems(version: WorkflowVersion, user: Any) -> list[Problem]:
+    """A version's problems. Versions never change, so a graph that names no other
+    workflow validates the same for everyone, forever: computed once per process. One that
+    does (workflow.call, map) is checked each time: the workflows it names may be gone."""
+    nodes = version.graph.get("nodes", []) if isinstance(version.graph, dict) else []
+    if any(_names_workflows(n) for n in nodes):
+        return graph_validate(graph=version.graph, user=user)
+    return list(_self_contained_problems(version.pk, version.graph_hash))
+
+
+def _names_workflows(node: Any) -> bool:
+    from engine.nodes import registry
+
+    if not isinstance(node, dict):
+        return False
+    cls = registry.get(str(node.get("type")))
+    config = node.get("config")
+    return bool(cls and isinstance(config, dict) and cls.referenced_workflow_ids(config))
 
 
 def input_check(version: WorkflowVersion, trigger: str, payload: Any) -> None:

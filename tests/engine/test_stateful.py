@@ -44,6 +44,8 @@ WORKERS = ["w1", "w2", "w3"]
 
 
 class RunMachine(RuleBasedStateMachine):
+    stale_completions = 0  # across examples: the test checks the interleaving was reached
+
     @initialize()
     def start(self):
         self.user = make_user()
@@ -72,6 +74,7 @@ class RunMachine(RuleBasedStateMachine):
             before = StepRun.objects.values("status", "lease_token", "output").get(pk=step_id)
             step_run_claimed(step_id, token=token)
             if before["lease_token"] != token:
+                RunMachine.stale_completions += 1
                 # A stale holder (its lease was reclaimed and maybe re-claimed): it must change nothing.
                 after = StepRun.objects.values("status", "lease_token", "output").get(pk=step_id)
                 assert after == before, (before, after)
@@ -86,6 +89,29 @@ class RunMachine(RuleBasedStateMachine):
         running = self._steps(StepStatus.RUNNING)
         if running:
             StepRun.objects.filter(pk=running[pick % len(running)]).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+
+    @rule(holder=st.sampled_from(WORKERS), thief=st.sampled_from(WORKERS), pick=st.integers(0, 10), stale_now=st.booleans())
+    def lease_stolen(self, holder, thief, pick, stale_now):
+        """The holder (claiming a step first if it holds none) stalls past its lease; the
+        tick reclaims the step and another worker claims it, while the holder still
+        believes it holds it. Its `finish`, now (`stale_now`) or in a later rule, is the
+        stale completion fencing must refuse. One rule, so the interleaving is reached in
+        most examples rather than by chance."""
+        if thief == holder or thief in self.leases:
+            return
+        if holder not in self.leases:
+            self.claim(holder, pick)
+        if holder not in self.leases:
+            return
+        step_id, _ = self.leases[holder]
+        StepRun.objects.filter(pk=step_id).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+        tick()
+        self.counter += 1
+        token = f"t{self.counter}"
+        if step_claim(step_id, worker=thief, token=token, lease_s=300):
+            self.leases[thief] = (step_id, token)
+        if stale_now:
+            self.finish(holder)
 
     @rule(pick=st.integers(0, 10))
     def duplicate_delivery(self, pick):
@@ -145,3 +171,5 @@ def test_interleavings_keep_the_guarantees():
         )
     finally:
         set_dispatcher(previous)
+    # The machine did exercise what fencing is for (a check on the test, not the engine).
+    assert RunMachine.stale_completions >= 5, RunMachine.stale_completions
