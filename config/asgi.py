@@ -7,11 +7,10 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
+from engine.live.auth import TokenOrSession  # noqa: E402
 from engine.orchestration.dispatch import get_dispatcher  # noqa: E402
 
 # Embedded mode: the server process also runs the tick (timers, recovery).
@@ -22,6 +21,6 @@ if hasattr(_dispatcher, "start_ticker"):
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": TokenOrSession(URLRouter(websocket_urlpatterns)),
     }
 )

@@ -1,4 +1,10 @@
-"""Websocket routes. The live-status consumers (ws/runs/<id>/, ws/workflows/<id>/) land
-with the live-status issue."""
+"""Websocket routes: the live status of one run, and of every run of a workflow."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from engine.live.consumers import RunConsumer, WorkflowConsumer
+
+websocket_urlpatterns = [
+    path("ws/runs/<int:run_id>/", RunConsumer.as_asgi()),
+    path("ws/workflows/<int:workflow_id>/", WorkflowConsumer.as_asgi()),
+]

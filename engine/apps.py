@@ -7,7 +7,11 @@ class EngineConfig(AppConfig):
     verbose_name = "Stepwise engine"
 
     def ready(self) -> None:
+        from engine.live.publish import publisher
         from engine.orchestration.dispatch import set_dispatcher
+        from engine.states import set_event_sink
+
+        set_event_sink(publisher)
 
         if settings.STEPWISE_EXECUTOR == "celery":
             from engine.dispatch.celery import CeleryDispatcher

@@ -6,7 +6,7 @@ its RunEvent, with the run's next sequence number, in the same transaction."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -96,6 +96,23 @@ def _advance_seq(run_id: int, count: int) -> int:
         return int(cursor.fetchone()[0])
 
 
+EventSink = Callable[[list[Any]], None]
+_sink: EventSink | None = None
+
+
+def set_event_sink(sink: EventSink | None) -> None:
+    """Who hears about events once their transaction has committed (the live stream sets
+    itself here when the app starts, so this module imports no channels)."""
+    global _sink
+    _sink = sink
+
+
+def _published_after_commit(events: list[Any]) -> None:
+    if _sink is not None and events:
+        sink = _sink
+        transaction.on_commit(lambda: sink(events), robust=True)
+
+
 class _Batch(threading.local):
     events: list[Any] | None = None
 
@@ -136,7 +153,8 @@ def _flush(events: list[Any]) -> None:
         for offset, event in enumerate(run_events):
             event.seq = last - len(run_events) + 1 + offset
     data_field = RunEvent._meta.get_field("data")
-    at = connection.ops.adapt_datetimefield_value(timezone.now())
+    now = timezone.now()
+    at = connection.ops.adapt_datetimefield_value(now)
     params: list[Any] = []
     for e in events:
         params += [e.run_id, e.seq, e.kind, e.node_id, e.status, e.attempt, data_field.get_db_prep_save(e.data, connection), at]
@@ -144,6 +162,9 @@ def _flush(events: list[Any]) -> None:
     values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(events))
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {table} (run_id, seq, kind, node_id, status, attempt, data, at) VALUES {values}", params)
+    for event in events:
+        event.at = now
+    _published_after_commit(events)
 
 
 def record_event(*, run_id: int, kind: str, status: str, node_id: str = "", attempt: int = 0, data: Any = None) -> None:
@@ -157,6 +178,7 @@ def record_event(*, run_id: int, kind: str, status: str, node_id: str = "", atte
         return
     event.seq = _advance_seq(run_id, 1)
     event.save(force_insert=True)
+    _published_after_commit([event])
 
 
 @transaction.atomic(savepoint=False)

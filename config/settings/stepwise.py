@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from config.env import env_int, env_list
+from config.env import env_float, env_int, env_list
 
 # Graph size limits: a graph over them is refused (413) with the problem named.
 STEPWISE_MAX_NODES = env_int("STEPWISE_MAX_NODES", 2000, minimum=1)
@@ -28,3 +28,8 @@ STEPWISE_MAX_RUN_DEPTH = env_int("STEPWISE_MAX_RUN_DEPTH", 5, minimum=1)
 # A queued step whose broker message was not picked up within this time is sent again
 # (a lost message, a broker restarted without persistence).
 STEPWISE_REDISPATCH_AFTER_S = env_int("STEPWISE_REDISPATCH_AFTER_S", 30, minimum=1)
+
+# Live status: how often a websocket consumer checks the run's log for events the channel
+# layer dropped, and past how many missed events a reconnecting client gets a snapshot.
+STEPWISE_LIVE_POLL_S = env_float("STEPWISE_LIVE_POLL_S", 2.0, minimum=0.05)
+STEPWISE_LIVE_SNAPSHOT_AFTER = env_int("STEPWISE_LIVE_SNAPSHOT_AFTER", 500, minimum=1)

@@ -1,0 +1,83 @@
+"""Publishing after commit, from whatever process committed: the web process, an in-process
+worker thread or a Celery worker. The commit hook only schedules the send on an event loop
+of this process, so a step's commit never waits for the channel layer. Losing a message
+is allowed: consumers repair gaps from the RunEvent log."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+from typing import Any
+
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+
+from engine.live.messages import event_message
+
+logger = logging.getLogger(__name__)
+
+
+def run_group(run_id: int) -> str:
+    return f"run.{run_id}"
+
+
+def workflow_group(workflow_id: int) -> str:
+    return f"workflow.{workflow_id}"
+
+
+class Publisher:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pid = 0
+        self._home: asyncio.AbstractEventLoop | None = None  # the server's loop (in-memory layer)
+        self._workflows: dict[int, int] = {}
+
+    def serve_from(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The in-memory layer lives in the server's event loop: sends must run there."""
+        self._home = loop
+
+    def _target(self) -> asyncio.AbstractEventLoop | None:
+        if isinstance(get_channel_layer(), InMemoryChannelLayer):
+            home = self._home
+            return home if home is not None and home.is_running() else None  # nobody can be listening yet
+        with self._lock:
+            if self._loop is None or self._pid != os.getpid():  # a forked Celery child needs its own
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, daemon=True, name="stepwise-publisher").start()
+                self._loop, self._pid = loop, os.getpid()
+            return self._loop
+
+    def _workflow_of(self, run_id: int) -> int:
+        workflow_id = self._workflows.get(run_id)
+        if workflow_id is None:
+            from engine.models import Run
+
+            workflow_id = Run.objects.values_list("workflow_id", flat=True).get(pk=run_id)
+            if len(self._workflows) > 10_000:
+                self._workflows.clear()
+            self._workflows[run_id] = workflow_id
+        return workflow_id
+
+    def __call__(self, events: list[Any]) -> None:
+        target = self._target()
+        if target is None:
+            return
+        by_run: dict[int, list[dict[str, Any]]] = {}
+        for event in events:
+            by_run.setdefault(event.run_id, []).append(event_message(event, self._workflow_of(event.run_id)))
+        asyncio.run_coroutine_threadsafe(self._send(by_run), target)
+
+    async def _send(self, by_run: dict[int, list[dict[str, Any]]]) -> None:
+        layer = get_channel_layer()
+        for run_id, messages in by_run.items():
+            payload = {"type": "run.events", "events": messages}
+            try:
+                await layer.group_send(run_group(run_id), payload)
+                await layer.group_send(workflow_group(messages[0]["workflow_id"]), payload)
+            except Exception:  # a full channel, a broker hiccup: consumers repair from the log
+                logger.warning("could not publish events of run %s", run_id, exc_info=True)
+
+
+publisher = Publisher()
