@@ -102,7 +102,7 @@ def test_a_foreign_origin_is_refused(embedded, ws_app, run_async):
     headers = session_headers(user, origin="http://evil.example")
 
     async def scenario():
-        communicator, connected, _ = await _connect(ws_app, f"/ws/runs/{run.pk}/", headers)
+        _, connected, _ = await _connect(ws_app, f"/ws/runs/{run.pk}/", headers)
         assert not connected
 
     run_async(scenario())
