@@ -11,7 +11,7 @@ PYTHON_FOR_VENV ?= $(shell for p in python3.13 python3.12 python3 $$(ls -d $${PY
 
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html frontend/vite.config.ts frontend/tsconfig.app.json frontend/package-lock.json
 
-.PHONY: run test test-embedded lint check-migrations schema frontend venv clean help bench
+.PHONY: run test frontend-test test-embedded lint check-migrations schema frontend venv clean help bench
 
 help:
 	@echo "make run    serve the designer on http://$(HOST):$(PORT) (SQLite, in-process engine)"
@@ -55,8 +55,11 @@ check-migrations: venv
 schema: venv
 	$(PY) manage.py spectacular --file openapi.yaml --validate
 
+frontend-test: frontend
+	cd frontend && npx vitest run
+
 # The whole suite. With DATABASE_URL (PostgreSQL) and REDIS_URL set it runs against them.
-test: venv frontend lint check-migrations
+test: venv frontend lint check-migrations frontend-test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The tests that concern the embedded default (SQLite, in-memory layer, in-process engine).
