@@ -70,6 +70,7 @@ test-embedded: venv frontend
 bench: venv
 	$(PY) bench/validate_graph.py
 	$(PY) bench/engine.py
+	$(PY) bench/live.py
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/dist var .pytest_cache
