@@ -123,3 +123,7 @@ class RerunSerializer(serializers.Serializer):
 class DecisionSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
     payload = AnyJSONField(required=False, allow_null=True)
+
+
+class MarkDoneSerializer(serializers.Serializer):
+    output = AnyJSONField(required=False, allow_null=True, help_text="The step's output, as the person knows it (null if omitted).")

@@ -12,4 +12,6 @@ urlpatterns = [
     path("runs/<int:run_id>/rerun/", views.RunRerunView.as_view(), name="run-rerun"),
     path("runs/<int:run_id>/steps/<str:node_id>/approve/", views.StepApproveView.as_view(), name="run-step-approve"),
     path("runs/<int:run_id>/steps/<str:node_id>/reject/", views.StepRejectView.as_view(), name="run-step-reject"),
+    path("runs/<int:run_id>/steps/<str:node_id>/mark-done/", views.StepMarkDoneView.as_view(), name="run-step-mark-done"),
+    path("runs/<int:run_id>/steps/<str:node_id>/retry/", views.StepRetryView.as_view(), name="run-step-retry"),
 ]

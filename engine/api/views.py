@@ -18,13 +18,14 @@ from designer.selectors import workflow_get_for_user
 from engine.api.serializers import (
     DecisionSerializer,
     EventSerializer,
+    MarkDoneSerializer,
     RerunSerializer,
     RunDetailSerializer,
     RunStartSerializer,
     RunSummarySerializer,
 )
 from engine.models import Run, RunEvent, Trigger
-from engine.orchestration.runs import run_cancel, run_rerun, run_retry, run_start, step_decide
+from engine.orchestration.runs import run_cancel, run_rerun, run_retry, run_start, step_decide, step_resolve
 from engine.states import RunStatus
 
 REFUSED = OpenApiResponse(ErrorSerializer, description="The run is not in a state that allows this.")
@@ -154,3 +155,21 @@ class StepRejectView(_DecisionView):
     @extend_schema(request=DecisionSerializer, responses={200: RunDetailSerializer, 409: REFUSED}, operation_id="runs_steps_reject")
     def post(self, request: Request, run_id: int, node_id: str) -> Response:
         return super().post(request, run_id, node_id)
+
+
+class StepMarkDoneView(APIView):
+    @extend_schema(request=MarkDoneSerializer, responses={200: RunDetailSerializer, 409: REFUSED}, operation_id="runs_steps_mark_done")
+    def post(self, request: Request, run_id: int, node_id: str) -> Response:
+        run = run_get(request.user, run_id)
+        serializer = MarkDoneSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        step_resolve(run=run, node_id=node_id, done=True, user=request.user, output=serializer.validated_data.get("output"))
+        return _detail(run)
+
+
+class StepRetryView(APIView):
+    @extend_schema(request=None, responses={200: RunDetailSerializer, 409: REFUSED}, operation_id="runs_steps_retry")
+    def post(self, request: Request, run_id: int, node_id: str) -> Response:
+        run = run_get(request.user, run_id)
+        step_resolve(run=run, node_id=node_id, done=False, user=request.user)
+        return _detail(run)

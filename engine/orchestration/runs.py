@@ -447,3 +447,25 @@ def step_decide(*, run: Run, node_id: str, approve: bool, user: Any, comment: st
         dispatch_after_commit(advance(run.pk))
     step.refresh_from_db()
     return step
+
+
+def step_resolve(*, run: Run, node_id: str, done: bool, user: Any, output: Any = None) -> StepRun:
+    """A person settles an interrupted step (at_most_once: its worker died mid-call, so it
+    may or may not have had its effect): `done` records it succeeded with `output`, else it
+    is queued to run again (a new attempt)."""
+    step = StepRun.objects.filter(run_id=run.pk, node_id=node_id, status=S.INTERRUPTED).order_by("-iteration").first()
+    if step is None:
+        raise RunError(f"Step {node_id!r} of this run is not interrupted; only an interrupted step can be marked done or retried.")
+    by = {"by": user.get_username(), "at": timezone.now().isoformat()}
+    with transaction.atomic():
+        if done:
+            fields = {"output": output, "ports": ["out"], "error": None}
+            if not step_transition(step.pk, (S.INTERRUPTED,), S.SUCCEEDED, data={"marked_done": by}, **fields):
+                raise RunError(f"Step {node_id!r} changed meanwhile; reload the run.")
+            dispatch_after_commit(advance(run.pk))
+        else:
+            if not step_transition(step.pk, (S.INTERRUPTED,), S.QUEUED, not_before=None, data={"retried": by}):
+                raise RunError(f"Step {node_id!r} changed meanwhile; reload the run.")
+            dispatch_after_commit([step.pk])
+    step.refresh_from_db()
+    return step

@@ -27,6 +27,8 @@ OWNED_ROUTES = {
     "run-rerun": lambda wf, run: {"run_id": str(run.pk)},
     "run-step-approve": lambda wf, run: {"run_id": str(run.pk), "node_id": "review"},
     "run-step-reject": lambda wf, run: {"run_id": str(run.pk), "node_id": "review"},
+    "run-step-mark-done": lambda wf, run: {"run_id": str(run.pk), "node_id": "review"},
+    "run-step-retry": lambda wf, run: {"run_id": str(run.pk), "node_id": "review"},
 }
 # Routes whose parameter is not an owned object, and why.
 NOT_OWNED = {

@@ -241,3 +241,53 @@ def test_child_runs_are_listed_under_their_parent(embedded):
     detail = client.get(f"/api/runs/{run.pk}/").json()
     assert detail["parent_run"] is None and detail["depth"] == 0
     assert {s["node_id"]: s["output"] for s in detail["steps"]}["each"] == [{"sq": 9}, {"sq": 1}, {"sq": 4}]
+
+
+def _interrupted_run(client, user):
+    """A run whose at_most_once HTTP step's worker 'died' mid-call: its lease expired."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from engine.models import StepRun
+    from engine.orchestration.tick import tick
+
+    wf = _workflow(
+        client,
+        [
+            node("start", "trigger.manual"),
+            node("charge", "wait", {"mode": "duration", "duration_s": 30}, delivery="at_most_once"),
+            node("after", "transform", {"expression": "steps.charge.output.receipt"}),
+        ],
+        [edge("e1", "start", "charge"), edge("e2", "charge", "after")],
+    )
+    run = _start(client, wf)
+    wait_for_step(run, "charge", "waiting")
+    # Put it back to running with an expired lease, as if its worker died mid-call.
+    StepRun.objects.filter(run=run, node_id="charge").update(status="running", lease_expires_at=timezone.now() - timedelta(seconds=1))
+    assert tick()["interrupted"] == 1
+    return run
+
+
+def test_an_interrupted_step_can_be_marked_done_with_its_output(embedded):
+    user = make_user()
+    client = _client(user)
+    run = _interrupted_run(client, user)
+    assert client.post(f"/api/runs/{run.pk}/steps/after/mark-done/", {}, format="json").status_code == 409
+    response = client.post(f"/api/runs/{run.pk}/steps/charge/mark-done/", {"output": {"receipt": "R-1"}}, format="json")
+    assert response.status_code == 200, response.json()
+    run = wait_for(run)
+    assert run.status == "succeeded" and run.steps.get(node_id="after").output == "R-1"
+    assert run.events.filter(node_id="charge", status="succeeded").get().data["marked_done"]["by"] == user.username
+    again = client.post(f"/api/runs/{run.pk}/steps/charge/mark-done/", {}, format="json")
+    assert again.status_code == 409 and "not interrupted" in again.json()["detail"]
+
+
+def test_an_interrupted_step_can_be_retried_as_a_new_attempt(embedded):
+    user = make_user()
+    client = _client(user)
+    run = _interrupted_run(client, user)
+    assert client.post(f"/api/runs/{run.pk}/steps/charge/retry/").status_code == 200
+    wait_for_step(run, "charge", "waiting")
+    step = run.steps.get(node_id="charge")
+    assert step.attempt == 2
