@@ -33,6 +33,7 @@ class Publisher:
         self._pid = 0
         self._home: asyncio.AbstractEventLoop | None = None  # the server's loop (in-memory layer)
         self._workflows: dict[int, int] = {}
+        self._locks: dict[int, asyncio.Lock] = {}
 
     def serve_from(self, loop: asyncio.AbstractEventLoop) -> None:
         """The in-memory layer lives in the server's event loop: sends must run there."""
@@ -70,6 +71,13 @@ class Publisher:
         asyncio.run_coroutine_threadsafe(self._send(by_run), target)
 
     async def _send(self, by_run: dict[int, list[dict[str, Any]]]) -> None:
+        # One send at a time, in the order the commits scheduled them (the lock wakes its
+        # waiters first come, first served): a stream sees one process's events in order.
+        lock = self._locks.setdefault(id(asyncio.get_running_loop()), asyncio.Lock())
+        async with lock:
+            await self._send_locked(by_run)
+
+    async def _send_locked(self, by_run: dict[int, list[dict[str, Any]]]) -> None:
         layer = get_channel_layer()
         for run_id, messages in by_run.items():
             payload = {"type": "run.events", "events": messages}

@@ -24,7 +24,7 @@ from engine.orchestration.children import children_prepare, children_start
 from engine.orchestration.dispatch import get_dispatcher
 from engine.orchestration.graph import StepState, edge_state
 from engine.orchestration.outcomes import iso, step_failed
-from engine.orchestration.runs import _advance_locked, advance, graph_for, run_lock, step_rows
+from engine.orchestration.runs import advance, advance_locked_nodes, graph_for, run_lock, step_rows
 from engine.states import RunStatus, StepStatus, events_batched, step_claim, step_transition
 
 R, S = RunStatus, StepStatus
@@ -75,6 +75,7 @@ class Claimed:
 
     step: StepRun
     token: str
+    known: dict[str, dict[str, Any]] = field(default_factory=dict)  # rows of steps already in hand, by node
 
 
 @dataclass
@@ -88,21 +89,6 @@ class Next:
 
 def _lease_s(node: dict[str, Any]) -> float:
     return _timeout_s(node) + settings.STEPWISE_LEASE_GRACE_S
-
-
-def new_step(step_id: int, run: Run) -> StepRun:
-    """A step this transaction has just created (queued, no attempt yet), without reading
-    back more than its node."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT node_id, iteration, compensates FROM {connection.ops.quote_name(StepRun._meta.db_table)} WHERE id = %s", [step_id]
-        )
-        node_id, iteration, compensates = cursor.fetchone()
-    return StepRun(
-        pk=step_id, run=run, node_id=node_id, iteration=iteration, compensates=compensates, status=S.QUEUED, attempt=0, attempts=[]
-    )
 
 
 def _claim(step: StepRun, worker: str) -> Claimed | None:
@@ -144,8 +130,10 @@ def _run(claimed: Claimed, *, chain_worker: str | None = None) -> Next:
     cls = registry.get(node["type"])
     if step.compensates or graph.needs_data(step.node_id):
         rows = step_rows(run.pk)
-    else:  # its inputs are all it can see: only its predecessors are read
-        rows = step_rows(run.pk, [e.source for e in graph.inbound.get(step.node_id, [])])
+    else:  # its inputs are all it can see: only its predecessors are read (unless in hand)
+        sources = [e.source for e in graph.inbound.get(step.node_id, [])]
+        known = claimed.known
+        rows = {n: known[n] for n in sources} if sources and all(n in known for n in sources) else step_rows(run.pk, sources)
     states = {node_id: StepState(row["status"], tuple(row["ports"] or ())) for node_id, row in rows.items()}
     data = expression_data(run, rows, graph.vars, step.attempt)
     if step.compensates:
@@ -218,10 +206,17 @@ def _run(claimed: Claimed, *, chain_worker: str | None = None) -> Next:
         fields = {"input": config, "output": result.output, "ports": list(result.ports), "attempts": attempts, "error": None}
         if not step_transition(step_id, (S.RUNNING,), S.SUCCEEDED, lease_token=token, **fields):
             return Next()  # our lease was reclaimed meanwhile: the result is not ours to record
-        ready = _advance_locked(locked)
-        if chain_worker is not None and ready and locked.status == R.RUNNING:
-            chained = _claim(new_step(ready[0], locked), chain_worker)
+        created = advance_locked_nodes(locked)
+        ready = [step_id for step_id, _ in created]
+        if chain_worker is not None and created and locked.status == R.RUNNING:
+            first_id, first_node = created[0]
+            successor = StepRun(pk=first_id, run=locked, node_id=first_node, iteration=0, status=S.QUEUED, attempt=0, attempts=[])
+            chained = _claim(successor, chain_worker)
             if chained is not None:
+                # Its predecessor's output is in hand: a successor that reads only its inputs need not read it back.
+                chained.known = {
+                    step.node_id: {"node_id": step.node_id, "status": S.SUCCEEDED, "ports": list(result.ports), "output": result.output}
+                }
                 return Next(ready[1:], chained)
         return Next(ready)
 

@@ -20,7 +20,7 @@ from designer.validation import Problem
 from engine.models import Run, StepRun, Trigger
 from engine.orchestration.dispatch import dispatch_after_commit
 from engine.orchestration.graph import Graph, StepState, outcome, plan, sinks
-from engine.states import RUN_TERMINAL, RunStatus, StepStatus, record_event, run_transition, step_create, step_transition
+from engine.states import RUN_TERMINAL, RunStatus, StepStatus, events_batched, record_event, run_transition, step_create, step_transition
 
 R, S = RunStatus, StepStatus
 
@@ -82,7 +82,7 @@ def run_start(
     version = version_runnable(workflow=workflow, user=user, version=version)
     payload = {} if payload is None else payload
     input_check(version, trigger, payload)
-    with transaction.atomic():
+    with transaction.atomic(), events_batched():
         run = run_create(version=version, user=user, payload=payload, trigger=trigger, rerun_of=rerun_of, reuse=reuse)
         dispatch_after_commit(run_begin(run))
     return run
@@ -189,7 +189,7 @@ def run_begin(run: Run) -> list[int]:
     steps it made ready, to dispatch after commit."""
     if not run_transition(run.pk, (R.QUEUED,), R.RUNNING):
         return []
-    run.refresh_from_db()
+    run.status = R.RUNNING  # what advancing reads of it; the rest was written by this transaction
     return _advance_locked(run)
 
 
@@ -265,8 +265,14 @@ def _json(value: Any) -> Any:
 
 
 def _advance_locked(run: Run) -> list[int]:
+    return [step_id for step_id, _node in advance_locked_nodes(run)]
+
+
+def advance_locked_nodes(run: Run) -> list[tuple[int, str]]:
+    """Advance a run whose row this transaction holds locked: (step id, node id) of the
+    steps it made ready (node id "" for a compensation step)."""
     if run.status == R.COMPENSATING:
-        return _compensate_next(run)
+        return [(step_id, "") for step_id in _compensate_next(run)]
     if run.status == R.CANCELLING:
         if not StepRun.objects.filter(run_id=run.pk, status=S.RUNNING).exists():
             _finish(run, (R.CANCELLING,), R.CANCELLED)
@@ -296,9 +302,9 @@ def _advance_locked(run: Run) -> list[int]:
         if _compensation_plan(run, graph):
             run_transition(run.pk, (R.RUNNING,), R.COMPENSATING, error=error, data={"error": error})
             run.status = R.COMPENSATING
-            return _compensate_next(run)
+            return [(step_id, "") for step_id in _compensate_next(run)]
         _finish(run, (R.RUNNING,), R.FAILED, error=error, data={"error": error})
-    return created
+    return list(zip(created, decided.ready, strict=True))
 
 
 def _finish(run: Run, sources: tuple[RunStatus, ...], target: RunStatus, **fields: Any) -> None:
