@@ -100,6 +100,29 @@ def start_golden(name: str, user: Any, base: str) -> Run:
     return run_start(workflow=create(name, fixture["graph"]), user=user, payload=fixture["input"])
 
 
+def run_golden(name: str, user: Any, base: str, timeout: float = 20) -> Run:
+    """Start a golden workflow, do its `actions` (approve or reject a waiting approval,
+    cancel the run) when their step reaches the given status, and wait for the run's end."""
+    from engine.orchestration.runs import run_cancel, step_decide
+
+    run = start_golden(name, user, base)
+    for action in load_golden(name).get("actions", []):
+        wait_for_step(run, action["when"]["node"], action["when"]["status"], timeout=timeout)
+        if action["do"] == "cancel":
+            run_cancel(run=run)
+        else:
+            approve = action["do"] == "approve"
+            step_decide(
+                run=run,
+                node_id=action["when"]["node"],
+                approve=approve,
+                user=user,
+                comment=action.get("comment", ""),
+                payload=action.get("payload"),
+            )
+    return wait_for(run, timeout=timeout)
+
+
 def wait_for(run: Run, *, statuses: frozenset[str] | set[str] = RUN_TERMINAL, timeout: float = 20) -> Run:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

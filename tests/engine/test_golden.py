@@ -6,7 +6,7 @@ import time
 import pytest
 
 from engine.models import Run, RunEvent
-from tests.engine.harness import golden_names, load_golden, start_golden, wait_for
+from tests.engine.harness import golden_names, load_golden, run_golden
 from tests.factories import make_user
 
 
@@ -15,7 +15,7 @@ def test_golden_workflow_embedded(name, embedded, ledger):
     user = make_user()
     expect = load_golden(name)["expect"]
     started = time.monotonic()
-    run = wait_for(start_golden(name, user, ledger.base))
+    run = run_golden(name, user, ledger.base)
     assert run.status == expect["run"], (run.error, list(run.steps.values_list("node_id", "status", "error")))
     steps = {s.node_id: s for s in run.steps.all()}
     for node_id, status in expect.get("steps", {}).items():

@@ -5,7 +5,7 @@ the embedded mode."""
 import pytest
 
 from engine.models import RunEvent
-from tests.engine.harness import Ledger, golden_names, load_golden, start_golden, wait_for
+from tests.engine.harness import Ledger, golden_names, load_golden, run_golden
 from tests.factories import make_user
 
 pytestmark = pytest.mark.integration
@@ -22,7 +22,7 @@ def test_golden_workflows_in_celery_mode(celery_mode, ledger):
     user = make_user()
     for name in golden_names():
         expect = load_golden(name)["expect"]
-        run = wait_for(start_golden(name, user, ledger.base), timeout=30)
+        run = run_golden(name, user, ledger.base, timeout=30)
         assert run.status == expect["run"], (name, run.error, list(run.steps.values_list("node_id", "status", "error")))
         steps = {s.node_id: s for s in run.steps.all()}
         for node_id, status in expect.get("steps", {}).items():
