@@ -28,8 +28,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 venv: $(VENV)/.installed
 
-frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json frontend/tools/openapi/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	cd frontend/tools/openapi && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 frontend/dist/index.html: frontend/node_modules/.installed $(FRONTEND_SOURCES)
@@ -52,8 +53,10 @@ lint: venv
 check-migrations: venv
 	$(PY) manage.py makemigrations --check --dry-run
 
-schema: venv
+# The committed API schema and the TypeScript types generated from it (tests fail when stale).
+schema: venv frontend/node_modules/.installed
 	$(PY) manage.py spectacular --file openapi.yaml --validate
+	cd frontend/tools/openapi && npm run --silent generate
 
 frontend-test: frontend
 	cd frontend && npx vitest run

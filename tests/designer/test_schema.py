@@ -31,3 +31,22 @@ def test_swagger_ui_is_served_without_a_cdn(api):
     assert response.status_code == 200
     html = response.content.decode()
     assert "swagger-ui" in html and "cdn.jsdelivr" not in html
+
+
+def test_generated_typescript_types_are_current(tmp_path):
+    """frontend/src/api/generated/schema.d.ts is generated from the committed openapi.yaml
+    by openapi-typescript (frontend/tools/openapi); this fails when it is stale."""
+    import subprocess
+
+    tool = ROOT / "frontend" / "tools" / "openapi"
+    fresh = tmp_path / "schema.d.ts"
+    result = subprocess.run(
+        [str(tool / "node_modules" / ".bin" / "openapi-typescript"), str(ROOT / "openapi.yaml"), "-o", str(fresh)],
+        cwd=tool,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    committed = (ROOT / "frontend" / "src" / "api" / "generated" / "schema.d.ts").read_text()
+    assert fresh.read_text() == committed, "schema.d.ts is stale: run `make schema` and commit it"
