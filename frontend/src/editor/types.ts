@@ -1,0 +1,71 @@
+// The graph document as the API stores it (ARCHITECTURE.md, "Graph format").
+export interface Position {
+  x: number
+  y: number
+}
+
+export interface RetryPolicy {
+  max_attempts?: number
+  backoff?: 'exponential' | 'fixed'
+  initial_s?: number
+  max_s?: number
+  jitter?: boolean
+}
+
+export interface GraphNode {
+  id: string
+  type: string
+  name?: string
+  position: Position
+  config: Record<string, unknown>
+  retry?: RetryPolicy
+  timeout_s?: number
+  on_error?: 'fail' | 'continue' | 'route'
+  compensation?: string
+  delivery?: 'at_least_once' | 'at_most_once'
+}
+
+export interface GraphEdge {
+  id: string
+  source: string
+  source_port: string
+  target: string
+  target_port: string
+}
+
+export interface GraphDoc {
+  nodes: GraphNode[]
+  edges: GraphEdge[]
+  vars?: Record<string, unknown>
+}
+
+export interface NodeTypeInfo {
+  type: string
+  title: string
+  category: string
+  description: string
+  is_trigger: boolean
+  config_schema: Record<string, unknown>
+  default_config: Record<string, unknown>
+  output_ports: string[]
+  dynamic_ports: { from: string; key: string } | null
+  has_input: boolean
+}
+
+/** Output ports of a node for its config: the declarative rule the server applies too. */
+export function portsOf(node: GraphNode, info: NodeTypeInfo | undefined): string[] {
+  if (!info) return ['out']
+  let ports = [...info.output_ports]
+  const rule = info.dynamic_ports
+  if (rule) {
+    const items = node.config[rule.from.replace(/^\//, '')]
+    if (Array.isArray(items)) {
+      const dynamic = items
+        .map((item) => (item && typeof item === 'object' ? (item as Record<string, unknown>)[rule.key] : undefined))
+        .filter((port): port is string => typeof port === 'string')
+      ports = [...dynamic, ...ports]
+    }
+  }
+  if (node.on_error === 'route') ports.push('error')
+  return ports
+}

@@ -1,0 +1,177 @@
+// The document store: the graph being edited, the selection and the undo history. The
+// live run never lives here (STYLE.md item 14): see stores/run.ts.
+import { create } from 'zustand'
+import type { GraphDoc, GraphEdge, GraphNode, Position } from '../editor/types'
+
+const HISTORY_LIMIT = 200
+
+export interface GraphState {
+  doc: GraphDoc
+  selectedNodes: string[]
+  selectedEdges: string[]
+  past: GraphDoc[]
+  future: GraphDoc[]
+  saved: string
+  version: number | null
+  load: (doc: GraphDoc, version: number | null) => void
+  markSaved: (version: number | null) => void
+  isDirty: () => boolean
+  addNode: (type: string, position: Position, config: Record<string, unknown>) => string
+  moveNodes: (moves: Record<string, Position>, record: boolean) => void
+  connect: (source: string, sourcePort: string, target: string) => string | null
+  updateNode: (id: string, patch: Partial<GraphNode>) => void
+  renameNode: (id: string, newId: string) => string | null
+  select: (nodes: string[], edges?: string[]) => void
+  removeSelected: () => void
+  undo: () => void
+  redo: () => void
+  copySelection: () => string
+  paste: (text: string, offset?: Position) => string[]
+  applyLayout: (positions: Record<string, Position>) => void
+}
+
+export const NODE_ID = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/
+
+export function uniqueId(base: string, taken: Set<string>): string {
+  const stem = base.replace(/[^A-Za-z0-9_]/g, '_').replace(/^([^A-Za-z_])/, '_$1').slice(0, 56) || 'node'
+  if (!taken.has(stem)) return stem
+  for (let i = 2; ; i++) if (!taken.has(`${stem}_${i}`)) return `${stem}_${i}`
+}
+
+const empty: GraphDoc = { nodes: [], edges: [] }
+
+export const useGraph = create<GraphState>((set, get) => {
+  /** Apply an edit as one undoable step. */
+  const commit = (next: GraphDoc, extra: Partial<GraphState> = {}) => {
+    const { doc, past } = get()
+    set({ doc: next, past: [...past, doc].slice(-HISTORY_LIMIT), future: [], ...extra })
+  }
+
+  return {
+    doc: empty,
+    selectedNodes: [],
+    selectedEdges: [],
+    past: [],
+    future: [],
+    saved: JSON.stringify(empty),
+    version: null,
+
+    load: (doc, version) =>
+      set({ doc, version, saved: JSON.stringify(doc), past: [], future: [], selectedNodes: [], selectedEdges: [] }),
+
+    markSaved: (version) => set({ version, saved: JSON.stringify(get().doc) }),
+
+    isDirty: () => JSON.stringify(get().doc) !== get().saved,
+
+    addNode: (type, position, config) => {
+      const { doc } = get()
+      const id = uniqueId(type.replace('.', '_'), new Set(doc.nodes.map((n) => n.id)))
+      const node: GraphNode = { id, type, name: '', position, config: structuredClone(config) }
+      commit({ ...doc, nodes: [...doc.nodes, node] }, { selectedNodes: [id], selectedEdges: [] })
+      return id
+    },
+
+    moveNodes: (moves, record) => {
+      const { doc } = get()
+      const nodes = doc.nodes.map((n) => (moves[n.id] ? { ...n, position: moves[n.id] } : n))
+      if (record) commit({ ...doc, nodes })
+      else set({ doc: { ...doc, nodes } })
+    },
+
+    connect: (source, sourcePort, target) => {
+      const { doc } = get()
+      if (source === target) return null
+      if (doc.edges.some((e) => e.source === source && e.source_port === sourcePort && e.target === target)) return null
+      const id = uniqueId(`e_${source}_${target}`, new Set(doc.edges.map((e) => e.id)))
+      const edge: GraphEdge = { id, source, source_port: sourcePort, target, target_port: 'in' }
+      commit({ ...doc, edges: [...doc.edges, edge] })
+      return id
+    },
+
+    updateNode: (id, patch) => {
+      const { doc } = get()
+      commit({ ...doc, nodes: doc.nodes.map((n) => (n.id === id ? { ...n, ...patch, id: n.id } : n)) })
+    },
+
+    renameNode: (id, newId) => {
+      const { doc, selectedNodes } = get()
+      if (id === newId) return null
+      if (!NODE_ID.test(newId)) return 'An id starts with a letter or _ and has only letters, digits and _.'
+      if (doc.nodes.some((n) => n.id === newId)) return `Another node is already called ${newId}.`
+      const nodes = doc.nodes.map((n) => ({
+        ...n,
+        id: n.id === id ? newId : n.id,
+        compensation: n.compensation === id ? newId : n.compensation,
+      }))
+      const edges = doc.edges.map((e) => ({ ...e, source: e.source === id ? newId : e.source, target: e.target === id ? newId : e.target }))
+      commit({ ...doc, nodes, edges }, { selectedNodes: selectedNodes.map((s) => (s === id ? newId : s)) })
+      return null
+    },
+
+    select: (nodes, edges = []) => set({ selectedNodes: nodes, selectedEdges: edges }),
+
+    removeSelected: () => {
+      const { doc, selectedNodes, selectedEdges } = get()
+      if (!selectedNodes.length && !selectedEdges.length) return
+      const gone = new Set(selectedNodes)
+      const nodes = doc.nodes.filter((n) => !gone.has(n.id)).map((n) => (n.compensation && gone.has(n.compensation) ? { ...n, compensation: undefined } : n))
+      const edges = doc.edges.filter((e) => !gone.has(e.source) && !gone.has(e.target) && !selectedEdges.includes(e.id))
+      commit({ ...doc, nodes, edges }, { selectedNodes: [], selectedEdges: [] })
+    },
+
+    undo: () => {
+      const { past, doc, future } = get()
+      if (!past.length) return
+      set({ doc: past[past.length - 1], past: past.slice(0, -1), future: [doc, ...future], selectedNodes: [], selectedEdges: [] })
+    },
+
+    redo: () => {
+      const { past, doc, future } = get()
+      if (!future.length) return
+      set({ doc: future[0], past: [...past, doc], future: future.slice(1), selectedNodes: [], selectedEdges: [] })
+    },
+
+    copySelection: () => {
+      const { doc, selectedNodes } = get()
+      const chosen = new Set(selectedNodes)
+      const nodes = doc.nodes.filter((n) => chosen.has(n.id))
+      const edges = doc.edges.filter((e) => chosen.has(e.source) && chosen.has(e.target))
+      return JSON.stringify({ stepwise: 'nodes', nodes, edges })
+    },
+
+    paste: (text, offset = { x: 40, y: 40 }) => {
+      let data: { stepwise?: string; nodes?: GraphNode[]; edges?: GraphEdge[] }
+      try {
+        data = JSON.parse(text)
+      } catch {
+        return []
+      }
+      if (data.stepwise !== 'nodes' || !Array.isArray(data.nodes)) return []
+      const { doc } = get()
+      const taken = new Set(doc.nodes.map((n) => n.id))
+      const renamed: Record<string, string> = {}
+      const nodes = data.nodes.map((n) => {
+        const id = uniqueId(n.id, taken)
+        taken.add(id)
+        renamed[n.id] = id
+        return { ...structuredClone(n), id, position: { x: n.position.x + offset.x, y: n.position.y + offset.y } }
+      })
+      for (const n of nodes) if (n.compensation) n.compensation = renamed[n.compensation] ?? n.compensation
+      const edgeIds = new Set(doc.edges.map((e) => e.id))
+      const edges = (data.edges ?? [])
+        .filter((e) => renamed[e.source] && renamed[e.target])
+        .map((e) => {
+          const id = uniqueId(`e_${renamed[e.source]}_${renamed[e.target]}`, edgeIds)
+          edgeIds.add(id)
+          return { ...e, id, source: renamed[e.source], target: renamed[e.target] }
+        })
+      commit({ ...doc, nodes: [...doc.nodes, ...nodes], edges: [...doc.edges, ...edges] }, { selectedNodes: nodes.map((n) => n.id), selectedEdges: [] })
+      return nodes.map((n) => n.id)
+    },
+
+    applyLayout: (positions) => {
+      const { doc } = get()
+      commit({ ...doc, nodes: doc.nodes.map((n) => (positions[n.id] ? { ...n, position: positions[n.id] } : n)) })
+    },
+  }
+})
