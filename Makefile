@@ -67,7 +67,7 @@ test: venv frontend lint check-migrations frontend-test
 
 # The tests that concern the embedded default (SQLite, in-memory layer, in-process engine).
 test-embedded: venv frontend
-	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL $(PY) -m pytest -m "not postgres" $(PYTEST_ARGS)
+	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL $(PY) -m pytest -m "not postgres and not e2e" $(PYTEST_ARGS)
 
 # Benchmarks print figures (they assert nothing); they need PostgreSQL and Redis on 127.0.0.1.
 bench: venv

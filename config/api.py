@@ -108,6 +108,20 @@ class StrictDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = _QueryDateTime
 
 
+class _QueryId(forms.IntegerField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**31 - 1)
+        super().__init__(*args, **kwargs)
+
+
+class StrictIdFilter(django_filters.NumberFilter):
+    """An object id: a whole number within the database's range (400 otherwise, never a
+    database error on a huge or fractional value)."""
+
+    field_class = _QueryId
+
+
 class StrictFilterSet(django_filters.FilterSet):
     """A filter given with an empty value is an error, not silently "no filter"."""
 

@@ -51,7 +51,9 @@ def _fast_password_hashing(settings):
 
 def pytest_collection_modifyitems(config, items):
     """Tests marked `postgres` need PostgreSQL: on another database they are deselected
-    (reported as such), never counted as passing."""
+    (reported as such), never counted as passing. Browser tests run last: once Playwright's
+    sync API has run in this process, asyncio code after it would find a loop in the way."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
     if django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
         return
     kept = [item for item in items if item.get_closest_marker("postgres") is None]

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import StrictBooleanFilter, StrictDateTimeFilter, StrictFilterSet, query_int
+from config.api import StrictBooleanFilter, StrictDateTimeFilter, StrictFilterSet, StrictIdFilter, query_int
 from designer.api.serializers import ErrorSerializer
 from designer.selectors import workflow_get_for_user
 from engine.api.serializers import (
@@ -49,12 +49,12 @@ def _detail(run: Run, code: int = status.HTTP_200_OK) -> Response:
 
 
 class RunFilter(StrictFilterSet):
-    workflow = django_filters.NumberFilter(field_name="workflow_id")
+    workflow = StrictIdFilter(field_name="workflow_id")
     status = django_filters.ChoiceFilter(choices=RunStatus.choices)
     trigger = django_filters.ChoiceFilter(choices=Trigger.choices)
     created_after = StrictDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = StrictDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    parent = django_filters.NumberFilter(field_name="parent_step__run_id", help_text="Child runs of this run (workflow.call, map).")
+    parent = StrictIdFilter(field_name="parent_step__run_id", help_text="Child runs of this run (workflow.call, map).")
     top_level = StrictBooleanFilter(field_name="parent_step", lookup_expr="isnull", help_text="true: only runs that are no run's child.")
 
     class Meta:

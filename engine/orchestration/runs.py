@@ -82,9 +82,13 @@ def run_start(
     version = version_runnable(workflow=workflow, user=user, version=version)
     payload = {} if payload is None else payload
     input_check(version, trigger, payload)
-    with transaction.atomic(), events_batched():
-        run = run_create(version=version, user=user, payload=payload, trigger=trigger, rerun_of=rerun_of, reuse=reuse)
-        dispatch_after_commit(run_begin(run))
+    with transaction.atomic():
+        with events_batched():
+            run = run_create(version=version, user=user, payload=payload, trigger=trigger, rerun_of=rerun_of, reuse=reuse)
+            ready = run_begin(run)
+        # After the events' flush: its publication is registered first, so the run's own
+        # events go out before those of the steps the dispatch starts.
+        dispatch_after_commit(ready)
     return run
 
 

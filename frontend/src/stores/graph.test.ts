@@ -36,12 +36,16 @@ describe('graph store', () => {
     expect(g().isDirty()).toBe(false)
   })
 
-  it('moving records history only when the drag ends', () => {
+  it('a drag is one undoable step back to where it began', () => {
     g().moveNodes({ start: { x: 5, y: 5 } }, false)
+    g().moveNodes({ start: { x: 7, y: 7 } }, false)
     expect(g().past).toHaveLength(0)
     g().moveNodes({ start: { x: 9, y: 9 } }, true)
+    expect(g().past).toHaveLength(1)
     g().undo()
-    expect(g().doc.nodes[0].position).toEqual({ x: 5, y: 5 })
+    expect(g().doc.nodes[0].position).toEqual({ x: 0, y: 0 })
+    g().redo()
+    expect(g().doc.nodes[0].position).toEqual({ x: 9, y: 9 })
   })
 
   it('deleting a node removes its edges and references to it as a compensation', () => {

@@ -11,6 +11,7 @@ export interface GraphState {
   selectedEdges: string[]
   past: GraphDoc[]
   future: GraphDoc[]
+  dragOrigin: GraphDoc | null
   saved: string
   version: number | null
   load: (doc: GraphDoc, version: number | null) => void
@@ -53,6 +54,7 @@ export const useGraph = create<GraphState>((set, get) => {
     selectedEdges: [],
     past: [],
     future: [],
+    dragOrigin: null,
     saved: JSON.stringify(empty),
     version: null,
 
@@ -72,10 +74,12 @@ export const useGraph = create<GraphState>((set, get) => {
     },
 
     moveNodes: (moves, record) => {
-      const { doc } = get()
+      // While dragging, positions change without history; the drag's end is one undoable
+      // step back to where the drag began.
+      const { doc, dragOrigin, past } = get()
       const nodes = doc.nodes.map((n) => (moves[n.id] ? { ...n, position: moves[n.id] } : n))
-      if (record) commit({ ...doc, nodes })
-      else set({ doc: { ...doc, nodes } })
+      if (record) set({ doc: { ...doc, nodes }, past: [...past, dragOrigin ?? doc].slice(-HISTORY_LIMIT), future: [], dragOrigin: null })
+      else set({ doc: { ...doc, nodes }, dragOrigin: dragOrigin ?? doc })
     },
 
     connect: (source, sourcePort, target) => {

@@ -291,3 +291,13 @@ def test_an_interrupted_step_can_be_retried_as_a_new_attempt(embedded):
     wait_for_step(run, "charge", "waiting")
     step = run.steps.get(node_id="charge")
     assert step.attempt == 2
+
+
+def test_id_filters_refuse_values_outside_the_id_range(embedded):
+    """Found by schemathesis: ?parent=-6.2e66 reached the database (500)."""
+    client = _client(make_user())
+    for query in ("parent=-6.2650162161787076e%2B66", "parent=1.5", "workflow=99999999999999", "workflow=0", "parent=abc"):
+        response = client.get(f"/api/runs/?{query}")
+        assert response.status_code == 400, (query, response.status_code)
+        assert response.json()["problems"] or response.json()["detail"]
+    assert client.get("/api/runs/?parent=1").status_code == 200

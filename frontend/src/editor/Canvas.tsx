@@ -1,0 +1,157 @@
+// The canvas: React Flow over the graph store, with the live run's statuses on the nodes.
+import {
+  Background,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  type Connection,
+  type Edge,
+  type EdgeChange,
+  type NodeChange,
+  useReactFlow,
+} from '@xyflow/react'
+import { useCallback, useMemo } from 'react'
+import { useGraph } from '../stores/graph'
+import { useRun } from '../stores/run'
+import { DRAG_TYPE } from './Palette'
+import { StepNode, type StepFlowNode } from './StepNode'
+import { portsOf, type NodeTypeInfo } from './types'
+
+const nodeTypes = { step: StepNode } // built once (STYLE.md item 15)
+
+const STATUS_COLORS: Record<string, string> = {
+  succeeded: '#86efac',
+  failed: '#fca5a5',
+  running: '#a5b4fc',
+  queued: '#c7d2fe',
+  waiting: '#fcd34d',
+}
+
+function minimapColor(node: StepFlowNode): string {
+  return STATUS_COLORS[node.data.status ?? ''] ?? '#e5e7eb'
+}
+
+export function Canvas({ types, problemsByNode }: { types: Map<string, NodeTypeInfo>; problemsByNode: Map<string, number> }) {
+  const doc = useGraph((s) => s.doc)
+  const selectedNodes = useGraph((s) => s.selectedNodes)
+  const selectedEdges = useGraph((s) => s.selectedEdges)
+  const live = useRun((s) => s.live)
+  const { screenToFlowPosition } = useReactFlow()
+
+  const nodes: StepFlowNode[] = useMemo(
+    () =>
+      doc.nodes.map((n) => {
+        const info = types.get(n.type)
+        const step = live?.steps[n.id]
+        return {
+          id: n.id,
+          type: 'step',
+          position: n.position,
+          selected: selectedNodes.includes(n.id),
+          data: {
+            label: n.name || n.id,
+            nodeId: n.id,
+            typeTitle: info?.title ?? n.type,
+            ports: portsOf(n, info),
+            hasInput: info ? info.has_input : true,
+            status: step?.status ?? null,
+            attempt: step?.attempt ?? 0,
+            problems: problemsByNode.get(n.id) ?? 0,
+          },
+        }
+      }),
+    [doc.nodes, types, live, selectedNodes, problemsByNode],
+  )
+
+  const edges: Edge[] = useMemo(
+    () =>
+      doc.edges.map((e) => {
+        const source = live?.steps[e.source]
+        const target = live?.steps[e.target]
+        const carried = source?.status === 'succeeded' && target !== undefined && target.status !== 'skipped'
+        return {
+          id: e.id,
+          source: e.source,
+          sourceHandle: e.source_port,
+          target: e.target,
+          targetHandle: 'in',
+          label: e.source_port !== 'out' ? e.source_port : undefined,
+          selected: selectedEdges.includes(e.id),
+          animated: target?.status === 'running',
+          className: carried ? 'edge-carried' : live && target?.status === 'skipped' ? 'edge-dead' : undefined,
+        }
+      }),
+    [doc.edges, live, selectedEdges],
+  )
+
+  // Controlled flow: moves and selection come back as changes and go to the store.
+  const onNodesChange = useCallback((changes: NodeChange<StepFlowNode>[]) => {
+    const moves: Record<string, { x: number; y: number }> = {}
+    let ended = false
+    const state = useGraph.getState()
+    let selection: Set<string> | null = null
+    for (const change of changes) {
+      if (change.type === 'position' && change.position) {
+        moves[change.id] = change.position
+        if (!change.dragging) ended = true
+      } else if (change.type === 'select') {
+        selection ??= new Set(state.selectedNodes)
+        if (change.selected) selection.add(change.id)
+        else selection.delete(change.id)
+      }
+    }
+    if (Object.keys(moves).length) state.moveNodes(moves, ended)
+    if (selection) state.select([...selection], state.selectedEdges)
+  }, [])
+
+  const onEdgesChange = useCallback((changes: EdgeChange[]) => {
+    const state = useGraph.getState()
+    const selection = new Set(state.selectedEdges)
+    let changed = false
+    for (const change of changes) {
+      if (change.type === 'select') {
+        changed = true
+        if (change.selected) selection.add(change.id)
+        else selection.delete(change.id)
+      }
+    }
+    if (changed) state.select(state.selectedNodes, [...selection])
+  }, [])
+
+  const onConnect = useCallback((c: Connection) => {
+    if (c.source && c.target) useGraph.getState().connect(c.source, c.sourceHandle ?? 'out', c.target)
+  }, [])
+
+  const onDrop = useCallback(
+    (event: React.DragEvent) => {
+      event.preventDefault()
+      const type = event.dataTransfer.getData(DRAG_TYPE)
+      const info = types.get(type)
+      if (!info) return
+      const position = screenToFlowPosition({ x: event.clientX, y: event.clientY })
+      useGraph.getState().addNode(type, { x: Math.round(position.x), y: Math.round(position.y) }, info.default_config)
+    },
+    [types, screenToFlowPosition],
+  )
+
+  return (
+    <div className="canvas" onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>
+      <ReactFlow
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={onConnect}
+        deleteKeyCode={null}
+        multiSelectionKeyCode="Shift"
+        minZoom={0.1}
+        proOptions={{ hideAttribution: true }}
+      >
+        <Background gap={16} />
+        <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeColor="#9ca3af" maskColor="rgba(243, 244, 246, 0.6)" />
+        <Controls />
+      </ReactFlow>
+    </div>
+  )
+}

@@ -1,0 +1,49 @@
+// One node on the canvas. Module-level and memoised (STYLE.md item 15); its data is plain.
+import { Handle, Position, type NodeProps, type Node } from '@xyflow/react'
+import { memo } from 'react'
+
+export interface StepNodeData extends Record<string, unknown> {
+  label: string
+  nodeId: string
+  typeTitle: string
+  ports: string[]
+  hasInput: boolean
+  status: string | null
+  attempt: number
+  problems: number
+}
+
+export type StepFlowNode = Node<StepNodeData, 'step'>
+
+function StepNodeView({ data, selected }: NodeProps<StepFlowNode>) {
+  const status = data.status ?? 'idle'
+  return (
+    <div className={`step step-${status}${selected ? ' step-selected' : ''}${data.problems ? ' step-invalid' : ''}`} data-node-id={data.nodeId}>
+      {data.hasInput && <Handle type="target" position={Position.Left} id="in" />}
+      <div className="step-title">
+        {status === 'running' && <span className="spinner" aria-label="running" />}
+        <span>{data.label}</span>
+      </div>
+      <div className="step-meta">
+        <span className="step-type">{data.typeTitle}</span>
+        {data.status && (
+          <span className={`badge badge-${status}`} data-status={status}>
+            {status}
+            {data.attempt > 1 ? ` · try ${data.attempt}` : ''}
+          </span>
+        )}
+        {data.problems > 0 && <span className="badge badge-failed">{data.problems} problem{data.problems > 1 ? 's' : ''}</span>}
+      </div>
+      <div className="ports">
+        {data.ports.map((port, i) => (
+          <div key={port} className="port" style={{ top: `${((i + 1) * 100) / (data.ports.length + 1)}%` }}>
+            {data.ports.length > 1 && <span className="port-label">{port}</span>}
+            <Handle type="source" position={Position.Right} id={port} className={`handle-${port}`} />
+          </div>
+        ))}
+      </div>
+    </div>
+  )
+}
+
+export const StepNode = memo(StepNodeView)
