@@ -11,7 +11,7 @@ PYTHON_FOR_VENV ?= $(shell for p in python3.13 python3.12 python3 $$(ls -d $${PY
 
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html frontend/vite.config.ts frontend/tsconfig.app.json frontend/package-lock.json
 
-.PHONY: run test frontend-test test-embedded lint check-migrations schema frontend venv clean help bench
+.PHONY: run test frontend-test chromium test-embedded lint check-migrations schema frontend venv clean help bench
 
 help:
 	@echo "make run    serve the designer on http://$(HOST):$(PORT) (SQLite, in-process engine)"
@@ -58,11 +58,19 @@ schema: venv frontend/node_modules/.installed
 	$(PY) manage.py spectacular --file openapi.yaml --validate
 	cd frontend/tools/openapi && npm run --silent generate
 
+# Browser tests drive Debian's Chromium; installed here when missing (as root), so that
+# `make test` works on a fresh machine.
+chromium:
+	@[ -x /usr/bin/chromium ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "error: browser tests need /usr/bin/chromium: sudo apt-get install -y chromium" >&2; exit 1; fi; }
+
 frontend-test: frontend
 	cd frontend && npx vitest run
 
 # The whole suite. With DATABASE_URL (PostgreSQL) and REDIS_URL set it runs against them.
-test: venv frontend lint check-migrations frontend-test
+test: venv frontend lint check-migrations frontend-test chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The tests that concern the embedded default (SQLite, in-memory layer, in-process engine).
@@ -74,6 +82,7 @@ bench: venv
 	$(PY) bench/validate_graph.py
 	$(PY) bench/engine.py
 	$(PY) bench/live.py
+	$(PY) bench/canvas.py
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/dist var .pytest_cache

@@ -18,6 +18,8 @@ import { StepNode, type StepFlowNode } from './StepNode'
 import { portsOf, type NodeTypeInfo } from './types'
 
 const nodeTypes = { step: StepNode } // built once (STYLE.md item 15)
+// Past this many nodes only those in view are in the DOM (panning a large graph stays smooth).
+const LARGE_GRAPH = 150
 
 const STATUS_COLORS: Record<string, string> = {
   succeeded: '#86efac',
@@ -144,6 +146,7 @@ export function Canvas({ types, problemsByNode }: { types: Map<string, NodeTypeI
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
         deleteKeyCode={null}
+        onlyRenderVisibleElements={doc.nodes.length > LARGE_GRAPH}
         multiSelectionKeyCode="Shift"
         minZoom={0.1}
         proOptions={{ hideAttribution: true }}
