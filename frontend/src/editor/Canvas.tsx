@@ -33,7 +33,15 @@ function minimapColor(node: StepFlowNode): string {
   return STATUS_COLORS[node.data.status ?? ''] ?? '#e5e7eb'
 }
 
-export function Canvas({ types, problemsByNode }: { types: Map<string, NodeTypeInfo>; problemsByNode: Map<string, number> }) {
+export function Canvas({
+  types,
+  problemsByNode,
+  durations,
+}: {
+  types: Map<string, NodeTypeInfo>
+  problemsByNode: Map<string, number>
+  durations: Map<string, number | null>
+}) {
   const doc = useGraph((s) => s.doc)
   const selectedNodes = useGraph((s) => s.selectedNodes)
   const selectedEdges = useGraph((s) => s.selectedEdges)
@@ -58,11 +66,12 @@ export function Canvas({ types, problemsByNode }: { types: Map<string, NodeTypeI
             hasInput: info ? info.has_input : true,
             status: step?.status ?? null,
             attempt: step?.attempt ?? 0,
+            durationMs: step ? (durations.get(n.id) ?? null) : null,
             problems: problemsByNode.get(n.id) ?? 0,
           },
         }
       }),
-    [doc.nodes, types, live, selectedNodes, problemsByNode],
+    [doc.nodes, types, live, selectedNodes, problemsByNode, durations],
   )
 
   const edges: Edge[] = useMemo(

@@ -205,6 +205,7 @@ function Editor({ workflowId }: { workflowId: number }) {
   const selected = selectedNodes.length === 1 ? doc.nodes.find((n) => n.id === selectedNodes[0]) : undefined
   const upstream = selected ? ancestors(doc, selected.id) : []
   const steps = runDetail.data?.steps ?? []
+  const durations = new Map(steps.map((s): [string, number | null] => [s.node_id, s.duration_ms]))
   const runData = runDetail.data
     ? { trigger: runDetail.data.input, steps: Object.fromEntries(steps.map((s) => [s.node_id, { output: s.output, status: s.status }])), vars: doc.vars ?? {}, run: { id: runDetail.data.id } }
     : null
@@ -242,7 +243,7 @@ function Editor({ workflowId }: { workflowId: number }) {
             <p>Drag a <strong>Manual / API trigger</strong> from the palette to start, then the steps that follow it.</p>
           </div>
         )}
-        <Canvas types={types} problemsByNode={problemsByNode} />
+        <Canvas types={types} problemsByNode={problemsByNode} durations={durations} />
         {selected ? (
           <NodePanel
             node={selected}

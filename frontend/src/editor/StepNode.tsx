@@ -10,10 +10,15 @@ export interface StepNodeData extends Record<string, unknown> {
   hasInput: boolean
   status: string | null
   attempt: number
+  durationMs: number | null
   problems: number
 }
 
 export type StepFlowNode = Node<StepNodeData, 'step'>
+
+function formatDuration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 60_000)} min`
+}
 
 function StepNodeView({ data, selected }: NodeProps<StepFlowNode>) {
   const status = data.status ?? 'idle'
@@ -32,6 +37,7 @@ function StepNodeView({ data, selected }: NodeProps<StepFlowNode>) {
             {data.attempt > 1 ? ` · try ${data.attempt}` : ''}
           </span>
         )}
+        {data.durationMs !== null && <span className="step-duration">{formatDuration(data.durationMs)}</span>}
         {data.problems > 0 && <span className="badge badge-failed">{data.problems} problem{data.problems > 1 ? 's' : ''}</span>}
       </div>
       <div className="ports">
