@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from tests.integration.server import make_server  # noqa: E402
 
-NODES, EDGES = 500, 600
+NODES, EDGES = int(os.environ.get("BENCH_NODES", "500")), int(os.environ.get("BENCH_EDGES", "600"))
 CHROMIUM = os.environ.get("STEPWISE_CHROMIUM", "/usr/bin/chromium")
 
 
