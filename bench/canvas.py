@@ -44,7 +44,9 @@ def big_graph() -> dict:
 def bundle_sizes() -> dict[str, int]:
     dist = ROOT / "frontend" / "dist"
     html = (dist / "index.html").read_text()
-    initial = [dist / "index.html"] + [dist / p.lstrip("/").removeprefix("static/") for p in re.findall(r'(?:src|href)="(/static/[^"]+)"', html)]
+    initial = [dist / "index.html"] + [
+        dist / p.lstrip("/").removeprefix("static/") for p in re.findall(r'(?:src|href)="(/static/[^"]+)"', html)
+    ]
     editor = [p for p in (dist / "assets").glob("Editor-*")]
     size = lambda paths: sum(len(gzip.compress(p.read_bytes(), 9)) for p in paths)  # noqa: E731
     return {"initial_gzip_kb": size(initial) / 1024, "editor_chunk_gzip_kb": size(editor) / 1024}
@@ -60,7 +62,10 @@ def main() -> None:
         try:
             token = server.create_user_with_token("bench", password="s3cret-pass-word")
             workflow = httpx.post(
-                f"{server.base_url}/api/workflows/", json={"name": "big", "graph": big_graph()}, headers={"Authorization": f"Token {token}"}, timeout=60
+                f"{server.base_url}/api/workflows/",
+                json={"name": "big", "graph": big_graph()},
+                headers={"Authorization": f"Token {token}"},
+                timeout=60,
             ).json()
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
@@ -81,7 +86,8 @@ def main() -> None:
                 drawn = page.evaluate("document.querySelectorAll('.react-flow__node').length")
                 page.evaluate(
                     "() => { window.__frames = []; let last = performance.now();"
-                    " const tick = (t) => { window.__frames.push(t - last); last = t; if (window.__frames.length < 100000) requestAnimationFrame(tick) };"
+                    " const tick = (t) => { window.__frames.push(t - last); last = t;"
+                    " if (window.__frames.length < 100000) requestAnimationFrame(tick) };"
                     " requestAnimationFrame(tick) }"
                 )
                 box = page.locator(".react-flow__pane").bounding_box()
@@ -100,9 +106,13 @@ def main() -> None:
     q = statistics.quantiles(frames, n=100)
     sizes = bundle_sizes()
     print(f"\n{NODES} nodes, {EDGES} edges in Chromium (headless, software rendering)")
-    print(f"time to first render (navigation to the nodes in view drawn, {drawn} of {NODES}): median {statistics.median(renders):.0f} ms (runs: {', '.join(f'{r:.0f}' for r in renders)})")
-    print(f"frame time while panning: p50 {q[49]:.1f} ms, p95 {q[94]:.1f} ms, max {max(frames):.1f} ms over {len(frames)} frames ({1000 / statistics.mean(frames):.0f} fps mean)")
-    print(f"initial load (list page): {sizes['initial_gzip_kb']:.1f} kB gzip; editor chunk on opening a workflow: {sizes['editor_chunk_gzip_kb']:.1f} kB gzip; elkjs only on auto-layout")
+    runs = ", ".join(f"{r:.0f}" for r in renders)
+    fps = 1000 / statistics.mean(frames)
+    median = statistics.median(renders)
+    print(f"time to first render (navigation to the nodes in view drawn, {drawn} of {NODES}): median {median:.0f} ms ({runs})")
+    print(f"frame time while panning: p50 {q[49]:.1f} ms, p95 {q[94]:.1f} ms, max {max(frames):.1f} ms, {len(frames)} frames, {fps:.0f}fps")
+    initial, editor = sizes["initial_gzip_kb"], sizes["editor_chunk_gzip_kb"]
+    print(f"initial load (list page): {initial:.1f} kB gzip; editor chunk: {editor:.1f} kB gzip; elkjs loads on auto-layout only")
 
 
 if __name__ == "__main__":

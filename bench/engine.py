@@ -26,6 +26,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from tests.integration.celery_mode import worker_command  # noqa: E402
+
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/12")
 CHAIN, FAN, RUNS = 100, 100, 200
@@ -213,26 +215,7 @@ def main() -> None:
         redis.Redis.from_url(REDIS).flushdb()
         workers = [
             subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "bench.celery_app",
-                    "worker",
-                    "-Q",
-                    "stepwise.steps",
-                    "-c",
-                    "4",
-                    "--prefetch-multiplier",
-                    "1",
-                    "-n",
-                    f"bench{i}@%h",
-                    "--loglevel",
-                    "ERROR",
-                    "--without-gossip",
-                    "--without-mingle",
-                ],
+                worker_command(f"bench{i}", 4, app="bench.celery_app", loglevel="ERROR"),
                 cwd=ROOT,
                 env=env,
             )

@@ -30,6 +30,14 @@ def broker_url() -> str:
     return urlunparse(urlparse(base)._replace(path="/13"))  # a database of its own on the shared server
 
 
+def worker_command(name: str, concurrency: int, *, app: str = "config", loglevel: str = "WARNING") -> list[str]:
+    """A Celery worker on the steps queue, as production runs it (prefetch 1)."""
+    return [
+        sys.executable, "-m", "celery", "-A", app, "worker", "-Q", "stepwise.steps", "-c", str(concurrency),
+        "--prefetch-multiplier", "1", "-n", f"{name}@%h", "--loglevel", loglevel, "--without-gossip", "--without-mingle",
+    ]  # fmt: skip
+
+
 def use_broker(url: str) -> None:
     """Point this process's Celery app at a broker, dropping pooled connections to the last one."""
     from kombu import pools
@@ -63,26 +71,7 @@ class CeleryMode:
     def start_worker(self, name: str) -> subprocess.Popen[bytes]:
         log = open(self.var_dir / f"worker-{name}.log", "wb")  # noqa: SIM115 - lives as long as the process
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-Q",
-                "stepwise.steps",
-                "-c",
-                str(self.concurrency),
-                "--prefetch-multiplier",
-                "1",
-                "-n",
-                f"{name}@%h",
-                "--loglevel",
-                "WARNING",
-                "--without-gossip",
-                "--without-mingle",
-            ],
+            worker_command(name, self.concurrency),
             cwd=ROOT,
             env=self.env,
             stdout=log,
