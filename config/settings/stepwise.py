@@ -33,3 +33,7 @@ STEPWISE_REDISPATCH_AFTER_S = env_int("STEPWISE_REDISPATCH_AFTER_S", 30, minimum
 # layer dropped, and past how many missed events a reconnecting client gets a snapshot.
 STEPWISE_LIVE_POLL_S = env_float("STEPWISE_LIVE_POLL_S", 2.0, minimum=0.05)
 STEPWISE_LIVE_SNAPSHOT_AFTER = env_int("STEPWISE_LIVE_SNAPSHOT_AFTER", 500, minimum=1)
+# Run retention (manage.py prune_runs): finished runs older than this many days, and beyond
+# the newest N of each workflow, are deleted. 0 turns a limit off. Runs in progress stay.
+STEPWISE_RUN_RETENTION_DAYS = env_int("STEPWISE_RUN_RETENTION_DAYS", 90, minimum=0)
+STEPWISE_RUN_RETENTION_PER_WORKFLOW = env_int("STEPWISE_RUN_RETENTION_PER_WORKFLOW", 0, minimum=0)

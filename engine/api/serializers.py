@@ -92,6 +92,7 @@ class RunSummarySerializer(serializers.ModelSerializer):
 
 
 class RunDetailSerializer(RunSummarySerializer):
+    workflow_changed = serializers.SerializerMethodField(help_text="The workflow has a newer version than the one this run pinned.")
     input = AnyJSONField()
     output = AnyJSONField(allow_null=True)
     error = AnyJSONField(allow_null=True)
@@ -99,7 +100,11 @@ class RunDetailSerializer(RunSummarySerializer):
     last_seq = serializers.IntegerField(min_value=0)
 
     class Meta(RunSummarySerializer.Meta):
-        fields = [*RunSummarySerializer.Meta.fields, "input", "output", "error", "last_seq", "steps"]
+        fields = [*RunSummarySerializer.Meta.fields, "workflow_changed", "input", "output", "error", "last_seq", "steps"]
+
+    def get_workflow_changed(self, obj: Run) -> bool:
+        latest = obj.workflow.versions.order_by("-number").values_list("number", flat=True).first()
+        return latest is not None and latest != obj.version.number
 
 
 class EventSerializer(serializers.ModelSerializer):

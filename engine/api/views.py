@@ -49,6 +49,7 @@ def _detail(run: Run, code: int = status.HTTP_200_OK) -> Response:
 
 
 class RunFilter(StrictFilterSet):
+    id = StrictIdFilter(field_name="id", help_text="Find a run by its id.")
     workflow = StrictIdFilter(field_name="workflow_id")
     status = django_filters.ChoiceFilter(choices=RunStatus.choices)
     trigger = django_filters.ChoiceFilter(choices=Trigger.choices)

@@ -301,3 +301,17 @@ def test_id_filters_refuse_values_outside_the_id_range(embedded):
         assert response.status_code == 400, (query, response.status_code)
         assert response.json()["problems"] or response.json()["detail"]
     assert client.get("/api/runs/?parent=1").status_code == 200
+
+
+def test_find_a_run_by_id_and_know_when_its_workflow_has_changed(embedded):
+    user = make_user()
+    client = _client(user)
+    wf = _workflow(client, [node("start", "trigger.manual"), node("n", "noop")], [edge("e1", "start", "n")])
+    run = wait_for(_start(client, wf))
+    other = wait_for(_start(client, wf))
+    assert [r["id"] for r in client.get(f"/api/runs/?id={run.pk}").json()["results"]] == [run.pk]
+    assert client.get(f"/api/runs/{run.pk}/").json()["workflow_changed"] is False
+    graph = {"nodes": [node("start", "trigger.manual"), node("m", "noop")], "edges": [edge("e1", "start", "m")]}
+    assert client.patch(f"/api/workflows/{wf}/", {"graph": graph}, format="json").status_code == 200
+    assert client.get(f"/api/runs/{run.pk}/").json()["workflow_changed"] is True
+    assert other.pk != run.pk

@@ -549,6 +549,8 @@ export interface components {
             /** Format: date-time */
             finished_at?: string | null;
             readonly duration_ms: number | null;
+            /** @description The workflow has a newer version than the one this run pinned. */
+            readonly workflow_changed: boolean;
             /** @description Any JSON value. */
             input: unknown;
             /** @description Any JSON value. */
@@ -920,6 +922,8 @@ export interface operations {
             query?: {
                 created_after?: string;
                 created_before?: string;
+                /** @description Find a run by its id. */
+                id?: number;
                 /** @description Which field to use when ordering the results. */
                 ordering?: string;
                 /** @description A page number within the paginated result set. */
