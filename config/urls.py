@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from designer import pages
+from engine.api.hooks import hook
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -13,6 +14,7 @@ urlpatterns = [
     path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="schema")), name="docs"),
     path("api/", include("designer.api.urls")),
     path("api/", include("engine.api.urls")),
+    path("hooks/<str:token>", hook, name="hook"),
     path("login/", auth_views.LoginView.as_view(template_name="designer/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("setup/<str:token>/", pages.setup, name="setup"),

@@ -28,6 +28,9 @@ class Workflow(models.Model):
     description = models.TextField(blank=True, default="")
     graph = models.JSONField(default=empty_graph, help_text="The draft graph being edited.")
     active = models.BooleanField(default=False)
+    # Set by activation (engine.triggers): the version the triggers (webhooks, schedules)
+    # start; saving the draft does not change it until the workflow is activated again.
+    active_version = models.ForeignKey("WorkflowVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -11,7 +11,7 @@ from designer.models import Workflow, WorkflowVersion
 
 
 def workflow_list_for_user(*, user) -> QuerySet[Workflow]:
-    return Workflow.objects.filter(owner=user).annotate(latest_version=Max("versions__number"))
+    return Workflow.objects.filter(owner=user).select_related("active_version").annotate(latest_version=Max("versions__number"))
 
 
 def workflow_get_for_user(*, user, workflow_id: int) -> Workflow:

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import ProtectedError
 
-from designer.errors import GraphInvalid, GraphTooLarge, GraphUnloadable, InUse, InvalidImport, VersionConflict
+from designer.errors import GraphTooLarge, GraphUnloadable, InUse, InvalidImport, VersionConflict
 from designer.models import Workflow, WorkflowVersion, empty_graph, graph_hash
 from designer.selectors import version_get, version_latest, workflow_ids_owned
 from designer.validation import Limits, Problem, is_loadable, is_size_problem, validate_graph
@@ -79,7 +79,6 @@ def workflow_update(
     name: str | None = None,
     description: str | None = None,
     graph: Any = None,
-    active: bool | None = None,
     message: str = "",
     base_version: int | None = None,
 ) -> tuple[Workflow, list[Problem]]:
@@ -102,13 +101,18 @@ def workflow_update(
         _storable_problems(graph=graph, user=actor)
         locked.graph = graph
     problems = graph_validate(graph=locked.graph, user=actor)
-    if active is True and problems:
-        raise GraphInvalid("The workflow cannot be activated until these problems are fixed.", problems)
-    if active is not None:
-        locked.active = active
     locked.save()
     _version_if_changed(workflow=locked, author=actor, message=message)
     return locked, problems
+
+
+def workflow_set_active(*, workflow: Workflow, version: WorkflowVersion | None) -> Workflow:
+    """Pin `version` for the workflow's triggers (active), or none (inactive). The engine's
+    activation calls this inside its own transaction, with the checks it needs."""
+    workflow.active = version is not None
+    workflow.active_version = version
+    workflow.save(update_fields=["active", "active_version", "updated_at"])
+    return workflow
 
 
 def workflow_restore_version(*, workflow: Workflow, number: int, actor) -> tuple[Workflow, list[Problem]]:

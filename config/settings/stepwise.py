@@ -37,3 +37,10 @@ STEPWISE_LIVE_SNAPSHOT_AFTER = env_int("STEPWISE_LIVE_SNAPSHOT_AFTER", 500, mini
 # the newest N of each workflow, are deleted. 0 turns a limit off. Runs in progress stay.
 STEPWISE_RUN_RETENTION_DAYS = env_int("STEPWISE_RUN_RETENTION_DAYS", 90, minimum=0)
 STEPWISE_RUN_RETENTION_PER_WORKFLOW = env_int("STEPWISE_RUN_RETENTION_PER_WORKFLOW", 0, minimum=0)
+# Schedules: a slot that fires later than this after its time (the server was down) is a
+# misfire, handled by the trigger's policy (skip, or one catch-up run).
+STEPWISE_SCHEDULE_GRACE_S = env_int("STEPWISE_SCHEDULE_GRACE_S", 60, minimum=1)
+# Webhooks: how long the replaced secret stays valid after a rotation, and the longest a
+# caller may wait for the run's result (?wait= or response mode "wait").
+STEPWISE_WEBHOOK_ROTATION_GRACE_S = env_int("STEPWISE_WEBHOOK_ROTATION_GRACE_S", 24 * 3600, minimum=0)
+STEPWISE_WEBHOOK_MAX_WAIT_S = env_int("STEPWISE_WEBHOOK_MAX_WAIT_S", 300, minimum=1)

@@ -37,10 +37,14 @@ class UserSummarySerializer(serializers.Serializer):
 
 class WorkflowSummarySerializer(serializers.ModelSerializer):
     latest_version = serializers.IntegerField(read_only=True, allow_null=True)
+    active = serializers.BooleanField(read_only=True, help_text="Triggers (webhooks, schedules) start runs: see POST .../activate/.")
+    active_version = serializers.IntegerField(
+        source="active_version.number", read_only=True, allow_null=True, help_text="The version the triggers start."
+    )
 
     class Meta:
         model = Workflow
-        fields = ["id", "name", "description", "active", "latest_version", "created_at", "updated_at"]
+        fields = ["id", "name", "description", "active", "active_version", "latest_version", "created_at", "updated_at"]
 
 
 class WorkflowDetailSerializer(WorkflowSummarySerializer):
@@ -66,7 +70,9 @@ class WorkflowUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
     graph = GraphField(required=False)
-    active = StrictBooleanField(required=False)
+    active = StrictBooleanField(
+        required=False, help_text="Not writable here: POST /api/workflows/{id}/activate/ or /deactivate/ (a 400 says so)."
+    )
     message = serializers.CharField(required=False, allow_blank=True, default="", max_length=500, help_text="Version message.")
     base_version = serializers.IntegerField(
         required=False,
@@ -75,6 +81,11 @@ class WorkflowUpdateSerializer(serializers.Serializer):
         max_value=2**31 - 1,
         help_text="The version the editor loaded (0 for none); a later save by someone else gives 409.",
     )
+
+    def validate_active(self, value: bool) -> bool:
+        raise serializers.ValidationError(
+            "A workflow is activated with POST /api/workflows/{id}/activate/ and deactivated with POST .../deactivate/."
+        )
 
 
 class WorkflowReplaceSerializer(WorkflowUpdateSerializer):

@@ -46,6 +46,7 @@ class StepSerializer(serializers.ModelSerializer):
             "ports",
             "attempts",
             "idempotency_key",
+            "compensates",
             "not_before",
             "created_at",
             "started_at",

@@ -1,8 +1,14 @@
 from django.urls import path
 
-from engine.api import views
+from engine.api import triggers, views
 
 urlpatterns = [
+    path("workflows/<int:workflow_id>/activate/", triggers.WorkflowActivateView.as_view(), name="workflow-activate"),
+    path("workflows/<int:workflow_id>/deactivate/", triggers.WorkflowDeactivateView.as_view(), name="workflow-deactivate"),
+    path("workflows/<int:workflow_id>/triggers/", triggers.WorkflowTriggersView.as_view(), name="workflow-triggers"),
+    path(
+        "workflows/<int:workflow_id>/triggers/<str:node_id>/secret/", triggers.WebhookSecretView.as_view(), name="workflow-trigger-secret"
+    ),
     path("workflows/<int:workflow_id>/runs/", views.WorkflowRunsView.as_view(), name="workflow-runs"),
     path("runs/", views.RunListView.as_view(), name="run-list"),
     path("runs/<int:run_id>/", views.RunDetailView.as_view(), name="run-detail"),

@@ -45,7 +45,9 @@ def _graph(version_id: int, graph_hash: str) -> Graph:
     return Graph(WorkflowVersion.objects.values_list("graph", flat=True).get(pk=version_id, graph_hash=graph_hash))
 
 
-def _trigger_node(graph: Graph, trigger: str) -> str:
+def _trigger_node(graph: Graph, trigger: str, node_id: str | None = None) -> str:
+    if node_id is not None and node_id in graph.triggers:
+        return node_id
     wanted = {"webhook": "trigger.webhook", "schedule": "trigger.schedule"}.get(trigger, "trigger.manual")
     for node_id in graph.triggers:
         if graph.node_type(node_id) == wanted:
@@ -76,15 +78,19 @@ def run_start(
     version: WorkflowVersion | None = None,
     rerun_of: Run | None = None,
     reuse: dict[str, StepRun] | None = None,
+    trigger_node: str | None = None,
 ) -> Run:
     """Start a run of the workflow's latest version (or `version`). Refused with the
-    problems (422) when the graph is invalid. `reuse` copies finished steps' outputs."""
+    problems (422) when the graph is invalid. `reuse` copies finished steps' outputs.
+    `trigger_node` names the trigger it starts from (a workflow may have several)."""
     version = version_runnable(workflow=workflow, user=user, version=version)
     payload = {} if payload is None else payload
-    input_check(version, trigger, payload)
+    input_check(version, trigger, payload, trigger_node=trigger_node)
     with transaction.atomic():
         with events_batched():
-            run = run_create(version=version, user=user, payload=payload, trigger=trigger, rerun_of=rerun_of, reuse=reuse)
+            run = run_create(
+                version=version, user=user, payload=payload, trigger=trigger, rerun_of=rerun_of, reuse=reuse, trigger_node=trigger_node
+            )
             ready = run_begin(run)
         # After the events' flush: its publication is registered first, so the run's own
         # events go out before those of the steps the dispatch starts.
@@ -130,11 +136,11 @@ def _names_workflows(node: Any) -> bool:
     return bool(cls and isinstance(config, dict) and cls.referenced_workflow_ids(config))
 
 
-def input_check(version: WorkflowVersion, trigger: str, payload: Any) -> None:
+def input_check(version: WorkflowVersion, trigger: str, payload: Any, *, trigger_node: str | None = None) -> None:
     """InputInvalid (422, with the problems) when the payload does not match the schema of
     the trigger node the run would start from."""
     graph = _graph(version.pk, version.graph_hash)
-    _check_input(graph, _trigger_node(graph, trigger), payload)
+    _check_input(graph, _trigger_node(graph, trigger, trigger_node), payload)
 
 
 def run_create(
@@ -147,11 +153,12 @@ def run_create(
     reuse: dict[str, StepRun] | None = None,
     parent: StepRun | None = None,
     item_index: int | None = None,
+    trigger_node: str | None = None,
 ) -> Run:
     """A queued run with its trigger step recorded; `run_begin` sets it going. Call inside
     a transaction."""
     graph = _graph(version.pk, version.graph_hash)
-    first = _trigger_node(graph, trigger)
+    first = _trigger_node(graph, trigger, trigger_node)
     run = Run.objects.create(
         owner=user,
         workflow_id=version.workflow_id,

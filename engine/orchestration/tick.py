@@ -37,9 +37,14 @@ def _locked(query: Any, limit: int) -> list[StepRun]:
     return list(query.order_by("id")[:limit])
 
 
-def tick(now: datetime | None = None, *, limit: int = 500) -> dict[str, int]:
+def tick(now: datetime | None = None, *, limit: int = 500, schedule_now: datetime | None = None) -> dict[str, int]:
+    """One pass. `schedule_now` is the clock the schedules read (a simulation's, in tests);
+    the rest of the engine's timers always read `now`."""
+    from engine.triggers.schedules import schedules_fire
+
     now = now or timezone.now()
     counts = {"dispatched": 0, "reclaimed": 0, "interrupted": 0, "timers": 0, "advanced": 0, "resumed": 0}
+    counts["scheduled"] = schedules_fire(schedule_now or now)
     with transaction.atomic():
         due = _locked(
             StepRun.objects.filter(status=S.QUEUED).filter(

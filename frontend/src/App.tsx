@@ -2,24 +2,38 @@ import { useQuery } from '@tanstack/react-query'
 import { lazy, Suspense } from 'react'
 import { api } from './api/client'
 import { WorkflowList } from './pages/WorkflowList'
-import { usePath } from './router'
+import { navigate, usePath } from './router'
 
 type Me = { id: number; username: string }
 
 // The editor (React Flow, forms, JSONata) loads when a workflow is opened, not with the list.
 const EditorPage = lazy(() => import('./editor/Editor').then((m) => ({ default: m.EditorPage })))
+const RunPage = lazy(() => import('./runs/RunView').then((m) => ({ default: m.RunPage })))
+const RunList = lazy(() => import('./pages/RunList').then((m) => ({ default: m.RunList })))
+
+const loading = <div className="content"><p className="muted">Loading…</p></div>
 
 export default function App() {
   const path = usePath()
   const me = useQuery({ queryKey: ['me'], queryFn: () => api<Me>('/api/me/') })
   const editor = path.match(/^\/workflows\/(\d+)\/?$/)
+  const workflowRuns = path.match(/^\/workflows\/(\d+)\/runs\/?$/)
+  const run = path.match(/^\/runs\/(\d+)\/?$/)
+  const runs = /^\/runs\/?$/.test(path)
+  let page: React.ReactNode = <WorkflowList />
+  if (editor) page = <EditorPage key={editor[1]} workflowId={Number(editor[1])} />
+  else if (run) page = <RunPage key={run[1]} runId={Number(run[1])} />
+  else if (workflowRuns) page = <RunList key={workflowRuns[1]} workflowId={Number(workflowRuns[1])} />
+  else if (runs) page = <RunList />
   return (
-    <div className={editor ? 'page page-editor' : 'page'}>
+    <div className={editor || run ? 'page page-editor' : 'page'}>
       <header className="topbar">
         <a className="brand" href="/">
           <span className="logo">↪</span> Stepwise
         </a>
         <nav>
+          <a href="/" onClick={(e) => { e.preventDefault(); navigate('/') }}>Workflows</a>
+          <a href="/runs" onClick={(e) => { e.preventDefault(); navigate('/runs') }}>Runs</a>
           <a href="/api/docs/">API docs</a>
           {me.data && <span className="user">{me.data.username}</span>}
           <form method="post" action="/logout/">
@@ -28,13 +42,7 @@ export default function App() {
           </form>
         </nav>
       </header>
-      {editor ? (
-        <Suspense fallback={<div className="content"><p className="muted">Loading the editor…</p></div>}>
-          <EditorPage key={editor[1]} workflowId={Number(editor[1])} />
-        </Suspense>
-      ) : (
-        <WorkflowList />
-      )}
+      <Suspense fallback={loading}>{page}</Suspense>
     </div>
   )
 }

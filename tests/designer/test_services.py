@@ -4,6 +4,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from designer import services
 from designer.errors import GraphInvalid, GraphTooLarge, GraphUnloadable, VersionConflict
 from designer.models import VersionImmutable, WorkflowVersion
+from engine.triggers.activation import workflow_activate
 from tests.factories import make_workflow, valid_graph
 
 
@@ -44,20 +45,10 @@ def test_invalid_draft_is_saved_with_problems_but_cannot_be_activated(user):
     assert [p.edge_id for p in problems] == ["e_bad"]
     assert saved.graph == graph and saved.versions.count() == 2
     with pytest.raises(GraphInvalid) as info:
-        services.workflow_update(workflow=saved, actor=user, active=True)
+        workflow_activate(workflow=saved, actor=user)
     assert [p.edge_id for p in info.value.problems] == ["e_bad"]
     saved.refresh_from_db()
-    assert saved.active is False
-
-
-def test_activating_in_the_same_request_as_an_invalid_graph_saves_nothing(user):
-    workflow = make_workflow(user)
-    graph = valid_graph()
-    graph["nodes"][1]["config"]["method"] = "YEET"
-    with pytest.raises(GraphInvalid):
-        services.workflow_update(workflow=workflow, actor=user, graph=graph, active=True)
-    workflow.refresh_from_db()
-    assert workflow.graph == valid_graph() and workflow.versions.count() == 1
+    assert saved.active is False and saved.active_version is None
 
 
 def test_unloadable_and_oversized_graphs_are_refused(user, settings):

@@ -85,7 +85,7 @@ def test_build_configure_save_and_run_a_workflow(page, server, ledger):
     expect(page.get_by_test_id("version")).to_have_text("v1")
     expect(page.get_by_test_id("unsaved")).to_have_count(0)
 
-    page.click("button:has-text('Run')")
+    page.get_by_role("button", name="▶ Run", exact=True).click()
     page.fill("textarea[aria-label='Run input']", json.dumps({"id": 42}))
     page.click("text=Start run")
     expect(page.get_by_test_id("run-status")).to_have_text("succeeded", timeout=15000)

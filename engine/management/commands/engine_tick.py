@@ -1,14 +1,23 @@
 import logging
 import signal
 import time
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from engine.orchestration.tick import tick
 
 logger = logging.getLogger(__name__)
+
+
+def _read_clock(path: str) -> datetime:
+    moment = datetime.fromisoformat(Path(path).read_text().strip())
+    if moment.tzinfo is None:
+        raise CommandError(f"{path}: the time needs a UTC offset (e.g. 2026-01-01T00:00:00+00:00).")
+    return moment
 
 
 class Command(BaseCommand):
@@ -20,8 +29,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--interval", type=float, default=1.0, help="Seconds between ticks.")
         parser.add_argument("--once", action="store_true", help="One tick, then exit.")
+        parser.add_argument(
+            "--clock-file",
+            help="Simulation: schedules read the time (ISO 8601) from this file instead of the clock. "
+            "Retries, waits and leases keep the real clock.",
+        )
 
-    def handle(self, *args: Any, interval: float, once: bool, **options: Any) -> None:
+    def handle(self, *args: Any, interval: float, once: bool, clock_file: str | None = None, **options: Any) -> None:
         stopping = False
 
         def stop(*_: Any) -> None:
@@ -32,7 +46,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         while not stopping:
             try:
-                counts = tick()
+                counts = tick(schedule_now=_read_clock(clock_file) if clock_file else None)
                 if any(counts.values()):
                     logger.info("tick: %s", counts)
             except Exception:

@@ -224,6 +224,7 @@ function Editor({ workflowId }: { workflowId: number }) {
         <button type="button" className="secondary" onClick={() => useGraph.getState().redo()} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)">Redo</button>
         <button type="button" className="secondary" onClick={() => void layout()}>Auto-layout</button>
         <button type="button" className="secondary" onClick={() => setDialog('versions')}>Versions</button>
+        <button type="button" className="secondary" onClick={() => navigate(`/workflows/${workflowId}/runs`)}>Runs</button>
         <button type="button" className="secondary" onClick={() => setDialog('help')} title="Keyboard shortcuts">?</button>
         <button type="button" className="secondary" onClick={() => void save()} disabled={saving || !dirty}>{saving ? 'Saving…' : 'Save'}</button>
         <button type="button" onClick={openRun}>▶ Run</button>
@@ -231,7 +232,7 @@ function Editor({ workflowId }: { workflowId: number }) {
       {message && <div className="notice" role="status">{message}</div>}
       {live && (
         <div className="runbar" data-testid="runbar">
-          Run #{runId}: <span className={`badge badge-${live.status ?? 'queued'}`} data-testid="run-status">{live.status ?? 'starting'}</span>
+          <a href={`/runs/${runId}`} onClick={(e) => { e.preventDefault(); navigate(`/runs/${runId}`) }}>Run #{runId}</a>: <span className={`badge badge-${live.status ?? 'queued'}`} data-testid="run-status">{live.status ?? 'starting'}</span>
           {runDetail.data?.error != null && <span className="error-inline">{(runDetail.data.error as { message?: string }).message}</span>}
         </div>
       )}

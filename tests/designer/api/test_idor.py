@@ -20,6 +20,10 @@ OWNED_ROUTES = {
     "workflow-version-detail": lambda wf, run: {"workflow_id": str(wf.pk), "number": "1"},
     "workflow-version-restore": lambda wf, run: {"workflow_id": str(wf.pk), "number": "1"},
     "workflow-runs": lambda wf, run: {"workflow_id": str(wf.pk)},
+    "workflow-activate": lambda wf, run: {"workflow_id": str(wf.pk)},
+    "workflow-deactivate": lambda wf, run: {"workflow_id": str(wf.pk)},
+    "workflow-triggers": lambda wf, run: {"workflow_id": str(wf.pk)},
+    "workflow-trigger-secret": lambda wf, run: {"workflow_id": str(wf.pk), "node_id": "start"},
     "run-detail": lambda wf, run: {"run_id": str(run.pk)},
     "run-events": lambda wf, run: {"run_id": str(run.pk)},
     "run-cancel": lambda wf, run: {"run_id": str(run.pk)},
@@ -34,6 +38,7 @@ OWNED_ROUTES = {
 NOT_OWNED = {
     "node-type-detail": "the node catalog is the same for everyone",
     "setup": "one-time first-account link (a secret token, not an object id)",
+    "hook": "a webhook URL: the random token and the request's signature are its authentication (tests/engine/triggers)",
 }
 APPROVAL_GRAPH = {
     "nodes": [
@@ -75,6 +80,7 @@ def test_another_users_objects_are_404_on_every_route_and_method(user, other_api
     assert tried >= 10
     victim.refresh_from_db()
     assert victim.name == "Payroll" and victim.graph == APPROVAL_GRAPH and victim.versions.count() == 1
+    assert victim.active is False
     assert user.workflows.count() == 1  # no duplicate made for the attacker either
     assert Run.objects.count() == 1 and victim_run.events.count() == events_before  # no run started, cancelled or rerun
 

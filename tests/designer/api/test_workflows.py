@@ -25,12 +25,22 @@ def test_saving_an_invalid_draft_lists_problems(api, workflow):
 
 
 def test_activation_of_invalid_workflow_is_refused(api, user):
-    workflow = make_workflow(user, graph={"nodes": [], "edges": []})
-    response = api.patch(f"/api/workflows/{workflow.pk}/", {"active": True}, format="json")
+    workflow = make_workflow(user, graph={"nodes": [{"id": "lonely", "type": "noop", "config": {}}], "edges": []})
+    response = api.post(f"/api/workflows/{workflow.pk}/activate/")
     assert response.status_code == 422
     assert response.json()["problems"][0]["code"] == "no_trigger"
-    ok = api.patch(f"/api/workflows/{workflow.pk}/", {"graph": valid_graph(), "active": True}, format="json")
-    assert ok.status_code == 200 and ok.json()["active"] is True
+    assert api.patch(f"/api/workflows/{workflow.pk}/", {"graph": valid_graph()}, format="json").status_code == 200
+    ok = api.post(f"/api/workflows/{workflow.pk}/activate/")
+    assert ok.status_code == 200 and ok.json()["active"] is True and ok.json()["active_version"] == 2
+
+
+def test_active_is_not_written_by_a_save_and_the_error_says_where(api, workflow):
+    response = api.patch(f"/api/workflows/{workflow.pk}/", {"active": True, "name": "Renamed"}, format="json")
+    assert response.status_code == 400
+    problem = response.json()["problems"][0]
+    assert problem["field"] == "/active" and "/activate/" in problem["message"]
+    workflow.refresh_from_db()
+    assert workflow.active is False and workflow.name != "Renamed"
 
 
 def test_validate_endpoint(api, workflow):

@@ -301,6 +301,39 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflows/{workflow_id}/activate/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Pin the latest version for the workflow's webhooks and schedules and arm them. */
+        post: operations["workflows_activate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/{workflow_id}/deactivate/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["workflows_deactivate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflows/{workflow_id}/runs/": {
         parameters: {
             query?: never;
@@ -311,6 +344,40 @@ export interface paths {
         get?: never;
         put?: never;
         post: operations["workflows_runs_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/{workflow_id}/triggers/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["workflows_triggers_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/{workflow_id}/triggers/{node_id}/secret/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The webhook's signing secret, for the owner to configure the sender. */
+        get: operations["workflows_triggers_secret_retrieve"];
+        put?: never;
+        /** @description A new secret; the previous one stays valid for STEPWISE_WEBHOOK_ROTATION_GRACE_S. */
+        post: operations["workflows_triggers_secret_rotate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -509,6 +576,7 @@ export interface components {
             graph?: {
                 [key: string]: unknown;
             };
+            /** @description Not writable here: POST /api/workflows/{id}/activate/ or /deactivate/ (a 400 says so). */
             active?: boolean;
             /**
              * @description Version message.
@@ -596,6 +664,13 @@ export interface components {
             finished_at?: string | null;
             readonly duration_ms: number | null;
         };
+        Secret: {
+            node_id: string;
+            /** @description Standard Webhooks signing secret (whsec_...). */
+            secret: string;
+            /** Format: date-time */
+            previous_secret_expires_at: string | null;
+        };
         Step: {
             node_id: string;
             iteration: number;
@@ -612,6 +687,8 @@ export interface components {
                 [key: string]: unknown;
             }[];
             idempotency_key: string;
+            /** @description For a compensation step: the node whose work it undoes. */
+            compensates?: string;
             /**
              * Format: date-time
              * @description Timer: retry backoff, wait, approval timeout.
@@ -639,6 +716,32 @@ export interface components {
          * @enum {string}
          */
         StepStatusEnum: "pending" | "queued" | "running" | "waiting" | "succeeded" | "failed" | "skipped" | "cancelled" | "interrupted" | "compensated";
+        Trigger: {
+            node_id: string;
+            type: components["schemas"]["TypeEnum"];
+            /** @description In the active version: it starts runs. */
+            live: boolean;
+            /** @description Webhook: where to send calls. */
+            url?: string;
+            /** @description Webhook: no signature required. */
+            public?: boolean;
+            methods?: string[];
+            response_mode?: string;
+            /** @description Webhook: the start and end of the signing secret. */
+            secret_hint?: string;
+            /** Format: date-time */
+            previous_secret_expires_at?: string | null;
+            cron?: string;
+            timezone?: string;
+            misfire?: string;
+            /**
+             * Format: date-time
+             * @description Schedule: the next slot it will fire.
+             */
+            next_fire_at?: string | null;
+            /** @description Schedule: the next five slots. */
+            upcoming?: string[];
+        };
         /**
          * @description * `manual` - Manual
          *     * `api` - Api
@@ -649,6 +752,12 @@ export interface components {
          * @enum {string}
          */
         TriggerEnum: "manual" | "api" | "webhook" | "schedule" | "rerun" | "subworkflow";
+        /**
+         * @description * `trigger.webhook` - trigger.webhook
+         *     * `trigger.schedule` - trigger.schedule
+         * @enum {string}
+         */
+        TypeEnum: "trigger.webhook" | "trigger.schedule";
         UserSummary: {
             id: number;
             username: string;
@@ -701,7 +810,10 @@ export interface components {
             readonly id: number;
             name: string;
             description?: string;
-            active?: boolean;
+            /** @description Triggers (webhooks, schedules) start runs: see POST .../activate/. */
+            readonly active: boolean;
+            /** @description The version the triggers start. */
+            readonly active_version: number | null;
             readonly latest_version: number | null;
             /** Format: date-time */
             readonly created_at: string;
@@ -721,6 +833,7 @@ export interface components {
             graph?: {
                 [key: string]: unknown;
             };
+            /** @description Not writable here: POST /api/workflows/{id}/activate/ or /deactivate/ (a 400 says so). */
             active?: boolean;
             /**
              * @description Version message.
@@ -734,7 +847,10 @@ export interface components {
             readonly id: number;
             name: string;
             description?: string;
-            active?: boolean;
+            /** @description Triggers (webhooks, schedules) start runs: see POST .../activate/. */
+            readonly active: boolean;
+            /** @description The version the triggers start. */
+            readonly active_version: number | null;
             readonly latest_version: number | null;
             /** Format: date-time */
             readonly created_at: string;
@@ -2430,6 +2546,165 @@ export interface operations {
             };
         };
     };
+    workflows_activate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowSummary"];
+                };
+            };
+            /** @description Malformed request: the problems name the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in: use the session cookie or `Authorization: Token <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden (for example a missing CSRF token with session auth). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body or the graph is over the size limits. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported content type: send application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The workflow cannot run: its problems are listed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    workflows_deactivate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowSummary"];
+                };
+            };
+            /** @description Malformed request: the problems name the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in: use the session cookie or `Authorization: Token <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden (for example a missing CSRF token with session auth). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body or the graph is over the size limits. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported content type: send application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     workflows_runs_create: {
         parameters: {
             query?: never;
@@ -2509,6 +2784,197 @@ export interface operations {
             };
             /** @description The workflow or the input is invalid (problems listed). */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    workflows_triggers_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Trigger"][];
+                };
+            };
+            /** @description Malformed request: the problems name the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in: use the session cookie or `Authorization: Token <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden (for example a missing CSRF token with session auth). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    workflows_triggers_secret_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                node_id: string;
+                workflow_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Secret"];
+                };
+            };
+            /** @description Malformed request: the problems name the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in: use the session cookie or `Authorization: Token <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden (for example a missing CSRF token with session auth). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    workflows_triggers_secret_rotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                node_id: string;
+                workflow_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Secret"];
+                };
+            };
+            /** @description Malformed request: the problems name the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in: use the session cookie or `Authorization: Token <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden (for example a missing CSRF token with session auth). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body or the graph is over the size limits. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported content type: send application/json. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

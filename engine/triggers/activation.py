@@ -1,0 +1,142 @@
+"""Activating a workflow pins its latest valid version for its triggers: each webhook node
+gets its URL (kept across activations), each schedule node its next slot. Deactivating
+stops both. Manual and API runs are not affected: they always start the latest version."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+
+from designer.models import Workflow
+from designer.services import workflow_set_active
+from engine.models import Schedule, WebhookEndpoint
+from engine.nodes.trigger_schedule import ScheduleTrigger
+from engine.nodes.trigger_webhook import WebhookTrigger
+from engine.orchestration.runs import version_runnable
+from engine.triggers.schedules import next_after, upcoming
+from engine.triggers.signatures import secret_new
+from engine.triggers.webhooks import endpoint_config, rotation_expiry, token_new
+
+
+def _trigger_nodes(graph: Any, node_type: str) -> list[dict[str, Any]]:
+    nodes = graph.get("nodes", []) if isinstance(graph, dict) else []
+    return [n for n in nodes if isinstance(n, dict) and n.get("type") == node_type and isinstance(n.get("id"), str)]
+
+
+def _endpoint(workflow: Workflow, node_id: str) -> WebhookEndpoint:
+    endpoint, _ = WebhookEndpoint.objects.get_or_create(
+        workflow=workflow, node_id=node_id, defaults={"token": token_new(), "secret": secret_new()}
+    )
+    return endpoint
+
+
+@transaction.atomic
+def workflow_activate(*, workflow: Workflow, actor: Any, now: datetime | None = None) -> Workflow:
+    """Pin the latest version (422 with its problems when it cannot run) and arm its triggers."""
+    now = now or timezone.now()
+    locked = Workflow.objects.select_for_update().get(pk=workflow.pk)
+    version = version_runnable(workflow=locked, user=actor)
+    workflow_set_active(workflow=locked, version=version)
+    for node in _trigger_nodes(version.graph, WebhookTrigger.type):
+        _endpoint(locked, node["id"])
+    wanted = {}
+    for node in _trigger_nodes(version.graph, ScheduleTrigger.type):
+        config = {**ScheduleTrigger.default_config, **(node.get("config") or {})}
+        wanted[node["id"]] = config
+        current = Schedule.objects.filter(workflow=locked, node_id=node["id"]).first()
+        same = current is not None and (current.cron, current.timezone) == (config["cron"], config["timezone"])
+        Schedule.objects.update_or_create(
+            workflow=locked,
+            node_id=node["id"],
+            defaults={
+                "cron": config["cron"],
+                "timezone": config["timezone"],
+                "misfire": config["misfire"],
+                # The same cron keeps its next slot: re-activating neither skips nor repeats one.
+                "next_fire_at": current.next_fire_at if same and current else next_after(config["cron"], config["timezone"], now),
+            },
+        )
+    Schedule.objects.filter(workflow=locked).exclude(node_id__in=list(wanted)).delete()
+    return locked
+
+
+@transaction.atomic
+def workflow_deactivate(*, workflow: Workflow) -> Workflow:
+    locked = Workflow.objects.select_for_update().get(pk=workflow.pk)
+    workflow_set_active(workflow=locked, version=None)
+    Schedule.objects.filter(workflow=locked).delete()
+    return locked
+
+
+def triggers_describe(*, workflow: Workflow, base_url: str, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Every webhook and schedule trigger of the draft, with its URL or its next fire times
+    and whether it is live (in the active version)."""
+    now = now or timezone.now()
+    active_graph = workflow.active_version.graph if workflow.active and workflow.active_version else {}
+    live_ids = {n["id"] for t in (WebhookTrigger.type, ScheduleTrigger.type) for n in _trigger_nodes(active_graph, t)}
+    described: list[dict[str, Any]] = []
+    for node in _trigger_nodes(workflow.graph, WebhookTrigger.type):
+        endpoint = _endpoint(workflow, node["id"])
+        config = endpoint_config(endpoint) or {**WebhookTrigger.default_config, **(node.get("config") or {})}
+        described.append(
+            {
+                "node_id": node["id"],
+                "type": WebhookTrigger.type,
+                "live": node["id"] in live_ids,
+                "url": f"{base_url}/hooks/{endpoint.token}",
+                "public": bool(config.get("public")),
+                "methods": config["methods"],
+                "response_mode": config["response_mode"],
+                "secret_hint": endpoint.secret[:6] + "…" + endpoint.secret[-4:],
+                "previous_secret_expires_at": endpoint.previous_secret_expires_at if endpoint.previous_secret else None,
+            }
+        )
+    schedules = {s.node_id: s for s in Schedule.objects.filter(workflow=workflow)}
+    for node in _trigger_nodes(workflow.graph, ScheduleTrigger.type):
+        config = {**ScheduleTrigger.default_config, **(node.get("config") or {})}
+        row = schedules.get(node["id"]) if node["id"] in live_ids else None
+        cron, tz = (row.cron, row.timezone) if row else (config["cron"], config["timezone"])
+        try:
+            times = upcoming(cron, tz, now)
+        except (ValueError, KeyError, LookupError):
+            times = []  # an invalid draft: validation lists the problem
+        described.append(
+            {
+                "node_id": node["id"],
+                "type": ScheduleTrigger.type,
+                "live": row is not None,
+                "cron": cron,
+                "timezone": tz,
+                "misfire": row.misfire if row else config["misfire"],
+                "next_fire_at": row.next_fire_at if row else None,
+                "upcoming": times,
+            }
+        )
+    return described
+
+
+@transaction.atomic
+def webhook_secret_rotate(*, workflow: Workflow, node_id: str, now: datetime | None = None) -> WebhookEndpoint:
+    """A new signing secret; the one it replaces stays valid for the rotation grace, so
+    senders can switch without a refused call."""
+    now = now or timezone.now()
+    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=webhook_endpoint_get(workflow=workflow, node_id=node_id).pk)
+    endpoint.previous_secret = endpoint.secret
+    endpoint.previous_secret_expires_at = rotation_expiry(now, settings.STEPWISE_WEBHOOK_ROTATION_GRACE_S)
+    endpoint.secret = secret_new()
+    endpoint.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at"])
+    return endpoint
+
+
+def webhook_endpoint_get(*, workflow: Workflow, node_id: str) -> WebhookEndpoint:
+    if node_id not in {n["id"] for n in _trigger_nodes(workflow.graph, WebhookTrigger.type)}:
+        endpoint = WebhookEndpoint.objects.filter(workflow=workflow, node_id=node_id).first()
+        if endpoint is None:
+            raise Http404(f"No webhook trigger {node_id!r} in this workflow.")
+        return endpoint
+    return _endpoint(workflow, node_id)

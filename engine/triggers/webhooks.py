@@ -1,0 +1,185 @@
+"""Receiving a webhook: the checks in the order a caller can act on them (unknown hook 404,
+method 405, rate 429, size 413, content type 415, signature 401, body 400), then one run per
+`webhook-id`. Synchronous and ORM-only: the HTTP view (engine/api/hooks.py) does the I/O
+and the waiting."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from designer.errors import DomainError
+from engine.models import Run, WebhookDelivery, WebhookEndpoint
+from engine.nodes.trigger_webhook import WebhookTrigger
+from engine.orchestration.runs import run_start
+from engine.triggers.signatures import SignatureError, verify
+
+# Request headers never copied into the run's input.
+PRIVATE_HEADERS = {"authorization", "cookie", "webhook-signature", "proxy-authorization"}
+
+
+class HookRefused(DomainError):
+    """A refused call: status, a sentence saying what to change, and headers (Allow,
+    Retry-After) where HTTP has one."""
+
+    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.headers = headers or {}
+
+
+@dataclass
+class HookCall:
+    token: str
+    method: str
+    headers: dict[str, str]  # lower-case names
+    query: dict[str, list[str]]
+    body: bytes
+
+
+@dataclass
+class HookAccepted:
+    run_id: int
+    duplicate: bool
+    config: dict[str, Any] = field(default_factory=dict)
+
+
+def token_new() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def endpoint_config(endpoint: WebhookEndpoint) -> dict[str, Any] | None:
+    """The hook's settings from the workflow's active version, or None when the hook is not
+    live (workflow inactive, or its node is not a webhook trigger of the active version)."""
+    workflow = endpoint.workflow
+    version = workflow.active_version
+    if not workflow.active or version is None:
+        return None
+    for node in version.graph.get("nodes", []):
+        if isinstance(node, dict) and node.get("id") == endpoint.node_id and node.get("type") == WebhookTrigger.type:
+            return {**WebhookTrigger.default_config, **(node.get("config") or {})}
+    return None
+
+
+def _media_type(headers: dict[str, str]) -> str:
+    return headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _rate_limited(endpoint: WebhookEndpoint, per_minute: int, now: datetime) -> bool:
+    """A fixed one-minute window counted by conditional updates: exact with any number of
+    web processes, no check-then-act."""
+    window = now.replace(second=0, microsecond=0)
+    rows = WebhookEndpoint.objects.filter(pk=endpoint.pk)
+    if rows.filter(rate_window=window, rate_count__lt=per_minute).update(rate_count=F("rate_count") + 1):
+        return False
+    return not rows.exclude(rate_window=window).update(rate_window=window, rate_count=1)
+
+
+def _parse(call: HookCall, media: str) -> Any:
+    if not call.body:
+        return None
+    if media == "application/json" or media.endswith("+json"):
+        try:
+            return json.loads(call.body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise HookRefused(400, f"The body is not valid JSON: {exc}.") from None
+    if media == "application/x-www-form-urlencoded":
+        form = parse_qs(call.body.decode("utf-8", "replace"), keep_blank_values=True)
+        return {k: v[0] if len(v) == 1 else v for k, v in form.items()}
+    try:
+        return call.body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise HookRefused(415, "The body is not UTF-8 text; send JSON, a form or text.") from None
+
+
+def webhook_receive(call: HookCall, *, now: datetime) -> HookAccepted:
+    endpoint = WebhookEndpoint.objects.select_related("workflow__active_version", "workflow__owner").filter(token=call.token).first()
+    config = endpoint_config(endpoint) if endpoint is not None else None
+    if endpoint is None or config is None:
+        raise HookRefused(404, "No active webhook at this URL.")
+    methods = [m.upper() for m in config["methods"]]
+    if call.method.upper() not in methods:
+        raise HookRefused(405, f"This hook accepts {', '.join(methods)}.", {"Allow": ", ".join(methods)})
+    if _rate_limited(endpoint, int(config["rate_limit_per_minute"]), now):
+        retry = 60 - now.second
+        raise HookRefused(
+            429, f"More than {config['rate_limit_per_minute']} calls this minute; retry in {retry} s.", {"Retry-After": str(retry)}
+        )
+    if len(call.body) > int(config["max_body_bytes"]):
+        raise HookRefused(413, f"The body is {len(call.body)} bytes; this hook accepts at most {config['max_body_bytes']}.")
+    media = _media_type(call.headers)
+    accepted = [c.lower() for c in config["content_types"]]
+    if call.body and media not in accepted:
+        raise HookRefused(415, f"Content-Type {media or '(none)'} is not accepted; send one of: {', '.join(accepted)}.")
+    message_id = call.headers.get("webhook-id") or None
+    if not config.get("public"):
+        in_force = [endpoint.secret]
+        if endpoint.previous_secret and endpoint.previous_secret_expires_at and endpoint.previous_secret_expires_at > now:
+            in_force.append(endpoint.previous_secret)
+        try:
+            message_id = verify(call.headers, call.body, in_force, now=now.timestamp())
+        except SignatureError as exc:
+            raise HookRefused(401, str(exc)) from None
+    if message_id is not None and len(message_id) > 200:
+        raise HookRefused(400, "webhook-id is longer than 200 characters.")
+    payload = {
+        "body": _parse(call, media),
+        "query": {k: v[0] if len(v) == 1 else v for k, v in call.query.items()},
+        "headers": {k: v for k, v in call.headers.items() if k not in PRIVATE_HEADERS},
+        "method": call.method.upper(),
+        "webhook_id": message_id,
+    }
+    return _start_once(endpoint, message_id, payload, config)
+
+
+def _start_once(endpoint: WebhookEndpoint, message_id: str | None, payload: Any, config: dict[str, Any]) -> HookAccepted:
+    """The run and its delivery record commit together; a second call with the same id
+    (even at the same moment: the unique index makes it wait, then fail) gets that run."""
+    workflow = endpoint.workflow
+    if message_id is not None:
+        seen = WebhookDelivery.objects.filter(endpoint=endpoint, message_id=message_id).values_list("run_id", flat=True).first()
+        if seen is not None:
+            return HookAccepted(run_id=seen, duplicate=True, config=config)
+    try:
+        with transaction.atomic():
+            run = run_start(
+                workflow=workflow,
+                user=workflow.owner,
+                payload=payload,
+                trigger="webhook",
+                version=workflow.active_version,
+                trigger_node=endpoint.node_id,
+            )
+            if message_id is not None:
+                WebhookDelivery.objects.create(endpoint=endpoint, message_id=message_id, run=run)
+    except IntegrityError:
+        existing = WebhookDelivery.objects.filter(endpoint=endpoint, message_id=message_id).values_list("run_id", flat=True).first()
+        if existing is None:
+            raise
+        return HookAccepted(run_id=existing, duplicate=True, config=config)
+    return HookAccepted(run_id=run.pk, duplicate=False, config=config)
+
+
+def run_result(run_id: int, node_id: str | None) -> tuple[str, Any, Any] | None:
+    """(status, output, error) of a finished run (the output of `node_id` if given), or None
+    while it is still going."""
+    from engine.states import RUN_TERMINAL
+
+    row = Run.objects.filter(pk=run_id).values("status", "output", "error").first()
+    if row is None or row["status"] not in RUN_TERMINAL:
+        return None
+    output = row["output"]
+    if node_id:
+        output = Run.objects.get(pk=run_id).steps.filter(node_id=node_id, iteration=0).values_list("output", flat=True).first()
+    return row["status"], output, row["error"]
+
+
+def rotation_expiry(now: datetime, grace_s: int) -> datetime:
+    return now + timedelta(seconds=grace_s)

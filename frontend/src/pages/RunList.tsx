@@ -1,0 +1,119 @@
+// Every run, or one workflow's: filters, search by id, pagination; refreshed live.
+import { useQuery } from '@tanstack/react-query'
+import { useState } from 'react'
+import { api } from '../api/client'
+import { navigate } from '../router'
+
+export interface RunSummary {
+  id: number
+  workflow: number
+  workflow_name: string
+  version: number
+  status: string
+  trigger: string
+  parent_run: number | null
+  created_at: string
+  started_at: string | null
+  finished_at: string | null
+  duration_ms: number | null
+}
+
+const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelling', 'cancelled', 'compensating', 'compensated']
+const TRIGGERS = ['manual', 'api', 'webhook', 'schedule', 'rerun', 'subworkflow']
+const PAGE = 25
+
+export function formatDuration(ms: number | null): string {
+  if (ms === null) return '—'
+  return ms < 1000 ? `${ms} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`
+}
+
+export function RunList({ workflowId }: { workflowId?: number }) {
+  const [status, setStatus] = useState('')
+  const [trigger, setTrigger] = useState('')
+  const [workflow, setWorkflow] = useState(workflowId ? String(workflowId) : '')
+  const [after, setAfter] = useState('')
+  const [before, setBefore] = useState('')
+  const [runId, setRunId] = useState('')
+  const [page, setPage] = useState(1)
+  const workflows = useQuery({
+    queryKey: ['workflows', 'all'],
+    queryFn: () => api<{ results: { id: number; name: string }[] }>('/api/workflows/?page_size=200&ordering=name'),
+  })
+  const params = new URLSearchParams({ page: String(page), page_size: String(PAGE) })
+  if (status) params.set('status', status)
+  if (trigger) params.set('trigger', trigger)
+  if (workflow) params.set('workflow', workflow)
+  if (after) params.set('created_after', new Date(after).toISOString())
+  if (before) params.set('created_before', new Date(before).toISOString())
+  if (/^\d+$/.test(runId)) params.set('id', runId)
+  const runs = useQuery({
+    queryKey: ['runs', params.toString()],
+    queryFn: () => api<{ count: number; results: RunSummary[] }>(`/api/runs/?${params}`),
+    refetchInterval: 2000, // new runs and status changes show up without a reload
+    placeholderData: (previous) => previous,
+  })
+  const reset = (fn: (v: string) => void) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) => {
+    fn(e.target.value)
+    setPage(1)
+  }
+  const pages = Math.max(1, Math.ceil((runs.data?.count ?? 0) / PAGE))
+  return (
+    <main className="content wide">
+      <div className="heading">
+        <h1>Runs</h1>
+        <span className="muted">{runs.data ? `${runs.data.count} run${runs.data.count === 1 ? '' : 's'}` : ''}</span>
+      </div>
+      <div className="filters">
+        <input className="search narrow" placeholder="Run id" aria-label="Run id" value={runId} onChange={reset(setRunId)} inputMode="numeric" />
+        <select aria-label="Status" value={status} onChange={reset(setStatus)}>
+          <option value="">any status</option>
+          {STATUSES.map((s) => <option key={s} value={s}>{s}</option>)}
+        </select>
+        <select aria-label="Workflow" value={workflow} onChange={reset(setWorkflow)}>
+          <option value="">any workflow</option>
+          {(workflows.data?.results ?? []).map((w) => <option key={w.id} value={w.id}>{w.name}</option>)}
+        </select>
+        <select aria-label="Trigger" value={trigger} onChange={reset(setTrigger)}>
+          <option value="">any trigger</option>
+          {TRIGGERS.map((t) => <option key={t} value={t}>{t}</option>)}
+        </select>
+        <label className="inline">from <input type="datetime-local" aria-label="Started after" value={after} onChange={reset(setAfter)} /></label>
+        <label className="inline">to <input type="datetime-local" aria-label="Started before" value={before} onChange={reset(setBefore)} /></label>
+      </div>
+      {runs.isError && <div className="error" role="alert">Could not load runs: {(runs.error as Error).message}</div>}
+      {runs.isLoading && <p className="muted">Loading runs…</p>}
+      {runs.data?.count === 0 && (
+        <div className="empty">
+          <h2>No run matches</h2>
+          <p>Change the filters, or start a run from a workflow's editor (▶ Run).</p>
+        </div>
+      )}
+      {runs.data && runs.data.count > 0 && (
+        <>
+          <table className="list runs">
+            <thead>
+              <tr><th>Run</th><th>Workflow</th><th>Status</th><th>Trigger</th><th>Started</th><th>Duration</th></tr>
+            </thead>
+            <tbody>
+              {runs.data.results.map((r) => (
+                <tr key={r.id} className="clickable" data-run={r.id} onClick={() => navigate(`/runs/${r.id}`)}>
+                  <td><a href={`/runs/${r.id}`} onClick={(e) => e.preventDefault()}>#{r.id}</a>{r.parent_run && <span className="muted small"> (child of #{r.parent_run})</span>}</td>
+                  <td>{r.workflow_name} <span className="muted">v{r.version}</span></td>
+                  <td><span className={`badge badge-${r.status}`}>{r.status}</span></td>
+                  <td>{r.trigger}</td>
+                  <td className="muted">{r.started_at ? new Date(r.started_at).toLocaleString() : '—'}</td>
+                  <td>{formatDuration(r.duration_ms)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <div className="pager">
+            <button type="button" className="secondary" disabled={page <= 1} onClick={() => setPage(page - 1)}>← Newer</button>
+            <span className="muted">page {page} of {pages}</span>
+            <button type="button" className="secondary" disabled={page >= pages} onClick={() => setPage(page + 1)}>Older →</button>
+          </div>
+        </>
+      )}
+    </main>
+  )
+}

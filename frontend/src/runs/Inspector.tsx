@@ -1,0 +1,114 @@
+// The step inspector: input, output and error as collapsible JSON with copy, the attempts
+// with their timings and errors, the idempotency key, the step's log (its events), and the
+// approval actions of a waiting approval step.
+import { useQuery } from '@tanstack/react-query'
+import { useState } from 'react'
+import { api, ApiError } from '../api/client'
+import { formatDuration } from '../pages/RunList'
+import type { RunDetail, RunStep } from './RunView'
+
+interface RunEventRow {
+  seq: number
+  kind: string
+  node_id: string
+  status: string
+  attempt: number
+  data: Record<string, unknown>
+  at: string
+}
+
+function JsonBlock({ title, value, open = true, tone }: { title: string; value: unknown; open?: boolean; tone?: 'error' }) {
+  const text = JSON.stringify(value, null, 2) ?? 'null'
+  const [copied, setCopied] = useState(false)
+  return (
+    <details open={open} className="json-block">
+      <summary>
+        {title}
+        <button
+          type="button"
+          className="link small"
+          onClick={(e) => {
+            e.preventDefault()
+            void navigator.clipboard?.writeText(text).then(() => setCopied(true))
+          }}
+        >
+          {copied ? 'copied' : 'copy'}
+        </button>
+      </summary>
+      <pre className={`json-view${tone === 'error' ? ' error-view' : ''}`} data-testid={`step-${title.toLowerCase()}`}>{text}</pre>
+    </details>
+  )
+}
+
+export function Inspector({ run, step, nodeType, onChanged }: { run: RunDetail; step: RunStep; nodeType?: string; onChanged: () => void }) {
+  const [comment, setComment] = useState('')
+  const [error, setError] = useState<string | null>(null)
+  const log = useQuery({
+    queryKey: ['events', run.id, run.last_seq],
+    queryFn: () => api<RunEventRow[]>(`/api/runs/${run.id}/events/?limit=1000`),
+    placeholderData: (previous) => previous,
+  })
+  const decide = async (verb: 'approve' | 'reject') => {
+    setError(null)
+    try {
+      await api(`/api/runs/${run.id}/steps/${step.node_id}/${verb}/`, { method: 'POST', body: JSON.stringify({ comment }) })
+      onChanged()
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : String(err))
+    }
+  }
+  const waitingForPerson = step.status === 'waiting' && nodeType === 'approval'
+  const events = (log.data ?? []).filter((e) => e.node_id === step.node_id)
+  return (
+    <aside className="panel inspector" aria-label="Step inspector">
+      <h2>{step.node_id}</h2>
+      <p>
+        <span className={`badge badge-${step.status}`}>{step.status}</span> <span className="muted">attempt {step.attempt} · {formatDuration(step.duration_ms)}</span>
+      </p>
+      {step.compensates && <p className="muted">Compensates <code>{step.compensates}</code>.</p>}
+      <p className="muted small">Idempotency key <code data-testid="idempotency-key">{step.idempotency_key}</code></p>
+      {waitingForPerson && (
+        <div className="panel-section approval">
+          <h3>Waiting for a decision</h3>
+          <input placeholder="Comment (optional)" value={comment} onChange={(e) => setComment(e.target.value)} aria-label="Comment" />
+          <div className="row">
+            <button type="button" onClick={() => void decide('approve')}>Approve</button>
+            <button type="button" className="secondary" onClick={() => void decide('reject')}>Reject</button>
+          </div>
+          {error && <p className="error">{error}</p>}
+        </div>
+      )}
+      {step.error != null && <JsonBlock title="Error" value={step.error} tone="error" />}
+      <JsonBlock title="Input" value={step.input} />
+      <JsonBlock title="Output" value={step.output} />
+      <div className="panel-section">
+        <h3>Attempts</h3>
+        {step.attempts.length === 0 ? <p className="muted">None yet.</p> : (
+          <table className="attempts">
+            <tbody>
+              {step.attempts.map((a) => (
+                <tr key={a.attempt} data-testid="attempt">
+                  <td>#{a.attempt}</td>
+                  <td className="muted">{a.started_at ? new Date(a.started_at).toLocaleTimeString() : '—'}</td>
+                  <td>{a.started_at && a.finished_at ? formatDuration(new Date(a.finished_at).getTime() - new Date(a.started_at).getTime()) : '…'}</td>
+                  <td className={a.error ? 'error-text' : 'ok-text'}>{a.error ? a.error.message : 'ok'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
+      <div className="panel-section">
+        <h3>Log</h3>
+        <ol className="log">
+          {events.map((e) => (
+            <li key={e.seq}>
+              <span className="muted">#{e.seq} {new Date(e.at).toLocaleTimeString()}</span> <strong>{e.status}</strong>
+              {Object.keys(e.data ?? {}).length > 0 && <code className="small"> {JSON.stringify(e.data)}</code>}
+            </li>
+          ))}
+        </ol>
+      </div>
+    </aside>
+  )
+}

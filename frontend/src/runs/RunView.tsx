@@ -1,0 +1,231 @@
+// One run: its pinned graph read-only with each node's status, attempts and duration, the
+// timeline, the step inspector, and the actions (cancel, retry from failure, rerun, rerun
+// from a step). Follows the run live; after a reconnect it shows what the database says.
+import { ReactFlow, ReactFlowProvider, Background, Controls, type Edge } from '@xyflow/react'
+import '@xyflow/react/dist/style.css'
+import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { useEffect, useMemo, useState } from 'react'
+import { api, ApiError } from '../api/client'
+import { useNodeTypes } from '../api/queries'
+import { StepNode, type StepFlowNode } from '../editor/StepNode'
+import { portsOf, type GraphDoc, type NodeTypeInfo } from '../editor/types'
+import { formatDuration } from '../pages/RunList'
+import { navigate } from '../router'
+import { useRun } from '../stores/run'
+import { Inspector } from './Inspector'
+import { Timeline } from './Timeline'
+
+export interface Attempt {
+  attempt: number
+  started_at: string | null
+  finished_at: string | null
+  error: { code?: string; message?: string } | null
+}
+
+export interface RunStep {
+  node_id: string
+  iteration: number
+  status: string
+  attempt: number
+  input: unknown
+  output: unknown
+  error: unknown
+  ports: string[]
+  attempts: Attempt[]
+  idempotency_key: string
+  compensates: string
+  not_before: string | null
+  started_at: string | null
+  finished_at: string | null
+  duration_ms: number | null
+}
+
+export interface RunDetail {
+  id: number
+  workflow: number
+  workflow_name: string
+  version: number
+  status: string
+  trigger: string
+  rerun_of: number | null
+  parent_run: number | null
+  workflow_changed: boolean
+  input: unknown
+  output: unknown
+  error: { message?: string; node_id?: string } | null
+  last_seq: number
+  created_at: string
+  started_at: string | null
+  finished_at: string | null
+  duration_ms: number | null
+  steps: RunStep[]
+}
+
+const nodeTypes = { step: StepNode }
+
+export function RunPage({ runId }: { runId: number }) {
+  return (
+    <ReactFlowProvider>
+      <RunView runId={runId} />
+    </ReactFlowProvider>
+  )
+}
+
+function RunView({ runId }: { runId: number }) {
+  const live = useRun((s) => s.live)
+  const fatal = useRun((s) => s.fatal)
+  const queryClient = useQueryClient()
+  const [tab, setTab] = useState<'graph' | 'timeline'>('graph')
+  const [selected, setSelected] = useState<string | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const types = useNodeTypes()
+
+  useEffect(() => {
+    useRun.getState().follow(runId)
+    return () => useRun.getState().stop()
+  }, [runId])
+
+  const seq = live?.runId === runId ? live.seq : 0
+  const run = useQuery({
+    queryKey: ['run', runId, seq],
+    queryFn: () => api<RunDetail>(`/api/runs/${runId}/`),
+    placeholderData: (previous) => previous,
+  })
+  const graph = useQuery({
+    queryKey: ['version', run.data?.workflow, run.data?.version],
+    queryFn: () => api<{ graph: GraphDoc }>(`/api/workflows/${run.data!.workflow}/versions/${run.data!.version}/`),
+    enabled: !!run.data,
+    staleTime: Infinity, // versions never change
+  })
+  const typeMap = useMemo(() => new Map((types.data ?? []).map((t): [string, NodeTypeInfo] => [t.type, t])), [types.data])
+  const steps = useMemo(() => run.data?.steps ?? [], [run.data])
+  const byNode = useMemo(() => new Map(steps.map((s) => [s.node_id, s])), [steps])
+
+  const nodes: StepFlowNode[] = useMemo(
+    () =>
+      (graph.data?.graph.nodes ?? []).map((n) => {
+        const step = byNode.get(n.id)
+        const info = typeMap.get(n.type)
+        return {
+          id: n.id,
+          type: 'step',
+          position: n.position,
+          selected: selected === n.id,
+          draggable: false,
+          data: {
+            label: n.name || n.id,
+            nodeId: n.id,
+            typeTitle: info?.title ?? n.type,
+            ports: portsOf(n, info),
+            hasInput: info ? info.has_input : true,
+            status: step?.status ?? null,
+            attempt: step?.attempt ?? 0,
+            durationMs: step?.duration_ms ?? null,
+            problems: 0,
+          },
+        }
+      }),
+    [graph.data, byNode, typeMap, selected],
+  )
+  const edges: Edge[] = useMemo(
+    () =>
+      (graph.data?.graph.edges ?? []).map((e) => {
+        const source = byNode.get(e.source)
+        const resolved = source && ['succeeded', 'failed', 'skipped', 'cancelled', 'compensated'].includes(source.status)
+        const taken = !!source && source.ports.includes(e.source_port) && source.status !== 'skipped'
+        return {
+          id: e.id,
+          source: e.source,
+          sourceHandle: e.source_port,
+          target: e.target,
+          targetHandle: 'in',
+          label: e.source_port !== 'out' ? e.source_port : undefined,
+          className: taken ? 'edge-carried' : resolved ? 'edge-dead' : undefined,
+          data: { taken },
+        }
+      }),
+    [graph.data, byNode],
+  )
+
+  if (fatal === 4404 || (run.error instanceof ApiError && run.error.status === 404)) {
+    return <main className="content"><div className="error" role="alert">There is no run #{runId} (or it is not yours). <a href="/runs">All runs</a></div></main>
+  }
+  if (!run.data) return <main className="content"><p className="muted">Loading run #{runId}…</p></main>
+  const r = run.data
+  const step = selected ? byNode.get(selected) ?? null : null
+
+  const act = async (label: string, path: string, body?: unknown) => {
+    if (!window.confirm(`${label}?`)) return
+    setError(null)
+    try {
+      const result = await api<RunDetail>(`/api/runs/${runId}/${path}/`, { method: 'POST', body: body === undefined ? undefined : JSON.stringify(body) })
+      if (result.id !== runId) navigate(`/runs/${result.id}`)
+      else void queryClient.invalidateQueries({ queryKey: ['run', runId] })
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : String(err))
+    }
+  }
+
+  return (
+    <div className="runview">
+      <header className="toolbar">
+        <button type="button" className="link" onClick={() => navigate('/runs')}>← Runs</button>
+        <strong>Run #{r.id}</strong>
+        <a href={`/workflows/${r.workflow}`} onClick={(e) => { e.preventDefault(); navigate(`/workflows/${r.workflow}`) }}>{r.workflow_name}</a>
+        <span className="muted">v{r.version}</span>
+        {r.workflow_changed && <span className="badge badge-waiting" title="The workflow was saved since; this run shows the version it ran">workflow changed since</span>}
+        <span className={`badge badge-${r.status}`} data-testid="run-status">{r.status}</span>
+        <span className="muted small">{r.trigger} · {r.started_at ? new Date(r.started_at).toLocaleString() : 'not started'} · {formatDuration(r.duration_ms)}</span>
+        {r.rerun_of && <a href={`/runs/${r.rerun_of}`} className="small" onClick={(e) => { e.preventDefault(); navigate(`/runs/${r.rerun_of}`) }}>rerun of #{r.rerun_of}</a>}
+        {r.parent_run && <a href={`/runs/${r.parent_run}`} className="small" onClick={(e) => { e.preventDefault(); navigate(`/runs/${r.parent_run}`) }}>child of #{r.parent_run}</a>}
+        <span className="spacer" />
+        {['queued', 'running'].includes(r.status) && <button type="button" className="secondary" onClick={() => void act('Cancel this run', 'cancel')}>Cancel</button>}
+        {r.status === 'failed' && <button type="button" onClick={() => void act('Retry the failed steps (finished outputs are kept)', 'retry')}>Retry from failure</button>}
+        <button type="button" className="secondary" onClick={() => void act('Start a new run with the same input', 'rerun', {})}>Rerun</button>
+        <button type="button" className="secondary" disabled={!selected} title={selected ? '' : 'Select a step first'} onClick={() => void act(`Rerun from ${selected} (outputs upstream of it are reused)`, 'rerun', { from_node: selected })}>
+          Rerun from step
+        </button>
+      </header>
+      {error && <div className="error" role="alert">{error}</div>}
+      {r.error && <div className="notice error-notice">The run failed at <code>{r.error.node_id}</code>: {r.error.message}</div>}
+      <div className="tabs">
+        <button type="button" className={tab === 'graph' ? 'tab active' : 'tab'} onClick={() => setTab('graph')}>Graph</button>
+        <button type="button" className={tab === 'timeline' ? 'tab active' : 'tab'} onClick={() => setTab('timeline')}>Timeline</button>
+      </div>
+      <div className="workspace">
+        {tab === 'graph' ? (
+          <div className="canvas">
+            <ReactFlow
+              nodes={nodes}
+              edges={edges}
+              nodeTypes={nodeTypes}
+              nodesDraggable={false}
+              nodesConnectable={false}
+              onNodeClick={(_, n) => setSelected(n.id)}
+              onPaneClick={() => setSelected(null)}
+              fitView
+              proOptions={{ hideAttribution: true }}
+            >
+              <Background gap={16} />
+              <Controls showInteractive={false} />
+            </ReactFlow>
+          </div>
+        ) : (
+          <div className="timeline-pane">
+            <Timeline steps={steps} selected={selected} onSelect={setSelected} />
+          </div>
+        )}
+        {step ? (
+          <Inspector
+            run={r}
+            step={step}
+            nodeType={graph.data?.graph.nodes.find((n) => n.id === step.node_id)?.type}
+            onChanged={() => void queryClient.invalidateQueries({ queryKey: ['run', runId] })}
+          />
+        ) : (
+          <aside className="panel panel-empty"><p className="muted">Select a step to see its input, output, error, attempts and log.</p></aside>
+        )}
+      </div>
+    </div>
+  )
+}
