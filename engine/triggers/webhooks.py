@@ -77,9 +77,11 @@ def _rate_limited(endpoint: WebhookEndpoint, per_minute: int, now: datetime) -> 
     web processes, no check-then-act."""
     window = now.replace(second=0, microsecond=0)
     rows = WebhookEndpoint.objects.filter(pk=endpoint.pk)
-    if rows.filter(rate_window=window, rate_count__lt=per_minute).update(rate_count=F("rate_count") + 1):
+    counted = rows.filter(rate_window=window, rate_count__lt=per_minute)
+    if counted.update(rate_count=F("rate_count") + 1) or rows.exclude(rate_window=window).update(rate_window=window, rate_count=1):
         return False
-    return not rows.exclude(rate_window=window).update(rate_window=window, rate_count=1)
+    # Another call opened this window between the two updates: count in it.
+    return not counted.update(rate_count=F("rate_count") + 1)
 
 
 def _parse(call: HookCall, media: str) -> Any:

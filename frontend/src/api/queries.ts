@@ -8,6 +8,7 @@ export interface WorkflowDetail {
   name: string
   description: string
   active: boolean
+  active_version: number | null
   latest_version: number | null
   created_at: string
   updated_at: string

@@ -13,6 +13,7 @@ import { Canvas } from './Canvas'
 import { layoutPositions } from './layout'
 import { NodePanel } from './NodePanel'
 import { Palette } from './Palette'
+import { ActivationControl, ActivationHint, TriggerList, useActivation } from './Triggers'
 import type { NodeTypeInfo } from './types'
 
 interface RunDetail {
@@ -58,7 +59,7 @@ function Editor({ workflowId }: { workflowId: number }) {
   const [problems, setProblems] = useState<Problem[]>([])
   const [message, setMessage] = useState<string | null>(null)
   const [saving, setSaving] = useState(false)
-  const [dialog, setDialog] = useState<'run' | 'versions' | 'help' | null>(null)
+  const [dialog, setDialog] = useState<'run' | 'versions' | 'help' | 'triggers' | null>(null)
   const [runInput, setRunInput] = useState('{}')
   const [runError, setRunError] = useState<string | null>(null)
   const { fitView } = useReactFlow()
@@ -129,6 +130,8 @@ function Editor({ workflowId }: { workflowId: number }) {
       setSaving(false)
     }
   }, [workflowId, queryClient])
+
+  const activation = useActivation({ workflowId, initial: workflow.data, save, onMessage: setMessage, onProblems: setProblems })
 
   const layout = useCallback(async () => {
     useGraph.getState().applyLayout(await layoutPositions(useGraph.getState().doc))
@@ -220,6 +223,8 @@ function Editor({ workflowId }: { workflowId: number }) {
         <span className="muted" data-testid="version">{version ? `v${version}` : 'not saved yet'}</span>
         {dirty && <span className="unsaved" data-testid="unsaved">● unsaved changes</span>}
         <span className="spacer" />
+        <ActivationControl activation={activation} />
+        <button type="button" className="secondary" onClick={() => setDialog('triggers')}>Triggers</button>
         <button type="button" className="secondary" onClick={() => useGraph.getState().undo()} disabled={!canUndo} title="Undo (Ctrl+Z)">Undo</button>
         <button type="button" className="secondary" onClick={() => useGraph.getState().redo()} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)">Redo</button>
         <button type="button" className="secondary" onClick={() => void layout()}>Auto-layout</button>
@@ -230,6 +235,7 @@ function Editor({ workflowId }: { workflowId: number }) {
         <button type="button" onClick={openRun}>▶ Run</button>
       </header>
       {message && <div className="notice" role="status">{message}</div>}
+      <ActivationHint activation={activation} />
       {live && (
         <div className="runbar" data-testid="runbar">
           <a href={`/runs/${runId}`} onClick={(e) => { e.preventDefault(); navigate(`/runs/${runId}`) }}>Run #{runId}</a>: <span className={`badge badge-${live.status ?? 'queued'}`} data-testid="run-status">{live.status ?? 'starting'}</span>
@@ -290,6 +296,11 @@ function Editor({ workflowId }: { workflowId: number }) {
             <span className="muted">{dirty ? 'Your changes are saved first.' : ''}</span>
             <button type="button" onClick={() => void startRun()}>Start run</button>
           </div>
+        </Dialog>
+      )}
+      {dialog === 'triggers' && (
+        <Dialog title="Triggers" onClose={() => setDialog(null)}>
+          <TriggerList workflowId={workflowId} />
         </Dialog>
       )}
       {dialog === 'versions' && <Versions workflowId={workflowId} onClose={() => setDialog(null)} />}
