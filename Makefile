@@ -83,6 +83,7 @@ bench: venv
 	$(PY) bench/engine.py
 	$(PY) bench/live.py
 	$(PY) bench/canvas.py
+	$(PY) bench/webhooks.py
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/dist var .pytest_cache
