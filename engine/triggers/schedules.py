@@ -16,7 +16,7 @@ from django.db import IntegrityError, connection, transaction
 
 from designer.errors import DomainError
 from engine.models import Schedule, ScheduleSlot, Trigger
-from engine.orchestration.runs import run_start
+from engine.triggers.start import trigger_run_start
 
 logger = logging.getLogger(__name__)
 
@@ -101,14 +101,7 @@ def _fire(schedule: Schedule, slot: datetime, now: datetime, missed: int) -> int
     payload = {"scheduled_at": slot.isoformat(), "fired_at": now.isoformat(), "missed_slots": missed}
     try:
         with transaction.atomic():
-            run = run_start(
-                workflow=workflow,
-                user=workflow.owner,
-                payload=payload,
-                trigger=Trigger.SCHEDULE,
-                version=workflow.active_version,
-                trigger_node=schedule.node_id,
-            )
+            run = trigger_run_start(workflow=workflow, node_id=schedule.node_id, payload=payload, trigger=Trigger.SCHEDULE)
     except DomainError as exc:
         # The slot stays recorded (with no run): it is not retried at every tick.
         logger.warning("schedule %s:%s slot %s started no run: %s", workflow.pk, schedule.node_id, slot, exc.detail)

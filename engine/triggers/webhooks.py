@@ -18,8 +18,8 @@ from django.db.models import F
 from designer.errors import DomainError
 from engine.models import Run, WebhookDelivery, WebhookEndpoint
 from engine.nodes.trigger_webhook import WebhookTrigger
-from engine.orchestration.runs import run_start
 from engine.triggers.signatures import SignatureError, verify
+from engine.triggers.start import trigger_run_start
 
 # Request headers never copied into the run's input.
 PRIVATE_HEADERS = {"authorization", "cookie", "webhook-signature", "proxy-authorization"}
@@ -151,14 +151,7 @@ def _start_once(endpoint: WebhookEndpoint, message_id: str | None, payload: Any,
             return HookAccepted(run_id=seen, duplicate=True, config=config)
     try:
         with transaction.atomic():
-            run = run_start(
-                workflow=workflow,
-                user=workflow.owner,
-                payload=payload,
-                trigger="webhook",
-                version=workflow.active_version,
-                trigger_node=endpoint.node_id,
-            )
+            run = trigger_run_start(workflow=workflow, node_id=endpoint.node_id, payload=payload, trigger="webhook")
             if message_id is not None:
                 WebhookDelivery.objects.create(endpoint=endpoint, message_id=message_id, run=run)
     except IntegrityError:

@@ -14,8 +14,8 @@ import { useCallback, useMemo } from 'react'
 import { useGraph } from '../stores/graph'
 import { useRun } from '../stores/run'
 import { DRAG_TYPE } from './Palette'
-import { StepNode, type StepFlowNode } from './StepNode'
-import { portsOf, type NodeTypeInfo } from './types'
+import { StepNode, stepNodeData, type StepFlowNode } from './StepNode'
+import type { NodeTypeInfo } from './types'
 
 const nodeTypes = { step: StepNode } // built once (STYLE.md item 15)
 // Past this many nodes only those in view are in the DOM (panning a large graph stays smooth).
@@ -58,17 +58,12 @@ export function Canvas({
           type: 'step',
           position: n.position,
           selected: selectedNodes.includes(n.id),
-          data: {
-            label: n.name || n.id,
-            nodeId: n.id,
-            typeTitle: info?.title ?? n.type,
-            ports: portsOf(n, info),
-            hasInput: info ? info.has_input : true,
+          data: stepNodeData(n, info, {
             status: step?.status ?? null,
             attempt: step?.attempt ?? 0,
             durationMs: step ? (durations.get(n.id) ?? null) : null,
             problems: problemsByNode.get(n.id) ?? 0,
-          },
+          }),
         }
       }),
     [doc.nodes, types, live, selectedNodes, problemsByNode, durations],

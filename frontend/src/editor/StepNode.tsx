@@ -1,6 +1,7 @@
 // One node on the canvas. Module-level and memoised (STYLE.md item 15); its data is plain.
 import { Handle, Position, type NodeProps, type Node } from '@xyflow/react'
 import { memo } from 'react'
+import { portsOf, type GraphNode, type NodeTypeInfo } from './types'
 
 export interface StepNodeData extends Record<string, unknown> {
   label: string
@@ -15,6 +16,22 @@ export interface StepNodeData extends Record<string, unknown> {
 }
 
 export type StepFlowNode = Node<StepNodeData, 'step'>
+
+/** What a graph node shows on a canvas: the editor's and the run view's alike. */
+export function stepNodeData(
+  n: GraphNode,
+  info: NodeTypeInfo | undefined,
+  run: { status: string | null; attempt: number; durationMs: number | null; problems: number },
+): StepNodeData {
+  return {
+    label: n.name || n.id,
+    nodeId: n.id,
+    typeTitle: info?.title ?? n.type,
+    ports: portsOf(n, info),
+    hasInput: info ? info.has_input : true,
+    ...run,
+  }
+}
 
 function formatDuration(ms: number): string {
   return ms < 1000 ? `${ms} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 60_000)} min`

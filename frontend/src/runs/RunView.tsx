@@ -7,11 +7,11 @@ import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect, useMemo, useState } from 'react'
 import { api, ApiError } from '../api/client'
 import { useNodeTypes } from '../api/queries'
-import { StepNode, type StepFlowNode } from '../editor/StepNode'
-import { portsOf, type GraphDoc, type NodeTypeInfo } from '../editor/types'
-import { formatDuration } from '../pages/RunList'
+import { StepNode, stepNodeData, type StepFlowNode } from '../editor/StepNode'
+import type { GraphDoc, NodeTypeInfo } from '../editor/types'
+import { formatDuration, type RunSummary } from '../pages/RunList'
 import { navigate } from '../router'
-import { useRun } from '../stores/run'
+import { useRun, type RunDetailStep } from '../stores/run'
 import { Inspector } from './Inspector'
 import { Timeline } from './Timeline'
 
@@ -22,42 +22,23 @@ export interface Attempt {
   error: { code?: string; message?: string } | null
 }
 
-export interface RunStep {
-  node_id: string
+export interface RunStep extends RunDetailStep {
   iteration: number
-  status: string
-  attempt: number
-  input: unknown
-  output: unknown
-  error: unknown
-  ports: string[]
   attempts: Attempt[]
   idempotency_key: string
   compensates: string
   not_before: string | null
   started_at: string | null
   finished_at: string | null
-  duration_ms: number | null
 }
 
-export interface RunDetail {
-  id: number
-  workflow: number
-  workflow_name: string
-  version: number
-  status: string
-  trigger: string
+export interface RunDetail extends RunSummary {
   rerun_of: number | null
-  parent_run: number | null
   workflow_changed: boolean
   input: unknown
   output: unknown
   error: { message?: string; node_id?: string } | null
   last_seq: number
-  created_at: string
-  started_at: string | null
-  finished_at: string | null
-  duration_ms: number | null
   steps: RunStep[]
 }
 
@@ -112,17 +93,12 @@ function RunView({ runId }: { runId: number }) {
           position: n.position,
           selected: selected === n.id,
           draggable: false,
-          data: {
-            label: n.name || n.id,
-            nodeId: n.id,
-            typeTitle: info?.title ?? n.type,
-            ports: portsOf(n, info),
-            hasInput: info ? info.has_input : true,
+          data: stepNodeData(n, info, {
             status: step?.status ?? null,
             attempt: step?.attempt ?? 0,
             durationMs: step?.duration_ms ?? null,
             problems: 0,
-          },
+          }),
         }
       }),
     [graph.data, byNode, typeMap, selected],
