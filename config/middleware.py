@@ -48,8 +48,9 @@ class BodySizeLimitMiddleware:
 
 
 class StaticFilesMiddleware(WhiteNoiseMiddleware):
-    """WhiteNoise, also async: its middleware is sync-only, and one sync middleware puts every
-    request of the chain on Django's single sync thread, which a waiting webhook would hold."""
+    """WhiteNoise, also async. Its middleware is sync-only, and behind one sync middleware
+    Django runs an async view through async_to_sync on a thread of its own: a webhook waiting
+    for its run would hold a thread for the whole wait instead of an event-loop task."""
 
     sync_capable = True
     async_capable = True
