@@ -195,3 +195,17 @@ def test_a_browser_offline_mid_run_comes_back_to_the_databases_state(page, serve
     expect(page.get_by_test_id("run-status")).to_have_text("succeeded", timeout=15000)
     for step in detail["steps"]:
         expect(_status(page, step["node_id"])).to_have_class(re.compile(f"step-{step['status']}"))
+
+
+def test_a_workflows_runs_list_follows_its_live_feed(page, server):
+    api = Api(server, "mo")
+    nodes = [n("start", "trigger.manual"), n("pause", "wait", {"mode": "duration", "duration_s": 1}), n("done", "noop")]
+    wf = api.workflow("Live list", {"nodes": nodes, "edges": [e("start", "pause"), e("pause", "done")]})
+    _sign_in(page, server, "mo")
+    page.goto(f"{server.base_url}/workflows/{wf}/runs")
+    expect(page.get_by_text("No run matches")).to_be_visible()
+    run = api.run(wf)
+    # This list polls only every 15 s: a row within 5 s came from the websocket feed.
+    row = page.locator(f"tr[data-run='{run}']")
+    expect(row).to_be_visible(timeout=5000)
+    expect(row.locator(".badge")).to_have_text("succeeded", timeout=5000)

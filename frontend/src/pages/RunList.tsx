@@ -1,7 +1,8 @@
 // Every run, or one workflow's: filters, search by id, pagination; refreshed live.
-import { useQuery } from '@tanstack/react-query'
-import { useState } from 'react'
+import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { useEffect, useState } from 'react'
 import { api } from '../api/client'
+import { followWorkflow } from '../realtime/feed'
 import { navigate } from '../router'
 
 export interface RunSummary {
@@ -35,6 +36,13 @@ export function RunList({ workflowId }: { workflowId?: number }) {
   const [before, setBefore] = useState('')
   const [runId, setRunId] = useState('')
   const [page, setPage] = useState(1)
+  const queryClient = useQueryClient()
+  // One workflow's runs follow its live feed; the list of every run polls.
+  const followed = workflow ? Number(workflow) : null
+  useEffect(() => {
+    if (followed === null) return
+    return followWorkflow({ workflowId: followed, onRunChange: () => void queryClient.invalidateQueries({ queryKey: ['runs'] }) })
+  }, [followed, queryClient])
   const workflows = useQuery({
     queryKey: ['workflows', 'all'],
     queryFn: () => api<{ results: { id: number; name: string }[] }>('/api/workflows/?page_size=200&ordering=name'),
@@ -49,7 +57,7 @@ export function RunList({ workflowId }: { workflowId?: number }) {
   const runs = useQuery({
     queryKey: ['runs', params.toString()],
     queryFn: () => api<{ count: number; results: RunSummary[] }>(`/api/runs/?${params}`),
-    refetchInterval: 2000, // new runs and status changes show up without a reload
+    refetchInterval: followed === null ? 2000 : 15_000, // new runs and status changes show up without a reload
     placeholderData: (previous) => previous,
   })
   const reset = (fn: (v: string) => void) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) => {
