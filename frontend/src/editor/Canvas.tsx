@@ -14,7 +14,7 @@ import { useCallback, useMemo } from 'react'
 import { useGraph } from '../stores/graph'
 import { useRun } from '../stores/run'
 import { DRAG_TYPE } from './Palette'
-import { StepNode, stepNodeData, type StepFlowNode } from './StepNode'
+import { flowEdge, StepNode, stepNodeData, type StepFlowNode } from './StepNode'
 import type { NodeTypeInfo } from './types'
 
 const nodeTypes = { step: StepNode } // built once (STYLE.md item 15)
@@ -75,17 +75,11 @@ export function Canvas({
         const source = live?.steps[e.source]
         const target = live?.steps[e.target]
         const carried = source?.status === 'succeeded' && target !== undefined && target.status !== 'skipped'
-        return {
-          id: e.id,
-          source: e.source,
-          sourceHandle: e.source_port,
-          target: e.target,
-          targetHandle: 'in',
-          label: e.source_port !== 'out' ? e.source_port : undefined,
+        return flowEdge(e, {
           selected: selectedEdges.includes(e.id),
           animated: target?.status === 'running',
           className: carried ? 'edge-carried' : live && target?.status === 'skipped' ? 'edge-dead' : undefined,
-        }
+        })
       }),
     [doc.edges, live, selectedEdges],
   )

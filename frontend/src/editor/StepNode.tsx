@@ -1,7 +1,7 @@
 // One node on the canvas. Module-level and memoised (STYLE.md item 15); its data is plain.
-import { Handle, Position, type NodeProps, type Node } from '@xyflow/react'
+import { Handle, Position, type Edge, type NodeProps, type Node } from '@xyflow/react'
 import { memo } from 'react'
-import { portsOf, type GraphNode, type NodeTypeInfo } from './types'
+import { portsOf, type GraphEdge, type GraphNode, type NodeTypeInfo } from './types'
 
 export interface StepNodeData extends Record<string, unknown> {
   label: string
@@ -16,6 +16,19 @@ export interface StepNodeData extends Record<string, unknown> {
 }
 
 export type StepFlowNode = Node<StepNodeData, 'step'>
+
+/** A graph edge as React Flow draws it (ports as handles, a non-default port as its label). */
+export function flowEdge(e: GraphEdge, extra: Partial<Edge>): Edge {
+  return {
+    id: e.id,
+    source: e.source,
+    sourceHandle: e.source_port,
+    target: e.target,
+    targetHandle: 'in',
+    label: e.source_port !== 'out' ? e.source_port : undefined,
+    ...extra,
+  }
+}
 
 /** What a graph node shows on a canvas: the editor's and the run view's alike. */
 export function stepNodeData(

@@ -7,7 +7,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect, useMemo, useState } from 'react'
 import { api, ApiError } from '../api/client'
 import { useNodeTypes } from '../api/queries'
-import { StepNode, stepNodeData, type StepFlowNode } from '../editor/StepNode'
+import { flowEdge, StepNode, stepNodeData, type StepFlowNode } from '../editor/StepNode'
 import type { GraphDoc, NodeTypeInfo } from '../editor/types'
 import { formatDuration, type RunSummary } from '../pages/RunList'
 import { navigate } from '../router'
@@ -109,16 +109,7 @@ function RunView({ runId }: { runId: number }) {
         const source = byNode.get(e.source)
         const resolved = source && ['succeeded', 'failed', 'skipped', 'cancelled', 'compensated'].includes(source.status)
         const taken = !!source && source.ports.includes(e.source_port) && source.status !== 'skipped'
-        return {
-          id: e.id,
-          source: e.source,
-          sourceHandle: e.source_port,
-          target: e.target,
-          targetHandle: 'in',
-          label: e.source_port !== 'out' ? e.source_port : undefined,
-          className: taken ? 'edge-carried' : resolved ? 'edge-dead' : undefined,
-          data: { taken },
-        }
+        return flowEdge(e, { className: taken ? 'edge-carried' : resolved ? 'edge-dead' : undefined, data: { taken } })
       }),
     [graph.data, byNode],
   )
