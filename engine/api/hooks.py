@@ -6,10 +6,15 @@ sync_to_async, briefly, and the wait is an asyncio sleep."""
 from __future__ import annotations
 
 import asyncio
+import math
 import time
+from collections.abc import Callable
+from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -28,18 +33,40 @@ def _refused(exc: DomainError) -> JsonResponse:
     return response
 
 
-def _wait_seconds(request: HttpRequest, accepted: HookAccepted) -> float:
+def _wait_seconds(request: HttpRequest, config_wait: float | None = None) -> float | None:
+    """The caller's ?wait= in seconds (None when absent), clamped to the server's maximum;
+    checked before anything starts, so a bad value starts no run."""
     raw = request.GET.get("wait")
-    if raw is not None:
-        try:
-            wanted = float(raw)
-        except ValueError:
-            raise HookRefused(400, "?wait= must be a number of seconds.") from None
-    elif accepted.config.get("response_mode") == "wait":
-        wanted = float(accepted.config.get("wait_timeout_s", 30))
-    else:
+    if raw is None:
+        return None
+    try:
+        wanted = float(raw)
+    except ValueError:
+        raise HookRefused(400, "?wait= must be a number of seconds.") from None
+    if not math.isfinite(wanted) or wanted < 0:
+        raise HookRefused(400, f"?wait= must be between 0 and {settings.STEPWISE_WEBHOOK_MAX_WAIT_S} seconds.")
+    return min(wanted, float(settings.STEPWISE_WEBHOOK_MAX_WAIT_S))
+
+
+def _config_wait(accepted: HookAccepted) -> float:
+    if accepted.config.get("response_mode") != "wait":
         return 0.0
-    return max(0.0, min(wanted, float(settings.STEPWISE_WEBHOOK_MAX_WAIT_S)))
+    return min(float(accepted.config.get("wait_timeout_s", 30)), float(settings.STEPWISE_WEBHOOK_MAX_WAIT_S))
+
+
+def _closing[T](fn: Callable[..., T]) -> Callable[..., T]:
+    """Run `fn` and close the thread's database connections: a caller waiting minutes for
+    its run must not hold a PostgreSQL connection meanwhile."""
+
+    def call(*args: Any, **kwargs: Any) -> T:
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            for connection in connections.all(initialized_only=True):
+                if not connection.in_atomic_block:  # a test's transaction stays
+                    connection.close()
+
+    return call
 
 
 def _accepted(accepted: HookAccepted, status: int = 202) -> JsonResponse:
@@ -51,25 +78,30 @@ def _accepted(accepted: HookAccepted, status: int = 202) -> JsonResponse:
 
 @csrf_exempt
 async def hook(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        return _refused(HookRefused(413, f"The body is over {settings.STEPWISE_MAX_BODY_BYTES} bytes."))
     call = HookCall(
         token=token,
         method=request.method or "GET",
         headers={k.lower(): v for k, v in request.headers.items()},
         query={k: request.GET.getlist(k) for k in request.GET},
-        body=request.body,
+        body=body,
     )
     try:
-        accepted = await sync_to_async(webhook_receive)(call, now=timezone.now())
-        wait_s = _wait_seconds(request, accepted)
+        asked = _wait_seconds(request)
+        accepted = await sync_to_async(_closing(webhook_receive))(call, now=timezone.now())
     except DomainError as exc:
         return _refused(exc)
+    wait_s = asked if asked is not None else _config_wait(accepted)
     if wait_s <= 0:
         return _accepted(accepted)
     deadline = time.monotonic() + wait_s
     node = accepted.config.get("respond_with_node") or None
     step = 0
     while True:
-        result = await sync_to_async(run_result)(accepted.run_id, node)
+        result = await sync_to_async(_closing(run_result))(accepted.run_id, node)
         if result is not None:
             break
         if time.monotonic() >= deadline:

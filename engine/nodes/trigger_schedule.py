@@ -1,6 +1,7 @@
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 
 from engine.nodes.base import JSONDict, NodeType, literal, obj
 from engine.nodes.registry import register
@@ -32,8 +33,17 @@ class ScheduleTrigger(NodeType):
     @classmethod
     def check_config(cls, config: JSONDict) -> list[tuple[str, str]]:
         problems = []
-        if not croniter.is_valid(config["cron"]):
-            problems.append(("/cron", f"{config['cron']!r} is not a valid cron expression (5 fields: minute hour day month weekday)."))
+        cron = config["cron"]
+        fields = cron.split()
+        if len(fields) != 5 or not croniter.is_valid(cron):
+            problems.append(("/cron", f"{cron!r} is not a valid cron expression (5 fields: minute hour day month weekday)."))
+        elif any(part.upper() in ("R", "H") or part.upper().startswith(("R(", "H(")) for part in fields):
+            problems.append(("/cron", f"{cron!r}: random slots (R, H) are not supported; name the minute and hour."))
+        else:
+            try:  # valid syntax that never fires, such as 31 February
+                croniter(cron, datetime.now(UTC)).get_next(datetime)
+            except (CroniterBadDateError, ValueError, KeyError):
+                problems.append(("/cron", f"{cron!r} never fires (no such date)."))
         tz = config.get("timezone", "UTC")
         try:
             ZoneInfo(tz)

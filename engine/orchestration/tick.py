@@ -5,6 +5,7 @@ SELECT ... FOR UPDATE SKIP LOCKED where the database has it."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,6 +21,7 @@ from engine.orchestration.runs import advance, graph_for
 from engine.states import RunStatus, StepStatus, step_transition
 
 S = StepStatus
+logger = logging.getLogger(__name__)
 
 
 def _redispatch_after_s() -> float:
@@ -43,8 +45,11 @@ def tick(now: datetime | None = None, *, limit: int = 500, schedule_now: datetim
     from engine.triggers.schedules import schedules_fire
 
     now = now or timezone.now()
-    counts = {"dispatched": 0, "reclaimed": 0, "interrupted": 0, "timers": 0, "advanced": 0, "resumed": 0}
-    counts["scheduled"] = schedules_fire(schedule_now or now)
+    counts = {"dispatched": 0, "reclaimed": 0, "interrupted": 0, "timers": 0, "advanced": 0, "resumed": 0, "scheduled": 0}
+    try:
+        counts["scheduled"] = schedules_fire(schedule_now or now)
+    except Exception:  # a broken schedule must not stop timers and lease recovery
+        logger.exception("firing schedules failed")
     with transaction.atomic():
         due = _locked(
             StepRun.objects.filter(status=S.QUEUED).filter(

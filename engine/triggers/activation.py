@@ -28,6 +28,14 @@ def _trigger_nodes(graph: Any, node_type: str) -> list[dict[str, Any]]:
     return [n for n in nodes if isinstance(n, dict) and n.get("type") == node_type and isinstance(n.get("id"), str)]
 
 
+def _drafted_or_live(draft: Any, active: Any, node_type: str) -> list[dict[str, Any]]:
+    """The trigger nodes of the draft, then those of the active version that the draft has
+    dropped but that still start runs until the next activation."""
+    drafted = _trigger_nodes(draft, node_type)
+    ids = {n["id"] for n in drafted}
+    return drafted + [n for n in _trigger_nodes(active, node_type) if n["id"] not in ids]
+
+
 def _endpoint(workflow: Workflow, node_id: str) -> WebhookEndpoint:
     endpoint, _ = WebhookEndpoint.objects.get_or_create(
         workflow=workflow, node_id=node_id, defaults={"token": token_new(), "secret": secret_new()}
@@ -80,7 +88,7 @@ def triggers_describe(*, workflow: Workflow, base_url: str, now: datetime | None
     active_graph = workflow.active_version.graph if workflow.active and workflow.active_version else {}
     live_ids = {n["id"] for t in (WebhookTrigger.type, ScheduleTrigger.type) for n in _trigger_nodes(active_graph, t)}
     described: list[dict[str, Any]] = []
-    for node in _trigger_nodes(workflow.graph, WebhookTrigger.type):
+    for node in _drafted_or_live(workflow.graph, active_graph, WebhookTrigger.type):
         endpoint = _endpoint(workflow, node["id"])
         config = endpoint_config(endpoint) or {**WebhookTrigger.default_config, **(node.get("config") or {})}
         described.append(
@@ -97,7 +105,7 @@ def triggers_describe(*, workflow: Workflow, base_url: str, now: datetime | None
             }
         )
     schedules = {s.node_id: s for s in Schedule.objects.filter(workflow=workflow)}
-    for node in _trigger_nodes(workflow.graph, ScheduleTrigger.type):
+    for node in _drafted_or_live(workflow.graph, active_graph, ScheduleTrigger.type):
         config = {**ScheduleTrigger.default_config, **(node.get("config") or {})}
         row = schedules.get(node["id"]) if node["id"] in live_ids else None
         cron, tz = (row.cron, row.timezone) if row else (config["cron"], config["timezone"])
@@ -134,7 +142,8 @@ def webhook_secret_rotate(*, workflow: Workflow, node_id: str, now: datetime | N
 
 
 def webhook_endpoint_get(*, workflow: Workflow, node_id: str) -> WebhookEndpoint:
-    if node_id not in {n["id"] for n in _trigger_nodes(workflow.graph, WebhookTrigger.type)}:
+    active_graph = workflow.active_version.graph if workflow.active and workflow.active_version else {}
+    if node_id not in {n["id"] for n in _drafted_or_live(workflow.graph, active_graph, WebhookTrigger.type)}:
         endpoint = WebhookEndpoint.objects.filter(workflow=workflow, node_id=node_id).first()
         if endpoint is None:
             raise Http404(f"No webhook trigger {node_id!r} in this workflow.")

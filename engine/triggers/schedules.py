@@ -5,7 +5,9 @@ transaction as its run."""
 
 from __future__ import annotations
 
+import itertools
 import logging
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,14 +26,31 @@ logger = logging.getLogger(__name__)
 MAX_SLOTS_WALKED = 10_000
 
 
+def _repeated_wall_time(cron: str, slot: datetime, zone: ZoneInfo) -> bool:
+    """True for the second occurrence of a local time that a daylight-saving change repeats,
+    when the cron names its hours: as cron does, a job at 01:30 runs once on the night the
+    clocks go back; one every N minutes of every hour runs through both."""
+    if cron.split()[1] == "*":
+        return False
+    local = slot.astimezone(zone).replace(tzinfo=None)
+    return local.replace(tzinfo=zone, fold=0).astimezone(UTC) != slot
+
+
+def _slots(cron: str, tz: str, after: datetime) -> Iterator[datetime]:
+    """The slots strictly after `after`, in UTC."""
+    zone = ZoneInfo(tz)
+    it = croniter(cron, after.astimezone(zone))
+    while True:
+        slot = it.get_next(datetime).astimezone(UTC)
+        if not _repeated_wall_time(cron, slot, zone):
+            yield slot
+
+
 def slots_between(cron: str, tz: str, start: datetime, end: datetime, *, cap: int = MAX_SLOTS_WALKED) -> list[datetime]:
     """The slots in [start, end], in UTC, at most `cap` of them."""
-    zone = ZoneInfo(tz)
-    it = croniter(cron, (start - timedelta(seconds=1)).astimezone(zone))
     slots: list[datetime] = []
-    while len(slots) < cap:
-        slot = it.get_next(datetime).astimezone(UTC)
-        if slot > end:
+    for slot in _slots(cron, tz, start - timedelta(seconds=1)):
+        if slot > end or len(slots) >= cap:
             break
         if slot >= start:
             slots.append(slot)
@@ -40,17 +59,21 @@ def slots_between(cron: str, tz: str, start: datetime, end: datetime, *, cap: in
 
 def next_after(cron: str, tz: str, moment: datetime) -> datetime:
     """The first slot strictly after `moment`, in UTC."""
-    return croniter(cron, moment.astimezone(ZoneInfo(tz))).get_next(datetime).astimezone(UTC)
+    return next(_slots(cron, tz, moment))
 
 
 def previous_before(cron: str, tz: str, moment: datetime) -> datetime:
-    return croniter(cron, moment.astimezone(ZoneInfo(tz))).get_prev(datetime).astimezone(UTC)
+    """The last slot strictly before `moment`, in UTC."""
+    zone = ZoneInfo(tz)
+    it = croniter(cron, moment.astimezone(zone))
+    while True:
+        slot: datetime = it.get_prev(datetime).astimezone(UTC)
+        if slot < moment and not _repeated_wall_time(cron, slot, zone):
+            return slot
 
 
 def upcoming(cron: str, tz: str, moment: datetime, count: int = 5) -> list[datetime]:
-    zone = ZoneInfo(tz)
-    it = croniter(cron, moment.astimezone(zone))
-    return [it.get_next(datetime).astimezone(UTC) for _ in range(count)]
+    return list(itertools.islice(_slots(cron, tz, moment), count))
 
 
 def plan_slots(schedule: Schedule, now: datetime, grace: timedelta) -> tuple[list[tuple[datetime, int]], datetime]:
@@ -62,7 +85,9 @@ def plan_slots(schedule: Schedule, now: datetime, grace: timedelta) -> tuple[lis
     if schedule.next_fire_at < cutoff:
         missed = slots_between(schedule.cron, schedule.timezone, schedule.next_fire_at, cutoff - timedelta(microseconds=1))
         if missed and schedule.misfire == "run_once":
-            fire.append((missed[-1], len(missed) - 1))
+            # The latest missed slot, even past the walk's cap (a long outage).
+            latest = previous_before(schedule.cron, schedule.timezone, cutoff)
+            fire.append((latest, len(missed) - 1))
     recent = slots_between(schedule.cron, schedule.timezone, max(schedule.next_fire_at, cutoff), now)
     fire += [(slot, 0) for slot in recent]
     return fire, next_after(schedule.cron, schedule.timezone, now)

@@ -5,7 +5,10 @@ and the waiting."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,8 +21,12 @@ from django.db.models import F
 from designer.errors import DomainError
 from engine.models import Run, WebhookDelivery, WebhookEndpoint
 from engine.nodes.trigger_webhook import WebhookTrigger
+from engine.orchestration.runs import InputInvalid
 from engine.triggers.signatures import SignatureError, verify
 from engine.triggers.start import trigger_run_start
+
+logger = logging.getLogger(__name__)
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 # Request headers never copied into the run's input.
 PRIVATE_HEADERS = {"authorization", "cookie", "webhook-signature", "proxy-authorization"}
@@ -84,14 +91,36 @@ def _rate_limited(endpoint: WebhookEndpoint, per_minute: int, now: datetime) -> 
     return not counted.update(rate_count=F("rate_count") + 1)
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _storable(value: Any, where: str) -> None:
+    """Refuse what the database's JSON cannot hold (NUL characters, lone surrogates) with a
+    400 naming where it was, instead of failing at the INSERT."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if UNSTORABLE.search(item):
+                raise HookRefused(400, f"The {where} holds a NUL character or an unpaired surrogate, which cannot be stored.")
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
 def _parse(call: HookCall, media: str) -> Any:
     if not call.body:
         return None
     if media == "application/json" or media.endswith("+json"):
         try:
-            return json.loads(call.body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return json.loads(call.body, parse_constant=_refuse_constant)
+        except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
             raise HookRefused(400, f"The body is not valid JSON: {exc}.") from None
+        except RecursionError:
+            raise HookRefused(400, "The body is nested too deeply.") from None
     if media == "application/x-www-form-urlencoded":
         form = parse_qs(call.body.decode("utf-8", "replace"), keep_blank_values=True)
         return {k: v[0] if len(v) == 1 else v for k, v in form.items()}
@@ -138,7 +167,14 @@ def webhook_receive(call: HookCall, *, now: datetime) -> HookAccepted:
         "method": call.method.upper(),
         "webhook_id": message_id,
     }
-    return _start_once(endpoint, message_id, payload, config)
+    for part in ("body", "query", "headers"):
+        _storable(payload[part], part)
+    key = message_id
+    if message_id is not None and config.get("public"):
+        # Unsigned: anyone may send any id, so an id only deduplicates the same body (a
+        # guessed id cannot swallow someone else's event or read its run's output).
+        key = f"{message_id[:100]}:{hashlib.sha256(call.body).hexdigest()[:32]}"
+    return _start_once(endpoint, key, payload, config)
 
 
 def _start_once(endpoint: WebhookEndpoint, message_id: str | None, payload: Any, config: dict[str, Any]) -> HookAccepted:
@@ -154,6 +190,13 @@ def _start_once(endpoint: WebhookEndpoint, message_id: str | None, payload: Any,
             run = trigger_run_start(workflow=workflow, node_id=endpoint.node_id, payload=payload, trigger="webhook")
             if message_id is not None:
                 WebhookDelivery.objects.create(endpoint=endpoint, message_id=message_id, run=run)
+    except InputInvalid:
+        raise  # the caller's payload: 422 with the problems is theirs to read
+    except DomainError as exc:
+        # The active version cannot run any more (a workflow it calls was deleted): the
+        # caller learns that much; the problems are the owner's.
+        logger.warning("webhook %s of workflow %s started no run: %s", endpoint.node_id, workflow.pk, exc.detail)
+        raise HookRefused(503, "The workflow behind this hook cannot run right now; its owner can see why.") from None
     except IntegrityError:
         existing = WebhookDelivery.objects.filter(endpoint=endpoint, message_id=message_id).values_list("run_id", flat=True).first()
         if existing is None:
