@@ -25,7 +25,8 @@ from engine.api.serializers import (
     RunSummarySerializer,
 )
 from engine.models import Run, RunEvent, Trigger
-from engine.orchestration.runs import run_cancel, run_rerun, run_retry, run_start, step_decide, step_resolve
+from engine.orchestration.control import run_cancel, run_rerun, run_retry, step_decide, step_resolve
+from engine.orchestration.runs import run_start
 from engine.states import RunStatus
 
 REFUSED = OpenApiResponse(ErrorSerializer, description="The run is not in a state that allows this.")

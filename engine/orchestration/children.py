@@ -19,7 +19,7 @@ from engine.models import Run, StepRun, Trigger
 from engine.nodes.base import ChildRuns, StepFailed
 from engine.orchestration.dispatch import dispatch_after_commit
 from engine.orchestration.outcomes import iso, step_failed
-from engine.orchestration.runs import _advance_locked, graph_for, input_check, run_begin, run_create, runs_cancel, version_runnable
+from engine.orchestration.runs import _advance_locked, graph_for, input_check, run_begin, run_create, version_runnable
 from engine.states import RUN_TERMINAL, RunStatus, StepStatus, run_transition, step_transition
 
 R, S = RunStatus, StepStatus
@@ -127,6 +127,8 @@ def children_resume(step_id: int) -> None:
                 if child.status == R.QUEUED:  # never started: cancelled with this decision
                     run_transition(child.pk, (R.QUEUED,), R.CANCELLED, data={"reason": "another item failed"})
             running = [c.pk for c in children if c.status not in RUN_TERMINAL and c.status != R.QUEUED]
+            from engine.orchestration.control import runs_cancel  # control imports runs, which imports this
+
             transaction.on_commit(lambda: runs_cancel(running), robust=True)
             where = "The child run" if single else f"Item {first.item_index}"
             reason = (first.error or {}).get("message") or f"it ended {first.status}"

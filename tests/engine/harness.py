@@ -103,7 +103,7 @@ def start_golden(name: str, user: Any, base: str) -> Run:
 def run_golden(name: str, user: Any, base: str, timeout: float = 20) -> Run:
     """Start a golden workflow, do its `actions` (approve or reject a waiting approval,
     cancel the run) when their step reaches the given status, and wait for the run's end."""
-    from engine.orchestration.runs import run_cancel, step_decide
+    from engine.orchestration.control import run_cancel, step_decide
 
     run = start_golden(name, user, base)
     for action in load_golden(name).get("actions", []):

@@ -11,7 +11,8 @@ from django.utils import timezone
 from designer import services
 from engine.models import Run
 from engine.orchestration import children as children_module
-from engine.orchestration.runs import run_cancel, run_retry, run_start
+from engine.orchestration.control import run_cancel, run_retry
+from engine.orchestration.runs import run_start
 from engine.orchestration.tick import tick
 from tests.engine.harness import wait_for, wait_for_step
 from tests.factories import edge, make_user, node

@@ -14,9 +14,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from engine.models import RunEvent, StepRun
+from engine.orchestration.control import run_cancel
 from engine.orchestration.dispatch import Collecting, get_dispatcher, set_dispatcher
 from engine.orchestration.execute import step_execute, step_run_claimed
-from engine.orchestration.runs import run_cancel, run_start
+from engine.orchestration.runs import run_start
 from engine.orchestration.tick import tick
 from engine.states import StepStatus, step_claim
 from tests.factories import edge, make_user, make_workflow, node
