@@ -41,6 +41,12 @@ def start_ticks(tmp_path, clock, names):
     env = {
         **os.environ,
         "STEPWISE_SCHEDULE_GRACE_S": "3600",
+        # A tick process killed mid-step leaves the step running under its lease, or queued
+        # with its message lost: short leases and re-dispatch let the survivors finish them
+        # within the test (leases and re-dispatch read the real clock).
+        "STEPWISE_DEFAULT_TIMEOUT_S": "2",
+        "STEPWISE_LEASE_GRACE_S": "1",
+        "STEPWISE_REDISPATCH_AFTER_S": "3",
         "DATABASE_URL": database_url(),
         "STEPWISE_VAR_DIR": str(tmp_path),
         "DJANGO_SETTINGS_MODULE": "config.settings",
