@@ -17,7 +17,6 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,7 +28,9 @@ import websockets
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.integration.server import Server, make_server  # noqa: E402
+import stack  # noqa: E402
+
+from tests.integration.server import Server  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_LIVE_RUNS", "40"))
 REDIS_CHANNELS = os.environ.get("BENCH_REDIS_CHANNELS", "redis://127.0.0.1:6379/10")
@@ -95,65 +96,13 @@ def main() -> None:
     import redis
 
     rows: dict[str, dict[str, float]] = {}
-    base_env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"}}
     with tempfile.TemporaryDirectory() as tmp:
-        os.environ.clear()
-        os.environ.update(base_env)
-        embedded = make_server(Path(tmp) / "embedded")
-        (Path(tmp) / "embedded").mkdir()
-        embedded.start()
-        try:
-            rows["embedded (in-memory layer)"] = percentiles(measure(embedded))
-        finally:
-            embedded.stop()
-
-        os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/postgres"
-        celery_dir = Path(tmp) / "celery"
-        celery_dir.mkdir()
-        server = make_server(celery_dir, REDIS_URL=REDIS_CHANNELS, CELERY_BROKER_URL=REDIS_BROKER)
+        with stack.embedded(Path(tmp) / "embedded") as server:
+            rows["embedded (in-memory layer)"] = percentiles(measure(server))
         redis.Redis.from_url(REDIS_CHANNELS).flushdb()
-        redis.Redis.from_url(REDIS_BROKER).flushdb()
-        server.manage("migrate", "--no-input", "-v", "0")
-        env = server.env
-        workers = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config",
-                    "worker",
-                    "-Q",
-                    "stepwise.steps",
-                    "-c",
-                    "4",
-                    "--prefetch-multiplier",
-                    "1",
-                    "-n",
-                    f"live{i}@%h",
-                    "--loglevel",
-                    "ERROR",
-                    "--without-gossip",
-                    "--without-mingle",
-                ],
-                cwd=ROOT,
-                env=env,
-            )
-            for i in range(2)
-        ]
-        ticker = subprocess.Popen([sys.executable, "manage.py", "engine_tick", "--interval", "0.2"], cwd=ROOT, env=env)
-        try:
-            server.start()
-            time.sleep(3)  # workers up
+        with stack.celery(Path(tmp) / "celery", REDIS_BROKER, "live", REDIS_URL=REDIS_CHANNELS) as server:
             rows["Celery + channels-redis"] = percentiles(measure(server))
             rows["raw channels-redis (no engine)"] = percentiles(measure(server, raw_layer=True))
-        finally:
-            for p in [*workers, ticker]:
-                p.terminate()
-            for p in [*workers, ticker]:
-                p.wait(30)
-            server.stop()  # drops its database, after everything using it has stopped
     print(f"\n{'mode':<32} {'frames':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     for label, r in rows.items():
         print(f"{label:<32} {r['n']:>7} {r['p50']:>8.2f} {r['p95']:>8.2f} {r['p99']:>8.2f}")

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,8 +25,9 @@ from standardwebhooks.webhooks import Webhook
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.integration.celery_mode import worker_command  # noqa: E402
-from tests.integration.server import Server, make_server  # noqa: E402
+import stack  # noqa: E402
+
+from tests.integration.server import Server  # noqa: E402
 
 CALLS = int(os.environ.get("BENCH_WEBHOOK_CALLS", "400"))
 CONCURRENCY = 8
@@ -124,38 +124,12 @@ def measure(server: Server) -> dict[str, float]:
 
 
 def main() -> None:
-    import redis
-
     rows: dict[str, dict[str, float]] = {}
-    base_env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"}}
     with tempfile.TemporaryDirectory() as tmp:
-        os.environ.clear()
-        os.environ.update(base_env)
-        (Path(tmp) / "embedded").mkdir()
-        embedded = make_server(Path(tmp) / "embedded").start()
-        try:
-            rows["embedded (SQLite, threads)"] = measure(embedded)
-        finally:
-            embedded.stop()
-
-        os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/postgres"
-        celery_dir = Path(tmp) / "celery"
-        celery_dir.mkdir()
-        server = make_server(celery_dir, CELERY_BROKER_URL=REDIS_BROKER)
-        redis.Redis.from_url(REDIS_BROKER).flushdb()
-        server.manage("migrate", "--no-input", "-v", "0")
-        workers = [subprocess.Popen(worker_command(f"hook{i}", 4, loglevel="ERROR"), cwd=ROOT, env=server.env) for i in range(2)]
-        ticker = subprocess.Popen([sys.executable, "manage.py", "engine_tick", "--interval", "0.2"], cwd=ROOT, env=server.env)
-        try:
-            server.start()
-            time.sleep(3)  # workers up
+        with stack.embedded(Path(tmp) / "embedded") as server:
+            rows["embedded (SQLite, threads)"] = measure(server)
+        with stack.celery(Path(tmp) / "celery", REDIS_BROKER, "hook") as server:
             rows["Celery (PostgreSQL, Redis)"] = measure(server)
-        finally:
-            for p in [*workers, ticker]:
-                p.terminate()
-            for p in [*workers, ticker]:
-                p.wait(30)
-            server.stop()
     print(f"\n{CALLS} signed calls, concurrency {CONCURRENCY}, 3-step workflow")
     print(f"{'mode':<30} {'accepted/s':>11} {'runs/s':>8} {'p50 end ms':>11} {'p95 end ms':>11} {'healthz/s':>10}")
     for label, r in rows.items():

@@ -14,11 +14,11 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from config.connections import close_thread_connections
 from config.errors import error_body
 from designer.errors import DomainError
 from engine.triggers.webhooks import HookAccepted, HookCall, HookRefused, run_result, webhook_receive
@@ -55,16 +55,14 @@ def _config_wait(accepted: HookAccepted) -> float:
 
 
 def _closing[T](fn: Callable[..., T]) -> Callable[..., T]:
-    """Run `fn` and close the thread's database connections: a caller waiting minutes for
+    """Run `fn`, then close the thread's database connections: a caller waiting minutes for
     its run must not hold a PostgreSQL connection meanwhile."""
 
     def call(*args: Any, **kwargs: Any) -> T:
         try:
             return fn(*args, **kwargs)
         finally:
-            for connection in connections.all(initialized_only=True):
-                if not connection.in_atomic_block:  # a test's transaction stays
-                    connection.close()
+            close_thread_connections()
 
     return call
 

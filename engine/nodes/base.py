@@ -113,6 +113,11 @@ class NodeType:
         return ports
 
     @classmethod
+    def config_of(cls, node: JSONDict) -> JSONDict:
+        """A graph node's config over this type's defaults."""
+        return {**cls.default_config, **(node.get("config") or {})}
+
+    @classmethod
     def execute(cls, ctx: StepContext) -> NodeResult:
         raise StepFailed(f"Node type {cls.type!r} cannot be executed by this version of the engine.", retryable=False)
 

@@ -4,7 +4,7 @@ stops both. Manual and API runs are not affected: they always start the latest v
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -20,7 +20,7 @@ from engine.nodes.trigger_webhook import WebhookTrigger
 from engine.orchestration.runs import version_runnable
 from engine.triggers.schedules import next_after, upcoming
 from engine.triggers.signatures import secret_new
-from engine.triggers.webhooks import endpoint_config, rotation_expiry, token_new
+from engine.triggers.webhooks import active_graph, token_new
 
 
 def _trigger_nodes(graph: Any, node_type: str) -> list[dict[str, Any]]:
@@ -43,6 +43,15 @@ def _endpoint(workflow: Workflow, node_id: str) -> WebhookEndpoint:
     return endpoint
 
 
+def _endpoints(workflow: Workflow, node_ids: list[str]) -> dict[str, WebhookEndpoint]:
+    """The endpoints of these webhook nodes, creating the missing ones: one read for all."""
+    found = {e.node_id: e for e in WebhookEndpoint.objects.filter(workflow=workflow, node_id__in=node_ids)}
+    for node_id in node_ids:
+        if node_id not in found:
+            found[node_id] = _endpoint(workflow, node_id)
+    return found
+
+
 @transaction.atomic
 def workflow_activate(*, workflow: Workflow, actor: Any, now: datetime | None = None) -> Workflow:
     """Pin the latest version (422 with its problems when it cannot run) and arm its triggers."""
@@ -50,26 +59,24 @@ def workflow_activate(*, workflow: Workflow, actor: Any, now: datetime | None = 
     locked = Workflow.objects.select_for_update().get(pk=workflow.pk)
     version = version_runnable(workflow=locked, user=actor)
     workflow_set_active(workflow=locked, version=version)
-    for node in _trigger_nodes(version.graph, WebhookTrigger.type):
-        _endpoint(locked, node["id"])
-    wanted = {}
+    _endpoints(locked, [node["id"] for node in _trigger_nodes(version.graph, WebhookTrigger.type)])
+    current = {s.node_id: s for s in Schedule.objects.filter(workflow=locked)}
+    wanted = []
     for node in _trigger_nodes(version.graph, ScheduleTrigger.type):
-        config = {**ScheduleTrigger.default_config, **(node.get("config") or {})}
-        wanted[node["id"]] = config
-        current = Schedule.objects.filter(workflow=locked, node_id=node["id"]).first()
-        same = current is not None and (current.cron, current.timezone) == (config["cron"], config["timezone"])
+        config = ScheduleTrigger.config_of(node)
+        wanted.append(node["id"])
+        row = current.get(node["id"])
+        # The same cron keeps its next slot: re-activating neither skips nor repeats one.
+        if row is None or (row.cron, row.timezone) != (config["cron"], config["timezone"]):
+            next_fire_at = next_after(config["cron"], config["timezone"], now)
+        else:
+            next_fire_at = row.next_fire_at
         Schedule.objects.update_or_create(
             workflow=locked,
             node_id=node["id"],
-            defaults={
-                "cron": config["cron"],
-                "timezone": config["timezone"],
-                "misfire": config["misfire"],
-                # The same cron keeps its next slot: re-activating neither skips nor repeats one.
-                "next_fire_at": current.next_fire_at if same and current else next_after(config["cron"], config["timezone"], now),
-            },
+            defaults={"cron": config["cron"], "timezone": config["timezone"], "misfire": config["misfire"], "next_fire_at": next_fire_at},
         )
-    Schedule.objects.filter(workflow=locked).exclude(node_id__in=list(wanted)).delete()
+    Schedule.objects.filter(workflow=locked).exclude(node_id__in=wanted).delete()
     return locked
 
 
@@ -85,12 +92,16 @@ def triggers_describe(*, workflow: Workflow, base_url: str, now: datetime | None
     """Every webhook and schedule trigger of the draft, with its URL or its next fire times
     and whether it is live (in the active version)."""
     now = now or timezone.now()
-    active_graph = workflow.active_version.graph if workflow.active and workflow.active_version else {}
-    live_ids = {n["id"] for t in (WebhookTrigger.type, ScheduleTrigger.type) for n in _trigger_nodes(active_graph, t)}
+    live = active_graph(workflow)
+    live_ids = {n["id"] for t in (WebhookTrigger.type, ScheduleTrigger.type) for n in _trigger_nodes(live, t)}
     described: list[dict[str, Any]] = []
-    for node in _drafted_or_live(workflow.graph, active_graph, WebhookTrigger.type):
-        endpoint = _endpoint(workflow, node["id"])
-        config = endpoint_config(endpoint) or {**WebhookTrigger.default_config, **(node.get("config") or {})}
+    hooks = _drafted_or_live(workflow.graph, live, WebhookTrigger.type)
+    endpoints = _endpoints(workflow, [node["id"] for node in hooks])
+    live_nodes = {n["id"]: n for n in _trigger_nodes(live, WebhookTrigger.type)}
+    for node in hooks:
+        endpoint = endpoints[node["id"]]
+        # A live hook answers with the active version's settings; a drafted one will.
+        config = WebhookTrigger.config_of(live_nodes.get(node["id"], node))
         described.append(
             {
                 "node_id": node["id"],
@@ -105,8 +116,8 @@ def triggers_describe(*, workflow: Workflow, base_url: str, now: datetime | None
             }
         )
     schedules = {s.node_id: s for s in Schedule.objects.filter(workflow=workflow)}
-    for node in _drafted_or_live(workflow.graph, active_graph, ScheduleTrigger.type):
-        config = {**ScheduleTrigger.default_config, **(node.get("config") or {})}
+    for node in _drafted_or_live(workflow.graph, live, ScheduleTrigger.type):
+        config = ScheduleTrigger.config_of(node)
         row = schedules.get(node["id"]) if node["id"] in live_ids else None
         cron, tz = (row.cron, row.timezone) if row else (config["cron"], config["timezone"])
         try:
@@ -135,15 +146,14 @@ def webhook_secret_rotate(*, workflow: Workflow, node_id: str, now: datetime | N
     now = now or timezone.now()
     endpoint = WebhookEndpoint.objects.select_for_update().get(pk=webhook_endpoint_get(workflow=workflow, node_id=node_id).pk)
     endpoint.previous_secret = endpoint.secret
-    endpoint.previous_secret_expires_at = rotation_expiry(now, settings.STEPWISE_WEBHOOK_ROTATION_GRACE_S)
+    endpoint.previous_secret_expires_at = now + timedelta(seconds=settings.STEPWISE_WEBHOOK_ROTATION_GRACE_S)
     endpoint.secret = secret_new()
     endpoint.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at"])
     return endpoint
 
 
 def webhook_endpoint_get(*, workflow: Workflow, node_id: str) -> WebhookEndpoint:
-    active_graph = workflow.active_version.graph if workflow.active and workflow.active_version else {}
-    if node_id not in {n["id"] for n in _drafted_or_live(workflow.graph, active_graph, WebhookTrigger.type)}:
+    if node_id not in {n["id"] for n in _drafted_or_live(workflow.graph, active_graph(workflow), WebhookTrigger.type)}:
         endpoint = WebhookEndpoint.objects.filter(workflow=workflow, node_id=node_id).first()
         if endpoint is None:
             raise Http404(f"No webhook trigger {node_id!r} in this workflow.")

@@ -11,7 +11,7 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -19,7 +19,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from designer.errors import DomainError
-from engine.models import Run, WebhookDelivery, WebhookEndpoint
+from designer.models import Workflow
+from engine.models import Run, StepRun, WebhookDelivery, WebhookEndpoint
 from engine.nodes.trigger_webhook import WebhookTrigger
 from engine.orchestration.runs import InputInvalid
 from engine.triggers.signatures import SignatureError, verify
@@ -62,16 +63,18 @@ def token_new() -> str:
     return secrets.token_urlsafe(24)
 
 
+def active_graph(workflow: Workflow) -> dict[str, Any]:
+    """The graph the workflow's triggers start, or an empty one while it is inactive."""
+    version = workflow.active_version
+    return version.graph if workflow.active and version is not None else {}
+
+
 def endpoint_config(endpoint: WebhookEndpoint) -> dict[str, Any] | None:
     """The hook's settings from the workflow's active version, or None when the hook is not
     live (workflow inactive, or its node is not a webhook trigger of the active version)."""
-    workflow = endpoint.workflow
-    version = workflow.active_version
-    if not workflow.active or version is None:
-        return None
-    for node in version.graph.get("nodes", []):
+    for node in active_graph(endpoint.workflow).get("nodes", []):
         if isinstance(node, dict) and node.get("id") == endpoint.node_id and node.get("type") == WebhookTrigger.type:
-            return {**WebhookTrigger.default_config, **(node.get("config") or {})}
+            return WebhookTrigger.config_of(node)
     return None
 
 
@@ -177,14 +180,20 @@ def webhook_receive(call: HookCall, *, now: datetime) -> HookAccepted:
     return _start_once(endpoint, key, payload, config)
 
 
+def _delivered(endpoint: WebhookEndpoint, message_id: str | None) -> int | None:
+    """The run an earlier delivery of this id started, if any."""
+    if message_id is None:
+        return None
+    return WebhookDelivery.objects.filter(endpoint=endpoint, message_id=message_id).values_list("run_id", flat=True).first()
+
+
 def _start_once(endpoint: WebhookEndpoint, message_id: str | None, payload: Any, config: dict[str, Any]) -> HookAccepted:
     """The run and its delivery record commit together; a second call with the same id
     (even at the same moment: the unique index makes it wait, then fail) gets that run."""
     workflow = endpoint.workflow
-    if message_id is not None:
-        seen = WebhookDelivery.objects.filter(endpoint=endpoint, message_id=message_id).values_list("run_id", flat=True).first()
-        if seen is not None:
-            return HookAccepted(run_id=seen, duplicate=True, config=config)
+    seen = _delivered(endpoint, message_id)
+    if seen is not None:
+        return HookAccepted(run_id=seen, duplicate=True, config=config)
     try:
         with transaction.atomic():
             run = trigger_run_start(workflow=workflow, node_id=endpoint.node_id, payload=payload, trigger="webhook")
@@ -198,7 +207,7 @@ def _start_once(endpoint: WebhookEndpoint, message_id: str | None, payload: Any,
         logger.warning("webhook %s of workflow %s started no run: %s", endpoint.node_id, workflow.pk, exc.detail)
         raise HookRefused(503, "The workflow behind this hook cannot run right now; its owner can see why.") from None
     except IntegrityError:
-        existing = WebhookDelivery.objects.filter(endpoint=endpoint, message_id=message_id).values_list("run_id", flat=True).first()
+        existing = _delivered(endpoint, message_id)
         if existing is None:
             raise
         return HookAccepted(run_id=existing, duplicate=True, config=config)
@@ -215,9 +224,5 @@ def run_result(run_id: int, node_id: str | None) -> tuple[str, Any, Any] | None:
         return None
     output = row["output"]
     if node_id:
-        output = Run.objects.get(pk=run_id).steps.filter(node_id=node_id, iteration=0).values_list("output", flat=True).first()
+        output = StepRun.objects.filter(run_id=run_id, node_id=node_id, iteration=0).values_list("output", flat=True).first()
     return row["status"], output, row["error"]
-
-
-def rotation_expiry(now: datetime, grace_s: int) -> datetime:
-    return now + timedelta(seconds=grace_s)

@@ -1,6 +1,7 @@
 // One node on the canvas. Module-level and memoised (STYLE.md item 15); its data is plain.
 import { Handle, Position, type Edge, type NodeProps, type Node } from '@xyflow/react'
 import { memo } from 'react'
+import { formatDuration } from '../format'
 import { portsOf, type GraphEdge, type GraphNode, type NodeTypeInfo } from './types'
 
 export interface StepNodeData extends Record<string, unknown> {
@@ -44,10 +45,6 @@ export function stepNodeData(
     hasInput: info ? info.has_input : true,
     ...run,
   }
-}
-
-function formatDuration(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 60_000)} min`
 }
 
 function StepNodeView({ data, selected }: NodeProps<StepFlowNode>) {

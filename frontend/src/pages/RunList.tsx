@@ -3,6 +3,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect, useState } from 'react'
 import { api } from '../api/client'
 import { followWorkflow } from '../realtime/feed'
+import { formatDuration } from '../format'
 import { navigate } from '../router'
 
 export interface RunSummary {
@@ -22,11 +23,6 @@ export interface RunSummary {
 const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelling', 'cancelled', 'compensating', 'compensated']
 const TRIGGERS = ['manual', 'api', 'webhook', 'schedule', 'rerun', 'subworkflow']
 const PAGE = 25
-
-export function formatDuration(ms: number | null): string {
-  if (ms === null) return '—'
-  return ms < 1000 ? `${ms} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`
-}
 
 export function RunList({ workflowId }: { workflowId?: number }) {
   const [status, setStatus] = useState('')

@@ -4,7 +4,7 @@
 import { useQuery } from '@tanstack/react-query'
 import { useState } from 'react'
 import { api, ApiError } from '../api/client'
-import { formatDuration } from '../pages/RunList'
+import { formatDuration } from '../format'
 import type { RunDetail, RunStep } from './RunView'
 
 interface RunEventRow {
