@@ -282,3 +282,86 @@ def step_claim(step_id: int, *, worker: str, token: str, lease_s: float, now: da
     claimed = (int(row[0]), str(row[1]), int(row[2]))
     record_event(run_id=claimed[0], kind="step", status=S.RUNNING, node_id=claimed[1], attempt=claimed[2], data={"worker": worker})
     return claimed
+
+
+@transaction.atomic(savepoint=False)
+def step_run_through(step_id: int, *, attempt: int, worker: str, started_at: datetime, data: Any = None, **fields: Any) -> bool:
+    """queued -> running -> succeeded in one conditional UPDATE, for a pure step run inline
+    under its run's lock (engine.orchestration.inline): both transitions are checked against
+    the table and both events written. Only from the `attempt` the caller read and only when
+    the step is due; False (nothing written) otherwise."""
+    from django.db import connection
+
+    from engine.models import StepRun
+
+    _check(STEP_TRANSITIONS, (S.QUEUED,), S.RUNNING)
+    _check(STEP_TRANSITIONS, (S.RUNNING,), S.SUCCEEDED)
+    now = timezone.now()
+    values = {
+        "status": S.SUCCEEDED.value,
+        "attempt": attempt + 1,
+        "lease_owner": worker[:100],
+        "lease_token": "",
+        "lease_expires_at": None,
+        "not_before": None,
+        "started_at": started_at,
+        "finished_at": now,
+        "updated_at": now,
+        "error": None,
+        **fields,
+    }
+    quote = connection.ops.quote_name
+    assignments, params = [], []
+    for name, value in values.items():
+        model_field = StepRun._meta.get_field(name)
+        assignments.append(f"{quote(str(model_field.column))} = %s")  # type: ignore[union-attr]
+        params.append(model_field.get_db_prep_save(value, connection))  # type: ignore[union-attr]
+    at = connection.ops.adapt_datetimefield_value(now)
+    params += [step_id, S.QUEUED.value, attempt, at]
+    sql = (
+        f"UPDATE {quote(StepRun._meta.db_table)} SET {', '.join(assignments)}"
+        " WHERE id = %s AND status = %s AND attempt = %s AND (not_before IS NULL OR not_before <= %s) RETURNING run_id, node_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    run_id, node_id = int(row[0]), str(row[1])
+    inline = {"worker": worker, "inline": True}
+    record_event(run_id=run_id, kind="step", status=S.RUNNING, node_id=node_id, attempt=attempt + 1, data=inline)
+    record_event(run_id=run_id, kind="step", status=S.SUCCEEDED, node_id=node_id, attempt=attempt + 1, data=data)
+    return True
+
+
+_INSERTED = ("node_id", "input", "output", "ports", "attempts", "started_at", "finished_at")
+
+
+@transaction.atomic(savepoint=False)
+def steps_create_succeeded(run_id: int, rows: list[dict[str, Any]], *, worker: str) -> None:
+    """Create steps directly as succeeded (pure steps run inline, never queued), in one
+    multi-row INSERT, each with its event. The unique (run, node, iteration) constraint
+    still makes a second creation of a node fail the whole transaction."""
+    from django.db import connection
+
+    from engine.models import StepRun
+
+    if not rows:
+        return
+    now = timezone.now()
+    columns = ["run_id", "iteration", "status", "attempt", "lease_owner", "lease_token", "compensates", "created_at", "updated_at"]
+    fixed = [run_id, 0, S.SUCCEEDED.value, 1, worker[:100], "", "", connection.ops.adapt_datetimefield_value(now)]
+    fixed.append(fixed[-1])
+    model_fields = [StepRun._meta.get_field(name) for name in _INSERTED]
+    params: list[Any] = []
+    for row in rows:
+        params += fixed
+        params += [f.get_db_prep_save(row[f.name], connection) for f in model_fields]  # type: ignore[union-attr]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in [*columns, *(str(f.column) for f in model_fields)])  # type: ignore[union-attr]
+    values = ", ".join(["(" + ", ".join(["%s"] * (len(columns) + len(model_fields))) + ")"] * len(rows))
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(StepRun._meta.db_table)} ({names}) VALUES {values}", params)
+    inline = {"worker": worker, "inline": True}
+    for row in rows:
+        record_event(run_id=run_id, kind="step", status=S.SUCCEEDED, node_id=row["node_id"], attempt=1, data=inline)

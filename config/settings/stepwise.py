@@ -23,6 +23,10 @@ STEPWISE_INPROCESS_WORKERS = env_int("STEPWISE_INPROCESS_WORKERS", 8, minimum=1)
 # Default step timeout and lease grace (a lease expires timeout + grace after the claim).
 STEPWISE_DEFAULT_TIMEOUT_S = env_int("STEPWISE_DEFAULT_TIMEOUT_S", 300, minimum=1)
 STEPWISE_LEASE_GRACE_S = env_int("STEPWISE_LEASE_GRACE_S", 30, minimum=1)
+# Pure steps (noop, join, condition, switch, transform) run inline under their run's lock:
+# at most this many, for at most this long, per transaction (0 steps: never inline).
+STEPWISE_INLINE_MAX_STEPS = env_int("STEPWISE_INLINE_MAX_STEPS", 1000, minimum=0)
+STEPWISE_INLINE_BUDGET_MS = env_int("STEPWISE_INLINE_BUDGET_MS", 100, minimum=1)
 # How deep sub-workflows may nest.
 STEPWISE_MAX_RUN_DEPTH = env_int("STEPWISE_MAX_RUN_DEPTH", 5, minimum=1)
 # A queued step whose broker message was not picked up within this time is sent again

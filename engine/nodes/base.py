@@ -99,6 +99,9 @@ class NodeType:
     # {"from": "/cases", "key": "port"} = one port per item of config.cases, named by .port.
     dynamic_ports: ClassVar[JSONDict | None] = None
     is_trigger: ClassVar[bool] = False
+    # Pure: the result depends on the run's data alone and running it again is harmless,
+    # so the engine may run it inline, under its run's lock (engine.orchestration.inline).
+    inline: ClassVar[bool] = False
 
     @classmethod
     def ports(cls, config: JSONDict) -> list[str]:

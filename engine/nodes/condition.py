@@ -7,6 +7,7 @@ class Condition(NodeType):
     type = "condition"
     title = "Condition"
     category = "Flow"
+    inline = True
     description = "Takes the true or the false port depending on a JSONata expression."
     output_ports = ("true", "false")
     config_schema = obj(

@@ -7,6 +7,7 @@ class Join(NodeType):
     type = "join"
     title = "Join"
     category = "Flow"
+    inline = True
     description = "Waits for its incoming branches: all of the taken ones, or the first one."
     config_schema = obj({"mode": literal({"enum": ["all", "any"], "title": "Wait for"})}, required=("mode",))
     default_config = {"mode": "all"}

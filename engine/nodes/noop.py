@@ -7,6 +7,7 @@ class Noop(NodeType):
     type = "noop"
     title = "No operation"
     category = "Flow"
+    inline = True
     description = "Passes through; useful to group or to reconverge branches."
 
     @classmethod

@@ -9,6 +9,7 @@ class Switch(NodeType):
     type = "switch"
     title = "Switch"
     category = "Flow"
+    inline = True
     description = "Takes the port of the first case whose expression is true, or the default port."
     output_ports = ("default",)
     dynamic_ports = {"from": "/cases", "key": "port"}

@@ -7,6 +7,7 @@ class Transform(NodeType):
     type = "transform"
     title = "Transform (JSONata)"
     category = "Data"
+    inline = True
     description = "Computes new data with a JSONata expression over trigger, steps.<id>.output, vars and run."
     config_schema = obj(
         {"expression": literal({"type": "string", "title": "JSONata expression", "minLength": 1, "x-jsonata": True})},

@@ -4,11 +4,9 @@ never executed again: a duplicate message finds nothing to claim."""
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 import threading
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,57 +14,19 @@ from django.conf import settings
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 
-from engine.expressions.evaluate import ExpressionError, evaluate, render_config
+from engine.expressions.evaluate import ExpressionError
 from engine.models import Run, StepRun
-from engine.nodes import registry
-from engine.nodes.base import NodeResult, StepContext, StepFailed
+from engine.nodes.base import StepFailed
 from engine.orchestration.children import children_prepare, children_start
 from engine.orchestration.dispatch import get_dispatcher
-from engine.orchestration.graph import StepState, edge_state
+from engine.orchestration.evaluation import expression_data, node_evaluate, step_inputs, timeout_s
+from engine.orchestration.inline import Inliner, inline_type
 from engine.orchestration.outcomes import iso, step_failed
 from engine.orchestration.runs import advance, advance_locked_nodes, graph_for, run_lock, step_rows
 from engine.states import RunStatus, StepStatus, events_batched, step_claim, step_transition
 
 R, S = RunStatus, StepStatus
 logger = logging.getLogger(__name__)
-
-# Node types whose work can block on the outside world run in a guard thread, so their
-# timeout holds even when the library they call does not enforce one.
-GUARDED_TYPES = {"http.request", "email.send"}
-
-
-def _call(cls: Any, ctx: StepContext, timeout_s: float, guarded: bool) -> NodeResult:
-    if not guarded:
-        return cls.execute(ctx)  # type: ignore[no-any-return]
-    future: Future[NodeResult] = Future()
-
-    def target() -> None:
-        try:
-            future.set_result(cls.execute(ctx))
-        except BaseException as exc:  # handed to the waiting caller
-            future.set_exception(exc)
-        finally:
-            close_old_connections()
-
-    threading.Thread(target=target, daemon=True, name=f"step-{ctx.run_id}-{ctx.node_id}").start()
-    try:
-        return future.result(timeout=timeout_s)
-    except TimeoutError:
-        raise StepFailed(f"The step took longer than its timeout of {timeout_s:g} s.", code="timeout") from None
-
-
-def expression_data(run: Run, rows: dict[str, dict[str, Any]], graph_vars: dict[str, Any], attempt: int = 1) -> dict[str, Any]:
-    steps = {node_id: {"output": row["output"], "status": row["status"]} for node_id, row in rows.items()}
-    return {
-        "trigger": run.input,
-        "steps": steps,
-        "vars": graph_vars,
-        "run": {"id": run.pk, "started_at": iso(run.started_at), "trigger": run.trigger, "attempt": attempt},
-    }
-
-
-def _timeout_s(node: dict[str, Any]) -> float:
-    return float(node.get("timeout_s") or settings.STEPWISE_DEFAULT_TIMEOUT_S)
 
 
 @dataclass
@@ -88,7 +48,7 @@ class Next:
 
 
 def _lease_s(node: dict[str, Any]) -> float:
-    return _timeout_s(node) + settings.STEPWISE_LEASE_GRACE_S
+    return timeout_s(node) + settings.STEPWISE_LEASE_GRACE_S
 
 
 def _claim(step: StepRun, worker: str) -> Claimed | None:
@@ -115,6 +75,11 @@ def step_run_claimed(step_id: int, *, token: str) -> list[int]:
     return _run(Claimed(StepRun.objects.select_related("run").get(pk=step_id), token)).ready
 
 
+def _config_of(exc: Exception, node: dict[str, Any]) -> Any:
+    """The config a failed evaluation had rendered (its input), else the node's own."""
+    return getattr(exc, "config", node.get("config") or {})
+
+
 def _run(claimed: Claimed, *, chain_worker: str | None = None) -> Next:
     """Execute a claimed step and record its outcome. With `chain_worker`, one of the steps
     it makes ready is claimed for that worker in the same transaction."""
@@ -123,18 +88,15 @@ def _run(claimed: Claimed, *, chain_worker: str | None = None) -> Next:
     run = step.run
     graph = graph_for(run)
     node = graph.nodes[step.node_id]
-    timeout_s = _timeout_s(node)
     if run.status != R.RUNNING and not (run.status == R.COMPENSATING and step.compensates):
         step_transition(step_id, (S.RUNNING,), S.CANCELLED, lease_token=token, data={"reason": f"run is {run.status}"})
         return Next(advance(run.pk))
-    cls = registry.get(node["type"])
     if step.compensates or graph.needs_data(step.node_id):
         rows = step_rows(run.pk)
     else:  # its inputs are all it can see: only its predecessors are read (unless in hand)
         sources = [e.source for e in graph.inbound.get(step.node_id, [])]
         known = claimed.known
         rows = {n: known[n] for n in sources} if sources and all(n in known for n in sources) else step_rows(run.pk, sources)
-    states = {node_id: StepState(row["status"], tuple(row["ports"] or ())) for node_id, row in rows.items()}
     data = expression_data(run, rows, graph.vars, step.attempt)
     if step.compensates:
         # A compensation sees what it undoes: that step's input and output.
@@ -142,39 +104,19 @@ def _run(claimed: Claimed, *, chain_worker: str | None = None) -> Next:
         data["compensating"] = {"node_id": step.compensates, **undone}
         inputs = {step.compensates: undone["output"]}
     else:
-        inputs = {e.source: rows[e.source]["output"] for e in graph.inbound.get(step.node_id, []) if edge_state(e, states) == "taken"}
-    config: Any = node.get("config") or {}
+        inputs = step_inputs(graph, step.node_id, rows)
     try:
-        if cls is None:
-            raise StepFailed(f"Unknown node type {node['type']!r}.", retryable=False)
-        config = render_config(config, cls.config_schema, data)
-        ctx = StepContext(
-            run_id=run.pk,
-            node_id=step.node_id,
-            iteration=step.iteration,
-            attempt=step.attempt,
-            config=config,
-            data=data,
-            inputs=inputs,
-            timeout_s=timeout_s,
-            evaluate=lambda source: evaluate(source, data),
-        )
-        result = _call(cls, ctx, timeout_s, node["type"] in GUARDED_TYPES)
-        size = len(json.dumps(result.output, default=str))
-        if size > settings.STEPWISE_MAX_OUTPUT_BYTES:
-            raise StepFailed(
-                f"The output is {size} bytes; the limit is {settings.STEPWISE_MAX_OUTPUT_BYTES}.", code="output_too_large", retryable=False
-            )
+        config, result = node_evaluate(run, graph, step.node_id, iteration=step.iteration, attempt=step.attempt, data=data, inputs=inputs)
         version = children_prepare(run, result.children) if result.children is not None else None
     except StepFailed as failure:
-        return Next(step_failed(step, failure, config=config, node=node, token=token))
+        return Next(step_failed(step, failure, config=_config_of(failure, node), node=node, token=token))
     except ExpressionError as exc:
         invalid = StepFailed(str(exc), code="expression_error", retryable=False)
-        return Next(step_failed(step, invalid, config=config, node=node, token=token))
+        return Next(step_failed(step, invalid, config=_config_of(exc, node), node=node, token=token))
     except Exception as exc:
         logger.exception("step %s crashed", step.idempotency_key)
         crashed = StepFailed(f"{type(exc).__name__}: {exc}", code="internal_error")
-        return Next(step_failed(step, crashed, config=config, node=node, token=token))
+        return Next(step_failed(step, crashed, config=_config_of(exc, node), node=node, token=token))
     attempts = [
         *step.attempts,
         {"attempt": step.attempt, "started_at": iso(step.started_at), "finished_at": iso(timezone.now()), "error": None},
@@ -206,19 +148,43 @@ def _run(claimed: Claimed, *, chain_worker: str | None = None) -> Next:
         fields = {"input": config, "output": result.output, "ports": list(result.ports), "attempts": attempts, "error": None}
         if not step_transition(step_id, (S.RUNNING,), S.SUCCEEDED, lease_token=token, **fields):
             return Next()  # our lease was reclaimed meanwhile: the result is not ours to record
-        created = advance_locked_nodes(locked)
-        ready = [step_id for step_id, _ in created]
-        if chain_worker is not None and created and locked.status == R.RUNNING:
-            first_id, first_node = created[0]
-            successor = StepRun(pk=first_id, run=locked, node_id=first_node, iteration=0, status=S.QUEUED, attempt=0, attempts=[])
-            chained = _claim(successor, chain_worker)
-            if chained is not None:
-                # Its predecessor's output is in hand: a successor that reads only its inputs need not read it back.
-                chained.known = {
-                    step.node_id: {"node_id": step.node_id, "status": S.SUCCEEDED, "ports": list(result.ports), "output": result.output}
-                }
-                return Next(ready[1:], chained)
-        return Next(ready)
+        # Its output is in hand: a successor that reads only its inputs need not read it back.
+        known = {step.node_id: {"node_id": step.node_id, "status": S.SUCCEEDED, "ports": list(result.ports), "output": result.output}}
+        return _advance_and_chain(locked, chain_worker, known)
+
+
+def _advance_and_chain(locked: Run, chain_worker: str | None, known: dict[str, dict[str, Any]], inliner: Inliner | None = None) -> Next:
+    """Inside the transaction that recorded a step: advance the run (running pure steps
+    inline when a chaining worker is here) and claim one of the queued successors for that
+    worker, so it continues without a broker round trip."""
+    if inliner is None and chain_worker is not None:
+        inliner = Inliner(locked, graph_for(locked), worker=chain_worker, rows=known)
+    created = advance_locked_nodes(locked, inliner)
+    ready = [step_id for step_id, _ in created]
+    if chain_worker is not None and created and locked.status == R.RUNNING:
+        first_id, first_node = created[0]
+        successor = StepRun(pk=first_id, run=locked, node_id=first_node, iteration=0, status=S.QUEUED, attempt=0, attempts=[])
+        chained = _claim(successor, chain_worker)
+        if chained is not None:
+            chained.known = inliner.rows if inliner is not None else known
+            return Next(ready[1:], chained)
+    return Next(ready)
+
+
+def _run_inline(step: StepRun, worker: str) -> Next | None:
+    """A pure step of this worker's: run it under its run's lock and record it with what it
+    makes ready, in one transaction (no claim of its own). None when it cannot complete
+    inline (the run is not running, the step is not queued and due, or it failed): the
+    executor then claims and runs it as any other step."""
+    run = step.run
+    with transaction.atomic(), events_batched():
+        locked = run_lock(run)
+        if locked.status != R.RUNNING:
+            return None
+        inliner = Inliner(locked, graph_for(locked), worker=worker)
+        if inliner.run_queued(step.pk, step.node_id, attempt=step.attempt, attempts=step.attempts) is None:
+            return None
+        return _advance_and_chain(locked, worker, inliner.rows, inliner)
 
 
 def run_chain(step_id: int, *, worker: str) -> None:
@@ -227,7 +193,17 @@ def run_chain(step_id: int, *, worker: str) -> None:
     to the dispatcher."""
     try:
         step = StepRun.objects.select_related("run").filter(pk=step_id).first()
-        claimed = _claim(step, worker) if step is not None else None
+        if step is None or step.status != S.QUEUED:
+            return  # finished, or someone else's: a duplicate message
+        claimed = None
+        inline = step.iteration == 0 and not step.compensates and inline_type(graph_for(step.run), step.node_id)
+        done = _run_inline(step, worker) if inline else None
+        if done is None:
+            claimed = _claim(step, worker)
+        else:
+            if done.ready:
+                get_dispatcher().send(done.ready)
+            claimed = done.claimed
         while claimed is not None:
             outcome = _run(claimed, chain_worker=worker)
             if outcome.ready:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,6 +20,9 @@ from engine.models import Run, StepRun, Trigger
 from engine.orchestration.dispatch import dispatch_after_commit
 from engine.orchestration.graph import Graph, StepState, outcome, plan, sinks
 from engine.states import RunStatus, StepStatus, events_batched, record_event, run_transition, step_create, step_transition
+
+if TYPE_CHECKING:
+    from engine.orchestration.inline import Inliner
 
 R, S = RunStatus, StepStatus
 
@@ -278,9 +281,10 @@ def _advance_locked(run: Run) -> list[int]:
     return [step_id for step_id, _node in advance_locked_nodes(run)]
 
 
-def advance_locked_nodes(run: Run) -> list[tuple[int, str]]:
+def advance_locked_nodes(run: Run, inliner: Inliner | None = None) -> list[tuple[int, str]]:
     """Advance a run whose row this transaction holds locked: (step id, node id) of the
-    steps it made ready (node id "" for a compensation step)."""
+    steps it made ready (node id "" for a compensation step). With an `inliner`, pure steps
+    (queued ones never tried, and those that become ready) run at once instead."""
     if run.status == R.COMPENSATING:
         return [(step_id, "") for step_id in _compensate_next(run)]
     if run.status == R.CANCELLING:
@@ -291,13 +295,27 @@ def advance_locked_nodes(run: Run) -> list[tuple[int, str]]:
         return []
     graph = graph_for(run)
     states = plan_states(run.pk)
+    if inliner is not None:
+        _inline_queued(run, inliner, states)
+    created: list[tuple[int, str]] = []
     decided = plan(graph, states)
-    for node_id in decided.skipped:
-        step_create(run_id=run.pk, node_id=node_id, status=S.SKIPPED)
-        states[node_id] = StepState(S.SKIPPED)
-    created = [step_create(run_id=run.pk, node_id=node_id, status=S.QUEUED) for node_id in decided.ready]
-    for node_id in decided.ready:
-        states[node_id] = StepState(S.QUEUED)
+    while decided.ready or decided.skipped:
+        for node_id in decided.skipped:
+            step_create(run_id=run.pk, node_id=node_id, status=S.SKIPPED)
+            states[node_id] = StepState(S.SKIPPED)
+        ran = False
+        for node_id in decided.ready:
+            state = inliner.run_new(node_id) if inliner is not None and inliner.accepts(node_id) else None
+            if state is None:
+                created.append((step_create(run_id=run.pk, node_id=node_id, status=S.QUEUED), node_id))
+                state = StepState(S.QUEUED)
+            ran = ran or state.status == S.SUCCEEDED
+            states[node_id] = state
+        if not ran:
+            break
+        decided = plan(graph, states)
+    if inliner is not None:
+        inliner.flush()
     result = outcome(graph, states)
     if result == "succeeded":
         names = [node_id for node_id in sinks(graph, states) if node_id not in graph.triggers]
@@ -314,7 +332,20 @@ def advance_locked_nodes(run: Run) -> list[tuple[int, str]]:
             run.status = R.COMPENSATING
             return [(step_id, "") for step_id in _compensate_next(run)]
         _finish(run, (R.RUNNING,), R.FAILED, error=error, data={"error": error})
-    return list(zip(created, decided.ready, strict=True))
+    return created
+
+
+def _inline_queued(run: Run, inliner: Inliner, states: dict[str, StepState]) -> None:
+    """Run the run's queued pure steps that were never tried (parallel branches whose
+    messages are on their way: those find nothing left to claim)."""
+    if not any(state.status == S.QUEUED and inliner.accepts(node_id) for node_id, state in states.items()):
+        return
+    queued = StepRun.objects.filter(run_id=run.pk, iteration=0, status=S.QUEUED, attempt=0).values_list("id", "node_id")
+    for step_id, node_id in queued.order_by("id"):
+        if inliner.accepts(node_id):
+            state = inliner.run_queued(step_id, node_id)
+            if state is not None:
+                states[node_id] = state
 
 
 def _finish(run: Run, sources: tuple[RunStatus, ...], target: RunStatus, **fields: Any) -> None:

@@ -1,0 +1,133 @@
+"""Pure steps run inline. A node type marked `inline` (noop, join, condition, switch,
+transform) computes its result from the run's data alone, so it needs no broker round trip,
+no lease and no thread of its own: the worker that holds the run's lock runs it at once,
+inside the transaction that records its predecessor, and records it there (its row, its
+events) like any other step. That is what keeps a durable step as cheap as a raw task.
+
+Why it is safe: nothing outside the database sees a pure step. If the worker dies before
+the commit, the transaction and its inline steps vanish together and are run again from
+the last checkpoint, with the same result; a step with side effects (HTTP, email, a child
+run, a wait) is never inline. A step that fails inline is not recorded here: it is queued
+like any other and its failure is settled by the executor (retries, on_error, compensation).
+
+The work done under one lock is bounded (STEPWISE_INLINE_MAX_STEPS, STEPWISE_INLINE_BUDGET_MS):
+past the budget, ready steps are queued and dispatched as usual."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from engine.models import Run
+from engine.nodes import registry
+from engine.nodes.base import NodeResult
+from engine.orchestration.evaluation import expression_data, node_evaluate, step_inputs
+from engine.orchestration.graph import Graph, StepState
+from engine.orchestration.outcomes import iso
+from engine.states import StepStatus, step_run_through, steps_create_succeeded
+
+S = StepStatus
+logger = logging.getLogger(__name__)
+
+
+def inline_type(graph: Graph, node_id: str) -> bool:
+    node = graph.nodes.get(node_id)
+    cls = registry.get(node["type"]) if node else None
+    return bool(cls and cls.inline)
+
+
+class Inliner:
+    """Runs pure steps of one run whose row the current transaction holds locked. Keeps
+    the rows (status, ports, output) it has seen or made, so a chain of inline steps reads
+    nothing back; new steps are written in one INSERT by `flush`."""
+
+    def __init__(self, run: Run, graph: Graph, *, worker: str, rows: dict[str, dict[str, Any]] | None = None) -> None:
+        self.run, self.graph, self.worker = run, graph, worker
+        self.rows: dict[str, dict[str, Any]] = dict(rows or {})
+        self._complete = False  # whether `rows` holds every step of the run
+        self._left = settings.STEPWISE_INLINE_MAX_STEPS
+        self._deadline = time.monotonic() + settings.STEPWISE_INLINE_BUDGET_MS / 1000
+        self._new: list[dict[str, Any]] = []
+
+    def accepts(self, node_id: str) -> bool:
+        return self._left > 0 and inline_type(self.graph, node_id) and time.monotonic() < self._deadline
+
+    def _rows_for(self, node_id: str) -> dict[str, dict[str, Any]]:
+        from engine.orchestration.runs import step_rows
+
+        if self.graph.needs_data(node_id):
+            if not self._complete:
+                self.rows = {**step_rows(self.run.pk), **self.rows}
+                self._complete = True
+            return self.rows
+        sources = [e.source for e in self.graph.inbound.get(node_id, [])]
+        missing = [n for n in sources if n not in self.rows]
+        if missing and not self._complete:
+            self.rows.update({n: row for n, row in step_rows(self.run.pk, missing).items() if n not in self.rows})
+        return {n: self.rows[n] for n in sources if n in self.rows}
+
+    def _evaluate(self, node_id: str, attempt: int) -> tuple[Any, NodeResult] | None:
+        """The node's rendered config and result, or None when it cannot complete inline
+        (it failed, or asked to wait or to start child runs): the executor takes it then."""
+        self._left -= 1
+        rows = self._rows_for(node_id)
+        data = expression_data(self.run, rows, self.graph.vars, attempt)
+        try:
+            config, result = node_evaluate(
+                self.run, self.graph, node_id, iteration=0, attempt=attempt, data=data, inputs=step_inputs(self.graph, node_id, rows)
+            )
+        except Exception:
+            return None  # the executor runs it again and records the failure, with its retries and on_error
+        if result.children is not None or result.wait_until is not None or result.wait_for_person:
+            return None
+        return config, result
+
+    def _remember(self, node_id: str, result: NodeResult) -> StepState:
+        self.rows[node_id] = {"node_id": node_id, "status": S.SUCCEEDED, "ports": list(result.ports), "output": result.output}
+        return StepState(S.SUCCEEDED, tuple(result.ports))
+
+    def run_new(self, node_id: str) -> StepState | None:
+        """Run a node that has no step yet; its row is written by `flush`. None: queue it."""
+        started = timezone.now()
+        evaluated = self._evaluate(node_id, 1)
+        if evaluated is None:
+            return None
+        config, result = evaluated
+        finished = timezone.now()
+        attempts = [{"attempt": 1, "started_at": iso(started), "finished_at": iso(finished), "error": None, "inline": True}]
+        self._new.append(
+            {
+                "node_id": node_id,
+                "input": config,
+                "output": result.output,
+                "ports": list(result.ports),
+                "attempts": attempts,
+                "started_at": started,
+                "finished_at": finished,
+            }
+        )
+        return self._remember(node_id, result)
+
+    def run_queued(self, step_id: int, node_id: str, *, attempt: int = 0, attempts: list[Any] | None = None) -> StepState | None:
+        """Run a queued step (one whose message is on its way, or this worker's own) and
+        record it at once, conditionally: None when it was not queued and due, or failed."""
+        started = timezone.now()
+        evaluated = self._evaluate(node_id, attempt + 1)
+        if evaluated is None:
+            return None
+        config, result = evaluated
+        entry = {"attempt": attempt + 1, "started_at": iso(started), "finished_at": iso(timezone.now()), "error": None, "inline": True}
+        fields = {"input": config, "output": result.output, "ports": list(result.ports), "attempts": [*(attempts or []), entry]}
+        if not step_run_through(step_id, attempt=attempt, worker=self.worker, started_at=started, **fields):
+            return None
+        return self._remember(node_id, result)
+
+    def flush(self) -> None:
+        """Write the steps run by `run_new` (before anything reads them back)."""
+        new, self._new = self._new, []
+        for start in range(0, len(new), 500):
+            steps_create_succeeded(self.run.pk, new[start : start + 500], worker=self.worker)
