@@ -182,8 +182,31 @@ def record_event(*, run_id: int, kind: str, status: str, node_id: str = "", atte
 
 
 @transaction.atomic(savepoint=False)
+def run_insert(run: Any, *, data: Any = None) -> None:
+    """Create a run (a Run not yet saved) in its first status, queued, and record it: one
+    INSERT ... RETURNING of its fields, then its event."""
+    from django.db import connection
+
+    if run.status != R.QUEUED:
+        raise IllegalTransition(f"a run starts queued, not {run.status}")
+    run.created_at = timezone.now()
+    fields = [f for f in run._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    params = [f.get_db_prep_save(getattr(run, f.attname), connection) for f in fields]
+    sql = f"INSERT INTO {quote(run._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) RETURNING id"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        run.pk = int(cursor.fetchone()[0])
+    run._state.adding = False
+    run._state.db = connection.alias
+    record_event(run_id=run.pk, kind="run", status=R.QUEUED, data=data)
+
+
+@transaction.atomic(savepoint=False)
 def run_transition(run_id: int, sources: tuple[RunStatus, ...], target: RunStatus, *, data: Any = None, **fields: Any) -> bool:
-    """Move a run from one of `sources` to `target`; False when it was not in them."""
+    """Move a run from one of `sources` to `target`; False when it was not in them. One
+    conditional UPDATE."""
     from engine.models import Run
 
     _check(RUN_TRANSITIONS, sources, target)
@@ -192,10 +215,29 @@ def run_transition(run_id: int, sources: tuple[RunStatus, ...], target: RunStatu
         fields.setdefault("started_at", now)
     if target in RUN_TERMINAL:
         fields.setdefault("finished_at", now)
-    updated = Run.objects.filter(pk=run_id, status__in=sources).update(status=target, **fields)
-    if updated:
+    where = f"id = %s AND status IN ({', '.join(['%s'] * len(sources))})"
+    row = _update(Run, {"status": target.value, **fields}, where, [run_id, *(str(source) for source in sources)], "id")
+    if row is not None:
         record_event(run_id=run_id, kind="run", status=target, data=data)
-    return bool(updated)
+    return row is not None
+
+
+def _update(model: Any, values: dict[str, Any], where: str, params: list[Any], returning: str) -> tuple[Any, ...] | None:
+    """One UPDATE ... SET <values> WHERE <where> RETURNING <returning> on one row, values
+    converted by their model fields: the returned row, or None when no row matched."""
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    assignments, values_params = [], []
+    for name, value in values.items():
+        model_field = model._meta.get_field(name)
+        assignments.append(f"{quote(str(model_field.column))} = %s")
+        values_params.append(model_field.get_db_prep_save(value, connection))
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {', '.join(assignments)} WHERE {where} RETURNING {returning}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values_params, *params])
+        row = cursor.fetchone()
+    return tuple(row) if row is not None else None
 
 
 @transaction.atomic(savepoint=False)
@@ -211,7 +253,6 @@ def step_transition(
     """Move a step from one of `sources` to `target`. With `lease_token`, only the holder of
     that lease may write (fencing: a worker whose lease was reclaimed cannot). One
     conditional UPDATE ... RETURNING, which also gives the event its step's identity."""
-    from django.db import connection
 
     from engine.models import StepRun
 
@@ -219,21 +260,12 @@ def step_transition(
     now = timezone.now()
     if target in STEP_TERMINAL or target in (S.WAITING, S.INTERRUPTED):
         fields.setdefault("finished_at", now if target in STEP_TERMINAL else None)
-    quote = connection.ops.quote_name
-    assignments, params = [], []
-    for name, value in {"status": target.value, "updated_at": now, **fields}.items():
-        model_field = StepRun._meta.get_field(name)
-        assignments.append(f"{quote(str(model_field.column))} = %s")  # type: ignore[union-attr]
-        params.append(model_field.get_db_prep_save(value, connection))  # type: ignore[union-attr]
     where = f"id = %s AND status IN ({', '.join(['%s'] * len(sources))})"
-    params += [step_id, *(str(source) for source in sources)]
+    params: list[Any] = [step_id, *(str(source) for source in sources)]
     if lease_token is not None:
         where += " AND lease_token = %s"
         params.append(lease_token)
-    sql = f"UPDATE {quote(StepRun._meta.db_table)} SET {', '.join(assignments)} WHERE {where} RETURNING run_id, node_id, attempt"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
+    row = _update(StepRun, {"status": target.value, "updated_at": now, **fields}, where, params, "run_id, node_id, attempt")
     if row is None:
         return False
     record_event(run_id=int(row[0]), kind="step", status=target, node_id=str(row[1]), attempt=int(row[2]), data=data)
@@ -245,14 +277,61 @@ def step_create(*, run_id: int, node_id: str, status: StepStatus, iteration: int
     """Create a step directly in its first status (queued, skipped, or succeeded for a
     trigger or a reused output) and record it. The unique (run, node, iteration) constraint
     makes a second creation fail: a node never starts twice."""
+    [step_id] = steps_create(run_id, [{"node_id": node_id, "status": status, "iteration": iteration, "data": data, **fields}])
+    return step_id
+
+
+_STEP_DEFAULTS: dict[str, Any] = {
+    "iteration": 0,
+    "attempt": 0,
+    "input": None,
+    "output": None,
+    "error": None,
+    "ports": [],
+    "lease_owner": "",
+    "lease_token": "",
+    "lease_expires_at": None,
+    "not_before": None,
+    "attempts": [],
+    "started_at": None,
+    "finished_at": None,
+    "compensates": "",
+}
+
+
+@transaction.atomic(savepoint=False)
+def steps_create(run_id: int, steps: list[dict[str, Any]]) -> list[int]:
+    """Create several steps of a run, each in its first status (`step_create`), in one
+    multi-row INSERT ... RETURNING, each with its event; their ids in the order given."""
+    from django.db import connection
+
     from engine.models import StepRun
 
+    if len(steps) > 500:  # SQLite's bound on parameters
+        return steps_create(run_id, steps[:500]) + steps_create(run_id, steps[500:])
+    if not steps:
+        return []
     now = timezone.now()
-    if status in STEP_TERMINAL:
-        fields.setdefault("finished_at", now)
-    step = StepRun.objects.create(run_id=run_id, node_id=node_id, iteration=iteration, status=status, **fields)
-    record_event(run_id=run_id, kind="step", status=status, node_id=node_id, attempt=step.attempt, data=data)
-    return int(step.pk)
+    names = ["run_id", "node_id", "status", "created_at", "updated_at", *_STEP_DEFAULTS]
+    model_fields = [StepRun._meta.get_field(name) for name in names[1:]]
+    params: list[Any] = []
+    for step in steps:
+        values = {**_STEP_DEFAULTS, **{k: v for k, v in step.items() if k != "data"}, "created_at": now, "updated_at": now}
+        if step["status"] in STEP_TERMINAL and values["finished_at"] is None:
+            values["finished_at"] = now
+        params.append(run_id)
+        params += [f.get_db_prep_save(values[f.name], connection) for f in model_fields]  # type: ignore[union-attr]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(name) for name in names)
+    row = "(" + ", ".join(["%s"] * len(names)) + ")"
+    sql = f"INSERT INTO {quote(StepRun._meta.db_table)} ({columns}) VALUES {', '.join([row] * len(steps))}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " RETURNING id, node_id, iteration", params)
+        ids = {(str(node_id), int(iteration)): int(step_id) for step_id, node_id, iteration in cursor.fetchall()}
+    for step in steps:
+        data = step.get("data")
+        record_event(run_id=run_id, kind="step", status=step["status"], node_id=step["node_id"], attempt=step.get("attempt", 0), data=data)
+    return [ids[(step["node_id"], step.get("iteration", 0))] for step in steps]
 
 
 @transaction.atomic(savepoint=False)
@@ -310,21 +389,9 @@ def step_run_through(step_id: int, *, attempt: int, worker: str, started_at: dat
         "error": None,
         **fields,
     }
-    quote = connection.ops.quote_name
-    assignments, params = [], []
-    for name, value in values.items():
-        model_field = StepRun._meta.get_field(name)
-        assignments.append(f"{quote(str(model_field.column))} = %s")  # type: ignore[union-attr]
-        params.append(model_field.get_db_prep_save(value, connection))  # type: ignore[union-attr]
     at = connection.ops.adapt_datetimefield_value(now)
-    params += [step_id, S.QUEUED.value, attempt, at]
-    sql = (
-        f"UPDATE {quote(StepRun._meta.db_table)} SET {', '.join(assignments)}"
-        " WHERE id = %s AND status = %s AND attempt = %s AND (not_before IS NULL OR not_before <= %s) RETURNING run_id, node_id"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
+    where = "id = %s AND status = %s AND attempt = %s AND (not_before IS NULL OR not_before <= %s)"
+    row = _update(StepRun, values, where, [step_id, S.QUEUED.value, attempt, at], "run_id, node_id")
     if row is None:
         return False
     run_id, node_id = int(row[0]), str(row[1])
@@ -332,36 +399,3 @@ def step_run_through(step_id: int, *, attempt: int, worker: str, started_at: dat
     record_event(run_id=run_id, kind="step", status=S.RUNNING, node_id=node_id, attempt=attempt + 1, data=inline)
     record_event(run_id=run_id, kind="step", status=S.SUCCEEDED, node_id=node_id, attempt=attempt + 1, data=data)
     return True
-
-
-_INSERTED = ("node_id", "input", "output", "ports", "attempts", "started_at", "finished_at")
-
-
-@transaction.atomic(savepoint=False)
-def steps_create_succeeded(run_id: int, rows: list[dict[str, Any]], *, worker: str) -> None:
-    """Create steps directly as succeeded (pure steps run inline, never queued), in one
-    multi-row INSERT, each with its event. The unique (run, node, iteration) constraint
-    still makes a second creation of a node fail the whole transaction."""
-    from django.db import connection
-
-    from engine.models import StepRun
-
-    if not rows:
-        return
-    now = timezone.now()
-    columns = ["run_id", "iteration", "status", "attempt", "lease_owner", "lease_token", "compensates", "created_at", "updated_at"]
-    fixed = [run_id, 0, S.SUCCEEDED.value, 1, worker[:100], "", "", connection.ops.adapt_datetimefield_value(now)]
-    fixed.append(fixed[-1])
-    model_fields = [StepRun._meta.get_field(name) for name in _INSERTED]
-    params: list[Any] = []
-    for row in rows:
-        params += fixed
-        params += [f.get_db_prep_save(row[f.name], connection) for f in model_fields]  # type: ignore[union-attr]
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(c) for c in [*columns, *(str(f.column) for f in model_fields)])  # type: ignore[union-attr]
-    values = ", ".join(["(" + ", ".join(["%s"] * (len(columns) + len(model_fields))) + ")"] * len(rows))
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {quote(StepRun._meta.db_table)} ({names}) VALUES {values}", params)
-    inline = {"worker": worker, "inline": True}
-    for row in rows:
-        record_event(run_id=run_id, kind="step", status=S.SUCCEEDED, node_id=row["node_id"], attempt=1, data=inline)

@@ -28,7 +28,7 @@ from engine.nodes.base import NodeResult
 from engine.orchestration.evaluation import expression_data, node_evaluate, step_inputs
 from engine.orchestration.graph import Graph, StepState
 from engine.orchestration.outcomes import iso
-from engine.states import StepStatus, step_run_through, steps_create_succeeded
+from engine.states import StepStatus, step_run_through
 
 S = StepStatus
 logger = logging.getLogger(__name__)
@@ -43,7 +43,8 @@ def inline_type(graph: Graph, node_id: str) -> bool:
 class Inliner:
     """Runs pure steps of one run whose row the current transaction holds locked. Keeps
     the rows (status, ports, output) it has seen or made, so a chain of inline steps reads
-    nothing back; new steps are written in one INSERT by `flush`."""
+    nothing back. `run_new` returns the step to create: the advance creates all of its
+    steps in one INSERT."""
 
     def __init__(self, run: Run, graph: Graph, *, worker: str, rows: dict[str, dict[str, Any]] | None = None) -> None:
         self.run, self.graph, self.worker = run, graph, worker
@@ -51,7 +52,6 @@ class Inliner:
         self._complete = False  # whether `rows` holds every step of the run
         self._left = settings.STEPWISE_INLINE_MAX_STEPS
         self._deadline = time.monotonic() + settings.STEPWISE_INLINE_BUDGET_MS / 1000
-        self._new: list[dict[str, Any]] = []
 
     def accepts(self, node_id: str) -> bool:
         return self._left > 0 and inline_type(self.graph, node_id) and time.monotonic() < self._deadline
@@ -86,31 +86,37 @@ class Inliner:
             return None
         return config, result
 
-    def _remember(self, node_id: str, result: NodeResult) -> StepState:
-        self.rows[node_id] = {"node_id": node_id, "status": S.SUCCEEDED, "ports": list(result.ports), "output": result.output}
-        return StepState(S.SUCCEEDED, tuple(result.ports))
+    def remember(self, step: dict[str, Any]) -> None:
+        """What a step created in this transaction looks like to the steps after it."""
+        self.rows[step["node_id"]] = {
+            "node_id": step["node_id"],
+            "status": step["status"],
+            "ports": list(step.get("ports", ())),
+            "output": step.get("output"),
+        }
 
-    def run_new(self, node_id: str) -> StepState | None:
-        """Run a node that has no step yet; its row is written by `flush`. None: queue it."""
+    def run_new(self, node_id: str) -> dict[str, Any] | None:
+        """Run a node that has no step yet: the step to create, succeeded (the caller
+        creates it with the others of its advance). None: queue it instead."""
         started = timezone.now()
         evaluated = self._evaluate(node_id, 1)
         if evaluated is None:
             return None
         config, result = evaluated
         finished = timezone.now()
-        attempts = [{"attempt": 1, "started_at": iso(started), "finished_at": iso(finished), "error": None, "inline": True}]
-        self._new.append(
-            {
-                "node_id": node_id,
-                "input": config,
-                "output": result.output,
-                "ports": list(result.ports),
-                "attempts": attempts,
-                "started_at": started,
-                "finished_at": finished,
-            }
-        )
-        return self._remember(node_id, result)
+        return {
+            "node_id": node_id,
+            "status": S.SUCCEEDED,
+            "attempt": 1,
+            "input": config,
+            "output": result.output,
+            "ports": list(result.ports),
+            "attempts": [{"attempt": 1, "started_at": iso(started), "finished_at": iso(finished), "error": None, "inline": True}],
+            "started_at": started,
+            "finished_at": finished,
+            "lease_owner": self.worker[:100],
+            "data": {"worker": self.worker, "inline": True},
+        }
 
     def run_queued(self, step_id: int, node_id: str, *, attempt: int = 0, attempts: list[Any] | None = None) -> StepState | None:
         """Run a queued step (one whose message is on its way, or this worker's own) and
@@ -124,10 +130,5 @@ class Inliner:
         fields = {"input": config, "output": result.output, "ports": list(result.ports), "attempts": [*(attempts or []), entry]}
         if not step_run_through(step_id, attempt=attempt, worker=self.worker, started_at=started, **fields):
             return None
-        return self._remember(node_id, result)
-
-    def flush(self) -> None:
-        """Write the steps run by `run_new` (before anything reads them back)."""
-        new, self._new = self._new, []
-        for start in range(0, len(new), 500):
-            steps_create_succeeded(self.run.pk, new[start : start + 500], worker=self.worker)
+        self.remember({"node_id": node_id, "status": S.SUCCEEDED, **fields})
+        return StepState(S.SUCCEEDED, tuple(result.ports))

@@ -13,13 +13,21 @@ from django.utils import timezone
 
 from designer.errors import DomainError, GraphInvalid
 from designer.models import Workflow, WorkflowVersion
-from designer.selectors import version_latest
 from designer.services import graph_validate
 from designer.validation import Problem
 from engine.models import Run, StepRun, Trigger
 from engine.orchestration.dispatch import dispatch_after_commit
 from engine.orchestration.graph import Graph, StepState, outcome, plan, sinks
-from engine.states import RunStatus, StepStatus, events_batched, record_event, run_transition, step_create, step_transition
+from engine.states import (
+    RunStatus,
+    StepStatus,
+    events_batched,
+    run_insert,
+    run_transition,
+    step_create,
+    step_transition,
+    steps_create,
+)
 
 if TYPE_CHECKING:
     from engine.orchestration.inline import Inliner
@@ -103,7 +111,8 @@ def run_start(
 def version_runnable(*, workflow: Workflow, user: Any, version: WorkflowVersion | None = None) -> WorkflowVersion:
     """The version a new run pins: `version`, or the latest; GraphInvalid (with the
     problems) when there is none or it does not validate."""
-    version = version or version_latest(workflow=workflow)
+    # The graph is read through the per-version cache, not loaded with every start.
+    version = version or workflow.versions.defer("graph").order_by("-number").first()
     if version is None:
         raise GraphInvalid("The workflow has no saved version to run.", [])
     problems = _version_problems(version, user)
@@ -122,20 +131,22 @@ def _version_problems(version: WorkflowVersion, user: Any) -> list[Problem]:
     """A version's problems. Versions never change, so a graph that names no other
     workflow validates the same for everyone, forever: computed once per process. One that
     does (workflow.call, map) is checked each time: the workflows it names may be gone."""
-    nodes = version.graph.get("nodes", []) if isinstance(version.graph, dict) else []
-    if any(_names_workflows(n) for n in nodes):
+    if _names_workflows(version.pk, version.graph_hash):
         return graph_validate(graph=version.graph, user=user)
     return list(_self_contained_problems(version.pk, version.graph_hash))
 
 
-def _names_workflows(node: Any) -> bool:
+@lru_cache(maxsize=1024)
+def _names_workflows(version_id: int, graph_hash: str) -> bool:
     from engine.nodes import registry
 
-    if not isinstance(node, dict):
-        return False
-    cls = registry.get(str(node.get("type")))
-    config = node.get("config")
-    return bool(cls and isinstance(config, dict) and cls.referenced_workflow_ids(config))
+    graph = WorkflowVersion.objects.values_list("graph", flat=True).get(pk=version_id, graph_hash=graph_hash)
+    for node in graph.get("nodes", []) if isinstance(graph, dict) else []:
+        cls = registry.get(str(node.get("type"))) if isinstance(node, dict) else None
+        config = node.get("config") if cls else None
+        if cls and isinstance(config, dict) and cls.referenced_workflow_ids(config):
+            return True
+    return False
 
 
 def input_check(version: WorkflowVersion, trigger: str, payload: Any, *, trigger_node: str | None = None) -> None:
@@ -161,7 +172,7 @@ def run_create(
     a transaction."""
     graph = _graph(version.pk, version.graph_hash)
     first = _trigger_node(graph, trigger, trigger_node)
-    run = Run.objects.create(
+    run = Run(
         owner=user,
         workflow_id=version.workflow_id,
         version=version,
@@ -177,23 +188,25 @@ def run_create(
     data: dict[str, Any] = {"trigger": trigger, "version": version.number}
     if parent is not None:
         data.update(parent_run=parent.run_id, parent_node=parent.node_id, item_index=item_index)
-    record_event(run_id=run.pk, kind="run", status=R.QUEUED, data=data)
+    run_insert(run, data=data)
     now = timezone.now()
-    step_create(run_id=run.pk, node_id=first, status=S.SUCCEEDED, output=payload, ports=["out"], attempt=1, started_at=now)
-    for other in graph.triggers:
-        if other != first:
-            step_create(run_id=run.pk, node_id=other, status=S.SKIPPED)
-    for node_id, old in (reuse or {}).items():
-        step_create(
-            run_id=run.pk,
-            node_id=node_id,
-            status=S.SUCCEEDED,
-            input=old.input,
-            output=old.output,
-            ports=old.ports,
-            attempt=old.attempt,
-            data={"reused_from_run": old.run_id},
-        )
+    steps: list[dict[str, Any]] = [
+        {"node_id": first, "status": S.SUCCEEDED, "output": payload, "ports": ["out"], "attempt": 1, "started_at": now}
+    ]
+    steps += [{"node_id": other, "status": S.SKIPPED} for other in graph.triggers if other != first]
+    steps += [
+        {
+            "node_id": node_id,
+            "status": S.SUCCEEDED,
+            "input": old.input,
+            "output": old.output,
+            "ports": old.ports,
+            "attempt": old.attempt,
+            "data": {"reused_from_run": old.run_id},
+        }
+        for node_id, old in (reuse or {}).items()
+    ]
+    steps_create(run.pk, steps)
     return run
 
 
@@ -297,29 +310,30 @@ def advance_locked_nodes(run: Run, inliner: Inliner | None = None) -> list[tuple
     states = plan_states(run.pk)
     if inliner is not None:
         _inline_queued(run, inliner, states)
-    created: list[tuple[int, str]] = []
+    new: list[dict[str, Any]] = []  # the steps this advance creates, in causal order: one INSERT
     decided = plan(graph, states)
     while decided.ready or decided.skipped:
-        for node_id in decided.skipped:
-            step_create(run_id=run.pk, node_id=node_id, status=S.SKIPPED)
-            states[node_id] = StepState(S.SKIPPED)
-        ran = False
+        round_ = [{"node_id": node_id, "status": S.SKIPPED} for node_id in decided.skipped]
         for node_id in decided.ready:
-            state = inliner.run_new(node_id) if inliner is not None and inliner.accepts(node_id) else None
-            if state is None:
-                created.append((step_create(run_id=run.pk, node_id=node_id, status=S.QUEUED), node_id))
-                state = StepState(S.QUEUED)
-            ran = ran or state.status == S.SUCCEEDED
-            states[node_id] = state
-        if not ran:
+            inlined = inliner.run_new(node_id) if inliner is not None and inliner.accepts(node_id) else None
+            round_.append(inlined or {"node_id": node_id, "status": S.QUEUED})
+        for step in round_:
+            states[step["node_id"]] = StepState(step["status"], tuple(step.get("ports", ())))
+            if inliner is not None:
+                inliner.remember(step)
+        new += round_
+        if not any(step["status"] == S.SUCCEEDED for step in round_):
             break
         decided = plan(graph, states)
-    if inliner is not None:
-        inliner.flush()
+    ids = steps_create(run.pk, new)
+    created = [(step_id, step["node_id"]) for step_id, step in zip(ids, new, strict=True) if step["status"] == S.QUEUED]
     result = outcome(graph, states)
     if result == "succeeded":
         names = [node_id for node_id in sinks(graph, states) if node_id not in graph.triggers]
-        outputs = {node_id: row["output"] for node_id, row in step_rows(run.pk, names).items()}
+        known = inliner.rows if inliner is not None else {}
+        if not all(node_id in known for node_id in names):
+            known = step_rows(run.pk, names)
+        outputs = {node_id: row["output"] for node_id, row in known.items()}
         _finish(run, (R.RUNNING,), R.SUCCEEDED, output={node_id: outputs.get(node_id) for node_id in names})
     elif result == "failed":
         fields = ("node_id", "status", "ports", "error", "finished_at")
