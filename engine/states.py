@@ -363,39 +363,55 @@ def step_claim(step_id: int, *, worker: str, token: str, lease_s: float, now: da
     return claimed
 
 
+_THROUGH = ("id", "attempt", "started_at", "finished_at", "input", "output", "ports", "attempts")
+
+
 @transaction.atomic(savepoint=False)
-def step_run_through(step_id: int, *, attempt: int, worker: str, started_at: datetime, data: Any = None, **fields: Any) -> bool:
-    """queued -> running -> succeeded in one conditional UPDATE, for a pure step run inline
-    under its run's lock (engine.orchestration.inline): both transitions are checked against
-    the table and both events written. Only from the `attempt` the caller read and only when
-    the step is due; False (nothing written) otherwise."""
+def steps_run_through(steps: list[dict[str, Any]], *, worker: str) -> list[int]:
+    """queued -> running -> succeeded for pure steps run inline under their run's lock
+    (engine.orchestration.inline), in one conditional UPDATE ... FROM (VALUES ...): both
+    transitions are checked against the table and both events written for each. A step is
+    written only if still queued at the `attempt` the caller read and due; returns the ids
+    written. Each step: id, attempt, started_at, finished_at, input, output, ports, attempts."""
     from django.db import connection
 
     from engine.models import StepRun
 
     _check(STEP_TRANSITIONS, (S.QUEUED,), S.RUNNING)
     _check(STEP_TRANSITIONS, (S.RUNNING,), S.SUCCEEDED)
+    if not steps:
+        return []
     now = timezone.now()
-    values = {
-        "status": S.SUCCEEDED.value,
-        "attempt": attempt + 1,
-        "lease_owner": worker[:100],
-        "lease_token": "",
-        "lease_expires_at": None,
-        "not_before": None,
-        "started_at": started_at,
-        "finished_at": now,
-        "updated_at": now,
-        "error": None,
-        **fields,
-    }
+    quote = connection.ops.quote_name
+    table = quote(StepRun._meta.db_table)
+    fields = {name: StepRun._meta.get_field(name) for name in _THROUGH}
+    # VALUES columns are column1, column2, ... on both PostgreSQL and SQLite; PostgreSQL
+    # needs their types (a column of NULLs is text), SQLite stores what it is given.
+    typed = connection.vendor == "postgresql"
+    column = {name: f"v.column{i + 1}" for i, name in enumerate(_THROUGH)}
+    value_of = {name: f"CAST({column[name]} AS {f.db_type(connection)})" if typed else column[name] for name, f in fields.items()}
+    params: list[Any] = [S.SUCCEEDED.value, worker[:100], connection.ops.adapt_datetimefield_value(now)]
+    for step in steps:
+        params += [f.get_db_prep_save(step[name], connection) for name, f in fields.items()]  # type: ignore[union-attr]
     at = connection.ops.adapt_datetimefield_value(now)
-    where = "id = %s AND status = %s AND attempt = %s AND (not_before IS NULL OR not_before <= %s)"
-    row = _update(StepRun, values, where, [step_id, S.QUEUED.value, attempt, at], "run_id, node_id")
-    if row is None:
-        return False
-    run_id, node_id = int(row[0]), str(row[1])
+    params += [S.QUEUED.value, at]
+    row = "(" + ", ".join(["%s"] * len(_THROUGH)) + ")"
+    sql = (
+        f"UPDATE {table} SET status = %s, attempt = {value_of['attempt']} + 1, lease_owner = %s, lease_token = '',"
+        f" lease_expires_at = NULL, not_before = NULL, error = NULL, updated_at = %s,"
+        + ", ".join(f"{quote(name)} = {value_of[name]}" for name in _THROUGH[2:])
+        + f" FROM (VALUES {', '.join([row] * len(steps))}) AS v"
+        f" WHERE {table}.id = {value_of['id']} AND {table}.status = %s AND {table}.attempt = {value_of['attempt']}"
+        f" AND ({table}.not_before IS NULL OR {table}.not_before <= %s)"
+        f" RETURNING {table}.id, {table}.run_id, {table}.node_id, {table}.attempt"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        written = {int(r[0]): (int(r[1]), str(r[2]), int(r[3])) for r in cursor.fetchall()}
     inline = {"worker": worker, "inline": True}
-    record_event(run_id=run_id, kind="step", status=S.RUNNING, node_id=node_id, attempt=attempt + 1, data=inline)
-    record_event(run_id=run_id, kind="step", status=S.SUCCEEDED, node_id=node_id, attempt=attempt + 1, data=data)
-    return True
+    for step in steps:  # the events in the order given
+        if step["id"] in written:
+            run_id, node_id, attempt = written[step["id"]]
+            record_event(run_id=run_id, kind="step", status=S.RUNNING, node_id=node_id, attempt=attempt, data=inline)
+            record_event(run_id=run_id, kind="step", status=S.SUCCEEDED, node_id=node_id, attempt=attempt, data=inline)
+    return [step["id"] for step in steps if step["id"] in written]

@@ -22,7 +22,7 @@ from engine.orchestration.dispatch import get_dispatcher
 from engine.orchestration.evaluation import expression_data, node_evaluate, step_inputs, timeout_s
 from engine.orchestration.inline import Inliner, inline_type
 from engine.orchestration.outcomes import iso, step_failed
-from engine.orchestration.runs import advance, advance_locked_nodes, graph_for, run_lock, step_rows
+from engine.orchestration.runs import advance, advance_locked_nodes, graph_for, run_lock, step_rows, step_status
 from engine.states import RunStatus, StepStatus, events_batched, step_claim, step_transition
 
 R, S = RunStatus, StepStatus
@@ -182,7 +182,7 @@ def _run_inline(step: StepRun, worker: str) -> Next | None:
         if locked.status != R.RUNNING:
             return None
         inliner = Inliner(locked, graph_for(locked), worker=worker)
-        if inliner.run_queued(step.pk, step.node_id, attempt=step.attempt, attempts=step.attempts) is None:
+        if not inliner.run_queued([(step.pk, step.node_id, step.attempt, list(step.attempts or []))]):
             return None
         return _advance_and_chain(locked, worker, inliner.rows, inliner)
 
@@ -192,9 +192,13 @@ def run_chain(step_id: int, *, worker: str) -> None:
     same commit as its predecessor's result, instead of a broker round trip; the others go
     to the dispatcher."""
     try:
+        # A cheap look first: a message for a step already taken (a duplicate, or a pure
+        # step run inline by a sibling) is dropped without loading anything.
+        if step_status(step_id) != S.QUEUED:
+            return
         step = StepRun.objects.select_related("run").filter(pk=step_id).first()
         if step is None or step.status != S.QUEUED:
-            return  # finished, or someone else's: a duplicate message
+            return
         claimed = None
         inline = step.iteration == 0 and not step.compensates and inline_type(graph_for(step.run), step.node_id)
         done = _run_inline(step, worker) if inline else None

@@ -28,7 +28,7 @@ from engine.nodes.base import NodeResult
 from engine.orchestration.evaluation import expression_data, node_evaluate, step_inputs
 from engine.orchestration.graph import Graph, StepState
 from engine.orchestration.outcomes import iso
-from engine.states import StepStatus, step_run_through
+from engine.states import StepStatus, steps_run_through
 
 S = StepStatus
 logger = logging.getLogger(__name__)
@@ -118,17 +118,36 @@ class Inliner:
             "data": {"worker": self.worker, "inline": True},
         }
 
-    def run_queued(self, step_id: int, node_id: str, *, attempt: int = 0, attempts: list[Any] | None = None) -> StepState | None:
-        """Run a queued step (one whose message is on its way, or this worker's own) and
-        record it at once, conditionally: None when it was not queued and due, or failed."""
-        started = timezone.now()
-        evaluated = self._evaluate(node_id, attempt + 1)
-        if evaluated is None:
-            return None
-        config, result = evaluated
-        entry = {"attempt": attempt + 1, "started_at": iso(started), "finished_at": iso(timezone.now()), "error": None, "inline": True}
-        fields = {"input": config, "output": result.output, "ports": list(result.ports), "attempts": [*(attempts or []), entry]}
-        if not step_run_through(step_id, attempt=attempt, worker=self.worker, started_at=started, **fields):
-            return None
-        self.remember({"node_id": node_id, "status": S.SUCCEEDED, **fields})
-        return StepState(S.SUCCEEDED, tuple(result.ports))
+    def run_queued(self, queued: list[tuple[int, str, int, list[Any]]]) -> dict[str, StepState]:
+        """Run queued steps (id, node, attempt, attempts so far): this worker's own, or
+        siblings whose messages are on their way (those then find nothing to claim); they
+        are recorded at once, in one conditional write, each only if still queued and due.
+        The states of those written, by node; the others are left as they were."""
+        evaluated = []
+        for step_id, node_id, attempt, attempts in queued:
+            started = timezone.now()
+            outcome = self._evaluate(node_id, attempt + 1)
+            if outcome is None:
+                continue
+            config, result = outcome
+            finished = timezone.now()
+            entry = {"attempt": attempt + 1, "started_at": iso(started), "finished_at": iso(finished), "error": None, "inline": True}
+            step = {
+                "id": step_id,
+                "node_id": node_id,
+                "attempt": attempt,
+                "started_at": started,
+                "finished_at": finished,
+                "input": config,
+                "output": result.output,
+                "ports": list(result.ports),
+                "attempts": [*attempts, entry],
+            }
+            evaluated.append(step)
+        written = set(steps_run_through(evaluated, worker=self.worker))
+        states = {}
+        for step in evaluated:
+            if step["id"] in written:
+                self.remember({**step, "status": S.SUCCEEDED})
+                states[step["node_id"]] = StepState(S.SUCCEEDED, tuple(step["ports"]))
+        return states

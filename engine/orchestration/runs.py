@@ -265,6 +265,16 @@ def _ports(value: Any) -> tuple[str, ...]:
     return tuple(value or ())
 
 
+def step_status(step_id: int) -> str | None:
+    """A step's status in one narrow query (None: no such step)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT status FROM {connection.ops.quote_name(StepRun._meta.db_table)} WHERE id = %s", [step_id])
+        row = cursor.fetchone()
+    return str(row[0]) if row else None
+
+
 def step_rows(run_id: int, node_ids: list[str] | None = None) -> dict[str, dict[str, Any]]:
     """Status, ports and output of the run's steps (or of `node_ids`), by node."""
     from django.db import connection
@@ -355,11 +365,7 @@ def _inline_queued(run: Run, inliner: Inliner, states: dict[str, StepState]) -> 
     if not any(state.status == S.QUEUED and inliner.accepts(node_id) for node_id, state in states.items()):
         return
     queued = StepRun.objects.filter(run_id=run.pk, iteration=0, status=S.QUEUED, attempt=0).values_list("id", "node_id")
-    for step_id, node_id in queued.order_by("id"):
-        if inliner.accepts(node_id):
-            state = inliner.run_queued(step_id, node_id)
-            if state is not None:
-                states[node_id] = state
+    states.update(inliner.run_queued([(step_id, node_id, 0, []) for step_id, node_id in queued.order_by("id") if inliner.accepts(node_id)]))
 
 
 def _finish(run: Run, sources: tuple[RunStatus, ...], target: RunStatus, **fields: Any) -> None:
