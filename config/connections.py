@@ -13,3 +13,35 @@ def close_thread_connections(**_: object) -> None:
     for connection in connections.all(initialized_only=True):
         if not connection.in_atomic_block:
             connection.close()
+
+
+_FRESH_S = 5.0
+_last_used: dict[int, float] = {}
+
+
+def recycle_worker_connections() -> None:
+    """End of one unit of work in a long-lived worker thread (a step message): close the
+    connections that errored or outlived CONN_MAX_AGE (close_old_connections), and note
+    when the others were last used."""
+    import threading
+    import time
+
+    from django.db import close_old_connections
+
+    close_old_connections()
+    _last_used[threading.get_ident()] = time.monotonic()
+
+
+def trust_fresh_connections() -> None:
+    """Start of a unit of work: a connection this thread used without error less than
+    5 s ago skips its health check (a round trip per step message); an older one is
+    checked as usual. A connection that broke meanwhile fails the first query: the unit
+    is retried on a new connection (engine.tasks)."""
+    import threading
+    import time
+
+    if time.monotonic() - _last_used.get(threading.get_ident(), float("-inf")) > _FRESH_S:
+        return
+    for connection in connections.all(initialized_only=True):
+        if connection.connection is not None and not connection.errors_occurred:
+            connection.health_check_done = True

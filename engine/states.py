@@ -182,14 +182,18 @@ def record_event(*, run_id: int, kind: str, status: str, node_id: str = "", atte
 
 
 @transaction.atomic(savepoint=False)
-def run_insert(run: Any, *, data: Any = None) -> None:
+def run_insert(run: Any, *, data: Any = None, running: bool = False) -> None:
     """Create a run (a Run not yet saved) in its first status, queued, and record it: one
-    INSERT ... RETURNING of its fields, then its event."""
+    INSERT ... RETURNING of its fields, then its event. With `running`, it is written
+    already started: queued -> running checked against the table, both events recorded."""
     from django.db import connection
 
     if run.status != R.QUEUED:
         raise IllegalTransition(f"a run starts queued, not {run.status}")
     run.created_at = timezone.now()
+    if running:
+        _check(RUN_TRANSITIONS, (R.QUEUED,), R.RUNNING)
+        run.status, run.started_at = R.RUNNING, run.created_at
     fields = [f for f in run._meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
@@ -201,6 +205,8 @@ def run_insert(run: Any, *, data: Any = None) -> None:
     run._state.adding = False
     run._state.db = connection.alias
     record_event(run_id=run.pk, kind="run", status=R.QUEUED, data=data)
+    if running:
+        record_event(run_id=run.pk, kind="run", status=R.RUNNING)
 
 
 @transaction.atomic(savepoint=False)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from engine.orchestration.execute import run_chain, worker_name
+from engine.orchestration.execute import run_chain_retrying, worker_name
 
 STEP_QUEUE = "stepwise.steps"
 
 
 @shared_task(name="stepwise.execute_step", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def execute_step(step_id: int) -> None:
-    run_chain(step_id, worker=worker_name())
+    run_chain_retrying(step_id, worker=worker_name())

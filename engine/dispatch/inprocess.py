@@ -8,9 +8,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
-from django.db import close_old_connections, connections
+from django.db import connections
 
-from engine.orchestration.execute import run_chain, worker_name
+from engine.orchestration.execute import run_chain_retrying, worker_name
 from engine.orchestration.tick import tick
 
 logger = logging.getLogger(__name__)
@@ -37,14 +37,12 @@ class InProcessDispatcher:
 
     @staticmethod
     def _run(step_id: int) -> None:
+        # Pool threads are few and long-lived: each keeps its connection between steps
+        # (run_chain recycles it: dropped when broken or older than CONN_MAX_AGE).
         try:
-            run_chain(step_id, worker=worker_name())
+            run_chain_retrying(step_id, worker=worker_name())
         except Exception:
             logger.exception("step %s failed in the in-process executor; the tick will retry it", step_id)
-        finally:
-            # Pool threads are few and long-lived: each keeps its connection (bounded by
-            # CONN_MAX_AGE, dropped when broken) instead of opening one per step.
-            close_old_connections()
 
     def start_ticker(self, interval_s: float = 1.0) -> None:
         """Start the tick thread (once)."""

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import InterfaceError, OperationalError, connections, transaction
 from django.utils import timezone
 
+from config.connections import recycle_worker_connections, trust_fresh_connections
 from engine.expressions.evaluate import ExpressionError
 from engine.models import Run, StepRun
 from engine.nodes.base import StepFailed
@@ -21,8 +22,9 @@ from engine.orchestration.children import children_prepare, children_start
 from engine.orchestration.dispatch import get_dispatcher
 from engine.orchestration.evaluation import expression_data, node_evaluate, step_inputs, timeout_s
 from engine.orchestration.inline import Inliner, inline_type
+from engine.orchestration.loading import step_with_run
 from engine.orchestration.outcomes import iso, step_failed
-from engine.orchestration.runs import advance, advance_locked_nodes, graph_for, run_lock, step_rows, step_status
+from engine.orchestration.runs import advance, advance_locked_nodes, graph_for, run_lock, step_rows
 from engine.states import RunStatus, StepStatus, events_batched, step_claim, step_transition
 
 R, S = RunStatus, StepStatus
@@ -191,14 +193,11 @@ def run_chain(step_id: int, *, worker: str) -> None:
     """Run a step, then keep going with one of the steps it made ready, claimed in the
     same commit as its predecessor's result, instead of a broker round trip; the others go
     to the dispatcher."""
+    trust_fresh_connections()
     try:
-        # A cheap look first: a message for a step already taken (a duplicate, or a pure
-        # step run inline by a sibling) is dropped without loading anything.
-        if step_status(step_id) != S.QUEUED:
-            return
-        step = StepRun.objects.select_related("run").filter(pk=step_id).first()
+        step = step_with_run(step_id)
         if step is None or step.status != S.QUEUED:
-            return
+            return  # finished, or someone else's: a duplicate, or a pure step run inline by a sibling
         claimed = None
         inline = step.iteration == 0 and not step.compensates and inline_type(graph_for(step.run), step.node_id)
         done = _run_inline(step, worker) if inline else None
@@ -214,7 +213,20 @@ def run_chain(step_id: int, *, worker: str) -> None:
                 get_dispatcher().send(outcome.ready)
             claimed = outcome.claimed
     finally:
-        close_old_connections()
+        recycle_worker_connections()
+
+
+def run_chain_retrying(step_id: int, *, worker: str) -> None:
+    """`run_chain`, once more on a new connection when the database connection it was
+    given turns out to be broken (a restarted server): a worker's connection skips its
+    health check between messages (config.connections). Safe: a step it had already
+    claimed or finished is not run again."""
+    try:
+        run_chain(step_id, worker=worker)
+    except (InterfaceError, OperationalError):
+        logger.warning("step %s: database connection lost; retrying on a new one", step_id, exc_info=True)
+        connections.close_all()
+        run_chain(step_id, worker=worker)
 
 
 def worker_name() -> str:

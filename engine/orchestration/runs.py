@@ -99,9 +99,16 @@ def run_start(
     with transaction.atomic():
         with events_batched():
             run = run_create(
-                version=version, user=user, payload=payload, trigger=trigger, rerun_of=rerun_of, reuse=reuse, trigger_node=trigger_node
+                version=version,
+                user=user,
+                payload=payload,
+                trigger=trigger,
+                rerun_of=rerun_of,
+                reuse=reuse,
+                trigger_node=trigger_node,
+                begin=True,
             )
-            ready = run_begin(run)
+            ready = [step_id for step_id, _ in advance_locked_nodes(run, states=run_created_states(run))]
         # After the events' flush: its publication is registered first, so the run's own
         # events go out before those of the steps the dispatch starts.
         dispatch_after_commit(ready)
@@ -167,9 +174,11 @@ def run_create(
     parent: StepRun | None = None,
     item_index: int | None = None,
     trigger_node: str | None = None,
+    begin: bool = False,
 ) -> Run:
-    """A queued run with its trigger step recorded; `run_begin` sets it going. Call inside
-    a transaction."""
+    """A queued run with its trigger step recorded; `run_begin` sets it going. With
+    `begin`, it is created running (its first advance is the caller's, in the same
+    transaction). Call inside a transaction."""
     graph = _graph(version.pk, version.graph_hash)
     first = _trigger_node(graph, trigger, trigger_node)
     run = Run(
@@ -188,7 +197,7 @@ def run_create(
     data: dict[str, Any] = {"trigger": trigger, "version": version.number}
     if parent is not None:
         data.update(parent_run=parent.run_id, parent_node=parent.node_id, item_index=item_index)
-    run_insert(run, data=data)
+    run_insert(run, data=data, running=begin)
     now = timezone.now()
     steps: list[dict[str, Any]] = [
         {"node_id": first, "status": S.SUCCEEDED, "output": payload, "ports": ["out"], "attempt": 1, "started_at": now}
@@ -207,7 +216,14 @@ def run_create(
         for node_id, old in (reuse or {}).items()
     ]
     steps_create(run.pk, steps)
+    run._created_states = {step["node_id"]: StepState(step["status"], tuple(step.get("ports", ()))) for step in steps}  # type: ignore[attr-defined]
     return run
+
+
+def run_created_states(run: Run) -> dict[str, StepState]:
+    """The states of the steps `run_create` made, for the run's first advance in the same
+    transaction (nothing else can have changed them: the run is not committed yet)."""
+    return dict(run._created_states)  # type: ignore[attr-defined]
 
 
 def run_begin(run: Run) -> list[int]:
@@ -265,16 +281,6 @@ def _ports(value: Any) -> tuple[str, ...]:
     return tuple(value or ())
 
 
-def step_status(step_id: int) -> str | None:
-    """A step's status in one narrow query (None: no such step)."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT status FROM {connection.ops.quote_name(StepRun._meta.db_table)} WHERE id = %s", [step_id])
-        row = cursor.fetchone()
-    return str(row[0]) if row else None
-
-
 def step_rows(run_id: int, node_ids: list[str] | None = None) -> dict[str, dict[str, Any]]:
     """Status, ports and output of the run's steps (or of `node_ids`), by node."""
     from django.db import connection
@@ -304,7 +310,7 @@ def _advance_locked(run: Run) -> list[int]:
     return [step_id for step_id, _node in advance_locked_nodes(run)]
 
 
-def advance_locked_nodes(run: Run, inliner: Inliner | None = None) -> list[tuple[int, str]]:
+def advance_locked_nodes(run: Run, inliner: Inliner | None = None, *, states: dict[str, StepState] | None = None) -> list[tuple[int, str]]:
     """Advance a run whose row this transaction holds locked: (step id, node id) of the
     steps it made ready (node id "" for a compensation step). With an `inliner`, pure steps
     (queued ones never tried, and those that become ready) run at once instead."""
@@ -317,7 +323,7 @@ def advance_locked_nodes(run: Run, inliner: Inliner | None = None) -> list[tuple
     if run.status != R.RUNNING:
         return []
     graph = graph_for(run)
-    states = plan_states(run.pk)
+    states = plan_states(run.pk) if states is None else states
     if inliner is not None:
         _inline_queued(run, inliner, states)
     new: list[dict[str, Any]] = []  # the steps this advance creates, in causal order: one INSERT

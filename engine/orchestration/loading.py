@@ -1,0 +1,59 @@
+"""Loading a step with its run in one narrow query, for the executor's hot path: what
+`StepRun.objects.select_related("run").get(...)` returns, without building the query
+each time (the SQL and each field's converters are prepared once per database)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from django.db import connections
+from django.db.models import Field, Model
+
+from engine.models import Run, StepRun
+
+
+def _converters(alias: str, model: type[Model]) -> list[tuple[Field[Any, Any], Any, list[Any]]]:
+    """(field, its column expression, the converters its values go through), per field."""
+    connection = connections[alias]
+    result = []
+    for field in model._meta.concrete_fields:
+        column = field.get_col(model._meta.db_table)
+        result.append((field, column, [*connection.ops.get_db_converters(column), *column.get_db_converters(connection)]))
+    return result
+
+
+@lru_cache(maxsize=8)
+def _plan(alias: str) -> tuple[str, list[Any], list[Any]]:
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    steps, runs = _converters(alias, StepRun), _converters(alias, Run)
+    columns = [f"s.{quote(str(f.column))}" for f, _, _ in steps] + [f"r.{quote(str(f.column))}" for f, _, _ in runs]
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {quote(StepRun._meta.db_table)} s"
+        f" JOIN {quote(Run._meta.db_table)} r ON r.id = s.run_id WHERE s.id = %s"
+    )
+    return sql, steps, runs
+
+
+def _instance(model: type[Model], alias: str, fields: list[Any], values: tuple[Any, ...]) -> Any:
+    connection = connections[alias]
+    converted = []
+    for (_field, column, converters), value in zip(fields, values, strict=True):
+        for converter in converters:
+            value = converter(value, column, connection)
+        converted.append(value)
+    return model.from_db(alias, [f.attname for f, _, _ in fields], converted)
+
+
+def step_with_run(step_id: int, *, alias: str = "default") -> StepRun | None:
+    """The step and its run (as `step.run`), or None when there is no such step."""
+    sql, step_fields, run_fields = _plan(alias)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, [step_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    step = _instance(StepRun, alias, step_fields, row[: len(step_fields)])
+    step.run = _instance(Run, alias, run_fields, row[len(step_fields) :])
+    return step  # type: ignore[no-any-return]
