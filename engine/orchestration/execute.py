@@ -21,10 +21,11 @@ from engine.nodes.base import StepFailed
 from engine.orchestration.children import children_prepare, children_start
 from engine.orchestration.dispatch import get_dispatcher
 from engine.orchestration.evaluation import expression_data, node_evaluate, step_inputs, timeout_s
+from engine.orchestration.graph import StepState
 from engine.orchestration.inline import Inliner, inline_type
 from engine.orchestration.loading import step_with_run
 from engine.orchestration.outcomes import iso, step_failed
-from engine.orchestration.runs import advance, advance_locked_nodes, graph_for, run_lock, step_rows
+from engine.orchestration.runs import ALL_OUTPUTS, advance, advance_locked_nodes, graph_for, run_lock_rows, step_rows
 from engine.states import RunStatus, StepStatus, events_batched, step_claim, step_transition
 
 R, S = RunStatus, StepStatus
@@ -146,22 +147,30 @@ def _run(claimed: Claimed, *, chain_worker: str | None = None) -> Next:
     with transaction.atomic(), events_batched():
         # The result and the next steps commit together: a worker that dies after its
         # checkpoint cannot leave the run without successors. The run row is locked first.
-        locked = run_lock(run)
+        states, _ = run_lock_rows(run, [])
         fields = {"input": config, "output": result.output, "ports": list(result.ports), "attempts": attempts, "error": None}
         if not step_transition(step_id, (S.RUNNING,), S.SUCCEEDED, lease_token=token, **fields):
             return Next()  # our lease was reclaimed meanwhile: the result is not ours to record
+        states[step.node_id] = StepState(S.SUCCEEDED, tuple(result.ports))
         # Its output is in hand: a successor that reads only its inputs need not read it back.
         known = {step.node_id: {"node_id": step.node_id, "status": S.SUCCEEDED, "ports": list(result.ports), "output": result.output}}
-        return _advance_and_chain(locked, chain_worker, known)
+        return _advance_and_chain(run, chain_worker, known, states=states)
 
 
-def _advance_and_chain(locked: Run, chain_worker: str | None, known: dict[str, dict[str, Any]], inliner: Inliner | None = None) -> Next:
+def _advance_and_chain(
+    locked: Run,
+    chain_worker: str | None,
+    known: dict[str, dict[str, Any]],
+    inliner: Inliner | None = None,
+    states: dict[str, StepState] | None = None,
+) -> Next:
     """Inside the transaction that recorded a step: advance the run (running pure steps
     inline when a chaining worker is here) and claim one of the queued successors for that
-    worker, so it continues without a broker round trip."""
+    worker, so it continues without a broker round trip. `states`: the steps' states as
+    this transaction knows them (else they are read)."""
     if inliner is None and chain_worker is not None:
         inliner = Inliner(locked, graph_for(locked), worker=chain_worker, rows=known)
-    created = advance_locked_nodes(locked, inliner)
+    created = advance_locked_nodes(locked, inliner, states=states)
     ready = [step_id for step_id, _ in created]
     if chain_worker is not None and created and locked.status == R.RUNNING:
         first_id, first_node = created[0]
@@ -179,14 +188,18 @@ def _run_inline(step: StepRun, worker: str) -> Next | None:
     inline (the run is not running, the step is not queued and due, or it failed): the
     executor then claims and runs it as any other step."""
     run = step.run
+    graph = graph_for(run)
+    complete = graph.needs_data(step.node_id)
     with transaction.atomic(), events_batched():
-        locked = run_lock(run)
-        if locked.status != R.RUNNING:
+        states, rows = run_lock_rows(run, ALL_OUTPUTS if complete else [e.source for e in graph.inbound.get(step.node_id, [])])
+        if run.status != R.RUNNING:
             return None
-        inliner = Inliner(locked, graph_for(locked), worker=worker)
-        if not inliner.run_queued([(step.pk, step.node_id, step.attempt, list(step.attempts or []))]):
+        inliner = Inliner(run, graph, worker=worker, rows=rows, complete=complete)
+        ran = inliner.run_queued([(step.pk, step.node_id, step.attempt, list(step.attempts or []))])
+        if not ran:
             return None
-        return _advance_and_chain(locked, worker, inliner.rows, inliner)
+        states.update(ran)
+        return _advance_and_chain(run, worker, inliner.rows, inliner, states)
 
 
 def run_chain(step_id: int, *, worker: str) -> None:

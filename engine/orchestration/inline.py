@@ -46,10 +46,12 @@ class Inliner:
     nothing back. `run_new` returns the step to create: the advance creates all of its
     steps in one INSERT."""
 
-    def __init__(self, run: Run, graph: Graph, *, worker: str, rows: dict[str, dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self, run: Run, graph: Graph, *, worker: str, rows: dict[str, dict[str, Any]] | None = None, complete: bool = False
+    ) -> None:
         self.run, self.graph, self.worker = run, graph, worker
         self.rows: dict[str, dict[str, Any]] = dict(rows or {})
-        self._complete = False  # whether `rows` holds every step of the run
+        self._complete = complete  # whether `rows` holds every step of the run
         self._left = settings.STEPWISE_INLINE_MAX_STEPS
         self._deadline = time.monotonic() + settings.STEPWISE_INLINE_BUDGET_MS / 1000
 
