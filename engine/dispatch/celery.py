@@ -3,10 +3,14 @@ message only says "look at step N"; the database decides what happens."""
 
 from __future__ import annotations
 
-from engine.tasks import STEP_QUEUE, execute_step
+from engine.tasks import STEP_QUEUE, execute_step, execute_steps
 
 
 class CeleryDispatcher:
-    def send(self, step_ids: list[int]) -> None:
-        for step_id in step_ids:
-            execute_step.apply_async(args=[step_id], queue=STEP_QUEUE)
+    def send(self, step_ids: list[int], *, together: bool = False) -> None:
+        if together:
+            execute_steps.apply_async(args=[step_ids], queue=STEP_QUEUE)
+            return
+        with execute_step.app.producer_or_acquire() as producer:  # one producer for them all
+            for step_id in step_ids:
+                execute_step.apply_async(args=[step_id], queue=STEP_QUEUE, producer=producer)

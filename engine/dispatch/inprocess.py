@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from django.conf import settings
 from django.db import connections
 
-from engine.orchestration.execute import run_chain_retrying, worker_name
+from engine.orchestration.execute import run_chain_retrying, run_together, worker_name
 from engine.orchestration.tick import tick
 
 logger = logging.getLogger(__name__)
@@ -30,10 +30,20 @@ class InProcessDispatcher:
                 self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="stepwise-step")
             return self._pool
 
-    def send(self, step_ids: list[int]) -> None:
+    def send(self, step_ids: list[int], *, together: bool = False) -> None:
         pool = self._executor()
+        if together:
+            pool.submit(self._run_together, step_ids)
+            return
         for step_id in step_ids:
             pool.submit(self._run, step_id)
+
+    @staticmethod
+    def _run_together(step_ids: list[int]) -> None:
+        try:
+            run_together(step_ids, worker=worker_name())
+        except Exception:
+            logger.exception("steps %s failed in the in-process executor; the tick will retry them", step_ids)
 
     @staticmethod
     def _run(step_id: int) -> None:

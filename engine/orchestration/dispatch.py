@@ -10,7 +10,10 @@ from django.db import transaction
 
 
 class Dispatcher(Protocol):
-    def send(self, step_ids: list[int]) -> None: ...
+    def send(self, step_ids: list[int], *, together: bool = False) -> None:
+        """One message per step; `together`: one message for them all, whose receiver runs
+        the first and sends the others that are still queued (pure steps of one run: the
+        first runs its siblings inline, so the others are usually gone)."""
 
 
 class Collecting:
@@ -19,7 +22,7 @@ class Collecting:
     def __init__(self) -> None:
         self.sent: list[int] = []
 
-    def send(self, step_ids: list[int]) -> None:
+    def send(self, step_ids: list[int], *, together: bool = False) -> None:
         self.sent.extend(step_ids)
 
 
@@ -35,9 +38,9 @@ def get_dispatcher() -> Dispatcher:
     return _dispatcher
 
 
-def dispatch_after_commit(step_ids: list[int]) -> None:
+def dispatch_after_commit(step_ids: list[int], *, together: bool = False) -> None:
     """Send after the transaction that created the steps commits, never inside it: a worker
     must never receive a step it cannot see yet."""
     if step_ids:
         ids = list(step_ids)
-        transaction.on_commit(lambda: _dispatcher.send(ids))
+        transaction.on_commit(lambda: _dispatcher.send(ids, together=together and len(ids) > 1))

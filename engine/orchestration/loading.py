@@ -1,6 +1,7 @@
-"""Loading a step with its run in one narrow query, for the executor's hot path: what
-`StepRun.objects.select_related("run").get(...)` returns, without building the query
-each time (the SQL and each field's converters are prepared once per database)."""
+"""Loading rows on the hot paths in one narrow query each, as the ORM would return them,
+without building the query each time (the SQL and each field's converters are prepared
+once per database): a step with its run (each step message), and a workflow's latest
+version without its graph (each run start; the graph comes from the per-version cache)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,18 @@ from typing import Any
 from django.db import connections
 from django.db.models import Field, Model
 
+from designer.models import WorkflowVersion
 from engine.models import Run, StepRun
 
 
-def _converters(alias: str, model: type[Model]) -> list[tuple[Field[Any, Any], Any, list[Any]]]:
-    """(field, its column expression, the converters its values go through), per field."""
+def _converters(alias: str, model: type[Model], skip: tuple[str, ...] = ()) -> list[tuple[Field[Any, Any], Any, list[Any]]]:
+    """(field, its column expression, the converters its values go through), per field
+    (but those in `skip`, left deferred)."""
     connection = connections[alias]
     result = []
     for field in model._meta.concrete_fields:
+        if field.name in skip:
+            continue
         column = field.get_col(model._meta.db_table)
         result.append((field, column, [*connection.ops.get_db_converters(column), *column.get_db_converters(connection)]))
     return result
@@ -57,3 +62,20 @@ def step_with_run(step_id: int, *, alias: str = "default") -> StepRun | None:
     step = _instance(StepRun, alias, step_fields, row[: len(step_fields)])
     step.run = _instance(Run, alias, run_fields, row[len(step_fields) :])
     return step  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=8)
+def _version_plan(alias: str) -> tuple[str, list[Any]]:
+    quote = connections[alias].ops.quote_name
+    fields = _converters(alias, WorkflowVersion, skip=("graph",))
+    columns = ", ".join(quote(str(f.column)) for f, _, _ in fields)
+    return f"SELECT {columns} FROM {quote(WorkflowVersion._meta.db_table)} WHERE workflow_id = %s ORDER BY number DESC LIMIT 1", fields
+
+
+def version_latest_lean(workflow_id: int, *, alias: str = "default") -> WorkflowVersion | None:
+    """A workflow's latest version, its graph deferred; None when it has none."""
+    sql, fields = _version_plan(alias)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, [workflow_id])
+        row = cursor.fetchone()
+    return _instance(WorkflowVersion, alias, fields, row) if row is not None else None

@@ -18,6 +18,8 @@ from designer.validation import Problem
 from engine.models import Run, StepRun, Trigger
 from engine.orchestration.dispatch import dispatch_after_commit
 from engine.orchestration.graph import Graph, StepState, outcome, plan, sinks
+from engine.orchestration.inline import inline_type
+from engine.orchestration.loading import version_latest_lean
 from engine.states import (
     RunStatus,
     StepStatus,
@@ -108,10 +110,13 @@ def run_start(
                 trigger_node=trigger_node,
                 begin=True,
             )
-            ready = [step_id for step_id, _ in advance_locked_nodes(run, states=run_created_states(run))]
+            created = run_first_advance(run)
         # After the events' flush: its publication is registered first, so the run's own
-        # events go out before those of the steps the dispatch starts.
-        dispatch_after_commit(ready)
+        # events go out before those of the steps the dispatch starts. Pure steps go in
+        # one message: the first runs the others inline (a fan-out of noops is one message).
+        graph = graph_for(run)
+        dispatch_after_commit([step_id for step_id, node_id in created if not inline_type(graph, node_id)])
+        dispatch_after_commit([step_id for step_id, node_id in created if inline_type(graph, node_id)], together=True)
     return run
 
 
@@ -119,7 +124,7 @@ def version_runnable(*, workflow: Workflow, user: Any, version: WorkflowVersion 
     """The version a new run pins: `version`, or the latest; GraphInvalid (with the
     problems) when there is none or it does not validate."""
     # The graph is read through the per-version cache, not loaded with every start.
-    version = version or workflow.versions.defer("graph").order_by("-number").first()
+    version = version or version_latest_lean(workflow.pk)
     if version is None:
         raise GraphInvalid("The workflow has no saved version to run.", [])
     problems = _version_problems(version, user)
@@ -215,15 +220,18 @@ def run_create(
         }
         for node_id, old in (reuse or {}).items()
     ]
-    steps_create(run.pk, steps)
-    run._created_states = {step["node_id"]: StepState(step["status"], tuple(step.get("ports", ()))) for step in steps}  # type: ignore[attr-defined]
+    if begin:
+        run._first_steps = steps  # type: ignore[attr-defined]  # created by its first advance, with the steps it makes ready
+    else:
+        steps_create(run.pk, steps)
     return run
 
 
-def run_created_states(run: Run) -> dict[str, StepState]:
-    """The states of the steps `run_create` made, for the run's first advance in the same
-    transaction (nothing else can have changed them: the run is not committed yet)."""
-    return dict(run._created_states)  # type: ignore[attr-defined]
+def run_first_advance(run: Run) -> list[tuple[int, str]]:
+    """The first advance of a run `run_create` made with `begin`, in the same transaction:
+    its trigger steps and the steps they make ready are created together (one INSERT);
+    returns the ready ones (step id, node id), to dispatch after commit."""
+    return advance_locked_nodes(run, first=run._first_steps)  # type: ignore[attr-defined]
 
 
 def run_begin(run: Run) -> list[int]:
@@ -332,10 +340,18 @@ def _advance_locked(run: Run) -> list[int]:
     return [step_id for step_id, _node in advance_locked_nodes(run)]
 
 
-def advance_locked_nodes(run: Run, inliner: Inliner | None = None, *, states: dict[str, StepState] | None = None) -> list[tuple[int, str]]:
+def advance_locked_nodes(
+    run: Run,
+    inliner: Inliner | None = None,
+    *,
+    states: dict[str, StepState] | None = None,
+    first: list[dict[str, Any]] | None = None,
+) -> list[tuple[int, str]]:
     """Advance a run whose row this transaction holds locked: (step id, node id) of the
     steps it made ready (node id "" for a compensation step). With an `inliner`, pure steps
-    (queued ones never tried, and those that become ready) run at once instead."""
+    (queued ones never tried, and those that become ready) run at once instead. `states`:
+    its steps' states as this transaction knows them (else they are read); `first`: a new
+    run's trigger steps, not yet created (they are its only steps)."""
     if run.status == R.COMPENSATING:
         return [(step_id, "") for step_id in _compensate_next(run)]
     if run.status == R.CANCELLING:
@@ -345,10 +361,13 @@ def advance_locked_nodes(run: Run, inliner: Inliner | None = None, *, states: di
     if run.status != R.RUNNING:
         return []
     graph = graph_for(run)
-    states = plan_states(run.pk) if states is None else states
+    new: list[dict[str, Any]] = list(first or [])  # the steps this advance creates, in causal order: one INSERT
+    if first is not None:
+        states = {step["node_id"]: StepState(step["status"], tuple(step.get("ports", ()))) for step in first}
+    elif states is None:
+        states = plan_states(run.pk)
     if inliner is not None:
         _inline_queued(run, inliner, states)
-    new: list[dict[str, Any]] = []  # the steps this advance creates, in causal order: one INSERT
     decided = plan(graph, states)
     while decided.ready or decided.skipped:
         round_ = [{"node_id": node_id, "status": S.SKIPPED} for node_id in decided.skipped]
