@@ -198,7 +198,8 @@ def main() -> None:
     rows: dict[str, dict[str, float]] = {}
     base_env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"}}
     with tempfile.TemporaryDirectory() as tmp:
-        for label, db in [("embedded, SQLite", f"sqlite:///{tmp}/bench.sqlite3"), ("embedded, PostgreSQL", None)]:
+        embedded = [("embedded, SQLite", f"sqlite:///{tmp}/bench.sqlite3"), ("embedded, PostgreSQL", None)]
+        for label, db in embedded if os.environ.get("BENCH_ONLY") != "celery" else []:
             url = db or fresh_pg_database()
             try:
                 out = subprocess.run(
