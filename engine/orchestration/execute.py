@@ -195,6 +195,8 @@ def _run_inline(step: StepRun, worker: str) -> Next | None:
         if run.status != R.RUNNING:
             return None
         inliner = Inliner(run, graph, worker=worker, rows=rows, complete=complete)
+        if not inliner.accepts(step.node_id):
+            return None  # inline work switched off
         ran = inliner.run_queued([(step.pk, step.node_id, step.attempt, list(step.attempts or []))])
         if not ran:
             return None
@@ -212,7 +214,12 @@ def run_chain(step_id: int, *, worker: str) -> None:
         if step is None or step.status != S.QUEUED:
             return  # finished, or someone else's: a duplicate, or a pure step run inline by a sibling
         claimed = None
-        inline = step.iteration == 0 and not step.compensates and inline_type(graph_for(step.run), step.node_id)
+        inline = (
+            settings.STEPWISE_INLINE_MAX_STEPS > 0
+            and step.iteration == 0
+            and not step.compensates
+            and inline_type(graph_for(step.run), step.node_id)
+        )
         done = _run_inline(step, worker) if inline else None
         if done is None:
             claimed = _claim(step, worker)
