@@ -148,23 +148,55 @@ def _flush(events: list[Any]) -> None:
     by_run: dict[int, list[Any]] = {}
     for event in events:
         by_run.setdefault(event.run_id, []).append(event)
-    for run_id, run_events in by_run.items():
-        last = _advance_seq(run_id, len(run_events))
-        for offset, event in enumerate(run_events):
-            event.seq = last - len(run_events) + 1 + offset
     data_field = RunEvent._meta.get_field("data")
     now = timezone.now()
     at = connection.ops.adapt_datetimefield_value(now)
-    params: list[Any] = []
-    for e in events:
-        params += [e.run_id, e.seq, e.kind, e.node_id, e.status, e.attempt, data_field.get_db_prep_save(e.data, connection), at]
     table = connection.ops.quote_name(RunEvent._meta.db_table)
-    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(events))
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} (run_id, seq, kind, node_id, status, attempt, data, at) VALUES {values}", params)
+    if connection.vendor == "postgresql" and len(by_run) == 1:
+        _flush_one_statement(events, data_field, at)
+    else:
+        for run_id, run_events in by_run.items():
+            last = _advance_seq(run_id, len(run_events))
+            for offset, event in enumerate(run_events):
+                event.seq = last - len(run_events) + 1 + offset
+        params: list[Any] = []
+        for e in events:
+            params += [e.run_id, e.seq, e.kind, e.node_id, e.status, e.attempt, data_field.get_db_prep_save(e.data, connection), at]
+        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(events))
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {table} (run_id, seq, kind, node_id, status, attempt, data, at) VALUES {values}", params)
     for event in events:
         event.at = now
     _published_after_commit(events)
+
+
+def _flush_one_statement(events: list[Any], data_field: Any, at: Any) -> None:
+    """PostgreSQL, one run: the sequence update and the INSERT in one statement (a
+    data-modifying WITH), numbering the events from the run's new last_seq."""
+    from django.db import connection
+
+    from engine.models import Run, RunEvent
+
+    quote = connection.ops.quote_name
+    n, run_id = len(events), events[0].run_id
+    params: list[Any] = [n, run_id, run_id, n, at]  # in the order of the placeholders below
+    for k, e in enumerate(events, start=1):
+        params += [k, e.kind, e.node_id, e.status, e.attempt, data_field.get_db_prep_save(e.data, connection)]
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * n)
+    sql = (
+        f"WITH r AS (UPDATE {quote(Run._meta.db_table)} SET last_seq = last_seq + %s WHERE id = %s RETURNING last_seq)"
+        f" INSERT INTO {quote(RunEvent._meta.db_table)} (run_id, seq, kind, node_id, status, attempt, data, at)"
+        " SELECT %s, r.last_seq - %s + v.column1, v.column2, v.column3, v.column4, v.column5, CAST(v.column6 AS jsonb), %s"
+        f" FROM r, (VALUES {values}) AS v RETURNING seq"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        seqs = [int(row[0]) for row in cursor.fetchall()]
+    if len(seqs) != n:
+        raise RuntimeError(f"run {run_id}: {len(seqs)} of {n} events written")  # no such run: roll back
+    first = min(seqs)
+    for k, event in enumerate(events):
+        event.seq = first + k
 
 
 def record_event(*, run_id: int, kind: str, status: str, node_id: str = "", attempt: int = 0, data: Any = None) -> None:

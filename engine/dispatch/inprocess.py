@@ -3,6 +3,7 @@ fires timers and recovers lost work. Same engine code as the Celery mode."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -79,5 +80,20 @@ class InProcessDispatcher:
             self._ticker = None
         with self._lock:
             if self._pool is not None:
+                self._close_connections(self._pool)
                 self._pool.shutdown(wait=True)
                 self._pool = None
+
+    def _close_connections(self, pool: ThreadPoolExecutor) -> None:
+        """Each pool thread closes the connection it kept (a database being dropped, a
+        test's, must have none left open): one task per thread, held at a barrier until
+        all of them run, so no thread takes two."""
+        barrier = threading.Barrier(self._workers, timeout=5)
+
+        def close() -> None:
+            connections.close_all()
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait()
+
+        for future in [pool.submit(close) for _ in range(self._workers)]:
+            future.result(timeout=10)

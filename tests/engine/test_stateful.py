@@ -1,6 +1,7 @@
 """A Hypothesis state machine interleaving what real deployments do to a run: claims by
 several workers, completions (by the lease holder or by a stale one), worker crashes,
-lease expiry, duplicate deliveries, sweeps of the tick, and cancel. After every step:
+lease expiry, duplicate deliveries, deliveries that run pure steps inline, sweeps of the
+tick, and cancel. After every step:
 never two successes of one step, never a successor started before its predecessors were
 resolved, a join never fires twice."""
 
@@ -16,7 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from engine.models import RunEvent, StepRun
 from engine.orchestration.control import run_cancel
 from engine.orchestration.dispatch import Collecting, get_dispatcher, set_dispatcher
-from engine.orchestration.execute import step_execute, step_run_claimed
+from engine.orchestration.execute import run_chain, step_execute, step_run_claimed
 from engine.orchestration.runs import run_start
 from engine.orchestration.tick import tick
 from engine.states import StepStatus, step_claim
@@ -46,6 +47,8 @@ WORKERS = ["w1", "w2", "w3"]
 
 class RunMachine(RuleBasedStateMachine):
     stale_completions = 0  # across examples: the test checks the interleaving was reached
+    deliveries = 0
+    inline_successes = 0
 
     @initialize()
     def start(self):
@@ -120,6 +123,17 @@ class RunMachine(RuleBasedStateMachine):
         steps = list(StepRun.objects.filter(run=self.run).values_list("pk", flat=True))
         step_execute(steps[pick % len(steps)], worker="dup")
 
+    @rule(worker=st.sampled_from(WORKERS), pick=st.integers(0, 10))
+    def deliver(self, worker, pick):
+        """A message arrives the production way (run_chain): a pure step runs inline with
+        its queued siblings and what it makes ready, in one transaction; one already
+        taken is dropped."""
+        steps = self._steps(StepStatus.QUEUED) or list(StepRun.objects.filter(run=self.run).values_list("pk", flat=True))
+        RunMachine.deliveries += 1
+        before = RunEvent.objects.filter(run=self.run, status="succeeded", data__inline=True).count()
+        run_chain(steps[pick % len(steps)], worker=f"{worker}-chain")
+        RunMachine.inline_successes += RunEvent.objects.filter(run=self.run, status="succeeded", data__inline=True).count() - before
+
     @rule(later=st.sampled_from([0, 60]))
     def sweep(self, later):
         tick(timezone.now() + timedelta(seconds=later))
@@ -148,7 +162,7 @@ class RunMachine(RuleBasedStateMachine):
             if status in ("succeeded", "failed", "skipped", "cancelled") and node_id not in resolved:
                 resolved[node_id] = seq
         for seq, node_id, status in events:
-            if status in ("queued", "running") and node_id in INBOUND:
+            if status in ("queued", "running", "succeeded") and node_id in INBOUND:
                 for parent in INBOUND[node_id]:
                     assert parent in resolved and resolved[parent] < seq, (node_id, parent, events)
 
@@ -174,3 +188,4 @@ def test_interleavings_keep_the_guarantees():
         set_dispatcher(previous)
     # The machine did exercise what fencing is for (a check on the test, not the engine).
     assert RunMachine.stale_completions >= 5, RunMachine.stale_completions
+    assert RunMachine.deliveries >= 50 and RunMachine.inline_successes >= 20, (RunMachine.deliveries, RunMachine.inline_successes)
