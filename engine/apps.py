@@ -7,9 +7,9 @@ class EngineConfig(AppConfig):
     verbose_name = "Stepwise engine"
 
     def ready(self) -> None:
+        from engine.events import set_event_sink
         from engine.live.publish import publisher
         from engine.orchestration.dispatch import set_dispatcher
-        from engine.states import set_event_sink
 
         set_event_sink(publisher)
 

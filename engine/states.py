@@ -5,14 +5,13 @@ its RunEvent, with the run's next sequence number, in the same transaction."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
+
+from engine.events import record_event
 
 
 class RunStatus(models.TextChoices):
@@ -80,137 +79,6 @@ def _check(table: dict[Any, frozenset[Any]], sources: tuple[Any, ...], target: A
     for source in sources:
         if target not in table[source]:
             raise IllegalTransition(f"{source} -> {target} is not in the transition table")
-
-
-def _advance_seq(run_id: int, count: int) -> int:
-    """Add `count` to the run's sequence and return the new last value, in one statement
-    (PostgreSQL and SQLite >= 3.35 both have RETURNING); it also holds the run row's lock to
-    the end of the transaction, so sequence numbers never interleave."""
-    from django.db import connection
-
-    from engine.models import Run
-
-    table = connection.ops.quote_name(Run._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET last_seq = last_seq + %s WHERE id = %s RETURNING last_seq", [count, run_id])
-        return int(cursor.fetchone()[0])
-
-
-EventSink = Callable[[list[Any]], None]
-_sink: EventSink | None = None
-
-
-def set_event_sink(sink: EventSink | None) -> None:
-    """Who hears about events once their transaction has committed (the live stream sets
-    itself here when the app starts, so this module imports no channels)."""
-    global _sink
-    _sink = sink
-
-
-def _published_after_commit(events: list[Any]) -> None:
-    if _sink is not None and events:
-        sink = _sink
-        transaction.on_commit(lambda: sink(events), robust=True)
-
-
-class _Batch(threading.local):
-    events: list[Any] | None = None
-
-
-_batch = _Batch()
-
-
-@contextmanager
-def events_batched() -> Iterator[None]:
-    """Inside, the events of every transition are buffered and written when the block
-    ends: one sequence update per run and one INSERT for them all, instead of two
-    statements per event. Use inside the transaction that makes the transitions (the block
-    must end before the commit); a nested use joins the outer one."""
-    if _batch.events is not None:
-        yield
-        return
-    _batch.events = []
-    try:
-        yield
-        _flush(_batch.events)
-    finally:
-        _batch.events = None
-
-
-def _flush(events: list[Any]) -> None:
-    """One sequence update per run, then one multi-row INSERT for every buffered event."""
-    from django.db import connection
-
-    from engine.models import RunEvent
-
-    if not events:
-        return
-    by_run: dict[int, list[Any]] = {}
-    for event in events:
-        by_run.setdefault(event.run_id, []).append(event)
-    data_field = RunEvent._meta.get_field("data")
-    now = timezone.now()
-    at = connection.ops.adapt_datetimefield_value(now)
-    table = connection.ops.quote_name(RunEvent._meta.db_table)
-    if connection.vendor == "postgresql" and len(by_run) == 1:
-        _flush_one_statement(events, data_field, at)
-    else:
-        for run_id, run_events in by_run.items():
-            last = _advance_seq(run_id, len(run_events))
-            for offset, event in enumerate(run_events):
-                event.seq = last - len(run_events) + 1 + offset
-        params: list[Any] = []
-        for e in events:
-            params += [e.run_id, e.seq, e.kind, e.node_id, e.status, e.attempt, data_field.get_db_prep_save(e.data, connection), at]
-        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(events))
-        with connection.cursor() as cursor:
-            cursor.execute(f"INSERT INTO {table} (run_id, seq, kind, node_id, status, attempt, data, at) VALUES {values}", params)
-    for event in events:
-        event.at = now
-    _published_after_commit(events)
-
-
-def _flush_one_statement(events: list[Any], data_field: Any, at: Any) -> None:
-    """PostgreSQL, one run: the sequence update and the INSERT in one statement (a
-    data-modifying WITH), numbering the events from the run's new last_seq."""
-    from django.db import connection
-
-    from engine.models import Run, RunEvent
-
-    quote = connection.ops.quote_name
-    n, run_id = len(events), events[0].run_id
-    params: list[Any] = [n, run_id, run_id, n, at]  # in the order of the placeholders below
-    for k, e in enumerate(events, start=1):
-        params += [k, e.kind, e.node_id, e.status, e.attempt, data_field.get_db_prep_save(e.data, connection)]
-    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * n)
-    sql = (
-        f"WITH r AS (UPDATE {quote(Run._meta.db_table)} SET last_seq = last_seq + %s WHERE id = %s RETURNING last_seq)"
-        f" INSERT INTO {quote(RunEvent._meta.db_table)} (run_id, seq, kind, node_id, status, attempt, data, at)"
-        " SELECT %s, r.last_seq - %s + v.column1, v.column2, v.column3, v.column4, v.column5, CAST(v.column6 AS jsonb), %s"
-        f" FROM r, (VALUES {values}) AS v RETURNING seq"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        seqs = [int(row[0]) for row in cursor.fetchall()]
-    if len(seqs) != n:
-        raise RuntimeError(f"run {run_id}: {len(seqs)} of {n} events written")  # no such run: roll back
-    first = min(seqs)
-    for k, event in enumerate(events):
-        event.seq = first + k
-
-
-def record_event(*, run_id: int, kind: str, status: str, node_id: str = "", attempt: int = 0, data: Any = None) -> None:
-    """Append one RunEvent with the run's next sequence number (buffered inside
-    `events_batched`)."""
-    from engine.models import RunEvent
-
-    event = RunEvent(run_id=run_id, kind=kind, node_id=node_id, status=status, attempt=attempt, data=data or {})
-    if _batch.events is not None:
-        _batch.events.append(event)
-        return
-    event.seq = _advance_seq(run_id, 1)
-    event.save(force_insert=True)
-    _published_after_commit([event])
 
 
 @transaction.atomic(savepoint=False)

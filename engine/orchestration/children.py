@@ -17,9 +17,11 @@ from designer.errors import DomainError
 from designer.models import Workflow, WorkflowVersion
 from engine.models import Run, StepRun, Trigger
 from engine.nodes.base import ChildRuns, StepFailed
+from engine.orchestration.advance import _advance_locked
 from engine.orchestration.dispatch import dispatch_after_commit
 from engine.orchestration.outcomes import iso, step_failed
-from engine.orchestration.runs import _advance_locked, graph_for, input_check, run_begin, run_create, version_runnable
+from engine.orchestration.pinned import graph_for
+from engine.orchestration.runs import input_check, run_begin, run_create, version_runnable
 from engine.states import RUN_TERMINAL, RunStatus, StepStatus, run_transition, step_transition
 
 R, S = RunStatus, StepStatus

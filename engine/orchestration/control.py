@@ -11,9 +11,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from engine.models import Run, StepRun, Trigger
+from engine.orchestration.advance import _advance_locked, _finish, advance
 from engine.orchestration.dispatch import dispatch_after_commit
 from engine.orchestration.graph import Graph
-from engine.orchestration.runs import RunError, _advance_locked, _finish, advance, graph_for, run_start
+from engine.orchestration.pinned import graph_for
+from engine.orchestration.runs import RunError, run_start
 from engine.states import RUN_TERMINAL, RunStatus, StepStatus, run_transition, step_transition
 
 R, S = RunStatus, StepStatus

@@ -15,9 +15,11 @@ from django.db import InterfaceError, OperationalError, connections, transaction
 from django.utils import timezone
 
 from config.connections import recycle_worker_connections, trust_fresh_connections
+from engine.events import events_batched
 from engine.expressions.evaluate import ExpressionError
 from engine.models import Run, StepRun
 from engine.nodes.base import StepFailed
+from engine.orchestration.advance import ALL_OUTPUTS, advance, advance_locked_nodes, run_lock_rows, step_rows
 from engine.orchestration.children import children_prepare, children_start
 from engine.orchestration.dispatch import get_dispatcher
 from engine.orchestration.evaluation import expression_data, node_evaluate, step_inputs, timeout_s
@@ -25,8 +27,8 @@ from engine.orchestration.graph import StepState
 from engine.orchestration.inline import Inliner, inline_type
 from engine.orchestration.loading import step_with_run
 from engine.orchestration.outcomes import iso, step_failed
-from engine.orchestration.runs import ALL_OUTPUTS, advance, advance_locked_nodes, graph_for, run_lock_rows, step_rows
-from engine.states import RunStatus, StepStatus, events_batched, step_claim, step_transition
+from engine.orchestration.pinned import graph_for
+from engine.states import RunStatus, StepStatus, step_claim, step_transition
 
 R, S = RunStatus, StepStatus
 logger = logging.getLogger(__name__)

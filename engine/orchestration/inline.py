@@ -59,7 +59,7 @@ class Inliner:
         return self._left > 0 and inline_type(self.graph, node_id) and time.monotonic() < self._deadline
 
     def _rows_for(self, node_id: str) -> dict[str, dict[str, Any]]:
-        from engine.orchestration.runs import step_rows
+        from engine.orchestration.advance import step_rows
 
         if self.graph.needs_data(node_id):
             if not self._complete:

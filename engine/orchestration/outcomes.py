@@ -43,7 +43,7 @@ def step_failed(
 ) -> list[int]:
     """Record a failed attempt (fenced by `token` for a running step); returns the steps
     made ready, to dispatch."""
-    from engine.orchestration.runs import _advance_locked
+    from engine.orchestration.advance import _advance_locked
 
     retry = node.get("retry") or {}
     error = failure.as_dict()

@@ -15,9 +15,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from engine.models import Run, StepRun
+from engine.orchestration.advance import advance
 from engine.orchestration.children import children_resume
 from engine.orchestration.dispatch import dispatch_after_commit
-from engine.orchestration.runs import advance, graph_for
+from engine.orchestration.pinned import graph_for
 from engine.states import RunStatus, StepStatus, step_transition
 
 S = StepStatus

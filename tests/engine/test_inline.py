@@ -7,7 +7,7 @@ import pytest
 from django.db import transaction
 
 from engine.models import Run, RunEvent, StepRun
-from engine.orchestration import runs as runs_module
+from engine.orchestration import advance as runs_module
 from engine.orchestration.dispatch import Collecting, get_dispatcher, set_dispatcher
 from engine.orchestration.execute import run_chain, run_together
 from engine.orchestration.loading import step_with_run, version_latest_lean

@@ -11,16 +11,7 @@ from engine.orchestration.dispatch import Collecting, get_dispatcher, set_dispat
 from engine.orchestration.execute import step_execute
 from engine.orchestration.runs import run_start
 from engine.orchestration.tick import tick
-from engine.states import (
-    RUN_TRANSITIONS,
-    STEP_TRANSITIONS,
-    IllegalTransition,
-    RunStatus,
-    StepStatus,
-    _check,
-    step_claim,
-    step_transition,
-)
+from engine.states import RUN_TRANSITIONS, STEP_TRANSITIONS, IllegalTransition, RunStatus, StepStatus, _check, step_claim, step_transition
 from tests.factories import edge, make_user, make_workflow, node
 
 

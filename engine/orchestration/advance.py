@@ -1,0 +1,251 @@
+"""Advancing a run under the lock on its row, so two workers finishing parallel branches at
+once never start a node twice: the steps that became ready are created (or, with an
+inliner, pure ones run at once), dead paths skipped, the run ended when nothing more can
+happen, and compensations started in reverse order when it failed."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from engine.models import Run, StepRun
+from engine.orchestration.graph import Graph, StepState, outcome, plan, sinks
+from engine.orchestration.pinned import graph_for
+from engine.states import RunStatus, StepStatus, run_transition, step_create, step_transition, steps_create
+
+if TYPE_CHECKING:
+    from engine.orchestration.inline import Inliner
+
+R, S = RunStatus, StepStatus
+
+
+ALL_OUTPUTS = None
+
+
+def run_lock_rows(run: Run, outputs: list[str] | None = ALL_OUTPUTS) -> tuple[dict[str, StepState], dict[str, dict[str, Any]]]:
+    """Lock the run's row for this transaction, refresh on the object already loaded what
+    can have changed (status, error), and read in the same statement what advancing reads
+    of its steps: the state of each (for the planner) and the rows, with their outputs, of
+    the steps in `outputs` (every step's with ALL_OUTPUTS). One query instead of three."""
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    wanted = "s.output" if outputs is None else "NULL"
+    params: list[Any] = []
+    if outputs:
+        wanted = f"CASE WHEN s.node_id IN ({', '.join(['%s'] * len(outputs))}) THEN s.output END"
+        params += outputs
+    lock = " FOR UPDATE OF r" if connection.features.has_select_for_update_of else ""
+    sql = (
+        f"SELECT r.status, r.error, s.node_id, s.status, s.ports, {wanted} FROM {quote(Run._meta.db_table)} r"
+        f" LEFT JOIN {quote(StepRun._meta.db_table)} s ON s.run_id = r.id AND s.iteration = 0 WHERE r.id = %s{lock}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, run.pk])
+        fetched = cursor.fetchall()
+    run.status, run.error = fetched[0][0], _json(fetched[0][1])
+    states: dict[str, StepState] = {}
+    rows: dict[str, dict[str, Any]] = {}
+    keep = set(outputs) if outputs is not None else None
+    for _status, _error, node_id, status, ports, output in fetched:
+        if node_id is None:
+            continue  # a run without steps
+        states[node_id] = StepState(status, _ports(ports))
+        if keep is None or node_id in keep:
+            rows[node_id] = {"node_id": node_id, "status": status, "ports": list(_ports(ports)), "output": _json(output)}
+    return states, rows
+
+
+def advance(run_id: int) -> list[int]:
+    """Create the steps that became ready (returned, to dispatch) and skip dead paths; end
+    the run when nothing more can happen."""
+    with transaction.atomic():
+        run = Run.objects.select_for_update().get(pk=run_id)
+        return _advance_locked(run)
+
+
+def plan_states(run_id: int) -> dict[str, StepState]:
+    """What the planner needs of each step (status, ports taken), read on every advance:
+    one narrow query, no outputs, and the few distinct port lists parsed once each."""
+    from django.db import connection
+
+    table = connection.ops.quote_name(StepRun._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT node_id, status, ports FROM {table} WHERE run_id = %s AND iteration = 0", [run_id])
+        rows = cursor.fetchall()
+    return {node_id: StepState(status, _ports(ports)) for node_id, status, ports in rows}
+
+
+@lru_cache(maxsize=1024)
+def _parsed_ports(text: str) -> tuple[str, ...]:
+    return tuple(json.loads(text) or ())
+
+
+def _ports(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return _parsed_ports(value)
+    return tuple(value or ())
+
+
+def step_rows(run_id: int, node_ids: list[str] | None = None) -> dict[str, dict[str, Any]]:
+    """Status, ports and output of the run's steps (or of `node_ids`), by node."""
+    from django.db import connection
+
+    table = connection.ops.quote_name(StepRun._meta.db_table)
+    sql = f"SELECT node_id, status, ports, output FROM {table} WHERE run_id = %s AND iteration = 0"
+    params: list[Any] = [run_id]
+    if node_ids is not None:
+        if not node_ids:
+            return {}
+        sql += f" AND node_id IN ({', '.join(['%s'] * len(node_ids))})"
+        params += node_ids
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return {
+        node_id: {"node_id": node_id, "status": status, "ports": list(_ports(ports)), "output": _json(output)}
+        for node_id, status, ports, output in rows
+    }
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _advance_locked(run: Run) -> list[int]:
+    return [step_id for step_id, _node in advance_locked_nodes(run)]
+
+
+def advance_locked_nodes(
+    run: Run,
+    inliner: Inliner | None = None,
+    *,
+    states: dict[str, StepState] | None = None,
+    first: list[dict[str, Any]] | None = None,
+) -> list[tuple[int, str]]:
+    """Advance a run whose row this transaction holds locked: (step id, node id) of the
+    steps it made ready (node id "" for a compensation step). With an `inliner`, pure steps
+    (queued ones never tried, and those that become ready) run at once instead. `states`:
+    its steps' states as this transaction knows them (else they are read); `first`: a new
+    run's trigger steps, not yet created (they are its only steps)."""
+    if run.status == R.COMPENSATING:
+        return [(step_id, "") for step_id in _compensate_next(run)]
+    if run.status == R.CANCELLING:
+        if not StepRun.objects.filter(run_id=run.pk, status=S.RUNNING).exists():
+            _finish(run, (R.CANCELLING,), R.CANCELLED)
+        return []
+    if run.status != R.RUNNING:
+        return []
+    graph = graph_for(run)
+    new: list[dict[str, Any]] = list(first or [])  # the steps this advance creates, in causal order: one INSERT
+    if first is not None:
+        states = {step["node_id"]: StepState(step["status"], tuple(step.get("ports", ()))) for step in first}
+    elif states is None:
+        states = plan_states(run.pk)
+    if inliner is not None:
+        _inline_queued(run, inliner, states)
+    decided = plan(graph, states)
+    while decided.ready or decided.skipped:
+        round_ = [{"node_id": node_id, "status": S.SKIPPED} for node_id in decided.skipped]
+        for node_id in decided.ready:
+            inlined = inliner.run_new(node_id) if inliner is not None and inliner.accepts(node_id) else None
+            round_.append(inlined or {"node_id": node_id, "status": S.QUEUED})
+        for step in round_:
+            states[step["node_id"]] = StepState(step["status"], tuple(step.get("ports", ())))
+            if inliner is not None:
+                inliner.remember(step)
+        new += round_
+        if not any(step["status"] == S.SUCCEEDED for step in round_):
+            break
+        decided = plan(graph, states)
+    ids = steps_create(run.pk, new)
+    created = [(step_id, step["node_id"]) for step_id, step in zip(ids, new, strict=True) if step["status"] == S.QUEUED]
+    result = outcome(graph, states)
+    if result == "succeeded":
+        names = [node_id for node_id in sinks(graph, states) if node_id not in graph.triggers]
+        known = inliner.rows if inliner is not None else {}
+        if not all(node_id in known for node_id in names):
+            known = step_rows(run.pk, names)
+        outputs = {node_id: row["output"] for node_id, row in known.items()}
+        _finish(run, (R.RUNNING,), R.SUCCEEDED, output={node_id: outputs.get(node_id) for node_id in names})
+    elif result == "failed":
+        fields = ("node_id", "status", "ports", "error", "finished_at")
+        rows = StepRun.objects.filter(run_id=run.pk, iteration=0, status=S.FAILED).values(*fields)
+        failed = [r for r in rows if not r["ports"]]
+        first = min(failed, key=lambda r: r["finished_at"] or timezone.now()) if failed else None
+        error = {"node_id": first["node_id"], **(first["error"] or {})} if first else {"message": "The run could not continue."}
+        if _compensation_plan(run, graph):
+            run_transition(run.pk, (R.RUNNING,), R.COMPENSATING, error=error, data={"error": error})
+            run.status = R.COMPENSATING
+            return [(step_id, "") for step_id in _compensate_next(run)]
+        _finish(run, (R.RUNNING,), R.FAILED, error=error, data={"error": error})
+    return created
+
+
+def _inline_queued(run: Run, inliner: Inliner, states: dict[str, StepState]) -> None:
+    """Run the run's queued pure steps that were never tried (parallel branches whose
+    messages are on their way: those find nothing left to claim)."""
+    if not any(state.status == S.QUEUED and inliner.accepts(node_id) for node_id, state in states.items()):
+        return
+    queued = StepRun.objects.filter(run_id=run.pk, iteration=0, status=S.QUEUED, attempt=0).values_list("id", "node_id")
+    states.update(inliner.run_queued([(step_id, node_id, 0, []) for step_id, node_id in queued.order_by("id") if inliner.accepts(node_id)]))
+
+
+def _finish(run: Run, sources: tuple[RunStatus, ...], target: RunStatus, **fields: Any) -> None:
+    """A run ends. A child run's parent step is resumed after commit (under the parent's
+    lock, never this one's); the tick resumes it if this process dies first."""
+    if run_transition(run.pk, sources, target, **fields) and run.parent_step_id:
+        from engine.orchestration.children import children_resume
+
+        parent_step_id = run.parent_step_id
+        transaction.on_commit(lambda: children_resume(parent_step_id), robust=True)
+
+
+def _compensation_plan(run: Run, graph: Graph) -> list[tuple[str, str]]:
+    """(node, its compensation node) for each succeeded step that declares one, most
+    recently finished first: the saga undoes its work in reverse order."""
+    done = StepRun.objects.filter(run_id=run.pk, iteration=0, status__in=[S.SUCCEEDED, S.COMPENSATED]).order_by("-finished_at", "-id")
+    return [(s.node_id, graph.nodes[s.node_id]["compensation"]) for s in done if graph.nodes.get(s.node_id, {}).get("compensation")]
+
+
+def _compensate_next(run: Run) -> list[int]:
+    """One compensation at a time: when the last one finished, mark what it undid and start
+    the next; when none is left the run is compensated; if one failed, the run fails."""
+    graph = graph_for(run)
+    comps = list(StepRun.objects.filter(run_id=run.pk, iteration__gt=0).order_by("iteration"))
+    if comps and comps[-1].status not in (S.SUCCEEDED, S.FAILED, S.CANCELLED):
+        return []  # the current compensation is still in flight
+    if comps and comps[-1].status != S.SUCCEEDED:
+        last = comps[-1]
+        error = {
+            "code": "compensation_failed",
+            "message": f"Compensation {last.node_id!r} of {last.compensates!r} failed; later compensations did not run.",
+            "node_id": last.node_id,
+            "cause": last.error,
+            "run_error": run.error,
+        }
+        _finish(run, (R.COMPENSATING,), R.FAILED, error=error, data={"error": error})
+        return []
+    if comps:
+        original = StepRun.objects.get(run_id=run.pk, node_id=comps[-1].compensates, iteration=0)
+        if original.status == S.SUCCEEDED:
+            step_transition(original.pk, (S.SUCCEEDED,), S.COMPENSATED, data={"by": comps[-1].node_id})
+    undone = {c.compensates for c in comps}
+    for node_id, compensation in _compensation_plan(run, graph):
+        if node_id not in undone:
+            return [
+                step_create(
+                    run_id=run.pk,
+                    node_id=compensation,
+                    iteration=len(comps) + 1,
+                    status=S.QUEUED,
+                    compensates=node_id,
+                    data={"compensates": node_id},
+                )
+            ]
+    _finish(run, (R.COMPENSATING,), R.COMPENSATED)
+    return []
