@@ -39,7 +39,7 @@ def set_event_sink(sink: EventSink | None) -> None:
     _sink = sink
 
 
-def _published_after_commit(events: list[Any]) -> None:
+def published_after_commit(events: list[Any]) -> None:
     if _sink is not None and events:
         sink = _sink
         transaction.on_commit(lambda: sink(events), robust=True)
@@ -99,7 +99,7 @@ def _flush(events: list[Any]) -> None:
             cursor.execute(f"INSERT INTO {table} (run_id, seq, kind, node_id, status, attempt, data, at) VALUES {values}", params)
     for event in events:
         event.at = now
-    _published_after_commit(events)
+    published_after_commit(events)
 
 
 def _flush_one_statement(events: list[Any], data_field: Any, at: Any) -> None:
@@ -142,4 +142,4 @@ def record_event(*, run_id: int, kind: str, status: str, node_id: str = "", atte
         return
     event.seq = _advance_seq(run_id, 1)
     event.save(force_insert=True)
-    _published_after_commit([event])
+    published_after_commit([event])

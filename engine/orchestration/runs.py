@@ -5,9 +5,9 @@ creates are dispatched after commit."""
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from designer.errors import DomainError, GraphInvalid
@@ -18,14 +18,11 @@ from engine.events import events_batched
 from engine.models import Run, StepRun, Trigger
 from engine.orchestration.advance import _advance_locked, advance_locked_nodes
 from engine.orchestration.dispatch import dispatch_after_commit
-from engine.orchestration.graph import Graph
+from engine.orchestration.graph import Graph, StepState, outcome, plan
 from engine.orchestration.inline import inline_type
 from engine.orchestration.loading import version_latest_lean
 from engine.orchestration.pinned import graph_for, version_graph
-from engine.states import RunStatus, StepStatus, run_insert, run_transition, steps_create
-
-if TYPE_CHECKING:
-    pass
+from engine.states import RunStatus, StepStatus, run_insert, run_start_statement, run_transition, steps_create
 
 R, S = RunStatus, StepStatus
 
@@ -79,6 +76,10 @@ def run_start(
     version = version_runnable(workflow=workflow, user=user, version=version)
     payload = {} if payload is None else payload
     input_check(version, trigger, payload, trigger_node=trigger_node)
+    if connection.vendor == "postgresql" and not reuse:
+        started = _start_in_one_statement(version, user, payload, trigger, rerun_of, trigger_node)
+        if started is not None:
+            return started
     with transaction.atomic():
         with events_batched():
             run = run_create(
@@ -93,12 +94,37 @@ def run_start(
             )
             created = run_first_advance(run)
         # After the events' flush: its publication is registered first, so the run's own
-        # events go out before those of the steps the dispatch starts. Pure steps go in
-        # one message: the first runs the others inline (a fan-out of noops is one message).
-        graph = graph_for(run)
-        dispatch_after_commit([step_id for step_id, node_id in created if not inline_type(graph, node_id)])
-        dispatch_after_commit([step_id for step_id, node_id in created if inline_type(graph, node_id)], together=True)
+        # events go out before those of the steps the dispatch starts.
+        _dispatch_first(graph_for(run), created)
     return run
+
+
+def _start_in_one_statement(
+    version: WorkflowVersion, user: Any, payload: Any, trigger: str, rerun_of: Run | None, trigger_node: str | None
+) -> Run | None:
+    """PostgreSQL: the common start (no reused outputs, a first advance that only queues or
+    skips steps) planned in memory and written in one statement; None for the others,
+    which take the general path."""
+    run, steps = _run_new(version, user, payload, trigger, rerun_of=rerun_of, trigger_node=trigger_node)
+    graph = version_graph(version.pk, version.graph_hash)
+    states = {step["node_id"]: StepState(step["status"], tuple(step.get("ports", ()))) for step in steps}
+    decided = plan(graph, states)
+    states.update({node_id: StepState(S.SKIPPED) for node_id in decided.skipped})
+    states.update({node_id: StepState(S.QUEUED) for node_id in decided.ready})
+    if not decided.ready or outcome(graph, states) is not None:
+        return None  # the run ends at once, or blocks: the general path records that
+    steps += [{"node_id": node_id, "status": S.SKIPPED} for node_id in decided.skipped]
+    steps += [{"node_id": node_id, "status": S.QUEUED} for node_id in decided.ready]
+    ids = run_start_statement(run, steps, data={"trigger": trigger, "version": version.number})
+    _dispatch_first(graph, [(ids[node_id], node_id) for node_id in decided.ready])
+    return run
+
+
+def _dispatch_first(graph: Graph, created: list[tuple[int, str]]) -> None:
+    """A new run's ready steps, sent after commit. Pure steps go in one message: the first
+    runs the others inline (a fan-out of noops is one message)."""
+    dispatch_after_commit([step_id for step_id, node_id in created if not inline_type(graph, node_id)])
+    dispatch_after_commit([step_id for step_id, node_id in created if inline_type(graph, node_id)], together=True)
 
 
 def version_runnable(*, workflow: Workflow, user: Any, version: WorkflowVersion | None = None) -> WorkflowVersion:
@@ -165,6 +191,33 @@ def run_create(
     """A queued run with its trigger step recorded; `run_begin` sets it going. With
     `begin`, it is created running (its first advance is the caller's, in the same
     transaction). Call inside a transaction."""
+    run, steps = _run_new(
+        version, user, payload, trigger, rerun_of=rerun_of, reuse=reuse, parent=parent, item_index=item_index, trigger_node=trigger_node
+    )
+    data: dict[str, Any] = {"trigger": trigger, "version": version.number}
+    if parent is not None:
+        data.update(parent_run=parent.run_id, parent_node=parent.node_id, item_index=item_index)
+    run_insert(run, data=data, running=begin)
+    if begin:
+        run._first_steps = steps  # type: ignore[attr-defined]  # created by its first advance, with the steps it makes ready
+    else:
+        steps_create(run.pk, steps)
+    return run
+
+
+def _run_new(
+    version: WorkflowVersion,
+    user: Any,
+    payload: Any,
+    trigger: str,
+    *,
+    rerun_of: Run | None = None,
+    reuse: dict[str, StepRun] | None = None,
+    parent: StepRun | None = None,
+    item_index: int | None = None,
+    trigger_node: str | None = None,
+) -> tuple[Run, list[dict[str, Any]]]:
+    """A run not yet saved, and its trigger steps (and reused ones) not yet created."""
     graph = version_graph(version.pk, version.graph_hash)
     first = _trigger_node(graph, trigger, trigger_node)
     run = Run(
@@ -180,10 +233,6 @@ def run_create(
         depth=parent.run.depth + 1 if parent else 0,
         item_index=item_index,
     )
-    data: dict[str, Any] = {"trigger": trigger, "version": version.number}
-    if parent is not None:
-        data.update(parent_run=parent.run_id, parent_node=parent.node_id, item_index=item_index)
-    run_insert(run, data=data, running=begin)
     now = timezone.now()
     steps: list[dict[str, Any]] = [
         {"node_id": first, "status": S.SUCCEEDED, "output": payload, "ports": ["out"], "attempt": 1, "started_at": now}
@@ -201,11 +250,7 @@ def run_create(
         }
         for node_id, old in (reuse or {}).items()
     ]
-    if begin:
-        run._first_steps = steps  # type: ignore[attr-defined]  # created by its first advance, with the steps it makes ready
-    else:
-        steps_create(run.pk, steps)
-    return run
+    return run, steps
 
 
 def run_first_advance(run: Run) -> list[tuple[int, str]]:

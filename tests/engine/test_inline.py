@@ -258,3 +258,46 @@ def test_inline_chain_embedded(embedded):
     assert run.status == "succeeded"
     assert run.steps.get(node_id="join").output == {f"p{i}": i for i in range(20)}
     assert_causal(run)
+
+
+def _record(run: Run) -> dict:
+    """What a run's start wrote, without ids and times."""
+    run = Run.objects.get(pk=run.pk)
+    skip = {"id", "run", "created_at", "updated_at", "started_at", "finished_at"}
+    steps = sorted(
+        ({f.name: getattr(s, f.attname) for f in StepRun._meta.concrete_fields if f.name not in skip} for s in run.steps.all()),
+        key=lambda s: s["node_id"],
+    )
+    events = list(RunEvent.objects.filter(run=run).order_by("seq").values_list("seq", "kind", "node_id", "status", "attempt", "data"))
+    fields = {f.name: getattr(run, f.attname) for f in Run._meta.concrete_fields if f.name not in {"id", "created_at", "started_at"}}
+    return {"run": fields, "steps": steps, "events": events, "times": bool(run.created_at and run.started_at)}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_start_on_postgresql_is_one_statement_and_writes_what_the_general_path_writes(collecting, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = make_user()
+    graph = {
+        "nodes": [
+            node("start", "trigger.manual"),
+            node("hook", "trigger.webhook"),
+            node("pick", "condition", {"expression": "true"}),
+            node("slow", "wait", {"mode": "duration", "duration_s": 60}),
+            node("after_hook", "noop"),
+        ],
+        "edges": [edge("e1", "start", "pick"), edge("e2", "start", "slow"), edge("e3", "hook", "after_hook")],
+    }
+    workflow = make_workflow(user, graph=graph)
+    run_start(workflow=workflow, user=user, payload={})  # the version's graph, read once per process
+    collecting.sent.clear()
+    with CaptureQueriesContext(connection) as queries:
+        fast = run_start(workflow=workflow, user=user, payload={"a": [1, None, "x"]})
+    assert len(queries) == 2, [q["sql"][:80] for q in queries]  # the latest version; the start
+    monkeypatch.setattr("engine.orchestration.runs._start_in_one_statement", lambda *a, **k: None)
+    general = run_start(workflow=workflow, user=user, payload={"a": [1, None, "x"]})
+    assert _record(fast) == _record(general)
+    assert next(s for s in _record(fast)["events"] if s[2] == "after_hook")[3] == "skipped"  # a skip in the first advance
+    assert len(collecting.sent) == 4  # pick (pure, alone in its message) and slow, for each run
