@@ -47,9 +47,23 @@ def published_after_commit(events: list[Any]) -> None:
 
 class _Batch(threading.local):
     events: list[Any] | None = None
+    # Run rows to update with the sequence, by run: (statuses it must be in, values to set).
+    run_updates: dict[int, tuple[tuple[str, ...], dict[str, Any]]] | None = None
 
 
 _batch = _Batch()
+
+
+def defer_run_update(run_id: int, sources: tuple[str, ...], values: dict[str, Any]) -> bool:
+    """Inside `events_batched`: write a run's conditional UPDATE (only from `sources`) with
+    the batch's sequence update of the same row, one statement less. For a caller that
+    holds the run's row lock and read its status in this transaction, so the condition
+    cannot change before the flush (which refuses the transaction if it did). False when
+    not batching or one is already pending for the run: the caller writes it now."""
+    if _batch.run_updates is None or run_id in _batch.run_updates:
+        return False
+    _batch.run_updates[run_id] = (sources, values)
+    return True
 
 
 @contextmanager
@@ -61,16 +75,39 @@ def events_batched() -> Iterator[None]:
     if _batch.events is not None:
         yield
         return
-    _batch.events = []
+    _batch.events, _batch.run_updates = [], {}
     try:
         yield
-        _flush(_batch.events)
+        _flush(_batch.events, _batch.run_updates)
     finally:
-        _batch.events = None
+        _batch.events = _batch.run_updates = None
 
 
-def _flush(events: list[Any]) -> None:
-    """One sequence update per run, then one multi-row INSERT for every buffered event."""
+def _run_update_sql(run_id: int, count: int, update: tuple[tuple[str, ...], dict[str, Any]] | None) -> tuple[str, list[Any]]:
+    """UPDATE of a run's sequence (+ `count`) and of what a deferred transition sets,
+    conditional on its statuses, RETURNING the new last_seq."""
+    from django.db import connection
+
+    from engine.models import Run
+
+    quote = connection.ops.quote_name
+    assignments: list[str] = ["last_seq = last_seq + %s"]
+    params: list[Any] = [count]
+    where, where_params = "id = %s", list[Any]([run_id])
+    if update is not None:
+        sources, values = update
+        for name, value in values.items():
+            field = Run._meta.get_field(name)
+            assignments.append(f"{quote(str(field.column))} = %s")  # type: ignore[union-attr]
+            params.append(field.get_db_prep_save(value, connection))  # type: ignore[union-attr]
+        where += f" AND status IN ({', '.join(['%s'] * len(sources))})"
+        where_params += list(sources)
+    return f"UPDATE {quote(Run._meta.db_table)} SET {', '.join(assignments)} WHERE {where} RETURNING last_seq", params + where_params
+
+
+def _flush(events: list[Any], run_updates: dict[int, tuple[tuple[str, ...], dict[str, Any]]] | None = None) -> None:
+    """One sequence update per run (with its deferred transition, if any), then one
+    multi-row INSERT for every buffered event."""
     from django.db import connection
 
     from engine.models import RunEvent
@@ -84,11 +121,20 @@ def _flush(events: list[Any]) -> None:
     now = timezone.now()
     at = connection.ops.adapt_datetimefield_value(now)
     table = connection.ops.quote_name(RunEvent._meta.db_table)
+    updates = run_updates or {}
+    if set(updates) - set(by_run):
+        raise RuntimeError("a deferred run update without its event")
     if connection.vendor == "postgresql" and len(by_run) == 1:
-        _flush_one_statement(events, data_field, at)
+        _flush_one_statement(events, data_field, at, updates.get(events[0].run_id))
     else:
         for run_id, run_events in by_run.items():
-            last = _advance_seq(run_id, len(run_events))
+            sql, update_params = _run_update_sql(run_id, len(run_events), updates.get(run_id))
+            with connection.cursor() as cursor:
+                cursor.execute(sql, update_params)
+                row = cursor.fetchone()
+            if row is None:
+                raise RuntimeError(f"run {run_id} was not in the status its transition expected")  # roll back
+            last = int(row[0])
             for offset, event in enumerate(run_events):
                 event.seq = last - len(run_events) + 1 + offset
         params: list[Any] = []
@@ -102,21 +148,22 @@ def _flush(events: list[Any]) -> None:
     published_after_commit(events)
 
 
-def _flush_one_statement(events: list[Any], data_field: Any, at: Any) -> None:
+def _flush_one_statement(events: list[Any], data_field: Any, at: Any, update: tuple[tuple[str, ...], dict[str, Any]] | None) -> None:
     """PostgreSQL, one run: the sequence update and the INSERT in one statement (a
     data-modifying WITH), numbering the events from the run's new last_seq."""
     from django.db import connection
 
-    from engine.models import Run, RunEvent
+    from engine.models import RunEvent
 
     quote = connection.ops.quote_name
     n, run_id = len(events), events[0].run_id
-    params: list[Any] = [n, run_id, run_id, n, at]  # in the order of the placeholders below
+    update_sql, update_params = _run_update_sql(run_id, n, update)
+    params: list[Any] = [*update_params, run_id, n, at]  # in the order of the placeholders below
     for k, e in enumerate(events, start=1):
         params += [k, e.kind, e.node_id, e.status, e.attempt, data_field.get_db_prep_save(e.data, connection)]
     values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * n)
     sql = (
-        f"WITH r AS (UPDATE {quote(Run._meta.db_table)} SET last_seq = last_seq + %s WHERE id = %s RETURNING last_seq)"
+        f"WITH r AS ({update_sql})"
         f" INSERT INTO {quote(RunEvent._meta.db_table)} (run_id, seq, kind, node_id, status, attempt, data, at)"
         " SELECT %s, r.last_seq - %s + v.column1, v.column2, v.column3, v.column4, v.column5, CAST(v.column6 AS jsonb), %s"
         f" FROM r, (VALUES {values}) AS v RETURNING seq"
@@ -125,7 +172,7 @@ def _flush_one_statement(events: list[Any], data_field: Any, at: Any) -> None:
         cursor.execute(sql, params)
         seqs = [int(row[0]) for row in cursor.fetchall()]
     if len(seqs) != n:
-        raise RuntimeError(f"run {run_id}: {len(seqs)} of {n} events written")  # no such run: roll back
+        raise RuntimeError(f"run {run_id}: {len(seqs)} of {n} events written")  # no such run, or not in the status expected: roll back
     first = min(seqs)
     for k, event in enumerate(events):
         event.seq = first + k

@@ -11,7 +11,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
-from engine.events import record_event
+from engine.events import defer_run_update, record_event
 
 
 class RunStatus(models.TextChoices):
@@ -178,9 +178,19 @@ def run_start_statement(run: Any, steps: list[dict[str, Any]], *, data: Any = No
 
 
 @transaction.atomic(savepoint=False)
-def run_transition(run_id: int, sources: tuple[RunStatus, ...], target: RunStatus, *, data: Any = None, **fields: Any) -> bool:
+def run_transition(
+    run_id: int,
+    sources: tuple[RunStatus, ...],
+    target: RunStatus,
+    *,
+    data: Any = None,
+    locked_status: RunStatus | str | None = None,
+    **fields: Any,
+) -> bool:
     """Move a run from one of `sources` to `target`; False when it was not in them. One
-    conditional UPDATE."""
+    conditional UPDATE. `locked_status`: the status a caller holding the run's row lock
+    read in this transaction; inside `events_batched` the UPDATE is then written with the
+    batch's sequence update of the same row."""
     from engine.models import Run
 
     _check(RUN_TRANSITIONS, sources, target)
@@ -189,8 +199,15 @@ def run_transition(run_id: int, sources: tuple[RunStatus, ...], target: RunStatu
         fields.setdefault("started_at", now)
     if target in RUN_TERMINAL:
         fields.setdefault("finished_at", now)
+    values = {"status": target.value, **fields}
+    if locked_status is not None:
+        if locked_status not in sources:
+            return False
+        if defer_run_update(run_id, tuple(str(source) for source in sources), values):
+            record_event(run_id=run_id, kind="run", status=target, data=data)
+            return True
     where = f"id = %s AND status IN ({', '.join(['%s'] * len(sources))})"
-    row = _update(Run, {"status": target.value, **fields}, where, [run_id, *(str(source) for source in sources)], "id")
+    row = _update(Run, values, where, [run_id, *(str(source) for source in sources)], "id")
     if row is not None:
         record_event(run_id=run_id, kind="run", status=target, data=data)
     return row is not None

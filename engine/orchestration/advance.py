@@ -196,9 +196,10 @@ def _inline_queued(run: Run, inliner: Inliner, states: dict[str, StepState]) -> 
 
 
 def _finish(run: Run, sources: tuple[RunStatus, ...], target: RunStatus, **fields: Any) -> None:
-    """A run ends. A child run's parent step is resumed after commit (under the parent's
-    lock, never this one's); the tick resumes it if this process dies first."""
-    if run_transition(run.pk, sources, target, **fields) and run.parent_step_id:
+    """A run ends (the caller holds its row lock: `run.status` is current). A child run's
+    parent step is resumed after commit (under the parent's lock, never this one's); the
+    tick resumes it if this process dies first."""
+    if run_transition(run.pk, sources, target, locked_status=run.status, **fields) and run.parent_step_id:
         from engine.orchestration.children import children_resume
 
         parent_step_id = run.parent_step_id

@@ -301,3 +301,28 @@ def test_a_start_on_postgresql_is_one_statement_and_writes_what_the_general_path
     assert _record(fast) == _record(general)
     assert next(s for s in _record(fast)["events"] if s[2] == "after_hook")[3] == "skipped"  # a skip in the first advance
     assert len(collecting.sent) == 4  # pick (pure, alone in its message) and slow, for each run
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_ends_with_its_events_in_one_write_and_a_wrong_belief_rolls_back(collecting):
+    from engine.events import events_batched
+    from engine.states import RunStatus, run_transition
+
+    user = make_user()
+    run = run_start(workflow=make_workflow(user, graph=chain(2)), user=user, payload={"z": 1})
+    drain(collecting)
+    run.refresh_from_db()
+    assert run.status == "succeeded" and run.finished_at and run.output == {"s1": {"z": 1}}
+    last = RunEvent.objects.filter(run=run).order_by("-seq").first()
+    assert (last.kind, last.status, last.seq) == ("run", "succeeded", run.last_seq)
+    # A caller that believes the run is running (it is not): the deferred write is refused
+    # with everything else of its transaction.
+    other = run_start(workflow=make_workflow(user, graph=chain(1)), user=user, payload={})
+    Run.objects.filter(pk=other.pk).update(status="cancelled")
+    before = RunEvent.objects.filter(run=other).count()
+    with pytest.raises(RuntimeError), transaction.atomic(), events_batched():
+        assert run_transition(other.pk, (RunStatus.RUNNING,), RunStatus.SUCCEEDED, locked_status=RunStatus.RUNNING)
+    other.refresh_from_db()
+    assert other.status == "cancelled" and RunEvent.objects.filter(run=other).count() == before
+    # Without a batch the same call is an ordinary conditional UPDATE: refused, nothing written.
+    assert not run_transition(other.pk, (RunStatus.RUNNING,), RunStatus.SUCCEEDED)
