@@ -11,7 +11,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
-from engine.events import defer_run_update, record_event
+from engine.events import Event, defer_run_update, record_event
 
 
 class RunStatus(models.TextChoices):
@@ -123,9 +123,9 @@ def run_start_statement(run: Any, steps: list[dict[str, Any]], *, data: Any = No
         raise IllegalTransition(f"a run starts queued, not {run.status}")
     _check(RUN_TRANSITIONS, (R.QUEUED,), R.RUNNING)
     now = timezone.now()
-    events = [RunEvent(kind="run", status=R.QUEUED, data=data or {}), RunEvent(kind="run", status=R.RUNNING, data={})]
+    events = [Event(run_id=0, kind="run", status=R.QUEUED, data=data or {}), Event(run_id=0, kind="run", status=R.RUNNING)]
     events += [
-        RunEvent(kind="step", status=step["status"], node_id=step["node_id"], attempt=step.get("attempt", 0), data=step.get("data") or {})
+        Event(run_id=0, kind="step", status=step["status"], node_id=step["node_id"], attempt=step.get("attempt", 0), data=step.get("data"))
         for step in steps
     ]
     run.created_at = run.started_at = now
