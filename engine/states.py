@@ -11,7 +11,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
-from engine.events import Event, defer_run_update, record_event
+from engine.events import defer_run_update, record_event
 
 
 class RunStatus(models.TextChoices):
@@ -107,74 +107,6 @@ def run_insert(run: Any, *, data: Any = None, running: bool = False) -> None:
     record_event(run_id=run.pk, kind="run", status=R.QUEUED, data=data)
     if running:
         record_event(run_id=run.pk, kind="run", status=R.RUNNING)
-
-
-def run_start_statement(run: Any, steps: list[dict[str, Any]], *, data: Any = None) -> dict[str, int]:
-    """PostgreSQL: create a run already running (queued -> running checked against the
-    table), its first steps (each in its first status, as `steps_create`) and every event
-    of both, numbered 1..n, in one statement (data-modifying WITH): atomic by itself, so a
-    run start costs one round trip. The steps' ids by node."""
-    from django.db import connection
-
-    from engine.events import published_after_commit
-    from engine.models import RunEvent, StepRun
-
-    if run.status != R.QUEUED:
-        raise IllegalTransition(f"a run starts queued, not {run.status}")
-    _check(RUN_TRANSITIONS, (R.QUEUED,), R.RUNNING)
-    now = timezone.now()
-    events = [Event(run_id=0, kind="run", status=R.QUEUED, data=data or {}), Event(run_id=0, kind="run", status=R.RUNNING)]
-    events += [
-        Event(run_id=0, kind="step", status=step["status"], node_id=step["node_id"], attempt=step.get("attempt", 0), data=step.get("data"))
-        for step in steps
-    ]
-    run.created_at = run.started_at = now
-    run.status, run.last_seq = R.RUNNING, len(events)
-    quote = connection.ops.quote_name
-
-    def typed(field: Any, value: Any) -> tuple[str, Any]:
-        return f"CAST(%s AS {field.db_type(connection)})", field.get_db_prep_save(value, connection)
-
-    run_fields = [f for f in run._meta.concrete_fields if not f.primary_key]
-    run_sql = ", ".join(quote(f.column) for f in run_fields)
-    params: list[Any] = [f.get_db_prep_save(getattr(run, f.attname), connection) for f in run_fields]
-    names = ["node_id", "status", "created_at", "updated_at", *_STEP_DEFAULTS]
-    step_fields = [StepRun._meta.get_field(name) for name in names]
-    rows = []
-    for step in steps:
-        values = {**_STEP_DEFAULTS, **{k: v for k, v in step.items() if k != "data"}, "created_at": now, "updated_at": now}
-        if step["status"] in STEP_TERMINAL and values["finished_at"] is None:
-            values["finished_at"] = now
-        cells = [typed(f, values[f.name]) for f in step_fields]
-        rows.append("(" + ", ".join(sql for sql, _ in cells) + ")")
-        params += [value for _, value in cells]
-    data_field, at_field = RunEvent._meta.get_field("data"), RunEvent._meta.get_field("at")
-    event_rows = []
-    for seq, event in enumerate(events, start=1):
-        event.seq, event.at = seq, now
-        data_sql, data_value = typed(data_field, event.data)
-        at_sql, at_value = typed(at_field, now)
-        event_rows.append(f"(%s, %s, %s, %s, %s, {data_sql}, {at_sql})")
-        params += [seq, event.kind, event.node_id, event.status, event.attempt, data_value, at_value]
-    step_columns = ", ".join(quote(str(f.column)) for f in step_fields)  # type: ignore[union-attr]
-    sql = (
-        f"WITH r AS (INSERT INTO {quote(run._meta.db_table)} ({run_sql}) VALUES ({', '.join(['%s'] * len(run_fields))}) RETURNING id),"
-        f" s AS (INSERT INTO {quote(StepRun._meta.db_table)} (run_id, {step_columns})"
-        f" SELECT r.id, v.* FROM r, (VALUES {', '.join(rows)}) AS v RETURNING id, node_id),"
-        f" e AS (INSERT INTO {quote(RunEvent._meta.db_table)} (run_id, seq, kind, node_id, status, attempt, data, at)"
-        f" SELECT r.id, v.* FROM r, (VALUES {', '.join(event_rows)}) AS v)"
-        " SELECT r.id, s.id, s.node_id FROM r, s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        written = cursor.fetchall()
-    run.pk = int(written[0][0])
-    run._state.adding = False
-    run._state.db = connection.alias
-    for event in events:
-        event.run_id = run.pk
-    published_after_commit(events)
-    return {str(node_id): int(step_id) for _run_id, step_id, node_id in written}
 
 
 @transaction.atomic(savepoint=False)

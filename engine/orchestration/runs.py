@@ -4,6 +4,7 @@ creates are dispatched after commit."""
 
 from __future__ import annotations
 
+import contextlib
 from functools import lru_cache
 from typing import Any
 
@@ -22,7 +23,8 @@ from engine.orchestration.graph import Graph, StepState, outcome, plan
 from engine.orchestration.inline import inline_type
 from engine.orchestration.loading import version_latest_lean
 from engine.orchestration.pinned import graph_for, version_graph
-from engine.states import RunStatus, StepStatus, run_insert, run_start_statement, run_transition, steps_create
+from engine.start_statement import run_start_statement
+from engine.states import RunStatus, StepStatus, run_insert, run_transition, steps_create
 
 R, S = RunStatus, StepStatus
 
@@ -73,10 +75,26 @@ def run_start(
     """Start a run of the workflow's latest version (or `version`). Refused with the
     problems (422) when the graph is invalid. `reuse` copies finished steps' outputs.
     `trigger_node` names the trigger it starts from (a workflow may have several)."""
-    version = version_runnable(workflow=workflow, user=user, version=version)
     payload = {} if payload is None else payload
+    one_statement = connection.vendor == "postgresql" and not reuse
+    seen = _latest_seen.get(workflow.pk) if version is None and one_statement else None
+    if seen is not None:
+        # The latest version this process saw, checked by the start's own statement (it
+        # writes nothing if there is a newer one); anything refused is decided afresh below.
+        with contextlib.suppress(GraphInvalid, InputInvalid):
+            if not _version_problems(seen, user):
+                input_check(seen, trigger, payload, trigger_node=trigger_node)
+                started = _start_in_one_statement(seen, user, payload, trigger, rerun_of, trigger_node, unless_newer=True)
+                if started is not None:
+                    return started
+    latest = version is None
+    version = version_runnable(workflow=workflow, user=user, version=version)
+    if latest:
+        if len(_latest_seen) > 10_000:
+            _latest_seen.clear()
+        _latest_seen[workflow.pk] = version
     input_check(version, trigger, payload, trigger_node=trigger_node)
-    if connection.vendor == "postgresql" and not reuse:
+    if one_statement:
         started = _start_in_one_statement(version, user, payload, trigger, rerun_of, trigger_node)
         if started is not None:
             return started
@@ -99,12 +117,25 @@ def run_start(
     return run
 
 
+# Per process: the latest version of each workflow when this process last started a run of
+# it (a start checks in its own statement that none is newer).
+_latest_seen: dict[int, WorkflowVersion] = {}
+
+
 def _start_in_one_statement(
-    version: WorkflowVersion, user: Any, payload: Any, trigger: str, rerun_of: Run | None, trigger_node: str | None
+    version: WorkflowVersion,
+    user: Any,
+    payload: Any,
+    trigger: str,
+    rerun_of: Run | None,
+    trigger_node: str | None,
+    *,
+    unless_newer: bool = False,
 ) -> Run | None:
     """PostgreSQL: the common start (no reused outputs, a first advance that only queues or
     skips steps) planned in memory and written in one statement; None for the others,
-    which take the general path."""
+    which take the general path, and (`unless_newer`) when the version is no longer the
+    latest."""
     run, steps = _run_new(version, user, payload, trigger, rerun_of=rerun_of, trigger_node=trigger_node)
     graph = version_graph(version.pk, version.graph_hash)
     states = {step["node_id"]: StepState(step["status"], tuple(step.get("ports", ()))) for step in steps}
@@ -115,7 +146,10 @@ def _start_in_one_statement(
         return None  # the run ends at once, or blocks: the general path records that
     steps += [{"node_id": node_id, "status": S.SKIPPED} for node_id in decided.skipped]
     steps += [{"node_id": node_id, "status": S.QUEUED} for node_id in decided.ready]
-    ids = run_start_statement(run, steps, data={"trigger": trigger, "version": version.number})
+    newer_than = version.number if unless_newer else None
+    ids = run_start_statement(run, steps, data={"trigger": trigger, "version": version.number}, unless_newer_than=newer_than)
+    if ids is None:
+        return None
     _dispatch_first(graph, [(ids[node_id], node_id) for node_id in decided.ready])
     return run
 

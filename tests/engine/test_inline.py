@@ -295,7 +295,8 @@ def test_a_start_on_postgresql_is_one_statement_and_writes_what_the_general_path
     collecting.sent.clear()
     with CaptureQueriesContext(connection) as queries:
         fast = run_start(workflow=workflow, user=user, payload={"a": [1, None, "x"]})
-    assert len(queries) == 2, [q["sql"][:80] for q in queries]  # the latest version; the start
+    # The start alone: the latest version this process saw is checked inside it.
+    assert len(queries) == 1, [q["sql"][:80] for q in queries]
     monkeypatch.setattr("engine.orchestration.runs._start_in_one_statement", lambda *a, **k: None)
     general = run_start(workflow=workflow, user=user, payload={"a": [1, None, "x"]})
     assert _record(fast) == _record(general)
@@ -326,3 +327,25 @@ def test_a_run_ends_with_its_events_in_one_write_and_a_wrong_belief_rolls_back(c
     assert other.status == "cancelled" and RunEvent.objects.filter(run=other).count() == before
     # Without a batch the same call is an ordinary conditional UPDATE: refused, nothing written.
     assert not run_transition(other.pk, (RunStatus.RUNNING,), RunStatus.SUCCEEDED)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_start_after_a_new_version_pins_the_new_one_and_its_input_schema(collecting):
+    from designer import services
+    from engine.orchestration.runs import InputInvalid
+
+    user = make_user()
+    strict = chain(1)
+    strict["nodes"][0]["config"] = {"input_schema": {"type": "object", "required": ["id"]}}
+    workflow = make_workflow(user, graph=strict)
+    first = run_start(workflow=workflow, user=user, payload={"id": 1})  # this process now knows v1 as the latest
+    with pytest.raises(InputInvalid):
+        run_start(workflow=workflow, user=user, payload={})
+    loose = chain(2)  # v2: another graph, no input schema
+    services.workflow_update(workflow=workflow, actor=user, graph=loose)
+    second = run_start(workflow=workflow, user=user, payload={})  # refused by v1's schema; v2 accepts it
+    third = run_start(workflow=workflow, user=user, payload={})
+    assert first.version.number == 1 and second.version.number == 2 and third.version.number == 2
+    assert sorted(second.steps.values_list("node_id", flat=True)) == ["s0", "start"]
+    assert not Run.objects.filter(workflow=workflow, version__number=1).exclude(pk=first.pk).exists()
