@@ -128,6 +128,9 @@ class RunMachine(RuleBasedStateMachine):
         """A message arrives the production way (run_chain): a pure step runs inline with
         its queued siblings and what it makes ready, in one transaction; one already
         taken is dropped."""
+        if pick > 2:
+            return  # rarer than the other rules: a delivery runs the whole run inline, and the
+            # interleavings fencing is for (claims, stale completions) must still be reached
         steps = self._steps(StepStatus.QUEUED) or list(StepRun.objects.filter(run=self.run).values_list("pk", flat=True))
         RunMachine.deliveries += 1
         before = RunEvent.objects.filter(run=self.run, status="succeeded", data__inline=True).count()
@@ -182,10 +185,14 @@ def test_interleavings_keep_the_guarantees():
     try:
         run_state_machine_as_test(
             RunMachine,
-            settings=settings(max_examples=60, stateful_step_count=40, deadline=None, suppress_health_check=list(HealthCheck)),
+            settings=settings(
+                max_examples=80, stateful_step_count=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+            ),
         )
     finally:
         set_dispatcher(previous)
-    # The machine did exercise what fencing is for (a check on the test, not the engine).
+    # The machine did exercise what fencing is for, and inline deliveries (a check on the
+    # test, not the engine). Derandomized: the same 80 examples on every run, so these
+    # counts do not vary from one run to the next (they did, 1 to 79 stale completions).
     assert RunMachine.stale_completions >= 5, RunMachine.stale_completions
-    assert RunMachine.deliveries >= 50 and RunMachine.inline_successes >= 20, (RunMachine.deliveries, RunMachine.inline_successes)
+    assert RunMachine.deliveries >= 30 and RunMachine.inline_successes >= 5, (RunMachine.deliveries, RunMachine.inline_successes)
