@@ -12,6 +12,17 @@ from engine.events import Event
 from engine.states import _STEP_DEFAULTS, RUN_TRANSITIONS, STEP_TERMINAL, IllegalTransition, RunStatus, _check
 
 R = RunStatus
+_casts: dict[Any, str] = {}
+
+
+def _cast(field: Any) -> str:
+    """`CAST(%s AS <the column's type>)` for a field: VALUES rows need their types."""
+    cast = _casts.get(field)
+    if cast is None:
+        from django.db import connection
+
+        cast = _casts[field] = f"CAST(%s AS {field.db_type(connection)})"
+    return cast
 
 
 def run_start_statement(
@@ -41,7 +52,7 @@ def run_start_statement(
     quote = connection.ops.quote_name
 
     def typed(field: Any, value: Any) -> tuple[str, Any]:
-        return f"CAST(%s AS {field.db_type(connection)})", field.get_db_prep_save(value, connection)
+        return _cast(field), field.get_db_prep_save(value, connection)
 
     run_fields = [f for f in run._meta.concrete_fields if not f.primary_key]
     run_sql = ", ".join(quote(f.column) for f in run_fields)
