@@ -1,7 +1,7 @@
 import pytest
 
 from engine.dispatch.inprocess import InProcessDispatcher
-from engine.orchestration.dispatch import get_dispatcher, set_dispatcher
+from engine.orchestration.dispatch import Collecting, get_dispatcher, set_dispatcher
 from tests.engine.harness import Ledger
 
 
@@ -21,4 +21,14 @@ def embedded(transactional_db):
     dispatcher.start_ticker(interval_s=0.05)
     yield dispatcher
     dispatcher.stop()
+    set_dispatcher(previous)
+
+
+@pytest.fixture
+def collecting():
+    """Steps are sent nowhere: the test delivers them itself (run_chain, step_execute)."""
+    previous = get_dispatcher()
+    dispatcher = Collecting()
+    set_dispatcher(dispatcher)
+    yield dispatcher
     set_dispatcher(previous)

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from engine.models import Run, RunEvent, StepRun
 from engine.orchestration import advance as runs_module
-from engine.orchestration.dispatch import Collecting, get_dispatcher, set_dispatcher
+from engine.orchestration.dispatch import Collecting
 from engine.orchestration.execute import run_chain, run_together
 from engine.orchestration.loading import step_with_run, version_latest_lean
 from engine.orchestration.runs import run_start
@@ -35,15 +35,6 @@ def fan(width: int) -> dict:
     for i in range(width):
         edges += [edge(f"a{i}", "start", f"p{i}"), edge(f"b{i}", f"p{i}", "join")]
     return {"nodes": nodes, "edges": edges}
-
-
-@pytest.fixture
-def collecting():
-    previous = get_dispatcher()
-    dispatcher = Collecting()
-    set_dispatcher(dispatcher)
-    yield dispatcher
-    set_dispatcher(previous)
 
 
 def drain(collecting: Collecting) -> None:

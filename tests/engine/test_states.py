@@ -7,7 +7,6 @@ import time
 import pytest
 
 from engine.models import StepRun
-from engine.orchestration.dispatch import Collecting, get_dispatcher, set_dispatcher
 from engine.orchestration.execute import step_execute
 from engine.orchestration.runs import run_start
 from engine.orchestration.tick import tick
@@ -30,15 +29,6 @@ def test_terminal_statuses_have_no_way_out_but_the_documented_ones():
     assert RUN_TRANSITIONS[RunStatus.SUCCEEDED] == frozenset() and RUN_TRANSITIONS[RunStatus.CANCELLED] == frozenset()
     assert STEP_TRANSITIONS[StepStatus.SUCCEEDED] == frozenset({StepStatus.COMPENSATED})
     assert STEP_TRANSITIONS[StepStatus.SKIPPED] == frozenset()
-
-
-@pytest.fixture
-def collecting():
-    previous = get_dispatcher()
-    dispatcher = Collecting()
-    set_dispatcher(dispatcher)
-    yield dispatcher
-    set_dispatcher(previous)
 
 
 def _queued_step(user, *, delivery="at_least_once"):
