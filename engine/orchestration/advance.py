@@ -47,16 +47,16 @@ def run_lock_rows(run: Run, outputs: list[str] | None = ALL_OUTPUTS) -> tuple[di
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, run.pk])
         fetched = cursor.fetchall()
-    run.status, run.error = fetched[0][0], _json(fetched[0][1])
+    run.status, run.error = fetched[0][0], parse_json(fetched[0][1])
     states: dict[str, StepState] = {}
     rows: dict[str, dict[str, Any]] = {}
     keep = set(outputs) if outputs is not None else None
     for _status, _error, node_id, status, ports, output in fetched:
         if node_id is None:
             continue  # a run without steps
-        states[node_id] = StepState(status, _ports(ports))
+        states[node_id] = StepState(status, parse_ports(ports))
         if keep is None or node_id in keep:
-            rows[node_id] = {"node_id": node_id, "status": status, "ports": list(_ports(ports)), "output": _json(output)}
+            rows[node_id] = {"node_id": node_id, "status": status, "ports": list(parse_ports(ports)), "output": parse_json(output)}
     return states, rows
 
 
@@ -77,7 +77,7 @@ def plan_states(run_id: int) -> dict[str, StepState]:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT node_id, status, ports FROM {table} WHERE run_id = %s AND iteration = 0", [run_id])
         rows = cursor.fetchall()
-    return {node_id: StepState(status, _ports(ports)) for node_id, status, ports in rows}
+    return {node_id: StepState(status, parse_ports(ports)) for node_id, status, ports in rows}
 
 
 @lru_cache(maxsize=1024)
@@ -85,7 +85,7 @@ def _parsed_ports(text: str) -> tuple[str, ...]:
     return tuple(json.loads(text) or ())
 
 
-def _ports(value: Any) -> tuple[str, ...]:
+def parse_ports(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         return _parsed_ports(value)
     return tuple(value or ())
@@ -107,12 +107,12 @@ def step_rows(run_id: int, node_ids: list[str] | None = None) -> dict[str, dict[
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return {
-        node_id: {"node_id": node_id, "status": status, "ports": list(_ports(ports)), "output": _json(output)}
+        node_id: {"node_id": node_id, "status": status, "ports": list(parse_ports(ports)), "output": parse_json(output)}
         for node_id, status, ports, output in rows
     }
 
 
-def _json(value: Any) -> Any:
+def parse_json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 

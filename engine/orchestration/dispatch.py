@@ -11,9 +11,10 @@ from django.db import transaction
 
 class Dispatcher(Protocol):
     def send(self, step_ids: list[int], *, together: bool = False) -> None:
-        """One message per step; `together`: one message for them all, whose receiver runs
-        the first and sends the others that are still queued (pure steps of one run: the
-        first runs its siblings inline, so the others are usually gone)."""
+        """One message per step; `together` (pure steps of one run, even one): one message
+        for them all, whose receiver runs the first inline, reading what it needs in one
+        locked query, and sends the others that are still queued (the first runs its
+        siblings inline, so they are usually gone)."""
 
 
 class Collecting:
@@ -43,4 +44,4 @@ def dispatch_after_commit(step_ids: list[int], *, together: bool = False) -> Non
     must never receive a step it cannot see yet."""
     if step_ids:
         ids = list(step_ids)
-        transaction.on_commit(lambda: _dispatcher.send(ids, together=together and len(ids) > 1))
+        transaction.on_commit(lambda: _dispatcher.send(ids, together=together))

@@ -19,13 +19,13 @@ from engine.events import events_batched
 from engine.expressions.evaluate import ExpressionError
 from engine.models import Run, StepRun
 from engine.nodes.base import StepFailed
-from engine.orchestration.advance import ALL_OUTPUTS, advance, advance_locked_nodes, run_lock_rows, step_rows
+from engine.orchestration.advance import ALL_OUTPUTS, advance, advance_locked_nodes, parse_json, parse_ports, run_lock_rows, step_rows
 from engine.orchestration.children import children_prepare, children_start
 from engine.orchestration.dispatch import get_dispatcher
 from engine.orchestration.evaluation import expression_data, node_evaluate, step_inputs, timeout_s
 from engine.orchestration.graph import StepState
 from engine.orchestration.inline import Inliner, inline_type
-from engine.orchestration.loading import step_with_run
+from engine.orchestration.loading import step_with_run, step_with_run_rows
 from engine.orchestration.outcomes import iso, step_failed
 from engine.orchestration.pinned import graph_for
 from engine.states import RunStatus, StepStatus, step_claim, step_transition
@@ -194,37 +194,75 @@ def _run_inline(step: StepRun, worker: str) -> Next | None:
     complete = graph.needs_data(step.node_id)
     with transaction.atomic(), events_batched():
         states, rows = run_lock_rows(run, ALL_OUTPUTS if complete else [e.source for e in graph.inbound.get(step.node_id, [])])
-        if run.status != R.RUNNING:
-            return None
-        inliner = Inliner(run, graph, worker=worker, rows=rows, complete=complete)
-        if not inliner.accepts(step.node_id):
-            return None  # inline work switched off
-        ran = inliner.run_queued([(step.pk, step.node_id, step.attempt, list(step.attempts or []))])
-        if not ran:
-            return None
-        states.update(ran)
-        return _advance_and_chain(run, worker, inliner.rows, inliner, states)
+        return _inline_locked(step, states, rows, complete, worker)
 
 
-def run_chain(step_id: int, *, worker: str) -> None:
+def _inline_locked(
+    step: StepRun, states: dict[str, StepState], rows: dict[str, dict[str, Any]], complete: bool, worker: str
+) -> Next | None:
+    """`_run_inline` once the run is locked and its steps' states (and some outputs) read."""
+    run = step.run
+    if run.status != R.RUNNING:
+        return None
+    inliner = Inliner(run, graph_for(run), worker=worker, rows=rows, complete=complete)
+    if not inliner.accepts(step.node_id):
+        return None  # inline work switched off
+    ran = inliner.run_queued([(step.pk, step.node_id, step.attempt, list(step.attempts or []))])
+    if not ran:
+        return None
+    states.update(ran)
+    return _advance_and_chain(run, worker, inliner.rows, inliner, states)
+
+
+_DROPPED = Next()
+
+
+def _run_pure(step_id: int, worker: str) -> Next | None:
+    """A message that names pure steps (engine.orchestration.dispatch): lock the run and
+    read the step, its run and its siblings' rows in one query, then as `_run_inline`.
+    _DROPPED when the step is taken already; None: take the general path."""
+    with transaction.atomic(), events_batched():
+        loaded = step_with_run_rows(step_id)
+        if loaded is None:
+            return None
+        step, fetched, complete = loaded
+        if step.status != S.QUEUED:
+            return _DROPPED
+        if step.compensates or not inline_type(graph_for(step.run), step.node_id):
+            return None
+        states: dict[str, StepState] = {}
+        rows: dict[str, dict[str, Any]] = {}
+        for _id, node_id, status, ports, output in fetched:
+            states[node_id] = StepState(status, parse_ports(ports))
+            if output is not None or complete:
+                rows[node_id] = {"node_id": node_id, "status": status, "ports": list(states[node_id].ports), "output": parse_json(output)}
+        return _inline_locked(step, states, rows, complete, worker)
+
+
+def run_chain(step_id: int, *, worker: str, pure: bool = False) -> None:
     """Run a step, then keep going with one of the steps it made ready, claimed in the
     same commit as its predecessor's result, instead of a broker round trip; the others go
-    to the dispatcher."""
+    to the dispatcher. `pure`: the message says the step is pure (a hint: it is checked)."""
     trust_fresh_connections()
     try:
-        step = step_with_run(step_id)
-        if step is None or step.status != S.QUEUED:
-            return  # finished, or someone else's: a duplicate, or a pure step run inline by a sibling
-        claimed = None
-        inline = (
-            settings.STEPWISE_INLINE_MAX_STEPS > 0
-            and step.iteration == 0
-            and not step.compensates
-            and inline_type(graph_for(step.run), step.node_id)
-        )
-        done = _run_inline(step, worker) if inline else None
+        done = _run_pure(step_id, worker) if pure and settings.STEPWISE_INLINE_MAX_STEPS > 0 else None
+        if done is _DROPPED:
+            return
+        step = None
         if done is None:
-            claimed = _claim(step, worker)
+            step = step_with_run(step_id)
+            if step is None or step.status != S.QUEUED:
+                return  # finished, or someone else's: a duplicate, or a pure step run inline by a sibling
+            inline = (
+                settings.STEPWISE_INLINE_MAX_STEPS > 0
+                and step.iteration == 0
+                and not step.compensates
+                and inline_type(graph_for(step.run), step.node_id)
+            )
+            done = _run_inline(step, worker) if inline else None
+        claimed = None
+        if done is None:
+            claimed = _claim(step, worker) if step is not None else None
         else:
             if done.ready:
                 get_dispatcher().send(done.ready)
@@ -238,23 +276,23 @@ def run_chain(step_id: int, *, worker: str) -> None:
         recycle_worker_connections()
 
 
-def run_chain_retrying(step_id: int, *, worker: str) -> None:
+def run_chain_retrying(step_id: int, *, worker: str, pure: bool = False) -> None:
     """`run_chain`, once more on a new connection when the database connection it was
     given turns out to be broken (a restarted server): a worker's connection skips its
     health check between messages (config.connections). Safe: a step it had already
     claimed or finished is not run again."""
     try:
-        run_chain(step_id, worker=worker)
+        run_chain(step_id, worker=worker, pure=pure)
     except (InterfaceError, OperationalError):
         logger.warning("step %s: database connection lost; retrying on a new one", step_id, exc_info=True)
         connections.close_all()
-        run_chain(step_id, worker=worker)
+        run_chain(step_id, worker=worker, pure=pure)
 
 
 def run_together(step_ids: list[int], *, worker: str) -> None:
     """A message for several pure steps of one run: run the first (which runs its queued
     siblings inline), then send each of the others still queued a message of its own."""
-    run_chain_retrying(step_ids[0], worker=worker)
+    run_chain_retrying(step_ids[0], worker=worker, pure=True)
     left = list(StepRun.objects.filter(pk__in=step_ids[1:], status=S.QUEUED).values_list("pk", flat=True))
     if left:
         get_dispatcher().send(left)

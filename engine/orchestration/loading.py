@@ -79,3 +79,43 @@ def version_latest_lean(workflow_id: int, *, alias: str = "default") -> Workflow
         cursor.execute(sql, [workflow_id])
         row = cursor.fetchone()
     return _instance(WorkflowVersion, alias, fields, row) if row is not None else None
+
+
+SMALL_OUTPUT_BYTES = 8192
+
+
+@lru_cache(maxsize=8)
+def _locked_plan(alias: str) -> tuple[str, list[Any], list[Any]]:
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    steps, runs = _converters(alias, StepRun), _converters(alias, Run)
+    # The step's and the run's columns only on the step's own row (not once per step).
+    own = [f"CASE WHEN s.id = s0.id THEN s0.{quote(str(f.column))} END" for f, _, _ in steps]
+    own += [f"CASE WHEN s.id = s0.id THEN r.{quote(str(f.column))} END" for f, _, _ in runs]
+    size = "pg_column_size(s.output)" if connection.vendor == "postgresql" else "length(s.output)"
+    lock = " FOR UPDATE OF r" if connection.features.has_select_for_update_of else ""
+    sql = (
+        f"SELECT {', '.join(own)}, s.id, s.node_id, s.status, s.ports,"
+        f" CASE WHEN {size} <= {SMALL_OUTPUT_BYTES} THEN s.output END, COALESCE({size} > {SMALL_OUTPUT_BYTES}, FALSE)"
+        f" FROM {quote(StepRun._meta.db_table)} s0 JOIN {quote(Run._meta.db_table)} r ON r.id = s0.run_id"
+        f" JOIN {quote(StepRun._meta.db_table)} s ON s.run_id = r.id AND s.iteration = 0 WHERE s0.id = %s{lock}"
+    )
+    return sql, steps, runs
+
+
+def step_with_run_rows(step_id: int, *, alias: str = "default") -> tuple[StepRun, list[tuple[Any, ...]], bool] | None:
+    """In a transaction: lock the step's run and read, in one query, the step with its run
+    and the rows of the run's steps (iteration 0): (id, node, status, ports, output), the
+    output only when small. With whether every output came (none was too big). None when
+    the step is not there or not of iteration 0."""
+    sql, step_fields, run_fields = _locked_plan(alias)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, [step_id])
+        fetched = cursor.fetchall()
+    width = len(step_fields) + len(run_fields)
+    own = next((row for row in fetched if row[width] == step_id), None)
+    if own is None:
+        return None
+    step = _instance(StepRun, alias, step_fields, own[: len(step_fields)])
+    step.run = _instance(Run, alias, run_fields, own[len(step_fields) : width])
+    return step, [row[width:-1] for row in fetched], not any(row[-1] for row in fetched)

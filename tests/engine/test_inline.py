@@ -340,3 +340,55 @@ def test_a_start_after_a_new_version_pins_the_new_one_and_its_input_schema(colle
     assert first.version.number == 1 and second.version.number == 2 and third.version.number == 2
     assert sorted(second.steps.values_list("node_id", flat=True)) == ["s0", "start"]
     assert not Run.objects.filter(workflow=workflow, version__number=1).exclude(pk=first.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pure_message_reads_its_run_in_one_locked_query_and_fetches_big_outputs_on_demand(collecting):
+    user = make_user()
+    graph = chain(2, "transform", lambda i: {"expression": "$length(trigger.blob)" if i == 0 else "steps.s0.output + 1"})
+    workflow = make_workflow(user, graph=graph)
+    run = run_start(workflow=workflow, user=user, payload={"blob": "x" * 20000})  # the trigger's output is too big for the first read
+    ids = list(collecting.sent)
+    collecting.sent.clear()
+    run_together(ids, worker="w1")
+    run.refresh_from_db()
+    assert run.status == "succeeded" and run.output == {"s1": 20001}
+    assert all(s.attempts[-1].get("inline") for s in run.steps.exclude(node_id="start"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pure_hint_that_is_wrong_falls_back_to_the_executor(collecting):
+    user = make_user()
+    graph = {
+        "nodes": [node("start", "trigger.manual"), node("pause", "wait", {"mode": "duration", "duration_s": 3600})],
+        "edges": [edge("e1", "start", "pause")],
+    }
+    run = run_start(workflow=make_workflow(user, graph=graph), user=user, payload={})
+    [step_id] = collecting.sent
+    run_chain(step_id, worker="w1", pure=True)  # it is not pure: claimed and run as usual
+    pause = run.steps.get(node_id="pause")
+    assert pause.status == "waiting" and pause.attempt == 1 and not pause.attempts[-1].get("inline")
+    run_chain(step_id, worker="w2", pure=True)  # a duplicate: nothing to do
+    assert run.steps.get(node_id="pause").attempt == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_pure_message_of_a_three_step_run_is_one_transaction_of_four_statements_on_postgresql(collecting):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = make_user()
+    workflow = make_workflow(user, graph=chain(3))
+    for _ in range(2):  # the second start and message run with warm caches
+        run = run_start(workflow=workflow, user=user, payload={"k": 1})
+        ids = list(collecting.sent)
+        collecting.sent.clear()
+        with CaptureQueriesContext(connection) as queries:
+            run_together(ids, worker="w1")
+    run.refresh_from_db()
+    assert run.status == "succeeded"
+    # One transaction: the locked read, the step's write, its successors' INSERT, the run's
+    # end with its sequence and events.
+    kinds = [q["sql"].split()[0] for q in queries]
+    assert kinds == ["BEGIN", "SELECT", "UPDATE", "INSERT", "WITH", "COMMIT"], kinds
