@@ -39,6 +39,21 @@ def set_event_sink(sink: EventSink | None) -> None:
     _sink = sink
 
 
+_workflows: dict[int, int] = {}
+
+
+def note_workflow(run_id: int, workflow_id: int) -> None:
+    """Remember a run's workflow while the run is in hand, so publishing its events (its
+    workflow's stream too) needs no query for it."""
+    if len(_workflows) > 10_000:
+        _workflows.clear()
+    _workflows[run_id] = workflow_id
+
+
+def workflow_of(run_id: int) -> int | None:
+    return _workflows.get(run_id)
+
+
 def published_after_commit(events: list[Any]) -> None:
     if _sink is not None and events:
         sink = _sink

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from engine.events import Event
+from engine.events import Event, note_workflow
 from engine.states import _STEP_DEFAULTS, RUN_TRANSITIONS, STEP_TERMINAL, IllegalTransition, RunStatus, _check
 
 R = RunStatus
@@ -102,5 +102,6 @@ def run_start_statement(
     run._state.db = connection.alias
     for event in events:
         event.run_id = run.pk
+    note_workflow(run.pk, run.workflow_id)
     published_after_commit(events)
     return {str(node_id): int(step_id) for _run_id, step_id, node_id in written}

@@ -11,7 +11,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
-from engine.events import defer_run_update, record_event
+from engine.events import defer_run_update, note_workflow, record_event
 
 
 class RunStatus(models.TextChoices):
@@ -104,6 +104,7 @@ def run_insert(run: Any, *, data: Any = None, running: bool = False) -> None:
         run.pk = int(cursor.fetchone()[0])
     run._state.adding = False
     run._state.db = connection.alias
+    note_workflow(run.pk, run.workflow_id)
     record_event(run_id=run.pk, kind="run", status=R.QUEUED, data=data)
     if running:
         record_event(run_id=run.pk, kind="run", status=R.RUNNING)

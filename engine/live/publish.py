@@ -51,7 +51,9 @@ class Publisher:
             return self._loop
 
     def _workflow_of(self, run_id: int) -> int:
-        workflow_id = self._workflows.get(run_id)
+        from engine.events import workflow_of
+
+        workflow_id = workflow_of(run_id) or self._workflows.get(run_id)
         if workflow_id is None:
             from engine.models import Run
 

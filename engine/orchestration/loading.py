@@ -12,6 +12,7 @@ from django.db import connections
 from django.db.models import Field, Model
 
 from designer.models import WorkflowVersion
+from engine.events import note_workflow
 from engine.models import Run, StepRun
 
 
@@ -61,6 +62,7 @@ def step_with_run(step_id: int, *, alias: str = "default") -> StepRun | None:
         return None
     step = _instance(StepRun, alias, step_fields, row[: len(step_fields)])
     step.run = _instance(Run, alias, run_fields, row[len(step_fields) :])
+    note_workflow(step.run.pk, step.run.workflow_id)
     return step  # type: ignore[no-any-return]
 
 
@@ -118,4 +120,5 @@ def step_with_run_rows(step_id: int, *, alias: str = "default") -> tuple[StepRun
         return None
     step = _instance(StepRun, alias, step_fields, own[: len(step_fields)])
     step.run = _instance(Run, alias, run_fields, own[len(step_fields) : width])
+    note_workflow(step.run.pk, step.run.workflow_id)
     return step, [row[width:-1] for row in fetched], not any(row[-1] for row in fetched)
