@@ -64,9 +64,23 @@ class _Batch(threading.local):
     events: list[Any] | None = None
     # Run rows to update with the sequence, by run: (statuses it must be in, values to set).
     run_updates: dict[int, tuple[tuple[str, ...], dict[str, Any]]] | None = None
+    # Other writes (SQL, params) to make in the same statement as the events.
+    writes: list[tuple[str, list[Any]]] | None = None
 
 
 _batch = _Batch()
+
+
+def defer_write(sql: str, params: list[Any]) -> bool:
+    """Inside `events_batched` on PostgreSQL: make an INSERT or UPDATE whose result the
+    transaction does not read back in the statement that writes the batch's events (a
+    data-modifying WITH), one round trip less. False: the caller writes it now."""
+    from django.db import connection
+
+    if _batch.writes is None or connection.vendor != "postgresql":
+        return False
+    _batch.writes.append((sql, params))
+    return True
 
 
 def defer_run_update(run_id: int, sources: tuple[str, ...], values: dict[str, Any]) -> bool:
@@ -90,12 +104,12 @@ def events_batched() -> Iterator[None]:
     if _batch.events is not None:
         yield
         return
-    _batch.events, _batch.run_updates = [], {}
+    _batch.events, _batch.run_updates, _batch.writes = [], {}, []
     try:
         yield
-        _flush(_batch.events, _batch.run_updates)
+        _flush(_batch.events, _batch.run_updates, _batch.writes)
     finally:
-        _batch.events = _batch.run_updates = None
+        _batch.events = _batch.run_updates = _batch.writes = None
 
 
 def _run_update_sql(run_id: int, count: int, update: tuple[tuple[str, ...], dict[str, Any]] | None) -> tuple[str, list[Any]]:
@@ -120,14 +134,20 @@ def _run_update_sql(run_id: int, count: int, update: tuple[tuple[str, ...], dict
     return f"UPDATE {quote(Run._meta.db_table)} SET {', '.join(assignments)} WHERE {where} RETURNING last_seq", params + where_params
 
 
-def _flush(events: list[Any], run_updates: dict[int, tuple[tuple[str, ...], dict[str, Any]]] | None = None) -> None:
+def _flush(
+    events: list[Any],
+    run_updates: dict[int, tuple[tuple[str, ...], dict[str, Any]]] | None = None,
+    writes: list[tuple[str, list[Any]]] | None = None,
+) -> None:
     """One sequence update per run (with its deferred transition, if any), then one
     multi-row INSERT for every buffered event."""
     from django.db import connection
 
     from engine.models import RunEvent
 
+    writes = writes or []
     if not events:
+        _execute(writes)
         return
     by_run: dict[int, list[Any]] = {}
     for event in events:
@@ -140,8 +160,9 @@ def _flush(events: list[Any], run_updates: dict[int, tuple[tuple[str, ...], dict
     if set(updates) - set(by_run):
         raise RuntimeError("a deferred run update without its event")
     if connection.vendor == "postgresql" and len(by_run) == 1:
-        _flush_one_statement(events, data_field, at, updates.get(events[0].run_id))
+        _flush_one_statement(events, data_field, at, updates.get(events[0].run_id), writes)
     else:
+        _execute(writes)
         for run_id, run_events in by_run.items():
             sql, update_params = _run_update_sql(run_id, len(run_events), updates.get(run_id))
             with connection.cursor() as cursor:
@@ -163,9 +184,23 @@ def _flush(events: list[Any], run_updates: dict[int, tuple[tuple[str, ...], dict
     published_after_commit(events)
 
 
-def _flush_one_statement(events: list[Any], data_field: Any, at: Any, update: tuple[tuple[str, ...], dict[str, Any]] | None) -> None:
-    """PostgreSQL, one run: the sequence update and the INSERT in one statement (a
-    data-modifying WITH), numbering the events from the run's new last_seq."""
+def _execute(writes: list[tuple[str, list[Any]]]) -> None:
+    from django.db import connection
+
+    for sql, params in writes:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+
+def _flush_one_statement(
+    events: list[Any],
+    data_field: Any,
+    at: Any,
+    update: tuple[tuple[str, ...], dict[str, Any]] | None,
+    writes: list[tuple[str, list[Any]]],
+) -> None:
+    """PostgreSQL, one run: the deferred writes, the sequence update and the INSERT in one
+    statement (a data-modifying WITH), numbering the events from the run's new last_seq."""
     from django.db import connection
 
     from engine.models import RunEvent
@@ -173,12 +208,14 @@ def _flush_one_statement(events: list[Any], data_field: Any, at: Any, update: tu
     quote = connection.ops.quote_name
     n, run_id = len(events), events[0].run_id
     update_sql, update_params = _run_update_sql(run_id, n, update)
-    params: list[Any] = [*update_params, run_id, n, at]  # in the order of the placeholders below
+    before = "".join(f"w{i} AS ({sql}), " for i, (sql, _) in enumerate(writes))
+    params: list[Any] = [p for _, write_params in writes for p in write_params]
+    params += [*update_params, run_id, n, at]  # in the order of the placeholders below
     for k, e in enumerate(events, start=1):
         params += [k, e.kind, e.node_id, e.status, e.attempt, data_field.get_db_prep_save(e.data, connection)]
     values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * n)
     sql = (
-        f"WITH r AS ({update_sql})"
+        f"WITH {before}r AS ({update_sql})"
         f" INSERT INTO {quote(RunEvent._meta.db_table)} (run_id, seq, kind, node_id, status, attempt, data, at)"
         " SELECT %s, r.last_seq - %s + v.column1, v.column2, v.column3, v.column4, v.column5, CAST(v.column6 AS jsonb), %s"
         f" FROM r, (VALUES {values}) AS v RETURNING seq"

@@ -11,7 +11,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
-from engine.events import defer_run_update, note_workflow, record_event
+from engine.events import defer_run_update, defer_write, note_workflow, record_event
 
 
 class RunStatus(models.TextChoices):
@@ -224,15 +224,17 @@ _STEP_DEFAULTS: dict[str, Any] = {
 
 
 @transaction.atomic(savepoint=False)
-def steps_create(run_id: int, steps: list[dict[str, Any]]) -> list[int]:
+def steps_create(run_id: int, steps: list[dict[str, Any]], *, ids: bool = True) -> list[int]:
     """Create several steps of a run, each in its first status (`step_create`), in one
-    multi-row INSERT ... RETURNING, each with its event; their ids in the order given."""
+    multi-row INSERT ... RETURNING, each with its event; their ids in the order given.
+    `ids=False`: the caller needs no ids and reads none of them back in this transaction,
+    so the INSERT may go with the events' statement (engine.events.defer_write); []."""
     from django.db import connection
 
     from engine.models import StepRun
 
     if len(steps) > 500:  # SQLite's bound on parameters
-        return steps_create(run_id, steps[:500]) + steps_create(run_id, steps[500:])
+        return steps_create(run_id, steps[:500], ids=ids) + steps_create(run_id, steps[500:], ids=ids)
     if not steps:
         return []
     now = timezone.now()
@@ -249,13 +251,15 @@ def steps_create(run_id: int, steps: list[dict[str, Any]]) -> list[int]:
     columns = ", ".join(quote(name) for name in names)
     row = "(" + ", ".join(["%s"] * len(names)) + ")"
     sql = f"INSERT INTO {quote(StepRun._meta.db_table)} ({columns}) VALUES {', '.join([row] * len(steps))}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql + " RETURNING id, node_id, iteration", params)
-        ids = {(str(node_id), int(iteration)): int(step_id) for step_id, node_id, iteration in cursor.fetchall()}
+    written: dict[tuple[str, int], int] = {}
+    if ids or not defer_write(sql, params):
+        with connection.cursor() as cursor:
+            cursor.execute(sql + " RETURNING id, node_id, iteration", params)
+            written = {(str(node_id), int(iteration)): int(step_id) for step_id, node_id, iteration in cursor.fetchall()}
     for step in steps:
         data = step.get("data")
         record_event(run_id=run_id, kind="step", status=step["status"], node_id=step["node_id"], attempt=step.get("attempt", 0), data=data)
-    return [ids[(step["node_id"], step.get("iteration", 0))] for step in steps]
+    return [written[(step["node_id"], step.get("iteration", 0))] for step in steps] if ids else []
 
 
 @transaction.atomic(savepoint=False)

@@ -162,12 +162,21 @@ def advance_locked_nodes(
         if not any(step["status"] == S.SUCCEEDED for step in round_):
             break
         decided = plan(graph, states)
-    ids = steps_create(run.pk, new)
-    created = [(step_id, step["node_id"]) for step_id, step in zip(ids, new, strict=True) if step["status"] == S.QUEUED]
     result = outcome(graph, states)
+    names = [node_id for node_id in sinks(graph, states) if node_id not in graph.triggers] if result == "succeeded" else []
+    known = inliner.rows if inliner is not None else {}
+    # The new steps' ids are needed to dispatch queued ones; the rows are read back to
+    # plan a compensation or (unless in hand) to collect the run's output. Otherwise
+    # their INSERT goes with the events' statement.
+    read_back = result == "failed" or not all(node_id in known for node_id in names)
+    queued = any(step["status"] == S.QUEUED for step in new)
+    created: list[tuple[int, str]] = []
+    if queued or read_back:
+        ids = steps_create(run.pk, new)
+        created = [(step_id, step["node_id"]) for step_id, step in zip(ids, new, strict=True) if step["status"] == S.QUEUED]
+    else:
+        steps_create(run.pk, new, ids=False)
     if result == "succeeded":
-        names = [node_id for node_id in sinks(graph, states) if node_id not in graph.triggers]
-        known = inliner.rows if inliner is not None else {}
         if not all(node_id in known for node_id in names):
             known = step_rows(run.pk, names)
         outputs = {node_id: row["output"] for node_id, row in known.items()}

@@ -374,7 +374,7 @@ def test_a_pure_hint_that_is_wrong_falls_back_to_the_executor(collecting):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_pure_message_of_a_three_step_run_is_one_transaction_of_four_statements_on_postgresql(collecting):
+def test_a_pure_message_of_a_three_step_run_is_one_transaction_of_three_statements_on_postgresql(collecting):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -388,7 +388,8 @@ def test_a_pure_message_of_a_three_step_run_is_one_transaction_of_four_statement
             run_together(ids, worker="w1")
     run.refresh_from_db()
     assert run.status == "succeeded"
-    # One transaction: the locked read, the step's write, its successors' INSERT, the run's
-    # end with its sequence and events.
+    # One transaction: the locked read, the step's write, then its successors, the run's
+    # end, its sequence and the events in one statement.
     kinds = [q["sql"].split()[0] for q in queries]
-    assert kinds == ["BEGIN", "SELECT", "UPDATE", "INSERT", "WITH", "COMMIT"], kinds
+    assert kinds == ["BEGIN", "SELECT", "UPDATE", "WITH", "COMMIT"], kinds
+    assert 'INSERT INTO "engine_steprun"' in queries[3]["sql"] and 'INSERT INTO "engine_runevent"' in queries[3]["sql"]
