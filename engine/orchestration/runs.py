@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -209,28 +209,25 @@ def input_check(version: WorkflowVersion, trigger: str, payload: Any, *, trigger
     _check_input(graph, _trigger_node(graph, trigger, trigger_node), payload)
 
 
-def run_create(
-    *,
-    version: WorkflowVersion,
-    user: Any,
-    payload: Any,
-    trigger: str,
-    rerun_of: Run | None = None,
-    reuse: dict[str, StepRun] | None = None,
-    parent: StepRun | None = None,
-    item_index: int | None = None,
-    trigger_node: str | None = None,
-    begin: bool = False,
-) -> Run:
+class RunOrigin(TypedDict, total=False):
+    """Where a new run comes from, besides its version and input."""
+
+    rerun_of: Run | None
+    reuse: dict[str, StepRun] | None
+    parent: StepRun | None
+    item_index: int | None
+    trigger_node: str | None
+
+
+def run_create(*, version: WorkflowVersion, user: Any, payload: Any, trigger: str, begin: bool = False, **origin: Unpack[RunOrigin]) -> Run:
     """A queued run with its trigger step recorded; `run_begin` sets it going. With
     `begin`, it is created running (its first advance is the caller's, in the same
     transaction). Call inside a transaction."""
-    run, steps = _run_new(
-        version, user, payload, trigger, rerun_of=rerun_of, reuse=reuse, parent=parent, item_index=item_index, trigger_node=trigger_node
-    )
+    run, steps = _run_new(version, user, payload, trigger, **origin)
     data: dict[str, Any] = {"trigger": trigger, "version": version.number}
+    parent = origin.get("parent")
     if parent is not None:
-        data.update(parent_run=parent.run_id, parent_node=parent.node_id, item_index=item_index)
+        data.update(parent_run=parent.run_id, parent_node=parent.node_id, item_index=origin.get("item_index"))
     run_insert(run, data=data, running=begin)
     if begin:
         run._first_steps = steps  # type: ignore[attr-defined]  # created by its first advance, with the steps it makes ready
@@ -240,20 +237,12 @@ def run_create(
 
 
 def _run_new(
-    version: WorkflowVersion,
-    user: Any,
-    payload: Any,
-    trigger: str,
-    *,
-    rerun_of: Run | None = None,
-    reuse: dict[str, StepRun] | None = None,
-    parent: StepRun | None = None,
-    item_index: int | None = None,
-    trigger_node: str | None = None,
+    version: WorkflowVersion, user: Any, payload: Any, trigger: str, **origin: Unpack[RunOrigin]
 ) -> tuple[Run, list[dict[str, Any]]]:
     """A run not yet saved, and its trigger steps (and reused ones) not yet created."""
+    parent, item_index, rerun_of = origin.get("parent"), origin.get("item_index"), origin.get("rerun_of")
     graph = version_graph(version.pk, version.graph_hash)
-    first = _trigger_node(graph, trigger, trigger_node)
+    first = _trigger_node(graph, trigger, origin.get("trigger_node"))
     run = Run(
         owner=user,
         workflow_id=version.workflow_id,
@@ -282,7 +271,7 @@ def _run_new(
             "attempt": old.attempt,
             "data": {"reused_from_run": old.run_id},
         }
-        for node_id, old in (reuse or {}).items()
+        for node_id, old in (origin.get("reuse") or {}).items()
     ]
     return run, steps
 
