@@ -13,21 +13,6 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-
-def _advance_seq(run_id: int, count: int) -> int:
-    """Add `count` to the run's sequence and return the new last value, in one statement
-    (PostgreSQL and SQLite >= 3.35 both have RETURNING); it also holds the run row's lock to
-    the end of the transaction, so sequence numbers never interleave."""
-    from django.db import connection
-
-    from engine.models import Run
-
-    table = connection.ops.quote_name(Run._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET last_seq = last_seq + %s WHERE id = %s RETURNING last_seq", [count, run_id])
-        return int(cursor.fetchone()[0])
-
-
 EventSink = Callable[[list[Any]], None]
 _sink: EventSink | None = None
 
@@ -246,12 +231,17 @@ class Event:
 def record_event(*, run_id: int, kind: str, status: str, node_id: str = "", attempt: int = 0, data: Any = None) -> None:
     """Append one RunEvent with the run's next sequence number (buffered inside
     `events_batched`)."""
+    from django.db import connection
+
     from engine.models import RunEvent
 
     if _batch.events is not None:
         _batch.events.append(Event(run_id=run_id, kind=kind, node_id=node_id, status=status, attempt=attempt, data=data or {}))
         return
     event = RunEvent(run_id=run_id, kind=kind, node_id=node_id, status=status, attempt=attempt, data=data or {})
-    event.seq = _advance_seq(run_id, 1)
+    sql, params = _run_update_sql(run_id, 1, None)
+    with connection.cursor() as cursor:  # also holds the run row's lock to the commit: seqs never interleave
+        cursor.execute(sql, params)
+        event.seq = int(cursor.fetchone()[0])
     event.save(force_insert=True)
     published_after_commit([event])

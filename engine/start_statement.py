@@ -9,20 +9,9 @@ from typing import Any
 from django.utils import timezone
 
 from engine.events import Event, note_workflow
-from engine.states import _STEP_DEFAULTS, RUN_TRANSITIONS, STEP_TERMINAL, IllegalTransition, RunStatus, _check
+from engine.states import STEP_COLUMNS, RunStatus, db_type, run_created, step_values
 
 R = RunStatus
-_casts: dict[Any, str] = {}
-
-
-def _cast(field: Any) -> str:
-    """`CAST(%s AS <the column's type>)` for a field: VALUES rows need their types."""
-    cast = _casts.get(field)
-    if cast is None:
-        from django.db import connection
-
-        cast = _casts[field] = f"CAST(%s AS {field.db_type(connection)})"
-    return cast
 
 
 def run_start_statement(
@@ -38,21 +27,18 @@ def run_start_statement(
     from engine.events import published_after_commit
     from engine.models import RunEvent, StepRun
 
-    if run.status != R.QUEUED:
-        raise IllegalTransition(f"a run starts queued, not {run.status}")
-    _check(RUN_TRANSITIONS, (R.QUEUED,), R.RUNNING)
     now = timezone.now()
+    run_created(run, now, running=True)
     events = [Event(run_id=0, kind="run", status=R.QUEUED, data=data or {}), Event(run_id=0, kind="run", status=R.RUNNING)]
     events += [
         Event(run_id=0, kind="step", status=step["status"], node_id=step["node_id"], attempt=step.get("attempt", 0), data=step.get("data"))
         for step in steps
     ]
-    run.created_at = run.started_at = now
-    run.status, run.last_seq = R.RUNNING, len(events)
+    run.last_seq = len(events)
     quote = connection.ops.quote_name
 
     def typed(field: Any, value: Any) -> tuple[str, Any]:
-        return _cast(field), field.get_db_prep_save(value, connection)
+        return f"CAST(%s AS {db_type(field)})", field.get_db_prep_save(value, connection)
 
     run_fields = [f for f in run._meta.concrete_fields if not f.primary_key]
     run_sql = ", ".join(quote(f.column) for f in run_fields)
@@ -63,13 +49,10 @@ def run_start_statement(
         versions = quote(run._meta.get_field("version").related_model._meta.db_table)
         guard = f" WHERE NOT EXISTS (SELECT 1 FROM {versions} WHERE workflow_id = %s AND number > %s)"
         params += [run.workflow_id, unless_newer_than]
-    names = ["node_id", "status", "created_at", "updated_at", *_STEP_DEFAULTS]
-    step_fields = [StepRun._meta.get_field(name) for name in names]
+    step_fields = [StepRun._meta.get_field(name) for name in STEP_COLUMNS]
     rows = []
     for step in steps:
-        values = {**_STEP_DEFAULTS, **{k: v for k, v in step.items() if k != "data"}, "created_at": now, "updated_at": now}
-        if step["status"] in STEP_TERMINAL and values["finished_at"] is None:
-            values["finished_at"] = now
+        values = step_values(step, now)
         cells = [typed(f, values[f.name]) for f in step_fields]
         rows.append("(" + ", ".join(sql for sql, _ in cells) + ")")
         params += [value for _, value in cells]

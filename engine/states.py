@@ -81,6 +81,17 @@ def _check(table: dict[Any, frozenset[Any]], sources: tuple[Any, ...], target: A
             raise IllegalTransition(f"{source} -> {target} is not in the transition table")
 
 
+def run_created(run: Any, now: datetime, *, running: bool) -> None:
+    """A run about to be written: it starts queued (with `running`, queued -> running,
+    checked against the table), created now."""
+    if run.status != R.QUEUED:
+        raise IllegalTransition(f"a run starts queued, not {run.status}")
+    run.created_at = now
+    if running:
+        _check(RUN_TRANSITIONS, (R.QUEUED,), R.RUNNING)
+        run.status, run.started_at = R.RUNNING, now
+
+
 @transaction.atomic(savepoint=False)
 def run_insert(run: Any, *, data: Any = None, running: bool = False) -> None:
     """Create a run (a Run not yet saved) in its first status, queued, and record it: one
@@ -88,12 +99,7 @@ def run_insert(run: Any, *, data: Any = None, running: bool = False) -> None:
     already started: queued -> running checked against the table, both events recorded."""
     from django.db import connection
 
-    if run.status != R.QUEUED:
-        raise IllegalTransition(f"a run starts queued, not {run.status}")
-    run.created_at = timezone.now()
-    if running:
-        _check(RUN_TRANSITIONS, (R.QUEUED,), R.RUNNING)
-        run.status, run.started_at = R.RUNNING, run.created_at
+    run_created(run, timezone.now(), running=running)
     fields = [f for f in run._meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
@@ -223,6 +229,32 @@ _STEP_DEFAULTS: dict[str, Any] = {
 }
 
 
+STEP_COLUMNS = ("node_id", "status", "created_at", "updated_at", *_STEP_DEFAULTS)
+
+
+def step_values(step: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """Every column of a step being created (but its run): the defaults, what `step`
+    gives (but its event's `data`), its times; a step created finished, finished now."""
+    values = {**_STEP_DEFAULTS, **{k: v for k, v in step.items() if k != "data"}, "created_at": now, "updated_at": now}
+    if step["status"] in STEP_TERMINAL and values["finished_at"] is None:
+        values["finished_at"] = now
+    return values
+
+
+_db_types: dict[Any, str] = {}
+
+
+def db_type(field: Any) -> str:
+    """A field's column type on the database in use, computed once (VALUES rows on
+    PostgreSQL need their types spelled out)."""
+    found = _db_types.get(field)
+    if found is None:
+        from django.db import connection
+
+        found = _db_types[field] = str(field.db_type(connection))
+    return found
+
+
 @transaction.atomic(savepoint=False)
 def steps_create(run_id: int, steps: list[dict[str, Any]], *, ids: bool = True) -> list[int]:
     """Create several steps of a run, each in its first status (`step_create`), in one
@@ -238,13 +270,11 @@ def steps_create(run_id: int, steps: list[dict[str, Any]], *, ids: bool = True) 
     if not steps:
         return []
     now = timezone.now()
-    names = ["run_id", "node_id", "status", "created_at", "updated_at", *_STEP_DEFAULTS]
-    model_fields = [StepRun._meta.get_field(name) for name in names[1:]]
+    names = ["run_id", *STEP_COLUMNS]
+    model_fields = [StepRun._meta.get_field(name) for name in STEP_COLUMNS]
     params: list[Any] = []
     for step in steps:
-        values = {**_STEP_DEFAULTS, **{k: v for k, v in step.items() if k != "data"}, "created_at": now, "updated_at": now}
-        if step["status"] in STEP_TERMINAL and values["finished_at"] is None:
-            values["finished_at"] = now
+        values = step_values(step, now)
         params.append(run_id)
         params += [f.get_db_prep_save(values[f.name], connection) for f in model_fields]  # type: ignore[union-attr]
     quote = connection.ops.quote_name
@@ -317,11 +347,11 @@ def steps_run_through(steps: list[dict[str, Any]], *, worker: str) -> list[int]:
     # needs their types (a column of NULLs is text), SQLite stores what it is given.
     typed = connection.vendor == "postgresql"
     column = {name: f"v.column{i + 1}" for i, name in enumerate(_THROUGH)}
-    value_of = {name: f"CAST({column[name]} AS {f.db_type(connection)})" if typed else column[name] for name, f in fields.items()}
-    params: list[Any] = [S.SUCCEEDED.value, worker[:100], connection.ops.adapt_datetimefield_value(now)]
+    value_of = {name: f"CAST({column[name]} AS {db_type(f)})" if typed else column[name] for name, f in fields.items()}
+    at = connection.ops.adapt_datetimefield_value(now)
+    params: list[Any] = [S.SUCCEEDED.value, worker[:100], at]
     for step in steps:
         params += [f.get_db_prep_save(step[name], connection) for name, f in fields.items()]  # type: ignore[union-attr]
-    at = connection.ops.adapt_datetimefield_value(now)
     params += [S.QUEUED.value, at]
     row = "(" + ", ".join(["%s"] * len(_THROUGH)) + ")"
     sql = (

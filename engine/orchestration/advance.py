@@ -23,41 +23,29 @@ if TYPE_CHECKING:
 R, S = RunStatus, StepStatus
 
 
-ALL_OUTPUTS = None
+def step_row(node_id: str, status: str, ports: Any, output: Any) -> dict[str, Any]:
+    """What the planner and the expressions see of a step: its status, the ports it took
+    and its output (values, not the database's text: see `parse_ports`, `parse_json`)."""
+    return {"node_id": node_id, "status": status, "ports": list(ports or ()), "output": output}
 
 
-def run_lock_rows(run: Run, outputs: list[str] | None = ALL_OUTPUTS) -> tuple[dict[str, StepState], dict[str, dict[str, Any]]]:
+def run_lock_states(run: Run) -> dict[str, StepState]:
     """Lock the run's row for this transaction, refresh on the object already loaded what
-    can have changed (status, error), and read in the same statement what advancing reads
-    of its steps: the state of each (for the planner) and the rows, with their outputs, of
-    the steps in `outputs` (every step's with ALL_OUTPUTS). One query instead of three."""
+    can have changed (status, error), and read in the same statement the state of each of
+    its steps (for the planner). One query instead of two."""
     from django.db import connection
 
     quote = connection.ops.quote_name
-    wanted = "s.output" if outputs is None else "NULL"
-    params: list[Any] = []
-    if outputs:
-        wanted = f"CASE WHEN s.node_id IN ({', '.join(['%s'] * len(outputs))}) THEN s.output END"
-        params += outputs
     lock = " FOR UPDATE OF r" if connection.features.has_select_for_update_of else ""
     sql = (
-        f"SELECT r.status, r.error, s.node_id, s.status, s.ports, {wanted} FROM {quote(Run._meta.db_table)} r"
+        f"SELECT r.status, r.error, s.node_id, s.status, s.ports FROM {quote(Run._meta.db_table)} r"
         f" LEFT JOIN {quote(StepRun._meta.db_table)} s ON s.run_id = r.id AND s.iteration = 0 WHERE r.id = %s{lock}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, run.pk])
+        cursor.execute(sql, [run.pk])
         fetched = cursor.fetchall()
     run.status, run.error = fetched[0][0], parse_json(fetched[0][1])
-    states: dict[str, StepState] = {}
-    rows: dict[str, dict[str, Any]] = {}
-    keep = set(outputs) if outputs is not None else None
-    for _status, _error, node_id, status, ports, output in fetched:
-        if node_id is None:
-            continue  # a run without steps
-        states[node_id] = StepState(status, parse_ports(ports))
-        if keep is None or node_id in keep:
-            rows[node_id] = {"node_id": node_id, "status": status, "ports": list(parse_ports(ports)), "output": parse_json(output)}
-    return states, rows
+    return {node_id: StepState(status, parse_ports(ports)) for _s, _e, node_id, status, ports in fetched if node_id is not None}
 
 
 def advance(run_id: int) -> list[int]:
@@ -106,10 +94,7 @@ def step_rows(run_id: int, node_ids: list[str] | None = None) -> dict[str, dict[
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    return {
-        node_id: {"node_id": node_id, "status": status, "ports": list(parse_ports(ports)), "output": parse_json(output)}
-        for node_id, status, ports, output in rows
-    }
+    return {node_id: step_row(node_id, status, parse_ports(ports), parse_json(output)) for node_id, status, ports, output in rows}
 
 
 def parse_json(value: Any) -> Any:
@@ -148,20 +133,7 @@ def advance_locked_nodes(
         states = plan_states(run.pk)
     if inliner is not None:
         _inline_queued(run, inliner, states)
-    decided = plan(graph, states)
-    while decided.ready or decided.skipped:
-        round_ = [{"node_id": node_id, "status": S.SKIPPED} for node_id in decided.skipped]
-        for node_id in decided.ready:
-            inlined = inliner.run_new(node_id) if inliner is not None and inliner.accepts(node_id) else None
-            round_.append(inlined or {"node_id": node_id, "status": S.QUEUED})
-        for step in round_:
-            states[step["node_id"]] = StepState(step["status"], tuple(step.get("ports", ())))
-            if inliner is not None:
-                inliner.remember(step)
-        new += round_
-        if not any(step["status"] == S.SUCCEEDED for step in round_):
-            break
-        decided = plan(graph, states)
+    new += planned_steps(graph, states, inliner)
     result = outcome(graph, states)
     names = [node_id for node_id in sinks(graph, states) if node_id not in graph.triggers] if result == "succeeded" else []
     known = inliner.rows if inliner is not None else {}
@@ -193,6 +165,27 @@ def advance_locked_nodes(
             return [(step_id, "") for step_id in _compensate_next(run)]
         _finish(run, (R.RUNNING,), R.FAILED, error=error, data={"error": error})
     return created
+
+
+def planned_steps(graph: Graph, states: dict[str, StepState], inliner: Inliner | None = None) -> list[dict[str, Any]]:
+    """The steps to create now, in causal order (skipped, queued, or run inline by the
+    `inliner` and so succeeded, which can make more ready); `states` follows them."""
+    new: list[dict[str, Any]] = []
+    decided = plan(graph, states)
+    while decided.ready or decided.skipped:
+        round_ = [{"node_id": node_id, "status": S.SKIPPED} for node_id in decided.skipped]
+        for node_id in decided.ready:
+            inlined = inliner.run_new(node_id) if inliner is not None and inliner.accepts(node_id) else None
+            round_.append(inlined or {"node_id": node_id, "status": S.QUEUED})
+        for step in round_:
+            states[step["node_id"]] = StepState(step["status"], tuple(step.get("ports", ())))
+            if inliner is not None:
+                inliner.remember(step)
+        new += round_
+        if not any(step["status"] == S.SUCCEEDED for step in round_):
+            break
+        decided = plan(graph, states)
+    return new
 
 
 def _inline_queued(run: Run, inliner: Inliner, states: dict[str, StepState]) -> None:

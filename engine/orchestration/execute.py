@@ -19,7 +19,7 @@ from engine.events import events_batched
 from engine.expressions.evaluate import ExpressionError
 from engine.models import Run, StepRun
 from engine.nodes.base import StepFailed
-from engine.orchestration.advance import ALL_OUTPUTS, advance, advance_locked_nodes, parse_json, parse_ports, run_lock_rows, step_rows
+from engine.orchestration.advance import advance, advance_locked_nodes, parse_json, parse_ports, run_lock_states, step_row, step_rows
 from engine.orchestration.children import children_prepare, children_start
 from engine.orchestration.dispatch import get_dispatcher
 from engine.orchestration.evaluation import expression_data, node_evaluate, step_inputs, timeout_s
@@ -149,13 +149,13 @@ def _run(claimed: Claimed, *, chain_worker: str | None = None) -> Next:
     with transaction.atomic(), events_batched():
         # The result and the next steps commit together: a worker that dies after its
         # checkpoint cannot leave the run without successors. The run row is locked first.
-        states, _ = run_lock_rows(run, [])
+        states = run_lock_states(run)
         fields = {"input": config, "output": result.output, "ports": list(result.ports), "attempts": attempts, "error": None}
         if not step_transition(step_id, (S.RUNNING,), S.SUCCEEDED, lease_token=token, **fields):
             return Next()  # our lease was reclaimed meanwhile: the result is not ours to record
         states[step.node_id] = StepState(S.SUCCEEDED, tuple(result.ports))
         # Its output is in hand: a successor that reads only its inputs need not read it back.
-        known = {step.node_id: {"node_id": step.node_id, "status": S.SUCCEEDED, "ports": list(result.ports), "output": result.output}}
+        known = {step.node_id: step_row(step.node_id, S.SUCCEEDED, result.ports, result.output)}
         return _advance_and_chain(run, chain_worker, known, states=states)
 
 
@@ -184,43 +184,26 @@ def _advance_and_chain(
     return Next(ready)
 
 
-def _run_inline(step: StepRun, worker: str) -> Next | None:
-    """A pure step of this worker's: run it under its run's lock and record it with what it
-    makes ready, in one transaction (no claim of its own). None when it cannot complete
-    inline (the run is not running, the step is not queued and due, or it failed): the
-    executor then claims and runs it as any other step."""
-    run = step.run
-    graph = graph_for(run)
-    complete = graph.needs_data(step.node_id)
-    with transaction.atomic(), events_batched():
-        states, rows = run_lock_rows(run, ALL_OUTPUTS if complete else [e.source for e in graph.inbound.get(step.node_id, [])])
-        return _inline_locked(step, states, rows, complete, worker)
-
-
-def _inline_locked(
-    step: StepRun, states: dict[str, StepState], rows: dict[str, dict[str, Any]], complete: bool, worker: str
-) -> Next | None:
-    """`_run_inline` once the run is locked and its steps' states (and some outputs) read."""
-    run = step.run
-    if run.status != R.RUNNING:
-        return None
-    inliner = Inliner(run, graph_for(run), worker=worker, rows=rows, complete=complete)
-    if not inliner.accepts(step.node_id):
-        return None  # inline work switched off
-    ran = inliner.run_queued([(step.pk, step.node_id, step.attempt, list(step.attempts or []))])
-    if not ran:
-        return None
-    states.update(ran)
-    return _advance_and_chain(run, worker, inliner.rows, inliner, states)
+def _inlinable(step: StepRun) -> bool:
+    """Whether a step may run inline: a pure node's first step (not a compensation), with
+    inline work switched on."""
+    return (
+        settings.STEPWISE_INLINE_MAX_STEPS > 0
+        and step.iteration == 0
+        and not step.compensates
+        and inline_type(graph_for(step.run), step.node_id)
+    )
 
 
 _DROPPED = Next()
 
 
-def _run_pure(step_id: int, worker: str) -> Next | None:
-    """A message that names pure steps (engine.orchestration.dispatch): lock the run and
-    read the step, its run and its siblings' rows in one query, then as `_run_inline`.
-    _DROPPED when the step is taken already; None: take the general path."""
+def _run_inline(step_id: int, worker: str) -> Next | None:
+    """A pure step: lock its run and read the step, its run and the rows of the run's
+    steps in one query, run it there and record it with what it makes ready, in one
+    transaction (no claim of its own). _DROPPED when the step is taken already; None when
+    it cannot complete inline (not pure, the run not running, not due, or it failed): the
+    executor then claims and runs it as any other step."""
     with transaction.atomic(), events_batched():
         loaded = step_with_run_rows(step_id)
         if loaded is None:
@@ -228,38 +211,43 @@ def _run_pure(step_id: int, worker: str) -> Next | None:
         step, fetched, complete = loaded
         if step.status != S.QUEUED:
             return _DROPPED
-        if step.compensates or not inline_type(graph_for(step.run), step.node_id):
+        run = step.run
+        if not _inlinable(step) or run.status != R.RUNNING:
             return None
         states: dict[str, StepState] = {}
         rows: dict[str, dict[str, Any]] = {}
         for _id, node_id, status, ports, output in fetched:
-            states[node_id] = StepState(status, parse_ports(ports))
+            row = step_row(node_id, status, parse_ports(ports), parse_json(output))
+            states[node_id] = StepState(status, tuple(row["ports"]))
             if output is not None or complete:
-                rows[node_id] = {"node_id": node_id, "status": status, "ports": list(states[node_id].ports), "output": parse_json(output)}
-        return _inline_locked(step, states, rows, complete, worker)
+                rows[node_id] = row
+        inliner = Inliner(run, graph_for(run), worker=worker, rows=rows, complete=complete)
+        if not inliner.accepts(step.node_id):
+            return None
+        ran = inliner.run_queued([(step.pk, step.node_id, step.attempt, list(step.attempts or []))])
+        if not ran:
+            return None
+        states.update(ran)
+        return _advance_and_chain(run, worker, inliner.rows, inliner, states)
 
 
 def run_chain(step_id: int, *, worker: str, pure: bool = False) -> None:
     """Run a step, then keep going with one of the steps it made ready, claimed in the
     same commit as its predecessor's result, instead of a broker round trip; the others go
-    to the dispatcher. `pure`: the message says the step is pure (a hint: it is checked)."""
+    to the dispatcher. `pure`: the message says the step is pure (a hint: it is checked),
+    so it is read under its run's lock at once."""
     trust_fresh_connections()
     try:
-        done = _run_pure(step_id, worker) if pure and settings.STEPWISE_INLINE_MAX_STEPS > 0 else None
-        if done is _DROPPED:
-            return
         step = None
+        done = _run_inline(step_id, worker) if pure else None
         if done is None:
             step = step_with_run(step_id)
             if step is None or step.status != S.QUEUED:
                 return  # finished, or someone else's: a duplicate, or a pure step run inline by a sibling
-            inline = (
-                settings.STEPWISE_INLINE_MAX_STEPS > 0
-                and step.iteration == 0
-                and not step.compensates
-                and inline_type(graph_for(step.run), step.node_id)
-            )
-            done = _run_inline(step, worker) if inline else None
+            if not pure and _inlinable(step):
+                done = _run_inline(step_id, worker)
+        if done is _DROPPED:
+            return
         claimed = None
         if done is None:
             claimed = _claim(step, worker) if step is not None else None

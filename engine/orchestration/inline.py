@@ -25,6 +25,7 @@ from django.utils import timezone
 from engine.models import Run
 from engine.nodes import registry
 from engine.nodes.base import NodeResult
+from engine.orchestration.advance import step_row, step_rows
 from engine.orchestration.evaluation import expression_data, node_evaluate, step_inputs
 from engine.orchestration.graph import Graph, StepState
 from engine.orchestration.outcomes import iso
@@ -59,8 +60,6 @@ class Inliner:
         return self._left > 0 and inline_type(self.graph, node_id) and time.monotonic() < self._deadline
 
     def _rows_for(self, node_id: str) -> dict[str, dict[str, Any]]:
-        from engine.orchestration.advance import step_rows
-
         if self.graph.needs_data(node_id):
             if not self._complete:
                 self.rows = {**step_rows(self.run.pk), **self.rows}
@@ -90,12 +89,7 @@ class Inliner:
 
     def remember(self, step: dict[str, Any]) -> None:
         """What a step created in this transaction looks like to the steps after it."""
-        self.rows[step["node_id"]] = {
-            "node_id": step["node_id"],
-            "status": step["status"],
-            "ports": list(step.get("ports", ())),
-            "output": step.get("output"),
-        }
+        self.rows[step["node_id"]] = step_row(step["node_id"], step["status"], step.get("ports"), step.get("output"))
 
     def run_new(self, node_id: str) -> dict[str, Any] | None:
         """Run a node that has no step yet: the step to create, succeeded (the caller

@@ -17,9 +17,9 @@ from designer.services import graph_validate
 from designer.validation import Problem
 from engine.events import events_batched
 from engine.models import Run, StepRun, Trigger
-from engine.orchestration.advance import _advance_locked, advance_locked_nodes
+from engine.orchestration.advance import _advance_locked, advance_locked_nodes, planned_steps
 from engine.orchestration.dispatch import dispatch_after_commit
-from engine.orchestration.graph import Graph, StepState, outcome, plan
+from engine.orchestration.graph import Graph, StepState, outcome
 from engine.orchestration.inline import inline_type
 from engine.orchestration.loading import version_latest_lean
 from engine.orchestration.pinned import graph_for, version_graph
@@ -139,18 +139,16 @@ def _start_in_one_statement(
     run, steps = _run_new(version, user, payload, trigger, rerun_of=rerun_of, trigger_node=trigger_node)
     graph = version_graph(version.pk, version.graph_hash)
     states = {step["node_id"]: StepState(step["status"], tuple(step.get("ports", ()))) for step in steps}
-    decided = plan(graph, states)
-    states.update({node_id: StepState(S.SKIPPED) for node_id in decided.skipped})
-    states.update({node_id: StepState(S.QUEUED) for node_id in decided.ready})
-    if not decided.ready or outcome(graph, states) is not None:
+    planned = planned_steps(graph, states)
+    ready = [step["node_id"] for step in planned if step["status"] == S.QUEUED]
+    if not ready or outcome(graph, states) is not None:
         return None  # the run ends at once, or blocks: the general path records that
-    steps += [{"node_id": node_id, "status": S.SKIPPED} for node_id in decided.skipped]
-    steps += [{"node_id": node_id, "status": S.QUEUED} for node_id in decided.ready]
+    steps += planned
     newer_than = version.number if unless_newer else None
     ids = run_start_statement(run, steps, data={"trigger": trigger, "version": version.number}, unless_newer_than=newer_than)
     if ids is None:
         return None
-    _dispatch_first(graph, [(ids[node_id], node_id) for node_id in decided.ready])
+    _dispatch_first(graph, [(ids[node_id], node_id) for node_id in ready])
     return run
 
 
