@@ -92,3 +92,23 @@ def test_secret_key_generated_once_into_local_file(tmp_path):
     assert (tmp_path / "secret_key").read_text() == key
     assert oct((tmp_path / "secret_key").stat().st_mode & 0o777) == "0o600"
     assert debug == "False"
+
+
+def test_prepared_statements_on_postgresql_unless_switched_off(tmp_path):
+    """On by default (the engine's hot statements planned once per connection); off for a
+    pooler in transaction mode, which cannot keep a connection's prepared statements."""
+    import os
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+    env = {**os.environ, "STEPWISE_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env["DATABASE_URL"] = "postgres://u@db.invalid/stepwise"
+    code = "from django.conf import settings; print(settings.DATABASES['default'].get('OPTIONS'))"
+
+    def options(**extra: str) -> str:
+        result = subprocess.run([sys.executable, "-c", code], env={**env, **extra}, capture_output=True, text=True, cwd=root, check=True)
+        return result.stdout.strip()
+
+    assert options() == "{'server_side_binding': True, 'prepare_threshold': 2}"
+    assert options(DB_PREPARED_STATEMENTS="false") == "None"

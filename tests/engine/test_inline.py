@@ -393,3 +393,26 @@ def test_a_pure_message_of_a_three_step_run_is_one_transaction_of_three_statemen
     kinds = [q["sql"].split()[0] for q in queries]
     assert kinds == ["BEGIN", "SELECT", "UPDATE", "WITH", "COMMIT"], kinds
     assert 'INSERT INTO "engine_steprun"' in queries[3]["sql"] and 'INSERT INTO "engine_runevent"' in queries[3]["sql"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_hot_path_statements_are_prepared_on_postgresql(collecting):
+    """Parameters are bound by the server and a statement run again on a connection is
+    prepared there, so PostgreSQL neither parses nor plans a pure message's statements again
+    (DB_PREPARED_STATEMENTS; bench/engine.py measures what it saves)."""
+    from django.db import connection
+
+    user = make_user()
+    workflow = make_workflow(user, graph=chain(3))
+    for _ in range(4):
+        run_start(workflow=workflow, user=user, payload={"k": 1})
+        ids = list(collecting.sent)
+        collecting.sent.clear()
+        run_together(ids, worker="w1")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("FOR UPDATE" in sql for sql in prepared), prepared  # the locked read
+    assert any(sql.startswith("WITH") and 'INSERT INTO "engine_runevent"' in sql for sql in prepared), prepared
+    assert any(sql.startswith("UPDATE") and '"engine_steprun"' in sql for sql in prepared), prepared
