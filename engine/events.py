@@ -13,6 +13,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from engine.rows import columns, db_type, rows_source
+
 EventSink = Callable[[list[Any]], None]
 _sink: EventSink | None = None
 
@@ -158,12 +160,16 @@ def _flush(
             last = int(row[0])
             for offset, event in enumerate(run_events):
                 event.seq = last - len(run_events) + 1 + offset
-        params: list[Any] = []
-        for e in events:
-            params += [e.run_id, e.seq, e.kind, e.node_id, e.status, e.attempt, data_field.get_db_prep_save(e.data, connection), at]
-        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(events))
+        fields = [RunEvent._meta.get_field(name) for name in ("run", "seq", "kind", "node_id", "status", "attempt", "data")]
+        rows = [[e.run_id, e.seq, e.kind, e.node_id, e.status, e.attempt, data_field.get_db_prep_save(e.data, connection)] for e in events]
+        source, params = rows_source(fields, rows)
+        at_type = db_type(RunEvent._meta.get_field("at"))
         with connection.cursor() as cursor:
-            cursor.execute(f"INSERT INTO {table} (run_id, seq, kind, node_id, status, attempt, data, at) VALUES {values}", params)
+            cursor.execute(
+                f"INSERT INTO {table} (run_id, seq, kind, node_id, status, attempt, data, at)"
+                f" SELECT {columns(fields)}, CAST(%s AS {at_type}) FROM {source}",
+                [at, *params],  # in the order of the placeholders
+            )
     for event in events:
         event.at = now
     published_after_commit(events)
@@ -194,16 +200,18 @@ def _flush_one_statement(
     n, run_id = len(events), events[0].run_id
     update_sql, update_params = _run_update_sql(run_id, n, update)
     before = "".join(f"w{i} AS ({sql}), " for i, (sql, _) in enumerate(writes))
+    fields = [RunEvent._meta.get_field(name) for name in ("seq", "kind", "node_id", "status", "attempt", "data")]
+    data = [data_field.get_db_prep_save(e.data, connection) for e in events]
+    rows = [[k, e.kind, e.node_id, e.status, e.attempt, data[k - 1]] for k, e in enumerate(events, start=1)]
+    source, source_params = rows_source(fields, rows)
     params: list[Any] = [p for _, write_params in writes for p in write_params]
-    params += [*update_params, run_id, n, at]  # in the order of the placeholders below
-    for k, e in enumerate(events, start=1):
-        params += [k, e.kind, e.node_id, e.status, e.attempt, data_field.get_db_prep_save(e.data, connection)]
-    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * n)
+    params += [*update_params, run_id, n, at, *source_params]  # in the order of the placeholders below
     sql = (
         f"WITH {before}r AS ({update_sql})"
         f" INSERT INTO {quote(RunEvent._meta.db_table)} (run_id, seq, kind, node_id, status, attempt, data, at)"
-        " SELECT %s, r.last_seq - %s + v.column1, v.column2, v.column3, v.column4, v.column5, CAST(v.column6 AS jsonb), %s"
-        f" FROM r, (VALUES {values}) AS v RETURNING seq"
+        f" SELECT CAST(%s AS {db_type(RunEvent._meta.get_field('run'))}), r.last_seq - %s + v.column1,"
+        f" v.column2, v.column3, v.column4, v.column5, v.column6, CAST(%s AS {db_type(RunEvent._meta.get_field('at'))})"
+        f" FROM r, {source} RETURNING seq"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

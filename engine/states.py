@@ -12,6 +12,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from engine.events import defer_run_update, defer_write, note_workflow, record_event
+from engine.rows import columns, db_type, rows_source
 
 
 class RunStatus(models.TextChoices):
@@ -241,20 +242,6 @@ def step_values(step: dict[str, Any], now: datetime) -> dict[str, Any]:
     return values
 
 
-_db_types: dict[Any, str] = {}
-
-
-def db_type(field: Any) -> str:
-    """A field's column type on the database in use, computed once (VALUES rows on
-    PostgreSQL need their types spelled out)."""
-    found = _db_types.get(field)
-    if found is None:
-        from django.db import connection
-
-        found = _db_types[field] = str(field.db_type(connection))
-    return found
-
-
 @transaction.atomic(savepoint=False)
 def steps_create(run_id: int, steps: list[dict[str, Any]], *, ids: bool = True) -> list[int]:
     """Create several steps of a run, each in its first status (`step_create`), in one
@@ -270,17 +257,17 @@ def steps_create(run_id: int, steps: list[dict[str, Any]], *, ids: bool = True) 
     if not steps:
         return []
     now = timezone.now()
-    names = ["run_id", *STEP_COLUMNS]
     model_fields = [StepRun._meta.get_field(name) for name in STEP_COLUMNS]
-    params: list[Any] = []
+    rows = []
     for step in steps:
         values = step_values(step, now)
-        params.append(run_id)
-        params += [f.get_db_prep_save(values[f.name], connection) for f in model_fields]  # type: ignore[union-attr]
+        rows.append([f.get_db_prep_save(values[f.name], connection) for f in model_fields])  # type: ignore[union-attr]
+    source, source_params = rows_source(model_fields, rows)
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(name) for name in names)
-    row = "(" + ", ".join(["%s"] * len(names)) + ")"
-    sql = f"INSERT INTO {quote(StepRun._meta.db_table)} ({columns}) VALUES {', '.join([row] * len(steps))}"
+    names = ", ".join(quote(name) for name in ["run_id", *STEP_COLUMNS])
+    run_type = db_type(StepRun._meta.get_field("run"))
+    sql = f"INSERT INTO {quote(StepRun._meta.db_table)} ({names}) SELECT CAST(%s AS {run_type}), {columns(model_fields)} FROM {source}"
+    params = [run_id, *source_params]
     written: dict[tuple[str, int], int] = {}
     if ids or not defer_write(sql, params):
         with connection.cursor() as cursor:
@@ -327,7 +314,7 @@ _THROUGH = ("id", "attempt", "started_at", "finished_at", "input", "output", "po
 @transaction.atomic(savepoint=False)
 def steps_run_through(steps: list[dict[str, Any]], *, worker: str) -> list[int]:
     """queued -> running -> succeeded for pure steps run inline under their run's lock
-    (engine.orchestration.inline), in one conditional UPDATE ... FROM (VALUES ...): both
+    (engine.orchestration.inline), in one conditional UPDATE ... FROM their rows: both
     transitions are checked against the table and both events written for each. A step is
     written only if still queued at the `attempt` the caller read and due; returns the ids
     written. Each step: id, attempt, started_at, finished_at, input, output, ports, attempts."""
@@ -342,23 +329,16 @@ def steps_run_through(steps: list[dict[str, Any]], *, worker: str) -> list[int]:
     now = timezone.now()
     quote = connection.ops.quote_name
     table = quote(StepRun._meta.db_table)
-    fields = {name: StepRun._meta.get_field(name) for name in _THROUGH}
-    # VALUES columns are column1, column2, ... on both PostgreSQL and SQLite; PostgreSQL
-    # needs their types (a column of NULLs is text), SQLite stores what it is given.
-    typed = connection.vendor == "postgresql"
-    column = {name: f"v.column{i + 1}" for i, name in enumerate(_THROUGH)}
-    value_of = {name: f"CAST({column[name]} AS {db_type(f)})" if typed else column[name] for name, f in fields.items()}
+    fields = [StepRun._meta.get_field(name) for name in _THROUGH]
+    value_of = {name: f"v.column{i + 1}" for i, name in enumerate(_THROUGH)}
+    source, source_params = rows_source(fields, [[f.get_db_prep_save(step[f.name], connection) for f in fields] for step in steps])  # type: ignore[union-attr]
     at = connection.ops.adapt_datetimefield_value(now)
-    params: list[Any] = [S.SUCCEEDED.value, worker[:100], at]
-    for step in steps:
-        params += [f.get_db_prep_save(step[name], connection) for name, f in fields.items()]  # type: ignore[union-attr]
-    params += [S.QUEUED.value, at]
-    row = "(" + ", ".join(["%s"] * len(_THROUGH)) + ")"
+    params: list[Any] = [S.SUCCEEDED.value, worker[:100], at, *source_params, S.QUEUED.value, at]
     sql = (
         f"UPDATE {table} SET status = %s, attempt = {value_of['attempt']} + 1, lease_owner = %s, lease_token = '',"
         f" lease_expires_at = NULL, not_before = NULL, error = NULL, updated_at = %s,"
         + ", ".join(f"{quote(name)} = {value_of[name]}" for name in _THROUGH[2:])
-        + f" FROM (VALUES {', '.join([row] * len(steps))}) AS v"
+        + f" FROM {source}"
         f" WHERE {table}.id = {value_of['id']} AND {table}.status = %s AND {table}.attempt = {value_of['attempt']}"
         f" AND ({table}.not_before IS NULL OR {table}.not_before <= %s)"
         f" RETURNING {table}.id, {table}.run_id, {table}.node_id, {table}.attempt"

@@ -281,6 +281,8 @@ def run_together(step_ids: list[int], *, worker: str) -> None:
     """A message for several pure steps of one run: run the first (which runs its queued
     siblings inline), then send each of the others still queued a message of its own."""
     run_chain_retrying(step_ids[0], worker=worker, pure=True)
+    if len(step_ids) == 1:  # the usual message: a run's one first step
+        return
     left = list(StepRun.objects.filter(pk__in=step_ids[1:], status=S.QUEUED).values_list("pk", flat=True))
     if left:
         get_dispatcher().send(left)

@@ -1,0 +1,40 @@
+"""Rows as the source of a statement (INSERT ... SELECT, UPDATE ... FROM). On PostgreSQL one
+array a column, unnested: the statement's text and its number of parameters are the same
+whatever the number of rows, so psycopg converts it once and PostgreSQL plans it once a
+connection (prepared; config/settings/database.py). On SQLite, which has no arrays, a
+VALUES list. Either way the columns are v.column1, v.column2, ..., typed as the fields'."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+_db_types: dict[Any, str] = {}
+
+
+def db_type(field: Any) -> str:
+    """A field's column type on the database in use, computed once."""
+    found = _db_types.get(field)
+    if found is None:
+        from django.db import connection
+
+        found = _db_types[field] = str(field.db_type(connection))
+    return found
+
+
+def rows_source(fields: Sequence[Any], rows: Sequence[Sequence[Any]]) -> tuple[str, list[Any]]:
+    """`<source> AS v` for `rows` (each a value a field, already prepared for the database:
+    get_db_prep_save) and its parameters, in the order of its placeholders."""
+    from django.db import connection
+
+    names = ", ".join(f"column{i + 1}" for i in range(len(fields)))
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"CAST(%s AS {db_type(f)}[])" for f in fields)
+        return f"unnest({arrays}) AS v({names})", [[row[i] for row in rows] for i in range(len(fields))]
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    return f"(VALUES {', '.join([row] * len(rows))}) AS v", [value for row in rows for value in row]
+
+
+def columns(fields: Sequence[Any]) -> str:
+    """v.column1, v.column2, ...: every column of `rows_source` in order."""
+    return ", ".join(f"v.column{i + 1}" for i in range(len(fields)))
