@@ -13,7 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from engine.rows import columns, db_type, rows_source
+from engine.rows import columns, rows_source, typed_param
 
 EventSink = Callable[[list[Any]], None]
 _sink: EventSink | None = None
@@ -163,11 +163,10 @@ def _flush(
         fields = [RunEvent._meta.get_field(name) for name in ("run", "seq", "kind", "node_id", "status", "attempt", "data")]
         rows = [[e.run_id, e.seq, e.kind, e.node_id, e.status, e.attempt, data_field.get_db_prep_save(e.data, connection)] for e in events]
         source, params = rows_source(fields, rows)
-        at_type = db_type(RunEvent._meta.get_field("at"))
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} (run_id, seq, kind, node_id, status, attempt, data, at)"
-                f" SELECT {columns(fields)}, CAST(%s AS {at_type}) FROM {source}",
+                f" SELECT {columns(fields)}, {typed_param(RunEvent._meta.get_field('at'))} FROM {source}",
                 [at, *params],  # in the order of the placeholders
             )
     for event in events:
@@ -209,8 +208,8 @@ def _flush_one_statement(
     sql = (
         f"WITH {before}r AS ({update_sql})"
         f" INSERT INTO {quote(RunEvent._meta.db_table)} (run_id, seq, kind, node_id, status, attempt, data, at)"
-        f" SELECT CAST(%s AS {db_type(RunEvent._meta.get_field('run'))}), r.last_seq - %s + v.column1,"
-        f" v.column2, v.column3, v.column4, v.column5, v.column6, CAST(%s AS {db_type(RunEvent._meta.get_field('at'))})"
+        f" SELECT {typed_param(RunEvent._meta.get_field('run'))}, r.last_seq - %s + v.column1,"
+        f" v.column2, v.column3, v.column4, v.column5, v.column6, {typed_param(RunEvent._meta.get_field('at'))}"
         f" FROM r, {source} RETURNING seq"
     )
     with connection.cursor() as cursor:

@@ -35,6 +35,15 @@ def rows_source(fields: Sequence[Any], rows: Sequence[Sequence[Any]]) -> tuple[s
     return f"(VALUES {', '.join([row] * len(rows))}) AS v", [value for row in rows for value in row]
 
 
+def typed_param(field: Any) -> str:
+    """A placeholder for one value of `field` outside a row: cast to its column's type on
+    PostgreSQL (a parameter's type is not always inferred there); bare on SQLite, whose
+    CAST follows its own affinities (a time cast AS datetime becomes a number)."""
+    from django.db import connection
+
+    return f"CAST(%s AS {db_type(field)})" if connection.vendor == "postgresql" else "%s"
+
+
 def columns(fields: Sequence[Any]) -> str:
     """v.column1, v.column2, ...: every column of `rows_source` in order."""
     return ", ".join(f"v.column{i + 1}" for i in range(len(fields)))

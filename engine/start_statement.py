@@ -9,7 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from engine.events import Event, note_workflow
-from engine.rows import columns, db_type, rows_source
+from engine.rows import columns, rows_source, typed_param
 from engine.states import STEP_COLUMNS, RunStatus, run_created, step_values
 
 R = RunStatus
@@ -39,7 +39,7 @@ def run_start_statement(
     quote = connection.ops.quote_name
 
     def typed(field: Any, value: Any) -> tuple[str, Any]:
-        return f"CAST(%s AS {db_type(field)})", field.get_db_prep_save(value, connection)
+        return typed_param(field), field.get_db_prep_save(value, connection)
 
     run_fields = [f for f in run._meta.concrete_fields if not f.primary_key]
     run_sql = ", ".join(quote(f.column) for f in run_fields)

@@ -12,7 +12,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from engine.events import defer_run_update, defer_write, note_workflow, record_event
-from engine.rows import columns, db_type, rows_source
+from engine.rows import columns, rows_source, typed_param
 
 
 class RunStatus(models.TextChoices):
@@ -265,8 +265,8 @@ def steps_create(run_id: int, steps: list[dict[str, Any]], *, ids: bool = True) 
     source, source_params = rows_source(model_fields, rows)
     quote = connection.ops.quote_name
     names = ", ".join(quote(name) for name in ["run_id", *STEP_COLUMNS])
-    run_type = db_type(StepRun._meta.get_field("run"))
-    sql = f"INSERT INTO {quote(StepRun._meta.db_table)} ({names}) SELECT CAST(%s AS {run_type}), {columns(model_fields)} FROM {source}"
+    run_id_param = typed_param(StepRun._meta.get_field("run"))
+    sql = f"INSERT INTO {quote(StepRun._meta.db_table)} ({names}) SELECT {run_id_param}, {columns(model_fields)} FROM {source}"
     params = [run_id, *source_params]
     written: dict[tuple[str, int], int] = {}
     if ids or not defer_write(sql, params):

@@ -131,3 +131,32 @@ def test_tick_advances_a_run_whose_worker_died_after_its_checkpoint(collecting):
     assert tick(timezone.now() + timedelta(seconds=10))["advanced"] == 1
     run.refresh_from_db()
     assert run.status == "succeeded"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_event_keeps_its_time_and_order_on_each_database(collecting):
+    """Every write path of the event log (a run's start, a claim, a batch, an inline
+    chain) stores each event's time as a time: a cast on SQLite once turned it into a
+    number, which the API showed as null (schemathesis found it)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from engine.models import RunEvent
+    from tests.engine.test_inline import chain, drain
+
+    before = timezone.now()
+    user = make_user()
+    graph = chain(3)
+    graph["nodes"].append(node("pause", "wait", {"mode": "duration", "duration_s": 0}))
+    graph["edges"].append(edge("to-pause", "s2", "pause"))
+    run = run_start(workflow=make_workflow(user, graph=graph), user=user, payload={})
+    drain(collecting)
+    events = list(RunEvent.objects.filter(run=run).order_by("seq"))
+    assert len(events) >= 8 and [e.seq for e in events] == list(range(1, len(events) + 1))
+    for e in events:
+        assert e.at is not None and before - timedelta(seconds=1) <= e.at <= timezone.now(), (e.seq, e.kind, e.node_id, e.at)
+    for step in run.steps.all():  # and each step's times (written by the same row sources)
+        assert step.created_at is not None and step.updated_at is not None, step.node_id
+        if step.status == "succeeded" and step.node_id != "start":
+            assert before - timedelta(seconds=1) <= step.started_at <= step.finished_at <= timezone.now(), step.node_id
