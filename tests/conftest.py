@@ -61,3 +61,25 @@ def pytest_collection_modifyitems(config, items):
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _close_the_async_threads_connections(django_db_setup, django_db_blocker):
+    """Code run through sync_to_async outside a request (the websocket consumers' tests)
+    runs on asgiref's one shared thread, whose persistent connection outlived the tests:
+    the test database could then not be dropped ("being accessed by other users"). Closed
+    on that thread before the database is torn down."""
+    yield
+    import asyncio
+    import threading
+
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+
+    def close() -> None:  # on a thread of its own: the browser tests may leave a loop on this one
+        asyncio.run(sync_to_async(connections.close_all)())
+
+    with django_db_blocker.unblock():
+        closer = threading.Thread(target=close)
+        closer.start()
+        closer.join(30)
