@@ -168,21 +168,32 @@ def test_a_second_user_learns_nothing_in_100_tries(live_stack):
     run = run_start(workflow=workflow, user=owner, payload={"n": 1})
     base_ws = live_stack.base_url.replace("http", "ws")
 
+    lost_handshakes = []
+
     async def attempt(i):
         path = f"/ws/runs/{run.pk}/" if i % 2 == 0 else f"/ws/workflows/{workflow.pk}/"
         import websockets
 
-        async with websockets.connect(f"{base_ws}{path}?after=0", additional_headers={"Authorization": f"Token {other_token}"}) as socket:
-            frames = []
+        headers = {"Authorization": f"Token {other_token}"}
+        for _ in range(3):
             try:
-                while True:
-                    frames.append(await asyncio.wait_for(socket.recv(), 5))
-            except websockets.ConnectionClosed as closed:
-                return frames, closed.rcvd.code if closed.rcvd else None
+                async with websockets.connect(f"{base_ws}{path}?after=0", additional_headers=headers) as socket:
+                    frames = []
+                    try:
+                        while True:
+                            frames.append(await asyncio.wait_for(socket.recv(), 5))
+                    except websockets.ConnectionClosed as closed:
+                        return frames, closed.rcvd.code if closed.rcvd else None
+            except websockets.InvalidMessage:
+                # The connection ended before any HTTP response (once in CI, with daphne
+                # logging the handshake as accepted): nothing learnt; a client reconnects.
+                lost_handshakes.append(i)
+        raise AssertionError(f"attempt {i}: three handshakes lost")
 
     async def all_tries():
         return await asyncio.gather(*(attempt(i) for i in range(100)))
 
     results = asyncio.run(all_tries())
     assert all(frames == [] and code == 4404 for frames, code in results), results[:3]
+    assert len(lost_handshakes) <= 3, lost_handshakes
     wait_for(run)
