@@ -49,17 +49,21 @@ def percentiles(values: list[float]) -> dict[str, float]:
     return {"n": len(values), "p50": q[49], "p95": q[94], "p99": q[98]}
 
 
-async def follow(server: Server, token: str, workflow_id: int, expect: int, start_runs) -> list[float]:
+async def follow(server: Server, token: str, workflow_id: int, ends: int, start_runs) -> list[float]:
+    """Every event frame's latency until `ends` frames have ended a run (a run's
+    succeeded event; for the raw layer, its last message)."""
     url = server.base_url.replace("http", "ws") + f"/ws/workflows/{workflow_id}/"
     latencies: list[float] = []
+    ended = 0
     async with websockets.connect(url, additional_headers={"Authorization": f"Token {token}"}) as socket:
         json.loads(await socket.recv())  # the recent runs
         starter = asyncio.create_task(start_runs())
-        while len(latencies) < expect:
+        while ended < ends:
             frame = json.loads(await asyncio.wait_for(socket.recv(), 30))
             received = datetime.now(UTC)
             if frame.get("type") == "event":
                 latencies.append((received - datetime.fromisoformat(frame["at"])).total_seconds() * 1000)
+                ended += frame.get("kind", "run") == "run" and frame.get("status", "succeeded") == "succeeded"
         await starter
     return latencies
 
@@ -68,9 +72,10 @@ def measure(server: Server, raw_layer: bool = False) -> list[float]:
     token = server.create_user_with_token(f"bench{int(time.time() * 1000)}")
     headers = {"Authorization": f"Token {token}"}
     workflow = httpx.post(f"{server.base_url}/api/workflows/", json={"name": "live", "graph": GRAPH}, headers=headers).json()
-    per_run = len(GRAPH["nodes"]) * 3 + 1  # queued/running/succeeded per step + run events, about
+    per_run = len(GRAPH["nodes"]) * 3 + 1  # as many messages as a run's events when no step runs inline
     if raw_layer:
-        return asyncio.run(follow(server, token, workflow["id"], RUNS * per_run, lambda: send_raw(workflow["id"], RUNS * per_run)))
+        count = RUNS * per_run
+        return asyncio.run(follow(server, token, workflow["id"], count, lambda: send_raw(workflow["id"], count)))
 
     async def start_runs() -> None:
         async with httpx.AsyncClient(headers=headers) as client:
@@ -78,8 +83,7 @@ def measure(server: Server, raw_layer: bool = False) -> list[float]:
                 await client.post(f"{server.base_url}/api/workflows/{workflow['id']}/runs/", json={"input": {}})
                 await asyncio.sleep(0.02)
 
-    run_events = 2 + 1 + (len(GRAPH["nodes"]) - 1) * 3 + 1  # run queued+running, trigger step, 3 per step, run end
-    return asyncio.run(follow(server, token, workflow["id"], RUNS * run_events, start_runs))
+    return asyncio.run(follow(server, token, workflow["id"], RUNS, start_runs))
 
 
 async def send_raw(workflow_id: int, count: int) -> None:
