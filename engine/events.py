@@ -13,7 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from engine.rows import columns, rows_source, typed_param
+from engine.rows import columns, rows_source, set_clause, typed_param
 
 EventSink = Callable[[list[Any]], None]
 _sink: EventSink | None = None
@@ -99,6 +99,26 @@ def events_batched() -> Iterator[None]:
         _batch.events = _batch.run_updates = _batch.writes = None
 
 
+EVENT_COLUMNS = ("seq", "kind", "node_id", "status", "attempt", "data")
+
+
+def events_source(events: list[Any], seqs: Any, *, with_run: bool = False) -> tuple[str, list[Any]]:
+    """Events (numbered `seqs`) as a statement's rows (engine.rows): v.column1..6 are seq,
+    kind, node_id, status, attempt, data; `with_run` puts the run's id first."""
+    from django.db import connection
+
+    from engine.models import RunEvent
+
+    names = ("run", *EVENT_COLUMNS) if with_run else EVENT_COLUMNS
+    fields = [RunEvent._meta.get_field(name) for name in names]
+    prepare = fields[-1].get_db_prep_save  # type: ignore[union-attr]
+    rows = [
+        [*([e.run_id] if with_run else []), seq, e.kind, e.node_id, e.status, e.attempt, prepare(e.data, connection)]
+        for seq, e in zip(seqs, events, strict=True)
+    ]
+    return rows_source(fields, rows)
+
+
 def _run_update_sql(run_id: int, count: int, update: tuple[tuple[str, ...], dict[str, Any]] | None) -> tuple[str, list[Any]]:
     """UPDATE of a run's sequence (+ `count`) and of what a deferred transition sets,
     conditional on its statuses, RETURNING the new last_seq."""
@@ -106,19 +126,16 @@ def _run_update_sql(run_id: int, count: int, update: tuple[tuple[str, ...], dict
 
     from engine.models import Run
 
-    quote = connection.ops.quote_name
-    assignments: list[str] = ["last_seq = last_seq + %s"]
-    params: list[Any] = [count]
+    assignments, params = "last_seq = last_seq + %s", [count]
     where, where_params = "id = %s", list[Any]([run_id])
     if update is not None:
         sources, values = update
-        for name, value in values.items():
-            field = Run._meta.get_field(name)
-            assignments.append(f"{quote(str(field.column))} = %s")  # type: ignore[union-attr]
-            params.append(field.get_db_prep_save(value, connection))  # type: ignore[union-attr]
+        sets, set_params = set_clause(Run, values)
+        assignments, params = f"{assignments}, {sets}", [*params, *set_params]
         where += f" AND status IN ({', '.join(['%s'] * len(sources))})"
         where_params += list(sources)
-    return f"UPDATE {quote(Run._meta.db_table)} SET {', '.join(assignments)} WHERE {where} RETURNING last_seq", params + where_params
+    table = connection.ops.quote_name(Run._meta.db_table)
+    return f"UPDATE {table} SET {assignments} WHERE {where} RETURNING last_seq", params + where_params
 
 
 def _flush(
@@ -139,7 +156,6 @@ def _flush(
     by_run: dict[int, list[Any]] = {}
     for event in events:
         by_run.setdefault(event.run_id, []).append(event)
-    data_field = RunEvent._meta.get_field("data")
     now = timezone.now()
     at = connection.ops.adapt_datetimefield_value(now)
     table = connection.ops.quote_name(RunEvent._meta.db_table)
@@ -147,7 +163,7 @@ def _flush(
     if set(updates) - set(by_run):
         raise RuntimeError("a deferred run update without its event")
     if connection.vendor == "postgresql" and len(by_run) == 1:
-        _flush_one_statement(events, data_field, at, updates.get(events[0].run_id), writes)
+        _flush_one_statement(events, at, updates.get(events[0].run_id), writes)
     else:
         _execute(writes)
         for run_id, run_events in by_run.items():
@@ -160,13 +176,11 @@ def _flush(
             last = int(row[0])
             for offset, event in enumerate(run_events):
                 event.seq = last - len(run_events) + 1 + offset
-        fields = [RunEvent._meta.get_field(name) for name in ("run", "seq", "kind", "node_id", "status", "attempt", "data")]
-        rows = [[e.run_id, e.seq, e.kind, e.node_id, e.status, e.attempt, data_field.get_db_prep_save(e.data, connection)] for e in events]
-        source, params = rows_source(fields, rows)
+        source, params = events_source(events, [e.seq for e in events], with_run=True)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} (run_id, seq, kind, node_id, status, attempt, data, at)"
-                f" SELECT {columns(fields)}, {typed_param(RunEvent._meta.get_field('at'))} FROM {source}",
+                f" SELECT {columns(1 + len(EVENT_COLUMNS))}, {typed_param(RunEvent._meta.get_field('at'))} FROM {source}",
                 [at, *params],  # in the order of the placeholders
             )
     for event in events:
@@ -184,7 +198,6 @@ def _execute(writes: list[tuple[str, list[Any]]]) -> None:
 
 def _flush_one_statement(
     events: list[Any],
-    data_field: Any,
     at: Any,
     update: tuple[tuple[str, ...], dict[str, Any]] | None,
     writes: list[tuple[str, list[Any]]],
@@ -199,10 +212,7 @@ def _flush_one_statement(
     n, run_id = len(events), events[0].run_id
     update_sql, update_params = _run_update_sql(run_id, n, update)
     before = "".join(f"w{i} AS ({sql}), " for i, (sql, _) in enumerate(writes))
-    fields = [RunEvent._meta.get_field(name) for name in ("seq", "kind", "node_id", "status", "attempt", "data")]
-    data = [data_field.get_db_prep_save(e.data, connection) for e in events]
-    rows = [[k, e.kind, e.node_id, e.status, e.attempt, data[k - 1]] for k, e in enumerate(events, start=1)]
-    source, source_params = rows_source(fields, rows)
+    source, source_params = events_source(events, range(1, n + 1))
     params: list[Any] = [p for _, write_params in writes for p in write_params]
     params += [*update_params, run_id, n, at, *source_params]  # in the order of the placeholders below
     sql = (

@@ -27,9 +27,9 @@ def rows_source(fields: Sequence[Any], rows: Sequence[Sequence[Any]]) -> tuple[s
     get_db_prep_save) and its parameters, in the order of its placeholders."""
     from django.db import connection
 
-    names = ", ".join(f"column{i + 1}" for i in range(len(fields)))
     if connection.vendor == "postgresql":
         arrays = ", ".join(f"CAST(%s AS {db_type(f)}[])" for f in fields)
+        names = ", ".join(f"column{i + 1}" for i in range(len(fields)))
         return f"unnest({arrays}) AS v({names})", [[row[i] for row in rows] for i in range(len(fields))]
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     return f"(VALUES {', '.join([row] * len(rows))}) AS v", [value for row in rows for value in row]
@@ -44,6 +44,20 @@ def typed_param(field: Any) -> str:
     return f"CAST(%s AS {db_type(field)})" if connection.vendor == "postgresql" else "%s"
 
 
-def columns(fields: Sequence[Any]) -> str:
-    """v.column1, v.column2, ...: every column of `rows_source` in order."""
-    return ", ".join(f"v.column{i + 1}" for i in range(len(fields)))
+def columns(count: int) -> str:
+    """v.column1, v.column2, ...: the first `count` columns of `rows_source`, in order."""
+    return ", ".join(f"v.column{i + 1}" for i in range(count))
+
+
+def set_clause(model: Any, values: dict[str, Any]) -> tuple[str, list[Any]]:
+    """`col = %s, ...` for an UPDATE of `model` setting `values` (by field name), and its
+    parameters, each prepared by its field."""
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    assignments, params = [], []
+    for name, value in values.items():
+        field = model._meta.get_field(name)
+        assignments.append(f"{quote(str(field.column))} = %s")
+        params.append(field.get_db_prep_save(value, connection))
+    return ", ".join(assignments), params

@@ -8,9 +8,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from engine.events import Event, note_workflow
-from engine.rows import columns, rows_source, typed_param
-from engine.states import STEP_COLUMNS, RunStatus, run_created, step_values
+from engine.events import EVENT_COLUMNS, Event, events_source, note_workflow
+from engine.rows import columns, typed_param
+from engine.states import STEP_COLUMNS, RunStatus, run_created, steps_source
 
 R = RunStatus
 
@@ -50,30 +50,19 @@ def run_start_statement(
         versions = quote(run._meta.get_field("version").related_model._meta.db_table)
         guard = f" WHERE NOT EXISTS (SELECT 1 FROM {versions} WHERE workflow_id = %s AND number > %s)"
         params += [run.workflow_id, unless_newer_than]
-    step_fields = [StepRun._meta.get_field(name) for name in STEP_COLUMNS]
-    step_rows = []
-    for step in steps:
-        values = step_values(step, now)
-        step_rows.append([f.get_db_prep_save(values[f.name], connection) for f in step_fields])  # type: ignore[union-attr]
-    step_source, step_params = rows_source(step_fields, step_rows)
-    event_fields = [RunEvent._meta.get_field(name) for name in ("seq", "kind", "node_id", "status", "attempt", "data")]
-    data_field = event_fields[-1]
-    event_rows = []
+    step_columns, step_source, step_params = steps_source(steps, now)
     for seq, event in enumerate(events, start=1):
         event.seq, event.at = seq, now
-        data_value = data_field.get_db_prep_save(event.data, connection)  # type: ignore[union-attr]
-        event_rows.append([seq, event.kind, event.node_id, event.status, event.attempt, data_value])
-    event_source, event_params = rows_source(event_fields, event_rows)
+    event_source, event_params = events_source(events, range(1, len(events) + 1))
     at_sql, at_value = typed(RunEvent._meta.get_field("at"), now)
     params += [*step_params, at_value, *event_params]  # in the order of the placeholders below
-    step_columns = ", ".join(quote(str(f.column)) for f in step_fields)  # type: ignore[union-attr]
     sql = (
         f"WITH r AS (INSERT INTO {quote(run._meta.db_table)} ({run_sql})"
         f" SELECT {', '.join(sql for sql, _ in run_cells)}{guard} RETURNING id),"
         f" s AS (INSERT INTO {quote(StepRun._meta.db_table)} (run_id, {step_columns})"
-        f" SELECT r.id, {columns(step_fields)} FROM r, {step_source} RETURNING id, node_id),"
+        f" SELECT r.id, {columns(len(STEP_COLUMNS))} FROM r, {step_source} RETURNING id, node_id),"
         f" e AS (INSERT INTO {quote(RunEvent._meta.db_table)} (run_id, seq, kind, node_id, status, attempt, data, at)"
-        f" SELECT r.id, {columns(event_fields)}, {at_sql} FROM r, {event_source})"
+        f" SELECT r.id, {columns(len(EVENT_COLUMNS))}, {at_sql} FROM r, {event_source})"
         " SELECT r.id, s.id, s.node_id FROM r, s"
     )
     with connection.cursor() as cursor:

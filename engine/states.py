@@ -12,7 +12,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from engine.events import defer_run_update, defer_write, note_workflow, record_event
-from engine.rows import columns, rows_source, typed_param
+from engine.rows import columns, rows_source, set_clause, typed_param
 
 
 class RunStatus(models.TextChoices):
@@ -158,13 +158,8 @@ def _update(model: Any, values: dict[str, Any], where: str, params: list[Any], r
     converted by their model fields: the returned row, or None when no row matched."""
     from django.db import connection
 
-    quote = connection.ops.quote_name
-    assignments, values_params = [], []
-    for name, value in values.items():
-        model_field = model._meta.get_field(name)
-        assignments.append(f"{quote(str(model_field.column))} = %s")
-        values_params.append(model_field.get_db_prep_save(value, connection))
-    sql = f"UPDATE {quote(model._meta.db_table)} SET {', '.join(assignments)} WHERE {where} RETURNING {returning}"
+    assignments, values_params = set_clause(model, values)
+    sql = f"UPDATE {connection.ops.quote_name(model._meta.db_table)} SET {assignments} WHERE {where} RETURNING {returning}"
     with connection.cursor() as cursor:
         cursor.execute(sql, [*values_params, *params])
         row = cursor.fetchone()
@@ -233,13 +228,29 @@ _STEP_DEFAULTS: dict[str, Any] = {
 STEP_COLUMNS = ("node_id", "status", "created_at", "updated_at", *_STEP_DEFAULTS)
 
 
-def step_values(step: dict[str, Any], now: datetime) -> dict[str, Any]:
+def _step_values(step: dict[str, Any], now: datetime) -> dict[str, Any]:
     """Every column of a step being created (but its run): the defaults, what `step`
     gives (but its event's `data`), its times; a step created finished, finished now."""
     values = {**_STEP_DEFAULTS, **{k: v for k, v in step.items() if k != "data"}, "created_at": now, "updated_at": now}
     if step["status"] in STEP_TERMINAL and values["finished_at"] is None:
         values["finished_at"] = now
     return values
+
+
+def steps_source(steps: list[dict[str, Any]], now: datetime) -> tuple[str, str, list[Any]]:
+    """Steps being created (but their run) as a statement's rows (engine.rows): the
+    quoted column names, in the order of v.column1..n, the source and its parameters."""
+    from django.db import connection
+
+    from engine.models import StepRun
+
+    fields = [StepRun._meta.get_field(name) for name in STEP_COLUMNS]
+    rows = []
+    for step in steps:
+        values = _step_values(step, now)
+        rows.append([f.get_db_prep_save(values[f.name], connection) for f in fields])  # type: ignore[union-attr]
+    source, params = rows_source(fields, rows)
+    return ", ".join(connection.ops.quote_name(name) for name in STEP_COLUMNS), source, params
 
 
 @transaction.atomic(savepoint=False)
@@ -256,17 +267,10 @@ def steps_create(run_id: int, steps: list[dict[str, Any]], *, ids: bool = True) 
         return steps_create(run_id, steps[:500], ids=ids) + steps_create(run_id, steps[500:], ids=ids)
     if not steps:
         return []
-    now = timezone.now()
-    model_fields = [StepRun._meta.get_field(name) for name in STEP_COLUMNS]
-    rows = []
-    for step in steps:
-        values = step_values(step, now)
-        rows.append([f.get_db_prep_save(values[f.name], connection) for f in model_fields])  # type: ignore[union-attr]
-    source, source_params = rows_source(model_fields, rows)
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(name) for name in ["run_id", *STEP_COLUMNS])
+    names, source, source_params = steps_source(steps, timezone.now())
     run_id_param = typed_param(StepRun._meta.get_field("run"))
-    sql = f"INSERT INTO {quote(StepRun._meta.db_table)} ({names}) SELECT {run_id_param}, {columns(model_fields)} FROM {source}"
+    table = connection.ops.quote_name(StepRun._meta.db_table)
+    sql = f"INSERT INTO {table} (run_id, {names}) SELECT {run_id_param}, {columns(len(STEP_COLUMNS))} FROM {source}"
     params = [run_id, *source_params]
     written: dict[tuple[str, int], int] = {}
     if ids or not defer_write(sql, params):

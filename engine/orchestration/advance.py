@@ -29,6 +29,11 @@ def step_row(node_id: str, status: str, ports: Any, output: Any) -> dict[str, An
     return {"node_id": node_id, "status": status, "ports": list(ports or ()), "output": output}
 
 
+def step_state(step: dict[str, Any]) -> StepState:
+    """What the planner sees of a step about to be created (a dict as `steps_create` takes)."""
+    return StepState(step["status"], tuple(step.get("ports", ())))
+
+
 def run_lock_states(run: Run) -> dict[str, StepState]:
     """Lock the run's row for this transaction, refresh on the object already loaded what
     can have changed (status, error), and read in the same statement the state of each of
@@ -97,6 +102,26 @@ def step_rows(run_id: int, node_ids: list[str] | None = None) -> dict[str, dict[
     return {node_id: step_row(node_id, status, parse_ports(ports), parse_json(output)) for node_id, status, ports, output in rows}
 
 
+def input_rows(
+    run_id: int, graph: Graph, node_id: str, known: dict[str, dict[str, Any]], *, complete: bool = False, every: bool = False
+) -> dict[str, dict[str, Any]]:
+    """The rows a node's evaluation sees: every step's when it reads the run's data (or
+    `every`), else its predecessors'. Rows in `known` (made or read in this transaction)
+    are not read again and win over the database's; what is read is added to `known`.
+    `complete`: `known` holds every step of the run already."""
+    if every or graph.needs_data(node_id):
+        if not complete:
+            merged = {**step_rows(run_id), **known}
+            known.clear()
+            known.update(merged)
+        return known
+    sources = [e.source for e in graph.inbound.get(node_id, [])]
+    missing = [n for n in sources if n not in known]
+    if missing and not complete:
+        known.update({n: row for n, row in step_rows(run_id, missing).items() if n not in known})
+    return {n: known[n] for n in sources if n in known}
+
+
 def parse_json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
@@ -128,7 +153,7 @@ def advance_locked_nodes(
     graph = graph_for(run)
     new: list[dict[str, Any]] = list(first or [])  # the steps this advance creates, in causal order: one INSERT
     if first is not None:
-        states = {step["node_id"]: StepState(step["status"], tuple(step.get("ports", ()))) for step in first}
+        states = {step["node_id"]: step_state(step) for step in first}
     elif states is None:
         states = plan_states(run.pk)
     if inliner is not None:
@@ -140,16 +165,16 @@ def advance_locked_nodes(
     # The new steps' ids are needed to dispatch queued ones; the rows are read back to
     # plan a compensation or (unless in hand) to collect the run's output. Otherwise
     # their INSERT goes with the events' statement.
-    read_back = result == "failed" or not all(node_id in known for node_id in names)
+    outputs_in_hand = all(node_id in known for node_id in names)
     queued = any(step["status"] == S.QUEUED for step in new)
     created: list[tuple[int, str]] = []
-    if queued or read_back:
+    if queued or result == "failed" or not outputs_in_hand:
         ids = steps_create(run.pk, new)
         created = [(step_id, step["node_id"]) for step_id, step in zip(ids, new, strict=True) if step["status"] == S.QUEUED]
     else:
         steps_create(run.pk, new, ids=False)
     if result == "succeeded":
-        if not all(node_id in known for node_id in names):
+        if not outputs_in_hand:
             known = step_rows(run.pk, names)
         outputs = {node_id: row["output"] for node_id, row in known.items()}
         _finish(run, (R.RUNNING,), R.SUCCEEDED, output={node_id: outputs.get(node_id) for node_id in names})
@@ -178,7 +203,7 @@ def planned_steps(graph: Graph, states: dict[str, StepState], inliner: Inliner |
             inlined = inliner.run_new(node_id) if inliner is not None and inliner.accepts(node_id) else None
             round_.append(inlined or {"node_id": node_id, "status": S.QUEUED})
         for step in round_:
-            states[step["node_id"]] = StepState(step["status"], tuple(step.get("ports", ())))
+            states[step["node_id"]] = step_state(step)
             if inliner is not None:
                 inliner.remember(step)
         new += round_

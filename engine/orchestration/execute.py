@@ -19,7 +19,15 @@ from engine.events import events_batched
 from engine.expressions.evaluate import ExpressionError
 from engine.models import Run, StepRun
 from engine.nodes.base import StepFailed
-from engine.orchestration.advance import advance, advance_locked_nodes, parse_json, parse_ports, run_lock_states, step_row, step_rows
+from engine.orchestration.advance import (
+    advance,
+    advance_locked_nodes,
+    input_rows,
+    parse_json,
+    parse_ports,
+    run_lock_states,
+    step_row,
+)
 from engine.orchestration.children import children_prepare, children_start
 from engine.orchestration.dispatch import get_dispatcher
 from engine.orchestration.evaluation import expression_data, node_evaluate, step_inputs, timeout_s
@@ -96,12 +104,7 @@ def _run(claimed: Claimed, *, chain_worker: str | None = None) -> Next:
     if run.status != R.RUNNING and not (run.status == R.COMPENSATING and step.compensates):
         step_transition(step_id, (S.RUNNING,), S.CANCELLED, lease_token=token, data={"reason": f"run is {run.status}"})
         return Next(advance(run.pk))
-    if step.compensates or graph.needs_data(step.node_id):
-        rows = step_rows(run.pk)
-    else:  # its inputs are all it can see: only its predecessors are read (unless in hand)
-        sources = [e.source for e in graph.inbound.get(step.node_id, [])]
-        known = claimed.known
-        rows = {n: known[n] for n in sources} if sources and all(n in known for n in sources) else step_rows(run.pk, sources)
+    rows = input_rows(run.pk, graph, step.node_id, claimed.known, every=bool(step.compensates))
     data = expression_data(run, rows, graph.vars, step.attempt)
     if step.compensates:
         # A compensation sees what it undoes: that step's input and output.

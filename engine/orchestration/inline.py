@@ -24,8 +24,7 @@ from django.utils import timezone
 
 from engine.models import Run
 from engine.nodes import registry
-from engine.nodes.base import NodeResult
-from engine.orchestration.advance import step_row, step_rows
+from engine.orchestration.advance import input_rows, step_row
 from engine.orchestration.evaluation import expression_data, node_evaluate, step_inputs
 from engine.orchestration.graph import Graph, StepState
 from engine.orchestration.outcomes import iso
@@ -60,21 +59,16 @@ class Inliner:
         return self._left > 0 and inline_type(self.graph, node_id) and time.monotonic() < self._deadline
 
     def _rows_for(self, node_id: str) -> dict[str, dict[str, Any]]:
-        if self.graph.needs_data(node_id):
-            if not self._complete:
-                self.rows = {**step_rows(self.run.pk), **self.rows}
-                self._complete = True
-            return self.rows
-        sources = [e.source for e in self.graph.inbound.get(node_id, [])]
-        missing = [n for n in sources if n not in self.rows]
-        if missing and not self._complete:
-            self.rows.update({n: row for n, row in step_rows(self.run.pk, missing).items() if n not in self.rows})
-        return {n: self.rows[n] for n in sources if n in self.rows}
+        rows = input_rows(self.run.pk, self.graph, node_id, self.rows, complete=self._complete)
+        self._complete = self._complete or self.graph.needs_data(node_id)
+        return rows
 
-    def _evaluate(self, node_id: str, attempt: int) -> tuple[Any, NodeResult] | None:
-        """The node's rendered config and result, or None when it cannot complete inline
-        (it failed, or asked to wait or to start child runs): the executor takes it then."""
+    def _evaluate(self, node_id: str, attempt: int) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """Run the node: what its step records (node, times, input, output, ports) and its
+        attempt's entry; None when it cannot complete inline (it failed, or asked to wait
+        or to start child runs): the executor takes it then."""
         self._left -= 1
+        started = timezone.now()
         rows = self._rows_for(node_id)
         data = expression_data(self.run, rows, self.graph.vars, attempt)
         try:
@@ -85,7 +79,16 @@ class Inliner:
             return None  # the executor runs it again and records the failure, with its retries and on_error
         if result.children is not None or result.wait_until is not None or result.wait_for_person:
             return None
-        return config, result
+        finished = timezone.now()
+        fields = {
+            "node_id": node_id,
+            "started_at": started,
+            "finished_at": finished,
+            "input": config,
+            "output": result.output,
+            "ports": list(result.ports),
+        }
+        return fields, {"attempt": attempt, "started_at": iso(started), "finished_at": iso(finished), "error": None, "inline": True}
 
     def remember(self, step: dict[str, Any]) -> None:
         """What a step created in this transaction looks like to the steps after it."""
@@ -94,25 +97,12 @@ class Inliner:
     def run_new(self, node_id: str) -> dict[str, Any] | None:
         """Run a node that has no step yet: the step to create, succeeded (the caller
         creates it with the others of its advance). None: queue it instead."""
-        started = timezone.now()
         evaluated = self._evaluate(node_id, 1)
         if evaluated is None:
             return None
-        config, result = evaluated
-        finished = timezone.now()
-        return {
-            "node_id": node_id,
-            "status": S.SUCCEEDED,
-            "attempt": 1,
-            "input": config,
-            "output": result.output,
-            "ports": list(result.ports),
-            "attempts": [{"attempt": 1, "started_at": iso(started), "finished_at": iso(finished), "error": None, "inline": True}],
-            "started_at": started,
-            "finished_at": finished,
-            "lease_owner": self.worker[:100],
-            "data": {"worker": self.worker, "inline": True},
-        }
+        fields, entry = evaluated
+        worker = {"lease_owner": self.worker[:100], "data": {"worker": self.worker, "inline": True}}
+        return {**fields, "status": S.SUCCEEDED, "attempt": 1, "attempts": [entry], **worker}
 
     def run_queued(self, queued: list[tuple[int, str, int, list[Any]]]) -> dict[str, StepState]:
         """Run queued steps (id, node, attempt, attempts so far): this worker's own, or
@@ -121,25 +111,10 @@ class Inliner:
         The states of those written, by node; the others are left as they were."""
         evaluated = []
         for step_id, node_id, attempt, attempts in queued:
-            started = timezone.now()
             outcome = self._evaluate(node_id, attempt + 1)
-            if outcome is None:
-                continue
-            config, result = outcome
-            finished = timezone.now()
-            entry = {"attempt": attempt + 1, "started_at": iso(started), "finished_at": iso(finished), "error": None, "inline": True}
-            step = {
-                "id": step_id,
-                "node_id": node_id,
-                "attempt": attempt,
-                "started_at": started,
-                "finished_at": finished,
-                "input": config,
-                "output": result.output,
-                "ports": list(result.ports),
-                "attempts": [*attempts, entry],
-            }
-            evaluated.append(step)
+            if outcome is not None:
+                fields, entry = outcome
+                evaluated.append({**fields, "id": step_id, "attempt": attempt, "attempts": [*attempts, entry]})
         written = set(steps_run_through(evaluated, worker=self.worker))
         states = {}
         for step in evaluated:

@@ -52,18 +52,21 @@ def _instance(model: type[Model], alias: str, fields: list[Any], values: tuple[A
     return model.from_db(alias, [f.attname for f, _, _ in fields], converted)
 
 
+def _step_and_run(alias: str, step_fields: list[Any], run_fields: list[Any], row: tuple[Any, ...]) -> Any:
+    """A step with its run (as `step.run`), from a row of the step's columns then the run's."""
+    step = _instance(StepRun, alias, step_fields, row[: len(step_fields)])
+    step.run = _instance(Run, alias, run_fields, row[len(step_fields) : len(step_fields) + len(run_fields)])
+    note_workflow(step.run.pk, step.run.workflow_id)
+    return step
+
+
 def step_with_run(step_id: int, *, alias: str = "default") -> StepRun | None:
     """The step and its run (as `step.run`), or None when there is no such step."""
     sql, step_fields, run_fields = _plan(alias)
     with connections[alias].cursor() as cursor:
         cursor.execute(sql, [step_id])
         row = cursor.fetchone()
-    if row is None:
-        return None
-    step = _instance(StepRun, alias, step_fields, row[: len(step_fields)])
-    step.run = _instance(Run, alias, run_fields, row[len(step_fields) :])
-    note_workflow(step.run.pk, step.run.workflow_id)
-    return step  # type: ignore[no-any-return]
+    return _step_and_run(alias, step_fields, run_fields, row) if row is not None else None
 
 
 @lru_cache(maxsize=8)
@@ -118,7 +121,5 @@ def step_with_run_rows(step_id: int, *, alias: str = "default") -> tuple[StepRun
     own = next((row for row in fetched if row[width] == step_id), None)
     if own is None:
         return None
-    step = _instance(StepRun, alias, step_fields, own[: len(step_fields)])
-    step.run = _instance(Run, alias, run_fields, own[len(step_fields) : width])
-    note_workflow(step.run.pk, step.run.workflow_id)
+    step = _step_and_run(alias, step_fields, run_fields, own)
     return step, [row[width:-1] for row in fetched], not any(row[-1] for row in fetched)

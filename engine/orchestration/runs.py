@@ -17,9 +17,9 @@ from designer.services import graph_validate
 from designer.validation import Problem
 from engine.events import events_batched
 from engine.models import Run, StepRun, Trigger
-from engine.orchestration.advance import _advance_locked, advance_locked_nodes, planned_steps
+from engine.orchestration.advance import _advance_locked, advance_locked_nodes, planned_steps, step_state
 from engine.orchestration.dispatch import dispatch_after_commit
-from engine.orchestration.graph import Graph, StepState, outcome
+from engine.orchestration.graph import Graph, outcome
 from engine.orchestration.inline import inline_type
 from engine.orchestration.loading import version_latest_lean
 from engine.orchestration.pinned import graph_for, version_graph
@@ -138,14 +138,14 @@ def _start_in_one_statement(
     latest."""
     run, steps = _run_new(version, user, payload, trigger, rerun_of=rerun_of, trigger_node=trigger_node)
     graph = version_graph(version.pk, version.graph_hash)
-    states = {step["node_id"]: StepState(step["status"], tuple(step.get("ports", ()))) for step in steps}
+    states = {step["node_id"]: step_state(step) for step in steps}
     planned = planned_steps(graph, states)
     ready = [step["node_id"] for step in planned if step["status"] == S.QUEUED]
     if not ready or outcome(graph, states) is not None:
         return None  # the run ends at once, or blocks: the general path records that
     steps += planned
     newer_than = version.number if unless_newer else None
-    ids = run_start_statement(run, steps, data={"trigger": trigger, "version": version.number}, unless_newer_than=newer_than)
+    ids = run_start_statement(run, steps, data=_start_data(version, trigger), unless_newer_than=newer_than)
     if ids is None:
         return None
     _dispatch_first(graph, [(ids[node_id], node_id) for node_id in ready])
@@ -222,16 +222,21 @@ def run_create(*, version: WorkflowVersion, user: Any, payload: Any, trigger: st
     `begin`, it is created running (its first advance is the caller's, in the same
     transaction). Call inside a transaction."""
     run, steps = _run_new(version, user, payload, trigger, **origin)
-    data: dict[str, Any] = {"trigger": trigger, "version": version.number}
-    parent = origin.get("parent")
-    if parent is not None:
-        data.update(parent_run=parent.run_id, parent_node=parent.node_id, item_index=origin.get("item_index"))
-    run_insert(run, data=data, running=begin)
+    run_insert(run, data=_start_data(version, trigger, **origin), running=begin)
     if begin:
         run._first_steps = steps  # type: ignore[attr-defined]  # created by its first advance, with the steps it makes ready
     else:
         steps_create(run.pk, steps)
     return run
+
+
+def _start_data(version: WorkflowVersion, trigger: str, **origin: Unpack[RunOrigin]) -> dict[str, Any]:
+    """What a run's first event says of its start."""
+    data: dict[str, Any] = {"trigger": trigger, "version": version.number}
+    parent = origin.get("parent")
+    if parent is not None:
+        data.update(parent_run=parent.run_id, parent_node=parent.node_id, item_index=origin.get("item_index"))
+    return data
 
 
 def _run_new(
