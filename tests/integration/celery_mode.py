@@ -25,9 +25,20 @@ def database_url() -> str:
     return f"sqlite:///{db['NAME']}"
 
 
-def broker_url() -> str:
+def own_redis(db: int, step: int = 1) -> str:
+    """A Redis database of its own on the shared server: `db`, moved by `step` for each
+    pytest-xdist worker, which would otherwise flush each other's queues (a step whose
+    message was flushed by the other worker's test stayed queued until the tick)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    number = db + step * int(worker.removeprefix("gw") or 0)
+    if not 0 <= number <= 15:
+        raise RuntimeError(f"xdist worker {worker} has no Redis database of its own left (use -n 3 or fewer)")
     base = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    return urlunparse(urlparse(base)._replace(path="/13"))  # a database of its own on the shared server
+    return urlunparse(urlparse(base)._replace(path=f"/{number}"))
+
+
+def broker_url() -> str:
+    return own_redis(13)
 
 
 def worker_command(name: str, concurrency: int, *, app: str = "config", loglevel: str = "WARNING") -> list[str]:

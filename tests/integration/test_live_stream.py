@@ -4,7 +4,6 @@ their sockets at random, a slow consumer pushed past the channel capacity, and a
 user who must learn nothing."""
 
 import asyncio
-import os
 import random
 
 import pytest
@@ -15,6 +14,7 @@ from engine.models import Run
 from engine.orchestration.runs import run_start
 from tests.engine.harness import wait_for
 from tests.factories import edge, make_user, make_workflow, node
+from tests.integration.celery_mode import own_redis
 from tests.integration.live_client import LiveRun
 from tests.integration.server import Server
 
@@ -43,8 +43,7 @@ GRAPH = {
 
 
 def _channels_redis() -> str:
-    base = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    return base.rsplit("/", 1)[0] + "/11"  # a database of its own for this test's channel layer
+    return own_redis(11, step=-1)  # a database of its own for this test's channel layer
 
 
 @pytest.fixture
