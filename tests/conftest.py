@@ -64,22 +64,18 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _close_the_async_threads_connections(django_db_setup, django_db_blocker):
-    """Code run through sync_to_async outside a request (the websocket consumers' tests)
-    runs on asgiref's one shared thread, whose persistent connection outlived the tests:
-    the test database could then not be dropped ("being accessed by other users"). Closed
-    on that thread before the database is torn down."""
+def _no_session_left_on_the_test_database(django_db_setup, django_db_blocker):
+    """Threads of this process that outlive their tests keep persistent connections to the
+    test database (asgiref's shared thread for the websocket consumers, the live
+    publisher's thread, an in-process pool): PostgreSQL then refused to drop it ("being
+    accessed by other users"). At the end of the session every such session is idle and
+    ended here, before the database is torn down."""
     yield
-    import asyncio
-    import threading
+    from django.db import connection
 
-    from asgiref.sync import sync_to_async
-    from django.db import connections
-
-    def close() -> None:  # on a thread of its own: the browser tests may leave a loop on this one
-        asyncio.run(sync_to_async(connections.close_all)())
-
-    with django_db_blocker.unblock():
-        closer = threading.Thread(target=close)
-        closer.start()
-        closer.join(30)
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
