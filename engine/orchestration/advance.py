@@ -36,21 +36,34 @@ def step_state(step: dict[str, Any]) -> StepState:
 
 def run_lock_states(run: Run) -> dict[str, StepState]:
     """Lock the run's row for this transaction, refresh on the object already loaded what
-    can have changed (status, error), and read in the same statement the state of each of
-    its steps (for the planner). One query instead of two."""
+    can have changed (status, error), and read the state of each of its steps (for the
+    planner), in one query when nobody held the lock.
+
+    On PostgreSQL under READ COMMITTED a statement reads from the snapshot it took when it
+    began: when it had to wait for the lock, the locked row is re-read at its newest
+    version but the joined step rows are not, so a sibling that committed meanwhile would
+    look unfinished (a join lost) or a join it created absent (created twice). Every
+    transaction that changes a step writes its run's `last_seq` (its events), so the
+    statement also reads `last_seq` from its snapshot: when it differs from the locked
+    row's, the states are read again, by a statement whose snapshot follows the lock."""
     from django.db import connection
 
     quote = connection.ops.quote_name
-    lock = " FOR UPDATE OF r" if connection.features.has_select_for_update_of else ""
+    table = quote(Run._meta.db_table)
+    locking = connection.features.has_select_for_update_of
+    lock = " FOR UPDATE OF r" if locking else ""
+    seen = f"(SELECT r0.last_seq FROM {table} r0 WHERE r0.id = r.id)" if locking else "r.last_seq"
     sql = (
-        f"SELECT r.status, r.error, s.node_id, s.status, s.ports FROM {quote(Run._meta.db_table)} r"
+        f"SELECT r.status, r.error, r.last_seq, {seen}, s.node_id, s.status, s.ports FROM {table} r"
         f" LEFT JOIN {quote(StepRun._meta.db_table)} s ON s.run_id = r.id AND s.iteration = 0 WHERE r.id = %s{lock}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [run.pk])
         fetched = cursor.fetchall()
     run.status, run.error = fetched[0][0], parse_json(fetched[0][1])
-    return {node_id: StepState(status, parse_ports(ports)) for _s, _e, node_id, status, ports in fetched if node_id is not None}
+    if fetched[0][2] != fetched[0][3]:
+        return plan_states(run.pk)  # it waited for the lock: the joined rows are stale
+    return {node_id: StepState(status, parse_ports(ports)) for *_r, node_id, status, ports in fetched if node_id is not None}
 
 
 def advance(run_id: int) -> list[int]:

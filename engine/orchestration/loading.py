@@ -98,9 +98,13 @@ def _locked_plan(alias: str) -> tuple[str, list[Any], list[Any]]:
     own = [f"CASE WHEN s.id = s0.id THEN s0.{quote(str(f.column))} END" for f, _, _ in steps]
     own += [f"CASE WHEN s.id = s0.id THEN r.{quote(str(f.column))} END" for f, _, _ in runs]
     size = "pg_column_size(s.output)" if connection.vendor == "postgresql" else "length(s.output)"
-    lock = " FOR UPDATE OF r" if connection.features.has_select_for_update_of else ""
+    locking = connection.features.has_select_for_update_of
+    lock = " FOR UPDATE OF r" if locking else ""
+    # Whether the statement waited for the lock (see advance.run_lock_states): the run's
+    # last_seq from the statement's snapshot beside the locked row's.
+    seen = f"(SELECT r0.last_seq FROM {quote(Run._meta.db_table)} r0 WHERE r0.id = r.id)" if locking else "r.last_seq"
     sql = (
-        f"SELECT {', '.join(own)}, s.id, s.node_id, s.status, s.ports,"
+        f"SELECT r.last_seq = {seen}, {', '.join(own)}, s.id, s.node_id, s.status, s.ports,"
         f" CASE WHEN {size} <= {SMALL_OUTPUT_BYTES} THEN s.output END, COALESCE({size} > {SMALL_OUTPUT_BYTES}, FALSE)"
         f" FROM {quote(StepRun._meta.db_table)} s0 JOIN {quote(Run._meta.db_table)} r ON r.id = s0.run_id"
         f" JOIN {quote(StepRun._meta.db_table)} s ON s.run_id = r.id AND s.iteration = 0 WHERE s0.id = %s{lock}"
@@ -112,11 +116,16 @@ def step_with_run_rows(step_id: int, *, alias: str = "default") -> tuple[StepRun
     """In a transaction: lock the step's run and read, in one query, the step with its run
     and the rows of the run's steps (iteration 0): (id, node, status, ports, output), the
     output only when small. With whether every output came (none was too big). None when
-    the step is not there or not of iteration 0."""
+    the step is not there or not of iteration 0. When the query had to wait for the lock
+    it is run again (now holding it), so that no row is older than the lock."""
     sql, step_fields, run_fields = _locked_plan(alias)
     with connections[alias].cursor() as cursor:
         cursor.execute(sql, [step_id])
         fetched = cursor.fetchall()
+        if fetched and not fetched[0][0]:
+            cursor.execute(sql, [step_id])
+            fetched = cursor.fetchall()
+    fetched = [row[1:] for row in fetched]
     width = len(step_fields) + len(run_fields)
     own = next((row for row in fetched if row[width] == step_id), None)
     if own is None:
