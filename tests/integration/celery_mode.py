@@ -107,7 +107,8 @@ class CeleryMode:
             raise RuntimeError(f"pid {process.pid} pgid {os.getpgid(process.pid)} state {state}") from None
         self.workers.remove(process)
 
-    def start(self) -> CeleryMode:
+    def start(self, *, tick: bool = True) -> CeleryMode:
+        """Start a worker and (unless not `tick`) an engine_tick process; wait for the worker."""
         import redis
 
         from config.celery import app
@@ -115,10 +116,15 @@ class CeleryMode:
         redis.Redis.from_url(self.broker).flushdb()
         use_broker(self.broker)
         self.start_worker("w1")
-        log = open(self.var_dir / "tick.log", "wb")  # noqa: SIM115
-        self.ticker = subprocess.Popen(
-            [sys.executable, "manage.py", "engine_tick", "--interval", "0.1"], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
-        )
+        if tick:
+            log = open(self.var_dir / "tick.log", "wb")  # noqa: SIM115
+            self.ticker = subprocess.Popen(
+                [sys.executable, "manage.py", "engine_tick", "--interval", "0.1"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if app.control.ping(timeout=0.5):
