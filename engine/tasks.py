@@ -5,8 +5,10 @@ from __future__ import annotations
 from celery import shared_task
 from celery.signals import worker_process_init
 
+from config.connections import recycle_worker_connections
 from engine.nodes import registry
 from engine.orchestration.execute import run_chain_retrying, run_together, worker_name
+from engine.orchestration.timers import timer_fire
 
 STEP_QUEUE = "stepwise.steps"
 
@@ -25,6 +27,15 @@ def execute_step(step_id: int) -> None:
 def execute_steps(step_ids: list[int]) -> None:
     """Several pure steps of one run in one message (engine.orchestration.dispatch)."""
     run_together(step_ids, worker=worker_name())
+
+
+@shared_task(name="stepwise.fire_timer", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def fire_timer(step_id: int) -> None:
+    """A waiting step's timer (a wait, an approval's timeout), delivered at its time."""
+    try:
+        timer_fire(step_id)
+    finally:
+        recycle_worker_connections()
 
 
 @worker_process_init.connect

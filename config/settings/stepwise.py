@@ -20,8 +20,12 @@ STEPWISE_HTTP_ALLOWED_NETWORKS = env_list("STEPWISE_HTTP_ALLOWED_NETWORKS", [])
 STEPWISE_MAX_OUTPUT_BYTES = env_int("STEPWISE_MAX_OUTPUT_BYTES", 1_048_576, minimum=1024)
 # Threads that run steps in the embedded (in-process) mode.
 STEPWISE_INPROCESS_WORKERS = env_int("STEPWISE_INPROCESS_WORKERS", 8, minimum=1)
-# Default step timeout and lease grace (a lease expires timeout + grace after the claim).
+# Default step timeout. A worker running a step holds a lease on it that its heartbeat
+# renews every third of STEPWISE_LEASE_S; a worker that dies loses it within that time and
+# the step runs again elsewhere. A step running past its timeout + STEPWISE_LEASE_GRACE_S
+# is no longer renewed (a stuck worker loses it too).
 STEPWISE_DEFAULT_TIMEOUT_S = env_int("STEPWISE_DEFAULT_TIMEOUT_S", 300, minimum=1)
+STEPWISE_LEASE_S = env_float("STEPWISE_LEASE_S", 15.0, minimum=0.5)
 STEPWISE_LEASE_GRACE_S = env_int("STEPWISE_LEASE_GRACE_S", 30, minimum=1)
 # Pure steps (noop, join, condition, switch, transform) run inline under their run's lock:
 # at most this many, for at most this long, per transaction (0 steps: never inline).
@@ -32,6 +36,12 @@ STEPWISE_MAX_RUN_DEPTH = env_int("STEPWISE_MAX_RUN_DEPTH", 5, minimum=1)
 # A queued step whose broker message was not picked up within this time is sent again
 # (a lost message, a broker restarted without persistence).
 STEPWISE_REDISPATCH_AFTER_S = env_int("STEPWISE_REDISPATCH_AFTER_S", 30, minimum=1)
+
+# Timers (retries, waits, approval timeouts) are delivered at their time by the dispatcher
+# (Celery's countdown, or the embedded mode's timer thread) when due within the horizon;
+# the tick arms longer ones when they are this close, and fires any that is due.
+STEPWISE_TIMER_HORIZON_S = env_int("STEPWISE_TIMER_HORIZON_S", 600, minimum=0)
+STEPWISE_TIMER_LOOKAHEAD_S = env_float("STEPWISE_TIMER_LOOKAHEAD_S", 3.0, minimum=0.5)
 
 # Live status: how often a websocket consumer checks the run's log for events the channel
 # layer dropped, and past how many missed events a reconnecting client gets a snapshot.

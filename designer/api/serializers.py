@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from config.api import StrictBooleanField
 from designer.models import Workflow, WorkflowVersion
+from designer.validation.advice import graph_warnings
 
 GRAPH_HELP = (
     "The workflow graph: {nodes: [{id, type, name, position, config, retry, timeout_s, on_error, "
@@ -50,13 +51,18 @@ class WorkflowSummarySerializer(serializers.ModelSerializer):
 class WorkflowDetailSerializer(WorkflowSummarySerializer):
     graph = GraphField()
     problems = serializers.SerializerMethodField()
+    warnings = serializers.SerializerMethodField(help_text="Advice on settings that may not do what you expect; never blocks a run.")
 
     class Meta(WorkflowSummarySerializer.Meta):
-        fields = [*WorkflowSummarySerializer.Meta.fields, "graph", "problems"]
+        fields = [*WorkflowSummarySerializer.Meta.fields, "graph", "problems", "warnings"]
 
     @extend_schema_field(ProblemSerializer(many=True))
     def get_problems(self, obj: Workflow) -> list[dict]:
         return [p.as_dict() for p in self.context.get("problems", [])]
+
+    @extend_schema_field(ProblemSerializer(many=True))
+    def get_warnings(self, obj: Workflow) -> list[dict]:
+        return [p.as_dict() for p in graph_warnings(obj.graph)]
 
 
 class WorkflowCreateSerializer(serializers.Serializer):
@@ -101,6 +107,7 @@ class ValidateRequestSerializer(serializers.Serializer):
 class ValidateResponseSerializer(serializers.Serializer):
     valid = serializers.BooleanField()
     problems = ProblemSerializer(many=True)
+    warnings = ProblemSerializer(many=True, help_text="Advice that does not block a run.")
 
 
 class VersionSummarySerializer(serializers.ModelSerializer):

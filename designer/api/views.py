@@ -33,6 +33,7 @@ from designer.api.serializers import (
 )
 from designer.errors import GraphInvalid
 from designer.models import Workflow, WorkflowVersion
+from designer.validation.advice import graph_warnings
 from engine.nodes import registry
 
 INVALID_GRAPH = OpenApiResponse(ErrorSerializer, description="The graph has problems (listed by node and edge).")
@@ -126,7 +127,7 @@ class WorkflowViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         problems = services.graph_validate(graph=graph, user=request.user)
         if problems:
             raise GraphInvalid(f"The graph has {len(problems)} problem(s).", problems)
-        return Response({"valid": True, "problems": []})
+        return Response({"valid": True, "problems": [], "warnings": [w.as_dict() for w in graph_warnings(graph)]})
 
     @extend_schema(responses={200: ExportSerializer})
     @action(detail=True, methods=["get"])

@@ -4,8 +4,12 @@ fires timers and recovers lost work. Same engine code as the Celery mode."""
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 import logging
 import threading
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
@@ -13,8 +17,52 @@ from django.db import connections
 
 from engine.orchestration.execute import run_chain_retrying, run_together, worker_name
 from engine.orchestration.tick import tick
+from engine.orchestration.timers import timer_fire
 
 logger = logging.getLogger(__name__)
+
+
+class _Timers:
+    """Calls to make at a time: one thread sleeping until the earliest (a heap), handing
+    each to the pool when it is due."""
+
+    def __init__(self, submit: Callable[[Callable[[], None]], None]) -> None:
+        self._submit = submit
+        self._heap: list[tuple[float, int, Callable[[], None]]] = []
+        self._count = itertools.count()
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+
+    def at(self, delay_s: float, call: Callable[[], None]) -> None:
+        with self._cond:
+            self._stopped = False
+            heapq.heappush(self._heap, (time.monotonic() + delay_s, next(self._count), call))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, daemon=True, name="stepwise-timers")
+                self._thread.start()
+            self._cond.notify()
+
+    def _loop(self) -> None:
+        with self._cond:
+            while not self._stopped:
+                if not self._heap:
+                    self._cond.wait()
+                    continue
+                due = self._heap[0][0] - time.monotonic()
+                if due > 0:
+                    self._cond.wait(due)
+                    continue
+                _, _, call = heapq.heappop(self._heap)
+                self._submit(call)
+            self._thread = None
+
+    def stop(self) -> None:
+        """Forget what is armed (the tick fires what is due after a restart) and end the thread."""
+        with self._cond:
+            self._stopped = True
+            self._heap.clear()
+            self._cond.notify()
 
 
 class InProcessDispatcher:
@@ -24,6 +72,7 @@ class InProcessDispatcher:
         self._lock = threading.Lock()
         self._ticker: threading.Thread | None = None
         self._stop = threading.Event()
+        self._timers = _Timers(self._submit)
 
     def _executor(self) -> ThreadPoolExecutor:
         with self._lock:
@@ -38,6 +87,22 @@ class InProcessDispatcher:
             return
         for step_id in step_ids:
             pool.submit(self._run, step_id)
+
+    def _submit(self, call: Callable[[], None]) -> None:
+        self._executor().submit(call)
+
+    def send_later(self, step_ids: list[int], delay_s: float) -> None:
+        self._timers.at(delay_s, lambda: self.send(step_ids))
+
+    def fire_later(self, step_id: int, delay_s: float) -> None:
+        self._timers.at(delay_s, lambda: self._fire(step_id))
+
+    @staticmethod
+    def _fire(step_id: int) -> None:
+        try:
+            timer_fire(step_id)
+        except Exception:
+            logger.exception("the timer of step %s failed in the in-process executor; the tick will fire it", step_id)
 
     @staticmethod
     def _run_together(step_ids: list[int]) -> None:
@@ -75,6 +140,7 @@ class InProcessDispatcher:
 
     def stop(self) -> None:
         self._stop.set()
+        self._timers.stop()
         if self._ticker is not None:
             self._ticker.join(5)
             self._ticker = None

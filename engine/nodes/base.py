@@ -11,14 +11,28 @@ JSONDict = dict[str, Any]
 
 
 class StepFailed(Exception):
-    """A node's execution failed. `retryable` False skips the retry policy (e.g. `fail`)."""
+    """A node's execution failed. `retryable` False skips the retry policy (e.g. `fail`).
+    `outcome_unknown`: the effect may have happened (a timeout after the request was sent,
+    a connection lost mid-call), so an at-most-once step must not be sent again.
+    `retry_after_s`: the far side said when to try again (HTTP Retry-After)."""
 
-    def __init__(self, message: str, *, code: str = "step_failed", retryable: bool = True, details: Any = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "step_failed",
+        retryable: bool = True,
+        details: Any = None,
+        outcome_unknown: bool = False,
+        retry_after_s: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.retryable = retryable
         self.details = details
+        self.outcome_unknown = outcome_unknown
+        self.retry_after_s = retry_after_s
 
     def as_dict(self) -> JSONDict:
         error: JSONDict = {"code": self.code, "message": self.message}

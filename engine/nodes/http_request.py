@@ -1,4 +1,6 @@
 import json
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -97,12 +99,17 @@ class HttpRequest(NodeType):
                         )
         except BlockedAddress as exc:
             raise StepFailed(str(exc), code="blocked_address", retryable=False) from None
+        except (httpx.ConnectTimeout, httpx.PoolTimeout):  # nothing was sent
+            raise StepFailed(f"No connection within {timeout:g} s to {config['url']}.", code="connect_timeout") from None
         except httpx.TimeoutException:
-            raise StepFailed(f"No response within {timeout:g} s from {config['url']}.", code="timeout") from None
+            message = f"No response within {timeout:g} s from {config['url']}."
+            raise StepFailed(message, code="timeout", outcome_unknown=True) from None
         except httpx.InvalidURL as exc:
             raise StepFailed(f"Invalid URL {config['url']!r}: {exc}", code="invalid_url", retryable=False) from None
-        except httpx.HTTPError as exc:
+        except httpx.ConnectError as exc:  # nothing was sent
             raise StepFailed(f"Request to {config['url']} failed: {exc}", code="connection_error") from None
+        except httpx.HTTPError as exc:  # lost after the request went out: it may have had its effect
+            raise StepFailed(f"Request to {config['url']} failed: {exc}", code="connection_lost", outcome_unknown=True) from None
         text = body.decode(response.encoding or "utf-8", errors="replace")
         parsed: Any = None
         wanted = config.get("response_format", "auto")
@@ -121,5 +128,24 @@ class HttpRequest(NodeType):
         }
         if _status_fails(response.status_code, config.get("fail_on_status", ["4xx", "5xx"])):
             retryable = response.status_code >= 500 or response.status_code in (408, 429)
-            raise StepFailed(f"HTTP {response.status_code} from {config['url']}", code="http_status", retryable=retryable, details=output)
+            message = f"HTTP {response.status_code} from {config['url']}"
+            after = retry_after_s(response.headers.get("retry-after")) if response.status_code in (429, 503) else None
+            raise StepFailed(message, code="http_status", retryable=retryable, details=output, retry_after_s=after)
         return NodeResult(output=output)
+
+
+def retry_after_s(value: str | None, now: datetime | None = None) -> float | None:
+    """An HTTP Retry-After value (delay-seconds, or an HTTP date) as seconds from now; None
+    when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max((moment - (now or datetime.now(UTC))).total_seconds(), 0.0)

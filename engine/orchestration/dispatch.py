@@ -16,15 +16,29 @@ class Dispatcher(Protocol):
         locked query, and sends the others that are still queued (the first runs its
         siblings inline, so they are usually gone)."""
 
+    def send_later(self, step_ids: list[int], delay_s: float) -> None:
+        """One message per step, delivered in `delay_s` (a retry's backoff)."""
+
+    def fire_later(self, step_id: int, delay_s: float) -> None:
+        """Fire a waiting step's timer in `delay_s` (engine.orchestration.timers.timer_fire)."""
+
 
 class Collecting:
-    """Keeps what it is sent: for tests that drive steps one by one."""
+    """Keeps what it is sent: for tests that drive steps one by one (`later`: what was
+    asked for later, as (kind, step id, delay))."""
 
     def __init__(self) -> None:
         self.sent: list[int] = []
+        self.later: list[tuple[str, int, float]] = []
 
     def send(self, step_ids: list[int], *, together: bool = False) -> None:
         self.sent.extend(step_ids)
+
+    def send_later(self, step_ids: list[int], delay_s: float) -> None:
+        self.later.extend(("step", step_id, delay_s) for step_id in step_ids)
+
+    def fire_later(self, step_id: int, delay_s: float) -> None:
+        self.later.append(("timer", step_id, delay_s))
 
 
 _dispatcher: Dispatcher = Collecting()

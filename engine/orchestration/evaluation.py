@@ -41,7 +41,8 @@ def _call(cls: Any, ctx: StepContext, timeout_s: float, guarded: bool) -> NodeRe
     try:
         return future.result(timeout=timeout_s)
     except TimeoutError:
-        raise StepFailed(f"The step took longer than its timeout of {timeout_s:g} s.", code="timeout") from None
+        message = f"The step took longer than its timeout of {timeout_s:g} s."
+        raise StepFailed(message, code="timeout", outcome_unknown=True) from None
 
 
 def expression_data(run: Run, rows: dict[str, dict[str, Any]], graph_vars: dict[str, Any], attempt: int = 1) -> dict[str, Any]:

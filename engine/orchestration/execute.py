@@ -33,9 +33,11 @@ from engine.orchestration.dispatch import get_dispatcher
 from engine.orchestration.evaluation import expression_data, node_evaluate, step_inputs, timeout_s
 from engine.orchestration.graph import StepState
 from engine.orchestration.inline import Inliner, inline_type
+from engine.orchestration.leases import heartbeat, lease_s
 from engine.orchestration.loading import step_with_run, step_with_run_rows
 from engine.orchestration.outcomes import iso, step_failed
 from engine.orchestration.pinned import graph_for
+from engine.orchestration.timers import arm, arm_after_commit
 from engine.states import RunStatus, StepStatus, step_claim, step_transition
 
 R, S = RunStatus, StepStatus
@@ -60,7 +62,8 @@ class Next:
     claimed: Claimed | None = None
 
 
-def _lease_s(node: dict[str, Any]) -> float:
+def _run_for_at_most_s(node: dict[str, Any]) -> float:
+    """How long a worker may hold a step's lease by its heartbeat: its timeout and grace."""
     return timeout_s(node) + settings.STEPWISE_LEASE_GRACE_S
 
 
@@ -69,9 +72,10 @@ def _claim(step: StepRun, worker: str) -> Claimed | None:
     timer is not due: the caller drops the message."""
     token = secrets.token_hex(8)
     now = timezone.now()
-    known = step_claim(step.pk, worker=worker, token=token, lease_s=_lease_s(graph_for(step.run).nodes[step.node_id]), now=now)
+    known = step_claim(step.pk, worker=worker, token=token, lease_s=lease_s(), now=now)
     if known is None:
         return None
+    heartbeat.hold(step.pk, token, _run_for_at_most_s(graph_for(step.run).nodes[step.node_id]))
     step.status, step.attempt, step.started_at, step.lease_token = S.RUNNING, known[2], now, token
     return Claimed(step, token)
 
@@ -95,7 +99,15 @@ def _config_of(exc: Exception, node: dict[str, Any]) -> Any:
 
 def _run(claimed: Claimed, *, chain_worker: str | None = None) -> Next:
     """Execute a claimed step and record its outcome. With `chain_worker`, one of the steps
-    it makes ready is claimed for that worker in the same transaction."""
+    it makes ready is claimed for that worker in the same transaction. The step's lease is
+    renewed by this process's heartbeat until then."""
+    try:
+        return _run_held(claimed, chain_worker)
+    finally:
+        heartbeat.release(claimed.step.pk)
+
+
+def _run_held(claimed: Claimed, chain_worker: str | None) -> Next:
     step, token = claimed.step, claimed.token
     step_id = step.pk
     run = step.run
@@ -137,7 +149,7 @@ def _run(claimed: Claimed, *, chain_worker: str | None = None) -> Next:
                 return Next()
             return Next(children_start(step, version, result.children))
     if result.wait_until is not None or result.wait_for_person:
-        step_transition(
+        parked = step_transition(
             step_id,
             (S.RUNNING,),
             S.WAITING,
@@ -148,6 +160,8 @@ def _run(claimed: Claimed, *, chain_worker: str | None = None) -> Next:
             attempts=attempts,
             data={"until": iso(result.wait_until), "for_person": result.wait_for_person},
         )
+        if parked and result.wait_until is not None:
+            arm_after_commit(step_id, result.wait_until, waiting=True)  # committed: armed at once
         return Next()
     with transaction.atomic(), events_batched():
         # The result and the next steps commit together: a worker that dies after its
@@ -254,6 +268,8 @@ def run_chain(step_id: int, *, worker: str, pure: bool = False) -> None:
         claimed = None
         if done is None:
             claimed = _claim(step, worker) if step is not None else None
+            if claimed is None and step is not None and step.not_before is not None and step.not_before > timezone.now():
+                arm(step.pk, step.not_before, waiting=False)  # arrived early: delivered again when due
         else:
             if done.ready:
                 get_dispatcher().send(done.ready)

@@ -13,14 +13,19 @@ from django.utils import timezone
 
 from engine.models import Run, StepRun
 from engine.nodes.base import StepFailed
+from engine.orchestration.timers import arm_after_commit
 from engine.states import StepStatus, step_transition
 
 S = StepStatus
 
 
-def backoff_s(retry: dict[str, Any], attempt: int) -> float:
+def backoff_s(retry: dict[str, Any], attempt: int, retry_after_s: float | None = None) -> float:
+    """The delay before the next attempt: what the far side asked for (Retry-After), else
+    the policy's backoff (with jitter unless switched off); never above `max_s`."""
     initial = float(retry.get("initial_s", 1))
     cap = float(retry.get("max_s", 60))
+    if retry_after_s is not None:
+        return min(max(retry_after_s, 0.0), cap)
     delay = initial if retry.get("backoff", "exponential") == "fixed" else initial * 2 ** max(attempt - 1, 0)
     delay = min(delay, cap)
     if retry.get("jitter", True):
@@ -52,20 +57,20 @@ def step_failed(
     if previous and previous[-1].get("attempt") == step.attempt:
         previous.pop()  # a waiting step's attempt, recorded when it parked, now ends
     attempts = [*previous, entry]
+    if failure.outcome_unknown and node.get("delivery") == "at_most_once":
+        # It may have had its effect: the engine never sends it again; a person decides
+        # (mark it done, or retry it) and the run waits for them.
+        fields = {"input": config, "error": error, "attempts": attempts}
+        step_transition(step.pk, (source,), S.INTERRUPTED, lease_token=token, data={"error": error, "outcome_unknown": True}, **fields)
+        return []
     if failure.retryable and step.attempt < int(retry.get("max_attempts", 1)):
-        delay = backoff_s(retry, step.attempt)
-        step_transition(
-            step.pk,
-            (source,),
-            S.QUEUED,
-            lease_token=token,
-            input=config,
-            error=error,
-            attempts=attempts,
-            not_before=timezone.now() + timedelta(seconds=delay),
-            data={"retry_in_s": round(delay, 3), "error": error},
-        )
-        return []  # the tick sends it when its timer is due
+        delay = backoff_s(retry, step.attempt, failure.retry_after_s)
+        due = timezone.now() + timedelta(seconds=delay)
+        data = {"retry_in_s": round(delay, 3), "error": error}
+        fields = {"input": config, "error": error, "attempts": attempts, "not_before": due}
+        if step_transition(step.pk, (source,), S.QUEUED, lease_token=token, data=data, **fields):
+            arm_after_commit(step.pk, due, waiting=False)
+        return []  # delivered when its timer is due
     on_error = node.get("on_error", "fail")
     ports = {"continue": ["out"], "route": ["error"]}.get(on_error, [])
     output = {"error": error} if ports else None

@@ -18,7 +18,9 @@ from engine.models import Run, StepRun
 from engine.orchestration.advance import advance
 from engine.orchestration.children import children_resume
 from engine.orchestration.dispatch import dispatch_after_commit
+from engine.orchestration.outcomes import iso
 from engine.orchestration.pinned import graph_for
+from engine.orchestration.timers import arm_coming, timer_fire
 from engine.states import RunStatus, StepStatus, step_transition
 
 S = StepStatus
@@ -46,7 +48,7 @@ def tick(now: datetime | None = None, *, limit: int = 500, schedule_now: datetim
     from engine.triggers.schedules import schedules_fire
 
     now = now or timezone.now()
-    counts = {"dispatched": 0, "reclaimed": 0, "interrupted": 0, "timers": 0, "advanced": 0, "resumed": 0, "scheduled": 0}
+    counts = {"dispatched": 0, "reclaimed": 0, "interrupted": 0, "timers": 0, "advanced": 0, "resumed": 0, "scheduled": 0, "armed": 0}
     try:
         counts["scheduled"] = schedules_fire(schedule_now or now)
     except Exception:  # a broken schedule must not stop timers and lease recovery
@@ -65,23 +67,14 @@ def tick(now: datetime | None = None, *, limit: int = 500, schedule_now: datetim
         counts["dispatched"] = len(ids)
     with transaction.atomic():
         for step in _locked(StepRun.objects.filter(status=S.RUNNING, lease_expires_at__lt=now).select_related("run"), limit):
-            node = graph_for(step.run).nodes[step.node_id]
-            reason = {"reason": "lease expired", "worker": step.lease_owner}
-            if node.get("delivery") == "at_most_once":
-                # The call may have happened: a person decides (retry, or mark done).
-                step_transition(step.pk, (S.RUNNING,), S.INTERRUPTED, lease_token=step.lease_token, data=reason)
-                counts["interrupted"] += 1
-            elif step_transition(step.pk, (S.RUNNING,), S.QUEUED, lease_token=step.lease_token, not_before=None, data=reason):
+            kind = _lease_lost(step, now)
+            if kind == "reclaimed":
                 dispatch_after_commit([step.pk])
-                counts["reclaimed"] += 1
+            if kind:
+                counts[kind] += 1
     due_timers = list(StepRun.objects.filter(status=S.WAITING, not_before__lte=now).order_by("id").values_list("id", flat=True)[:limit])
-    for step_id in due_timers:
-        with transaction.atomic():
-            # One row at a time under its lock; another tick that holds it is skipped.
-            waiting = next(iter(_locked(StepRun.objects.filter(pk=step_id, status=S.WAITING).select_related("run"), 1)), None)
-            if waiting is not None and _fire_timer(waiting):
-                counts["timers"] += 1
-                dispatch_after_commit(advance(waiting.run_id))
+    counts["timers"] = sum(timer_fire(step_id) for step_id in due_timers)
+    counts["armed"] = arm_coming(now, settings.STEPWISE_TIMER_LOOKAHEAD_S, limit)
     # A parent step whose child ended while its resumption was lost (the process died
     # between the child's commit and the resumption).
     orphaned = (
@@ -110,15 +103,23 @@ def tick(now: datetime | None = None, *, limit: int = 500, schedule_now: datetim
     return counts
 
 
-def _fire_timer(step: StepRun) -> bool:
-    graph = graph_for(step.run)
-    node_type = graph.node_type(step.node_id)
-    if node_type == "approval":
-        if graph.config(step.node_id).get("on_timeout", "fail") == "reject":
-            output = {"approved": False, "comment": "Timed out", "payload": None, "by": None}
-            return step_transition(
-                step.pk, (S.WAITING,), S.SUCCEEDED, output=output, ports=["rejected"], not_before=None, data={"timeout": True}
-            )
-        error = {"code": "approval_timeout", "message": "Nobody approved or rejected in time."}
-        return step_transition(step.pk, (S.WAITING,), S.FAILED, error=error, ports=[], not_before=None, data={"error": error})
-    return step_transition(step.pk, (S.WAITING,), S.SUCCEEDED, ports=["out"], not_before=None)
+def _lease_lost(step: StepRun, now: datetime) -> str | None:
+    """A running step whose worker stopped renewing its lease (it died, or hangs past the
+    step's timeout). The lost attempt stays in `attempts`, saying how it ended. An
+    at-most-once step may have had its effect, so it is never sent again by the engine: it
+    becomes interrupted, for a person to mark done or retry; any other is queued again.
+    'reclaimed', 'interrupted', or None when the step changed meanwhile."""
+    node = graph_for(step.run).nodes[step.node_id]
+    error = {
+        "code": "lease_expired",
+        "message": f"The worker running this attempt ({step.lease_owner or 'unknown'}) stopped renewing its lease; its outcome is unknown.",
+    }
+    entry = {"attempt": step.attempt, "started_at": iso(step.started_at), "finished_at": iso(now), "error": error, "lost": True}
+    attempts = [*(step.attempts or []), entry]
+    reason = {"reason": "lease expired", "worker": step.lease_owner}
+    fields: dict[str, Any] = {"attempts": attempts, "error": error}
+    token = step.lease_token
+    if node.get("delivery") == "at_most_once":
+        return "interrupted" if step_transition(step.pk, (S.RUNNING,), S.INTERRUPTED, lease_token=token, data=reason, **fields) else None
+    lost = step_transition(step.pk, (S.RUNNING,), S.QUEUED, lease_token=token, data=reason, not_before=None, **fields)
+    return "reclaimed" if lost else None

@@ -19,7 +19,9 @@ from tests.factories import GOLDEN
 
 class Ledger:
     """Records (path, Idempotency-Key) of every request. /status/<code> answers that code;
-    /flaky/<n> fails with 503 the first n times per Idempotency-Key, then answers 200."""
+    /flaky/<n> fails with 503 the first n times per Idempotency-Key, then answers 200;
+    /after/<s>/<n> likewise, with `Retry-After: <s>`; /slow/<s> answers after s seconds,
+    /slowfirst/<s> only on a key's first call."""
 
     def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []
@@ -41,14 +43,16 @@ class Ledger:
                     count = ledger.per_key[key]
                 parts = self.path.strip("/").split("/")
                 status = 200
-                if parts[0] in ("sleep", "slow"):
+                if parts[0] in ("sleep", "slow") or (parts[0] == "slowfirst" and count == 1):
                     time.sleep(float(parts[1]))
                 if parts[0] == "status":
                     status = int(parts[1])
-                elif parts[0] == "flaky" and count <= int(parts[1]):
+                elif (parts[0] == "flaky" and count <= int(parts[1])) or (parts[0] == "after" and count <= int(parts[2])):
                     status = 503
                 payload = json.dumps({"calls": count, "path": self.path}).encode()
                 self.send_response(status)
+                if parts[0] == "after" and status == 503:
+                    self.send_header("Retry-After", parts[1])
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()

@@ -66,7 +66,12 @@ def test_broker_restart_mid_run_loses_no_run(transactional_db, tmp_path, setting
     broker = _redis(port, tmp_path)
     _wait_redis(port)
     mode = CeleryMode(
-        tmp_path, workers=2, broker=f"redis://127.0.0.1:{port}/0", STEPWISE_LEASE_GRACE_S="1", STEPWISE_REDISPATCH_AFTER_S="2"
+        tmp_path,
+        workers=2,
+        broker=f"redis://127.0.0.1:{port}/0",
+        STEPWISE_LEASE_GRACE_S="1",
+        STEPWISE_LEASE_S="2",
+        STEPWISE_REDISPATCH_AFTER_S="2",
     )
     previous = get_dispatcher()
     with Ledger() as ledger:

@@ -45,7 +45,7 @@ def test_kill_workers_at_random_never_repeats_a_finished_step(transactional_db, 
 
     settings.STEPWISE_HTTP_ALLOWED_NETWORKS = ["127.0.0.1/32"]
     rng = random.Random()
-    mode = CeleryMode(tmp_path, workers=2, STEPWISE_LEASE_GRACE_S="1")
+    mode = CeleryMode(tmp_path, workers=2, STEPWISE_LEASE_GRACE_S="1", STEPWISE_LEASE_S="2")
     previous = get_dispatcher()
     with Ledger() as ledger:
         try:

@@ -46,6 +46,7 @@ def start_ticks(tmp_path, clock, names):
         # within the test (leases and re-dispatch read the real clock).
         "STEPWISE_DEFAULT_TIMEOUT_S": "2",
         "STEPWISE_LEASE_GRACE_S": "1",
+        "STEPWISE_LEASE_S": "2",
         "STEPWISE_REDISPATCH_AFTER_S": "3",
         "DATABASE_URL": database_url(),
         "STEPWISE_VAR_DIR": str(tmp_path),

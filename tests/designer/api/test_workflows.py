@@ -44,7 +44,7 @@ def test_active_is_not_written_by_a_save_and_the_error_says_where(api, workflow)
 
 
 def test_validate_endpoint(api, workflow):
-    assert api.post(f"/api/workflows/{workflow.pk}/validate/", {}, format="json").json() == {"valid": True, "problems": []}
+    assert api.post(f"/api/workflows/{workflow.pk}/validate/", {}, format="json").json() == {"valid": True, "problems": [], "warnings": []}
     graph = valid_graph()
     graph["edges"].append({"id": "e_x", "source": "greet", "target": "ghost"})
     response = api.post(f"/api/workflows/{workflow.pk}/validate/", {"graph": graph}, format="json")

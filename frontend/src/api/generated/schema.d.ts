@@ -771,6 +771,8 @@ export interface components {
         ValidateResponse: {
             valid: boolean;
             problems: components["schemas"]["Problem"][];
+            /** @description Advice that does not block a run. */
+            warnings: components["schemas"]["Problem"][];
         };
         VersionDetail: {
             readonly number: number;
@@ -824,6 +826,8 @@ export interface components {
                 [key: string]: unknown;
             };
             readonly problems: components["schemas"]["Problem"][];
+            /** @description Advice on settings that may not do what you expect; never blocks a run. */
+            readonly warnings: components["schemas"]["Problem"][];
         };
         /** @description PUT replaces the editable fields, so the name is required. */
         WorkflowReplaceRequest: {

@@ -1,0 +1,31 @@
+"""Warnings: a graph that is valid and runs, but whose settings may not do what its author
+expects. They never block a save, an activation or a run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from designer.validation.problems import Problem
+
+
+def graph_warnings(graph: Any) -> list[Problem]:
+    """Advice on a graph (loadable or not: what cannot be read is skipped)."""
+    nodes = graph.get("nodes") if isinstance(graph, dict) else None
+    warnings: list[Problem] = []
+    for node in nodes if isinstance(nodes, list) else []:
+        if not isinstance(node, dict) or not isinstance(node.get("id"), str):
+            continue
+        retry = node.get("retry") if isinstance(node.get("retry"), dict) else {}
+        attempts = retry.get("max_attempts", 1)
+        if node.get("delivery") == "at_most_once" and isinstance(attempts, int) and attempts > 1:
+            warnings.append(
+                Problem(
+                    "at_most_once_retry",
+                    "This step is at most once: it is retried only when its call surely did not happen (an error answer, "
+                    "a refused connection). After a timeout or a lost worker its outcome is unknown, so it is never sent "
+                    "again: it becomes interrupted, for a person to mark done or retry.",
+                    node_id=node["id"],
+                    field="/retry/max_attempts",
+                )
+            )
+    return warnings

@@ -1,0 +1,84 @@
+"""Leases kept alive while a worker runs a step (a heartbeat), so a lease can be short
+whatever the step's timeout and a dead worker's step is taken back within seconds.
+
+A worker process holds the leases of the steps it runs; one thread of that process renews
+them all every third of the lease, in one UPDATE, fenced by each lease's token (a lease
+reclaimed meanwhile is not renewed). A step that runs past its timeout and grace is no
+longer renewed: a stuck worker loses it like a dead one. Renewing writes no event: a
+lease is not a state the planner reads (see advance.run_lock_states)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connections
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+
+def lease_s() -> float:
+    """How long a lease lasts without a renewal."""
+    return float(settings.STEPWISE_LEASE_S)
+
+
+class Heartbeat:
+    def __init__(self) -> None:
+        self._held: dict[int, tuple[str, float]] = {}  # step id -> (token, renew until, monotonic)
+        self._lock = threading.Lock()
+        self._pid = 0
+        self._wake = threading.Event()
+        self._next_beat = 0.0  # when the thread renews next (monotonic)
+
+    def hold(self, step_id: int, token: str, max_s: float) -> None:
+        """This process runs the step under `token`: renew its lease for at most `max_s`."""
+        with self._lock:
+            if self._pid != os.getpid():  # a new process (forked worker child): a thread of its own
+                self._pid = os.getpid()
+                self._held = {}
+                threading.Thread(target=self._loop, daemon=True, name="stepwise-heartbeat").start()
+            self._held[step_id] = (token, time.monotonic() + max_s)
+            if self._next_beat > time.monotonic() + lease_s() / 3:
+                self._wake.set()  # the lease got shorter than the thread's sleep (settings changed)
+
+    def release(self, step_id: int) -> None:
+        with self._lock:
+            self._held.pop(step_id, None)
+
+    def held(self) -> dict[int, str]:
+        with self._lock:
+            now = time.monotonic()
+            return {step_id: token for step_id, (token, until) in self._held.items() if until > now}
+
+    def _loop(self) -> None:
+        pid = self._pid
+        while self._pid == pid:
+            interval = max(lease_s() / 3, 0.05)
+            self._next_beat = time.monotonic() + interval
+            self._wake.wait(interval)
+            self._wake.clear()
+            try:
+                self.renew()
+            except Exception:  # a database hiccup: the next beat tries again, before the lease ends
+                logger.warning("renewing step leases failed", exc_info=True)
+                connections.close_all()
+
+    def renew(self) -> int:
+        """Extend the lease of every step this process still runs; how many were renewed."""
+        from engine.models import StepRun
+
+        held = self.held()
+        if not held:
+            return 0
+        until = timezone.now() + timedelta(seconds=lease_s())
+        # Tokens are random: a step matches only with its own.
+        mine = StepRun.objects.filter(pk__in=list(held), lease_token__in=list(held.values()), status="running")
+        return mine.update(lease_expires_at=until)
+
+
+heartbeat = Heartbeat()

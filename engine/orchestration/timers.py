@@ -1,0 +1,113 @@
+"""Timers that fire on time: a retry's backoff, a wait, an approval's timeout. When one is
+armed (and, for a long one, when the tick sees it come near) the dispatcher is asked to
+deliver it at its time, so it fires within milliseconds of it in both modes; the tick
+still fires any that is due, as the safety net for a delivery that was lost.
+
+Both deliveries are safe to repeat and safe to arrive early: a step is claimed only once
+due (a conditional update), a waiting step's timer is fired only once, under its row lock,
+and one that arrives early is armed again for the time left."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from engine.models import StepRun
+from engine.orchestration.advance import advance
+from engine.orchestration.dispatch import dispatch_after_commit, get_dispatcher
+from engine.orchestration.pinned import graph_for
+from engine.states import StepStatus, step_transition
+
+S = StepStatus
+
+
+def _delay_s(due: datetime, now: datetime | None = None) -> float:
+    return max((due - (now or timezone.now())).total_seconds(), 0.0)
+
+
+def arm_after_commit(step_id: int, due: datetime, *, waiting: bool) -> None:
+    """Once this transaction commits, have the step delivered at `due`: claimed (a queued
+    step's retry) or its timer fired (`waiting`: a wait, an approval's timeout). A timer
+    beyond the horizon is left to the tick, which arms it when it comes near."""
+    if _delay_s(due) > settings.STEPWISE_TIMER_HORIZON_S:
+        return
+    transaction.on_commit(lambda: arm(step_id, due, waiting=waiting), robust=True)
+
+
+def arm(step_id: int, due: datetime, *, waiting: bool) -> None:
+    dispatcher = get_dispatcher()
+    if waiting:
+        dispatcher.fire_later(step_id, _delay_s(due))
+    else:
+        dispatcher.send_later([step_id], _delay_s(due))
+
+
+class _Armed:
+    """What this process's tick has armed already, by step: the time it was armed for."""
+
+    def __init__(self) -> None:
+        self._seen: dict[int, datetime] = {}
+        self._lock = threading.Lock()
+
+    def first_time(self, step_id: int, due: datetime) -> bool:
+        with self._lock:
+            if self._seen.get(step_id) == due:
+                return False
+            if len(self._seen) > 10_000:
+                self._seen.clear()
+            self._seen[step_id] = due
+            return True
+
+
+_armed = _Armed()
+
+
+def arm_coming(now: datetime, within_s: float, limit: int) -> int:
+    """The tick's look-ahead: arm the timers due within `within_s` (long ones, and any
+    whose delivery was lost), each once per process. How many were armed."""
+    until = now + timedelta(seconds=within_s)
+    coming = StepRun.objects.filter(status__in=[S.QUEUED, S.WAITING], not_before__gt=now, not_before__lte=until)
+    armed = 0
+    for step_id, status, due in coming.order_by("not_before").values_list("id", "status", "not_before")[:limit]:
+        if due is not None and _armed.first_time(step_id, due):
+            arm(step_id, due, waiting=status == S.WAITING)
+            armed += 1
+    return armed
+
+
+def timer_fire(step_id: int) -> bool:
+    """Fire a waiting step's timer if it is due, under the step's row lock (another process
+    holding it is skipped), and advance its run; one that is early is armed again. Whether
+    it fired here."""
+    with transaction.atomic():
+        query = StepRun.objects.filter(pk=step_id, status=S.WAITING).select_related("run")
+        if connection.features.has_select_for_update_skip_locked:
+            query = query.select_for_update(skip_locked=True, of=("self",))
+        step = query.first()
+        if step is None or step.not_before is None:
+            return False
+        if step.not_before > timezone.now():
+            arm_after_commit(step.pk, step.not_before, waiting=True)
+            return False
+        if not _fire(step):
+            return False
+        dispatch_after_commit(advance(step.run_id))
+        return True
+
+
+def _fire(step: StepRun) -> bool:
+    graph = graph_for(step.run)
+    node_type = graph.node_type(step.node_id)
+    if node_type == "approval":
+        if graph.config(step.node_id).get("on_timeout", "fail") == "reject":
+            output = {"approved": False, "comment": "Timed out", "payload": None, "by": None}
+            return step_transition(
+                step.pk, (S.WAITING,), S.SUCCEEDED, output=output, ports=["rejected"], not_before=None, data={"timeout": True}
+            )
+        error = {"code": "approval_timeout", "message": "Nobody approved or rejected in time."}
+        return step_transition(step.pk, (S.WAITING,), S.FAILED, error=error, ports=[], not_before=None, data={"error": error})
+    return step_transition(step.pk, (S.WAITING,), S.SUCCEEDED, ports=["out"], not_before=None)
