@@ -14,6 +14,7 @@ export interface WorkflowDetail {
   updated_at: string
   graph: GraphDoc
   problems: Problem[]
+  warnings?: Problem[]
 }
 
 export interface VersionSummary {

@@ -57,6 +57,7 @@ function Editor({ workflowId }: { workflowId: number }) {
   const live = useRun((s) => s.live)
   const runId = useRun((s) => s.runId)
   const [problems, setProblems] = useState<Problem[]>([])
+  const [warnings, setWarnings] = useState<Problem[]>([])
   const [message, setMessage] = useState<string | null>(null)
   const [saving, setSaving] = useState(false)
   const [dialog, setDialog] = useState<'run' | 'versions' | 'help' | 'triggers' | null>(null)
@@ -77,6 +78,7 @@ function Editor({ workflowId }: { workflowId: number }) {
     if (!loaded) return
     useGraph.getState().load(loaded.graph, loaded.latest_version)
     setProblems(loaded.problems)
+    setWarnings(loaded.warnings ?? [])
     useRun.getState().stop()
     useRun.setState({ runId: null, live: null })
   }, [loaded])
@@ -86,10 +88,14 @@ function Editor({ workflowId }: { workflowId: number }) {
     if (!loaded) return
     const timer = setTimeout(async () => {
       try {
-        await api(`/api/workflows/${workflowId}/validate/`, { method: 'POST', body: JSON.stringify({ graph: doc }) })
+        const valid = await api<{ warnings?: Problem[] }>(`/api/workflows/${workflowId}/validate/`, { method: 'POST', body: JSON.stringify({ graph: doc }) })
         setProblems([])
+        setWarnings(valid.warnings ?? [])
       } catch (err) {
-        if (err instanceof ApiError && err.status === 422) setProblems(err.problems)
+        if (err instanceof ApiError && err.status === 422) {
+          setProblems(err.problems)
+          setWarnings([])
+        }
       }
     }, 400)
     return () => clearTimeout(timer)
@@ -120,6 +126,7 @@ function Editor({ workflowId }: { workflowId: number }) {
       const saved = await api<WorkflowDetail>(`/api/workflows/${workflowId}/`, { method: 'PATCH', body: JSON.stringify(body) })
       useGraph.getState().markSaved(saved.latest_version)
       setProblems(saved.problems)
+      setWarnings(saved.warnings ?? [])
       setMessage(saved.problems.length ? `Saved as version ${saved.latest_version}, with problems to fix before it can run.` : `Saved as version ${saved.latest_version}.`)
       void queryClient.invalidateQueries({ queryKey: ['versions', workflowId] })
       return true
@@ -268,6 +275,20 @@ function Editor({ workflowId }: { workflowId: number }) {
         )}
       </div>
       <footer className="problems" aria-label="Problems">
+        {warnings.length > 0 && (
+          <div className="warnings">
+            <strong>⚠ {warnings.length} warning{warnings.length > 1 ? 's' : ''}</strong>
+            <ul>
+              {warnings.map((w, i) => (
+                <li key={i}>
+                  <button type="button" className="link" onClick={() => w.node_id && useGraph.getState().select([w.node_id])}>
+                    {w.node_id ? <code>{w.node_id}</code> : null} {w.message}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </div>
+        )}
         {problems.length === 0 ? (
           <span className="ok">✓ No problems</span>
         ) : (
