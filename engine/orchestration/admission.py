@@ -121,10 +121,14 @@ def _waiting(workflow_id: int) -> Any:
 
 
 def _lock(workflow_id: int, *, skip_locked: bool = False) -> Workflow | None:
-    query = Workflow.objects.filter(pk=workflow_id)
-    if connection.features.has_select_for_update_skip_locked and skip_locked:
-        return query.select_for_update(skip_locked=True).first()
-    return query.select_for_update().first()
+    """The workflow's row, locked for this transaction. FOR NO KEY UPDATE where the
+    database has it: the runs being created elsewhere (a map's items) reference the row,
+    and would wait for a FOR UPDATE lock, not for this one; admissions still exclude each
+    other."""
+    features = connection.features
+    no_key = features.has_select_for_no_key_update
+    skip = skip_locked and features.has_select_for_update_skip_locked
+    return Workflow.objects.filter(pk=workflow_id).select_for_update(no_key=no_key, skip_locked=skip).first()
 
 
 def _promote_locked(workflow_id: int, limit: ConcurrencyLimit | None) -> int:
@@ -218,6 +222,25 @@ def run_start_limited(*, workflow: Workflow, user: Any, payload: Any, trigger: s
             run_transition(run.pk, (R.QUEUED,), R.FAILED, error=error, data={"error": error})
     run.refresh_from_db()
     return run
+
+
+class NoFreeSlot(DomainError):
+    status = 409
+
+
+def retry_slot_take(run: Run) -> None:
+    """Retry from failure puts a failed run back to work: for a limited workflow, only
+    into a free slot (NoFreeSlot, 409, else), under the workflow's lock, which the caller's
+    transaction keeps until it commits."""
+    locked = _lock(run.workflow_id) if run.parent_step_id is None else None
+    limit = ConcurrencyLimit.of(locked) if locked is not None else None
+    if limit is None:
+        return
+    busy, waiting = _in_flight(run.workflow_id), _waiting(run.workflow_id).count()
+    if busy + waiting >= limit.limit:
+        raise NoFreeSlot(f"{limit_reached(limit, busy, waiting)} Retry this run when one of them ends.")
+    if not run.limited:
+        Run.objects.filter(pk=run.pk).update(limited=True)  # its end frees the slot it takes
 
 
 def run_queued_reason(run: Run) -> str | None:

@@ -5,18 +5,22 @@ promoting what nobody promoted."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from rest_framework.test import APIClient
 
 from designer import services
 from designer.models import Workflow
-from engine.models import Run, RunEvent
+from engine.models import Run, RunEvent, ScheduleSlot
 from engine.orchestration.control import run_cancel
 from engine.orchestration.runs import run_start
 from engine.orchestration.tick import tick
 from engine.states import RUN_TERMINAL
+from engine.triggers.schedules import schedules_fire
 from tests.engine.harness import wait_for
 from tests.engine.triggers.conftest import make_hook, post
+from tests.engine.triggers.test_schedules import T0, make_schedule
 from tests.factories import edge, make_user, node
 
 
@@ -142,6 +146,18 @@ def test_a_webhook_over_the_owners_quota_is_429_and_starts_nothing(db, settings)
     assert int(refused["Retry-After"]) > 0 and Run.objects.filter(workflow=workflow).count() == 1
 
 
+def test_a_schedule_slot_past_the_owners_quota_starts_no_run(db, settings, caplog):
+    settings.STEPWISE_MAX_RUNS_IN_FLIGHT_PER_USER = 1
+    workflow = make_schedule()
+    schedules_fire(T0 + timedelta(seconds=35))  # the 12:01 slot
+    Run.objects.filter(workflow=workflow).update(status="running")  # still in flight
+    schedules_fire(T0 + timedelta(seconds=95))  # the 12:02 slot
+    assert Run.objects.filter(workflow=workflow).count() == 1
+    slots = list(ScheduleSlot.objects.filter(workflow=workflow).order_by("slot_at"))
+    assert [s.run_id is None for s in slots] == [False, True]  # recorded, not tried again
+    assert "STEPWISE_MAX_RUNS_IN_FLIGHT_PER_USER" in caplog.text
+
+
 # Concurrency limits ---------------------------------------------------------------------
 
 
@@ -255,3 +271,27 @@ def test_a_map_child_of_a_limited_workflow_is_governed_by_its_map(embedded, poli
     mapper = _workflow(user, node("each", "map", {"workflow_id": child.pk, "items": [1, 2, 3]}), edges=[edge("e1", "start", "each")])
     top = wait_for(run_start(workflow=mapper, user=user), timeout=30)
     assert top.status == "succeeded" and len(top.output["each"]) == 3
+
+
+def test_retry_from_failure_waits_for_a_free_slot(embedded):
+    user = make_user()
+    graph = {
+        "nodes": [node("start", "trigger.manual"), node("pick", "condition", {"expression": "trigger.fail = true"}),
+                  node("boom", "fail", {"message": "no"}), node("pause", "wait", {"mode": "duration", "duration_s": 3600})],
+        "edges": [edge("e1", "start", "pick"), edge("e2", "pick", "boom", "true"), edge("e3", "pick", "pause", "false")],
+    }  # fmt: skip
+    workflow, problems = services.workflow_create(owner=user, name="wf", graph=graph, concurrency_limit=1)
+    assert problems == []
+    failed = wait_for(run_start(workflow=workflow, user=user, payload={"fail": True}))
+    assert failed.status == "failed"
+    busy = run_start(workflow=workflow, user=user, payload={"fail": False})
+    assert busy.status == "running"
+    refused = _client(user).post(f"/api/runs/{failed.pk}/retry/")
+    assert refused.status_code == 409 and "1 of 1 runs of it are running" in refused.json()["detail"]
+    failed.refresh_from_db()
+    assert failed.status == "failed"
+    run_cancel(run=busy)
+    assert wait_for(busy).status == "cancelled"
+    assert _client(user).post(f"/api/runs/{failed.pk}/retry/").status_code == 200
+    assert wait_for(failed).status == "failed"  # it fails again (the same input), having run
+    assert failed.steps.get(node_id="boom").attempt == 2 and failed.limited

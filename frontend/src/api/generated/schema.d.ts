@@ -343,6 +343,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** @description Start a run of the latest version. With a concurrency limit on the workflow, a run past it is created queued (it starts when a slot frees), cancelled or failed, by the workflow's concurrency_policy. */
         post: operations["workflows_runs_create"];
         delete?: never;
         options?: never;
@@ -1476,6 +1477,15 @@ export interface operations {
             };
             /** @description The workflow or the input is invalid (problems listed). */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description You have STEPWISE_MAX_RUNS_IN_FLIGHT_PER_USER runs in flight; try again after Retry-After seconds. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2843,6 +2853,15 @@ export interface operations {
             };
             /** @description The workflow or the input is invalid (problems listed). */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description You have STEPWISE_MAX_RUNS_IN_FLIGHT_PER_USER runs in flight; try again after Retry-After seconds. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
