@@ -13,14 +13,14 @@ governed by their parent step (map's max_concurrency) and the tree quota, not by
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 
 from designer.errors import DomainError
-from designer.models import ConcurrencyPolicy, Workflow
+from designer.models import ConcurrencyPolicy, Workflow, WorkflowVersion
 from engine.models import Run
 from engine.nodes.base import StepFailed
 from engine.orchestration.dispatch import dispatch_after_commit
@@ -28,6 +28,7 @@ from engine.states import RunStatus, run_transition
 
 if TYPE_CHECKING:
     from engine.models import StepRun
+    from engine.orchestration.runs import RunOrigin
 
 R = RunStatus
 IN_FLIGHT = (R.RUNNING, R.CANCELLING, R.COMPENSATING)  # what holds a slot
@@ -182,7 +183,9 @@ def limit_reached(limit: ConcurrencyLimit, busy: int, waiting: int) -> str:
     return text + (f" and {waiting} are queued." if waiting else ".")
 
 
-def run_start_limited(*, workflow: Workflow, user: Any, payload: Any, trigger: str, **origin: Any) -> Run:
+def run_start_limited(
+    *, workflow: Workflow, user: Any, payload: Any, trigger: str, version: WorkflowVersion | None = None, **origin: Unpack[RunOrigin]
+) -> Run:
     """Start a run of a workflow that has a concurrency limit, under its lock: it starts if
     a slot is free and no older run waits; else, by the policy, it is created queued (it
     waits its turn), cancelled or failed, each with the reason."""
@@ -190,7 +193,6 @@ def run_start_limited(*, workflow: Workflow, user: Any, payload: Any, trigger: s
     from engine.orchestration.pinned import graph_for
     from engine.orchestration.runs import _dispatch_first, input_check, run_create, run_first_advance, version_runnable
 
-    version = origin.pop("version", None)
     with transaction.atomic():
         locked = _lock(workflow.pk)
         if locked is None:
@@ -202,13 +204,13 @@ def run_start_limited(*, workflow: Workflow, user: Any, payload: Any, trigger: s
         busy, waiting = _in_flight(locked.pk), _waiting(locked.pk).count()
         if limit is None or (busy < limit.limit and not waiting):
             with events_batched():
-                run = run_create(
-                    version=version, user=user, payload=payload, trigger=trigger, begin=True, limited=limit is not None, **origin
-                )
+                origin["limited"] = limit is not None
+                run = run_create(version=version, user=user, payload=payload, trigger=trigger, begin=True, **origin)
                 created = run_first_advance(run)
             _dispatch_first(graph_for(run), created)
             return run
-        run = run_create(version=version, user=user, payload=payload, trigger=trigger, limited=True, **origin)
+        origin["limited"] = True
+        run = run_create(version=version, user=user, payload=payload, trigger=trigger, **origin)
         if limit.policy == ConcurrencyPolicy.QUEUE:
             return run
         reason = limit_reached(limit, busy, waiting)
