@@ -22,6 +22,14 @@ class VersionImmutable(Exception):
     pass
 
 
+class ConcurrencyPolicy(models.TextChoices):
+    """What happens to a new run when its workflow's concurrency limit is reached."""
+
+    QUEUE = "queue", "Queue it: it starts, in order, when a run ends"
+    CANCEL_NEW = "cancel_new", "Cancel the new run"
+    FAIL_NEW = "fail_new", "Fail the new run"
+
+
 class Workflow(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="workflows")
     name = models.CharField(max_length=200)
@@ -31,6 +39,10 @@ class Workflow(models.Model):
     # Set by activation (engine.triggers): the version the triggers (webhooks, schedules)
     # start; saving the draft does not change it until the workflow is activated again.
     active_version = models.ForeignKey("WorkflowVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # At most this many top-level runs of the workflow run at once (null: no limit); the
+    # policy says what a run started past it becomes (engine.orchestration.admission).
+    concurrency_limit = models.PositiveIntegerField(null=True, blank=True)
+    concurrency_policy = models.CharField(max_length=16, choices=ConcurrencyPolicy.choices, default=ConcurrencyPolicy.QUEUE)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -9,11 +9,12 @@ from django.db import transaction
 from django.db.models import ProtectedError
 
 from designer.errors import GraphTooLarge, GraphUnloadable, InUse, InvalidImport, VersionConflict
-from designer.models import Workflow, WorkflowVersion, empty_graph, graph_hash
+from designer.models import ConcurrencyPolicy, Workflow, WorkflowVersion, empty_graph, graph_hash
 from designer.selectors import version_get, version_latest, workflow_ids_owned
 from designer.validation import Limits, Problem, is_loadable, is_size_problem, validate_graph
 
 EXPORT_FORMAT = "stepwise.workflow"
+UNCHANGED: Any = object()  # an argument not given (where None means something)
 EXPORT_FORMAT_VERSION = 1
 
 
@@ -63,10 +64,26 @@ def _version_if_changed(*, workflow: Workflow, author, message: str) -> Workflow
 
 
 @transaction.atomic
-def workflow_create(*, owner, name: str, description: str = "", graph: Any = None, message: str = "") -> tuple[Workflow, list[Problem]]:
+def workflow_create(
+    *,
+    owner,
+    name: str,
+    description: str = "",
+    graph: Any = None,
+    message: str = "",
+    concurrency_limit: int | None = None,
+    concurrency_policy: str = ConcurrencyPolicy.QUEUE,
+) -> tuple[Workflow, list[Problem]]:
     graph = empty_graph() if graph is None else graph
     problems = _storable_problems(graph=graph, user=owner)
-    workflow = Workflow.objects.create(owner=owner, name=name, description=description, graph=graph)
+    workflow = Workflow.objects.create(
+        owner=owner,
+        name=name,
+        description=description,
+        graph=graph,
+        concurrency_limit=concurrency_limit,
+        concurrency_policy=concurrency_policy,
+    )
     _version_if_changed(workflow=workflow, author=owner, message=message or "Created")
     return workflow, problems
 
@@ -81,9 +98,13 @@ def workflow_update(
     graph: Any = None,
     message: str = "",
     base_version: int | None = None,
+    concurrency_limit: int | object | None = UNCHANGED,
+    concurrency_policy: str | None = None,
 ) -> tuple[Workflow, list[Problem]]:
     """Save changes. A changed graph makes a new version; the same graph does not.
-    `base_version` is the version the editor loaded: if someone saved since, 409."""
+    `base_version` is the version the editor loaded: if someone saved since, 409.
+    `concurrency_limit` (None: no limit) and `concurrency_policy` are the workflow's, not a
+    version's: changing them makes no version."""
     locked = Workflow.objects.select_for_update().get(pk=workflow.pk)
     latest = version_latest(workflow=locked)
     if base_version is not None and graph is not None:
@@ -97,6 +118,10 @@ def workflow_update(
         locked.name = name
     if description is not None:
         locked.description = description
+    if concurrency_limit is not UNCHANGED:
+        locked.concurrency_limit = concurrency_limit
+    if concurrency_policy is not None:
+        locked.concurrency_policy = concurrency_policy
     if graph is not None:
         _storable_problems(graph=graph, user=actor)
         locked.graph = graph
@@ -135,6 +160,8 @@ def workflow_duplicate(*, workflow: Workflow, owner) -> tuple[Workflow, list[Pro
         description=workflow.description,
         graph=workflow.graph,
         message=f"Duplicated from workflow {workflow.pk}",
+        concurrency_limit=workflow.concurrency_limit,
+        concurrency_policy=workflow.concurrency_policy,
     )
 
 

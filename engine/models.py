@@ -34,6 +34,20 @@ class Run(models.Model):
     parent_attempt = models.PositiveIntegerField(default=0, help_text="The parent step's attempt that started this child run.")
     item_index = models.PositiveIntegerField(null=True, blank=True, help_text="For a map's child run: the item's position.")
     depth = models.PositiveSmallIntegerField(default=0)
+    root = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="For a child run: the top-level run of its tree.",
+    )
+    tree_runs = models.PositiveIntegerField(
+        default=1, help_text="On a top-level run: the runs of its tree so far, itself included (STEPWISE_MAX_RUNS_PER_ROOT)."
+    )
+    limited = models.BooleanField(
+        default=False, help_text="Started under its workflow's concurrency limit: its end frees a slot for a queued run."
+    )
     last_seq = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -45,6 +59,8 @@ class Run(models.Model):
             models.Index(fields=["owner", "-created_at"]),
             models.Index(fields=["workflow", "-created_at"]),
             models.Index(fields=["status"]),
+            # The runs in flight of a user (STEPWISE_MAX_RUNS_IN_FLIGHT_PER_USER), counted at each start.
+            models.Index(fields=["owner", "status"]),
         ]
 
     def __str__(self) -> str:

@@ -9,20 +9,27 @@ from typing import Any
 from django.utils import timezone
 
 from engine.events import EVENT_COLUMNS, Event, events_source, note_workflow
-from engine.rows import columns, typed_param
-from engine.states import STEP_COLUMNS, RunStatus, run_created, steps_source
+from engine.rows import columns, db_type, typed_param
+from engine.states import RUN_TERMINAL, STEP_COLUMNS, RunStatus, run_created, steps_source
 
 R = RunStatus
 
 
 def run_start_statement(
-    run: Any, steps: list[dict[str, Any]], *, data: Any = None, unless_newer_than: int | None = None
+    run: Any,
+    steps: list[dict[str, Any]],
+    *,
+    data: Any = None,
+    unless_newer_than: int | None = None,
+    in_flight_below: int | None = None,
 ) -> dict[str, int] | None:
     """PostgreSQL: create a run already running (queued -> running checked against the
     table), its first steps (each in its first status, as `steps_create`) and every event
     of both, numbered 1..n, in one statement (data-modifying WITH): atomic by itself, so a
     run start costs one round trip. The steps' ids by node. `unless_newer_than`: write
-    nothing (None) if the workflow has a version numbered above it."""
+    nothing (None) if the workflow has a version numbered above it; `in_flight_below`:
+    nor if the run's owner has that many runs not ended (the quota, counted here rather
+    than in a round trip of its own)."""
     from django.db import connection
 
     from engine.events import published_after_commit
@@ -44,12 +51,23 @@ def run_start_statement(
     run_fields = [f for f in run._meta.concrete_fields if not f.primary_key]
     run_sql = ", ".join(quote(f.column) for f in run_fields)
     run_cells = [typed(f, getattr(run, f.attname)) for f in run_fields]
-    params: list[Any] = [value for _, value in run_cells]
-    guard = ""
+    # A NULL is written as a typed NULL, not a parameter: psycopg keeps its parsed form of
+    # a statement of at most 50 parameters only, and a start has a dozen NULL fields.
+    run_cells = [
+        (f"CAST(NULL AS {db_type(f)})", None) if value is None else (sql, value)
+        for f, (sql, value) in zip(run_fields, run_cells, strict=True)
+    ]
+    params: list[Any] = [value for sql, value in run_cells if value is not None]
+    conditions = []
     if unless_newer_than is not None:
         versions = quote(run._meta.get_field("version").related_model._meta.db_table)
-        guard = f" WHERE NOT EXISTS (SELECT 1 FROM {versions} WHERE workflow_id = %s AND number > %s)"
+        conditions.append(f"NOT EXISTS (SELECT 1 FROM {versions} WHERE workflow_id = %s AND number > %s)")
         params += [run.workflow_id, unless_newer_than]
+    if in_flight_below is not None:
+        not_ended = [str(status) for status in R if status not in RUN_TERMINAL]
+        conditions.append(f"(SELECT count(*) FROM {quote(run._meta.db_table)} WHERE owner_id = %s AND status = ANY(%s)) < %s")
+        params += [run.owner_id, not_ended, in_flight_below]
+    guard = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     step_columns, step_source, step_params = steps_source(steps, now)
     for seq, event in enumerate(events, start=1):
         event.seq, event.at = seq, now
@@ -70,7 +88,7 @@ def run_start_statement(
         written = cursor.fetchall()
     if not written:
         run.status, run.last_seq, run.created_at, run.started_at = R.QUEUED, 0, None, None
-        return None  # a newer version exists
+        return None  # a newer version exists, or the owner is at their quota
     run.pk = int(written[0][0])
     run._state.adding = False
     run._state.db = connection.alias

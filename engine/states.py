@@ -42,7 +42,8 @@ class StepStatus(models.TextChoices):
 R, S = RunStatus, StepStatus
 
 RUN_TRANSITIONS: dict[RunStatus, frozenset[RunStatus]] = {
-    R.QUEUED: frozenset({R.RUNNING, R.CANCELLED}),
+    # queued -> failed: a start refused by its workflow's concurrency limit (fail_new).
+    R.QUEUED: frozenset({R.RUNNING, R.CANCELLED, R.FAILED}),
     R.RUNNING: frozenset({R.SUCCEEDED, R.FAILED, R.CANCELLING, R.CANCELLED, R.COMPENSATING}),
     R.CANCELLING: frozenset({R.CANCELLED}),
     R.COMPENSATING: frozenset({R.COMPENSATED, R.FAILED}),

@@ -33,6 +33,12 @@ STEPWISE_INLINE_MAX_STEPS = env_int("STEPWISE_INLINE_MAX_STEPS", 1000, minimum=0
 STEPWISE_INLINE_BUDGET_MS = env_int("STEPWISE_INLINE_BUDGET_MS", 100, minimum=1)
 # How deep sub-workflows may nest.
 STEPWISE_MAX_RUN_DEPTH = env_int("STEPWISE_MAX_RUN_DEPTH", 5, minimum=1)
+# How many runs one run tree may hold: a top-level run and every run it starts through
+# workflow.call and map, at any depth (a map calling its own workflow grows as items^depth).
+STEPWISE_MAX_RUNS_PER_ROOT = env_int("STEPWISE_MAX_RUNS_PER_ROOT", 1000, minimum=1)
+# How many runs a user may have in flight (not finished); past it a start (API, webhook,
+# schedule) is refused with 429. 0: no limit.
+STEPWISE_MAX_RUNS_IN_FLIGHT_PER_USER = env_int("STEPWISE_MAX_RUNS_IN_FLIGHT_PER_USER", 1000, minimum=0)
 # A queued step whose broker message was not picked up within this time is sent again
 # (a lost message, a broker restarted without persistence).
 STEPWISE_REDISPATCH_AFTER_S = env_int("STEPWISE_REDISPATCH_AFTER_S", 30, minimum=1)

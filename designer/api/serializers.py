@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api import StrictBooleanField
-from designer.models import Workflow, WorkflowVersion
+from designer.models import ConcurrencyPolicy, Workflow, WorkflowVersion
 from designer.validation.advice import graph_warnings
 
 GRAPH_HELP = (
@@ -31,6 +31,21 @@ class GraphField(serializers.JSONField):
     pass
 
 
+LIMIT_HELP = "At most this many top-level runs of the workflow run at once; null: no limit."
+POLICY_HELP = (
+    "What a run started while the limit is reached becomes: queue (it waits, queued, and starts in "
+    "order of creation when a slot frees), cancel_new (it is cancelled at once), fail_new (it fails at once)."
+)
+
+
+def concurrency_limit_field(**kwargs) -> serializers.IntegerField:  # type: ignore[no-untyped-def]
+    return serializers.IntegerField(allow_null=True, min_value=1, max_value=100_000, help_text=LIMIT_HELP, **kwargs)
+
+
+def concurrency_policy_field(**kwargs) -> serializers.ChoiceField:  # type: ignore[no-untyped-def]
+    return serializers.ChoiceField(choices=ConcurrencyPolicy.choices, help_text=POLICY_HELP, **kwargs)
+
+
 class UserSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
@@ -42,10 +57,23 @@ class WorkflowSummarySerializer(serializers.ModelSerializer):
     active_version = serializers.IntegerField(
         source="active_version.number", read_only=True, allow_null=True, help_text="The version the triggers start."
     )
+    concurrency_limit = concurrency_limit_field(read_only=True)
+    concurrency_policy = concurrency_policy_field(read_only=True)
 
     class Meta:
         model = Workflow
-        fields = ["id", "name", "description", "active", "active_version", "latest_version", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "description",
+            "active",
+            "active_version",
+            "latest_version",
+            "concurrency_limit",
+            "concurrency_policy",
+            "created_at",
+            "updated_at",
+        ]
 
 
 class WorkflowDetailSerializer(WorkflowSummarySerializer):
@@ -70,6 +98,8 @@ class WorkflowCreateSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, default="", max_length=100_000)
     graph = GraphField(required=False)
     message = serializers.CharField(required=False, allow_blank=True, default="", max_length=500, help_text="Version message.")
+    concurrency_limit = concurrency_limit_field(required=False)
+    concurrency_policy = concurrency_policy_field(required=False)
 
 
 class WorkflowUpdateSerializer(serializers.Serializer):
@@ -80,6 +110,8 @@ class WorkflowUpdateSerializer(serializers.Serializer):
         required=False, help_text="Not writable here: POST /api/workflows/{id}/activate/ or /deactivate/ (a 400 says so)."
     )
     message = serializers.CharField(required=False, allow_blank=True, default="", max_length=500, help_text="Version message.")
+    concurrency_limit = concurrency_limit_field(required=False)
+    concurrency_policy = concurrency_policy_field(required=False)
     base_version = serializers.IntegerField(
         required=False,
         allow_null=True,

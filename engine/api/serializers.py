@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from engine.models import Run, RunEvent, StepRun
+from engine.orchestration.admission import run_queued_reason
 from engine.states import RunStatus, StepStatus
 
 
@@ -99,9 +100,16 @@ class RunDetailSerializer(RunSummarySerializer):
     error = AnyJSONField(allow_null=True)
     steps = StepSerializer(many=True)
     last_seq = serializers.IntegerField(min_value=0)
+    queued_reason = serializers.SerializerMethodField(
+        help_text="Why a queued run has not started (its workflow's concurrency limit, its map's max_concurrency); null otherwise."
+    )
 
     class Meta(RunSummarySerializer.Meta):
-        fields = [*RunSummarySerializer.Meta.fields, "workflow_changed", "input", "output", "error", "last_seq", "steps"]
+        fields = [*RunSummarySerializer.Meta.fields, "workflow_changed", "queued_reason", "input", "output", "error", "last_seq", "steps"]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_queued_reason(self, obj: Run) -> str | None:
+        return run_queued_reason(obj)
 
     def get_workflow_changed(self, obj: Run) -> bool:
         latest = obj.workflow.versions.order_by("-number").values_list("number", flat=True).first()

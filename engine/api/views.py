@@ -31,6 +31,9 @@ from engine.states import RunStatus
 
 REFUSED = OpenApiResponse(ErrorSerializer, description="The run is not in a state that allows this.")
 INVALID = OpenApiResponse(ErrorSerializer, description="The workflow or the input is invalid (problems listed).")
+TOO_MANY = OpenApiResponse(
+    ErrorSerializer, description="You have STEPWISE_MAX_RUNS_IN_FLIGHT_PER_USER runs in flight; try again after Retry-After seconds."
+)
 
 
 def runs_for(user) -> QuerySet[Run]:  # type: ignore[no-untyped-def]
@@ -65,7 +68,13 @@ class RunFilter(StrictFilterSet):
 
 
 class WorkflowRunsView(APIView):
-    @extend_schema(request=RunStartSerializer, responses={201: RunDetailSerializer, 422: INVALID}, operation_id="workflows_runs_create")
+    @extend_schema(
+        request=RunStartSerializer,
+        responses={201: RunDetailSerializer, 422: INVALID, 429: TOO_MANY},
+        operation_id="workflows_runs_create",
+        description="Start a run of the latest version. With a concurrency limit on the workflow, a run past it is "
+        "created queued (it starts when a slot frees), cancelled or failed, by the workflow's concurrency_policy.",
+    )
     def post(self, request: Request, workflow_id: int) -> Response:
         workflow = workflow_get_for_user(user=request.user, workflow_id=workflow_id)
         serializer = RunStartSerializer(data=request.data)
@@ -124,7 +133,9 @@ class RunRetryView(APIView):
 
 
 class RunRerunView(APIView):
-    @extend_schema(request=RerunSerializer, responses={201: RunDetailSerializer, 409: REFUSED, 422: INVALID}, operation_id="runs_rerun")
+    @extend_schema(
+        request=RerunSerializer, responses={201: RunDetailSerializer, 409: REFUSED, 422: INVALID, 429: TOO_MANY}, operation_id="runs_rerun"
+    )
     def post(self, request: Request, run_id: int) -> Response:
         run = run_get(request.user, run_id)
         serializer = RerunSerializer(data=request.data)

@@ -239,11 +239,16 @@ def _finish(run: Run, sources: tuple[RunStatus, ...], target: RunStatus, **field
     """A run ends (the caller holds its row lock: `run.status` is current). A child run's
     parent step is resumed after commit (under the parent's lock, never this one's); the
     tick resumes it if this process dies first."""
-    if run_transition(run.pk, sources, target, locked_status=run.status, **fields) and run.parent_step_id:
+    ended = run_transition(run.pk, sources, target, locked_status=run.status, **fields)
+    if ended and run.parent_step_id:
         from engine.orchestration.children import children_resume
 
         parent_step_id = run.parent_step_id
         transaction.on_commit(lambda: children_resume(parent_step_id), robust=True)
+    if ended and run.limited:  # a slot of its workflow's concurrency limit frees
+        from engine.orchestration.admission import slots_freed
+
+        slots_freed(run)
 
 
 def _compensation_plan(run: Run, graph: Graph) -> list[tuple[str, str]]:

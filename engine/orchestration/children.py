@@ -17,6 +17,7 @@ from designer.errors import DomainError
 from designer.models import Workflow, WorkflowVersion
 from engine.models import Run, StepRun, Trigger
 from engine.nodes.base import ChildRuns, StepFailed
+from engine.orchestration.admission import step_quota_refused
 from engine.orchestration.advance import _advance_locked
 from engine.orchestration.dispatch import dispatch_after_commit
 from engine.orchestration.outcomes import iso, step_failed
@@ -64,6 +65,9 @@ def children_start(step: StepRun, version: WorkflowVersion, spec: ChildRuns) -> 
     """Create every child run (queued, item order) and begin the first ones. Called in the
     transaction that parked the parent step, with the parent run locked."""
     step.refresh_from_db()
+    refused = step_quota_refused(step, len(spec.inputs))  # STEPWISE_MAX_RUNS_PER_ROOT
+    if refused is not None:
+        return refused
     for index, payload in enumerate(spec.inputs):
         run_create(
             version=version,

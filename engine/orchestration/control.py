@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from engine.models import Run, StepRun, Trigger
+from engine.orchestration.admission import retry_slot_take
 from engine.orchestration.advance import _advance_locked, _finish, advance
 from engine.orchestration.dispatch import dispatch_after_commit
 from engine.orchestration.graph import Graph
@@ -53,6 +54,7 @@ def run_retry(*, run: Run) -> Run:
     """Retry from failure, in the same run: failed and interrupted steps are queued again;
     every finished output is kept."""
     with transaction.atomic():
+        retry_slot_take(run)  # a workflow with a concurrency limit: into a free slot only
         locked = Run.objects.select_for_update().get(pk=run.pk)
         if locked.status != R.FAILED:
             raise RunError(f"Only a failed run can be retried (this one is {locked.status}).")

@@ -17,6 +17,7 @@ from designer.services import graph_validate
 from designer.validation import Problem
 from engine.events import events_batched
 from engine.models import Run, StepRun, Trigger
+from engine.orchestration.admission import in_flight_cap, run_start_limited, user_runs_check
 from engine.orchestration.advance import _advance_locked, advance_locked_nodes, planned_steps, step_state
 from engine.orchestration.dispatch import dispatch_after_commit
 from engine.orchestration.graph import Graph, outcome
@@ -76,6 +77,10 @@ def run_start(
     problems (422) when the graph is invalid. `reuse` copies finished steps' outputs.
     `trigger_node` names the trigger it starts from (a workflow may have several)."""
     payload = {} if payload is None else payload
+    if workflow.concurrency_limit is not None:  # the locked path (engine.orchestration.admission)
+        user_runs_check(user=user)
+        origin: RunOrigin = {"rerun_of": rerun_of, "reuse": reuse, "trigger_node": trigger_node}
+        return run_start_limited(workflow=workflow, user=user, payload=payload, trigger=trigger, version=version, **origin)
     one_statement = connection.vendor == "postgresql" and not reuse
     seen = _latest_seen.get(workflow.pk) if version is None and one_statement else None
     if seen is not None:
@@ -87,6 +92,9 @@ def run_start(
                 started = _start_in_one_statement(seen, user, payload, trigger, rerun_of, trigger_node, unless_newer=True)
                 if started is not None:
                     return started
+    # The one-statement start checks the user's runs in flight itself; the other paths (and
+    # a start that statement refused, to say why) here: 429 past the quota.
+    user_runs_check(user=user)
     latest = version is None
     version = version_runnable(workflow=workflow, user=user, version=version)
     if latest:
@@ -135,7 +143,7 @@ def _start_in_one_statement(
     """PostgreSQL: the common start (no reused outputs, a first advance that only queues or
     skips steps) planned in memory and written in one statement; None for the others,
     which take the general path, and (`unless_newer`) when the version is no longer the
-    latest."""
+    latest, or the user has their quota of runs in flight."""
     run, steps = _run_new(version, user, payload, trigger, rerun_of=rerun_of, trigger_node=trigger_node)
     graph = version_graph(version.pk, version.graph_hash)
     states = {step["node_id"]: step_state(step) for step in steps}
@@ -145,7 +153,8 @@ def _start_in_one_statement(
         return None  # the run ends at once, or blocks: the general path records that
     steps += planned
     newer_than = version.number if unless_newer else None
-    ids = run_start_statement(run, steps, data=_start_data(version, trigger), unless_newer_than=newer_than)
+    cap = in_flight_cap()
+    ids = run_start_statement(run, steps, data=_start_data(version, trigger), unless_newer_than=newer_than, in_flight_below=cap)
     if ids is None:
         return None
     _dispatch_first(graph, [(ids[node_id], node_id) for node_id in ready])
@@ -215,6 +224,7 @@ class RunOrigin(TypedDict, total=False):
     parent: StepRun | None
     item_index: int | None
     trigger_node: str | None
+    limited: bool  # started under its workflow's concurrency limit
 
 
 def run_create(*, version: WorkflowVersion, user: Any, payload: Any, trigger: str, begin: bool = False, **origin: Unpack[RunOrigin]) -> Run:
@@ -257,7 +267,9 @@ def _run_new(
         parent_step=parent,
         parent_attempt=parent.attempt if parent else 0,
         depth=parent.run.depth + 1 if parent else 0,
+        root_id=(parent.run.root_id or parent.run_id) if parent else None,
         item_index=item_index,
+        limited=bool(origin.get("limited")),
     )
     now = timezone.now()
     steps: list[dict[str, Any]] = [

@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from engine.models import Run, StepRun
+from engine.orchestration.admission import runs_promote_waiting
 from engine.orchestration.advance import advance
 from engine.orchestration.children import children_resume
 from engine.orchestration.dispatch import dispatch_after_commit
@@ -100,6 +101,9 @@ def tick(now: datetime | None = None, *, limit: int = 500, schedule_now: datetim
         with transaction.atomic():
             dispatch_after_commit(advance(run_id))
         counts["advanced"] += 1
+    # Queued runs of a workflow with free slots (a process died between a run's end and
+    # the promotion it owed, or the limit was raised).
+    counts["promoted"] = runs_promote_waiting(limit=limit)
     return counts
 
 

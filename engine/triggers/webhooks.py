@@ -22,6 +22,7 @@ from designer.errors import DomainError
 from designer.models import Workflow
 from engine.models import Run, StepRun, WebhookDelivery, WebhookEndpoint
 from engine.nodes.trigger_webhook import WebhookTrigger
+from engine.orchestration.admission import RunsInFlightExceeded
 from engine.orchestration.runs import InputInvalid
 from engine.triggers.signatures import SignatureError, verify
 from engine.triggers.start import trigger_run_start
@@ -201,6 +202,9 @@ def _start_once(endpoint: WebhookEndpoint, message_id: str | None, payload: Any,
                 WebhookDelivery.objects.create(endpoint=endpoint, message_id=message_id, run=run)
     except InputInvalid:
         raise  # the caller's payload: 422 with the problems is theirs to read
+    except RunsInFlightExceeded as exc:
+        # The caller is not the owner: told to come back, not how many runs the owner has.
+        raise HookRefused(429, "The workflow's owner has too many runs in flight; try again later.", exc.headers) from None
     except DomainError as exc:
         # The active version cannot run any more (a workflow it calls was deleted): the
         # caller learns that much; the problems are the owner's.

@@ -14,6 +14,7 @@ import { layoutPositions } from './layout'
 import { NodePanel } from './NodePanel'
 import { Palette } from './Palette'
 import { ActivationControl, ActivationHint, TriggerList, useActivation } from './Triggers'
+import { WorkflowSettings } from './WorkflowSettings'
 import type { NodeTypeInfo } from './types'
 
 interface RunDetail {
@@ -60,7 +61,7 @@ function Editor({ workflowId }: { workflowId: number }) {
   const [warnings, setWarnings] = useState<Problem[]>([])
   const [message, setMessage] = useState<string | null>(null)
   const [saving, setSaving] = useState(false)
-  const [dialog, setDialog] = useState<'run' | 'versions' | 'help' | 'triggers' | null>(null)
+  const [dialog, setDialog] = useState<'run' | 'versions' | 'help' | 'triggers' | 'settings' | null>(null)
   const [runInput, setRunInput] = useState('{}')
   const [runError, setRunError] = useState<string | null>(null)
   const { fitView } = useReactFlow()
@@ -232,6 +233,7 @@ function Editor({ workflowId }: { workflowId: number }) {
         <span className="spacer" />
         <ActivationControl activation={activation} />
         <button type="button" className="secondary" onClick={() => setDialog('triggers')}>Triggers</button>
+        <button type="button" className="secondary" onClick={() => setDialog('settings')}>Settings</button>
         <button type="button" className="secondary" onClick={() => useGraph.getState().undo()} disabled={!canUndo} title="Undo (Ctrl+Z)">Undo</button>
         <button type="button" className="secondary" onClick={() => useGraph.getState().redo()} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)">Redo</button>
         <button type="button" className="secondary" onClick={() => void layout()}>Auto-layout</button>
@@ -322,6 +324,11 @@ function Editor({ workflowId }: { workflowId: number }) {
       {dialog === 'triggers' && (
         <Dialog title="Triggers" onClose={() => setDialog(null)}>
           <TriggerList workflowId={workflowId} />
+        </Dialog>
+      )}
+      {dialog === 'settings' && (
+        <Dialog title="Workflow settings" onClose={() => setDialog(null)}>
+          <WorkflowSettings workflowId={workflowId} />
         </Dialog>
       )}
       {dialog === 'versions' && <Versions workflowId={workflowId} onClose={() => setDialog(null)} />}

@@ -36,6 +36,7 @@ export interface RunStep extends RunDetailStep {
 export interface RunDetail extends RunSummary {
   rerun_of: number | null
   workflow_changed: boolean
+  queued_reason: string | null
   input: unknown
   output: unknown
   error: { message?: string; node_id?: string } | null
@@ -155,7 +156,13 @@ function RunView({ runId }: { runId: number }) {
         </button>
       </header>
       {error && <div className="error" role="alert">{error}</div>}
-      {r.error && <div className="notice error-notice">The run failed at <code>{r.error.node_id}</code>: {r.error.message}</div>}
+      {r.status === 'queued' && r.queued_reason && <div className="notice notice-wait" role="status" data-testid="queued-reason">{r.queued_reason} <span className="muted">It starts by itself; Cancel takes it out of the queue.</span></div>}
+      {r.error && (
+        <div className="notice error-notice">
+          {r.error.node_id ? <>The run failed at <code>{r.error.node_id}</code>: </> : r.status === 'cancelled' ? 'The run was cancelled: ' : 'The run failed: '}
+          {r.error.message}
+        </div>
+      )}
       <div className="tabs">
         <button type="button" className={tab === 'graph' ? 'tab active' : 'tab'} onClick={() => setTab('graph')}>Graph</button>
         <button type="button" className={tab === 'timeline' ? 'tab active' : 'tab'} onClick={() => setTab('timeline')}>Timeline</button>

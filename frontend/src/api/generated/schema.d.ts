@@ -343,6 +343,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** @description Start a run of the latest version. With a concurrency limit on the workflow, a run past it is created queued (it starts when a slot frees), cancelled or failed, by the workflow's concurrency_policy. */
         post: operations["workflows_runs_create"];
         delete?: never;
         options?: never;
@@ -454,6 +455,13 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description * `queue` - Queue it: it starts, in order, when a run ends
+         *     * `cancel_new` - Cancel the new run
+         *     * `fail_new` - Fail the new run
+         * @enum {string}
+         */
+        ConcurrencyPolicyEnum: "queue" | "cancel_new" | "fail_new";
         DecisionRequest: {
             /** @default  */
             comment: string;
@@ -583,6 +591,16 @@ export interface components {
              * @default
              */
             message: string;
+            /** @description At most this many top-level runs of the workflow run at once; null: no limit. */
+            concurrency_limit?: number | null;
+            /**
+             * @description What a run started while the limit is reached becomes: queue (it waits, queued, and starts in order of creation when a slot frees), cancel_new (it is cancelled at once), fail_new (it fails at once).
+             *
+             *     * `queue` - Queue it: it starts, in order, when a run ends
+             *     * `cancel_new` - Cancel the new run
+             *     * `fail_new` - Fail the new run
+             */
+            concurrency_policy?: components["schemas"]["ConcurrencyPolicyEnum"];
             /** @description The version the editor loaded (0 for none); a later save by someone else gives 409. */
             base_version?: number | null;
         };
@@ -619,6 +637,8 @@ export interface components {
             readonly duration_ms: number | null;
             /** @description The workflow has a newer version than the one this run pinned. */
             readonly workflow_changed: boolean;
+            /** @description Why a queued run has not started (its workflow's concurrency limit, its map's max_concurrency); null otherwise. */
+            readonly queued_reason: string | null;
             /** @description Any JSON value. */
             input: unknown;
             /** @description Any JSON value. */
@@ -807,6 +827,16 @@ export interface components {
              * @default
              */
             message: string;
+            /** @description At most this many top-level runs of the workflow run at once; null: no limit. */
+            concurrency_limit?: number | null;
+            /**
+             * @description What a run started while the limit is reached becomes: queue (it waits, queued, and starts in order of creation when a slot frees), cancel_new (it is cancelled at once), fail_new (it fails at once).
+             *
+             *     * `queue` - Queue it: it starts, in order, when a run ends
+             *     * `cancel_new` - Cancel the new run
+             *     * `fail_new` - Fail the new run
+             */
+            concurrency_policy?: components["schemas"]["ConcurrencyPolicyEnum"];
         };
         WorkflowDetail: {
             readonly id: number;
@@ -817,6 +847,16 @@ export interface components {
             /** @description The version the triggers start. */
             readonly active_version: number | null;
             readonly latest_version: number | null;
+            /** @description At most this many top-level runs of the workflow run at once; null: no limit. */
+            readonly concurrency_limit: number | null;
+            /**
+             * @description What a run started while the limit is reached becomes: queue (it waits, queued, and starts in order of creation when a slot frees), cancel_new (it is cancelled at once), fail_new (it fails at once).
+             *
+             *     * `queue` - Queue it: it starts, in order, when a run ends
+             *     * `cancel_new` - Cancel the new run
+             *     * `fail_new` - Fail the new run
+             */
+            readonly concurrency_policy: components["schemas"]["ConcurrencyPolicyEnum"];
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
@@ -844,6 +884,16 @@ export interface components {
              * @default
              */
             message: string;
+            /** @description At most this many top-level runs of the workflow run at once; null: no limit. */
+            concurrency_limit?: number | null;
+            /**
+             * @description What a run started while the limit is reached becomes: queue (it waits, queued, and starts in order of creation when a slot frees), cancel_new (it is cancelled at once), fail_new (it fails at once).
+             *
+             *     * `queue` - Queue it: it starts, in order, when a run ends
+             *     * `cancel_new` - Cancel the new run
+             *     * `fail_new` - Fail the new run
+             */
+            concurrency_policy?: components["schemas"]["ConcurrencyPolicyEnum"];
             /** @description The version the editor loaded (0 for none); a later save by someone else gives 409. */
             base_version?: number | null;
         };
@@ -856,6 +906,16 @@ export interface components {
             /** @description The version the triggers start. */
             readonly active_version: number | null;
             readonly latest_version: number | null;
+            /** @description At most this many top-level runs of the workflow run at once; null: no limit. */
+            readonly concurrency_limit: number | null;
+            /**
+             * @description What a run started while the limit is reached becomes: queue (it waits, queued, and starts in order of creation when a slot frees), cancel_new (it is cancelled at once), fail_new (it fails at once).
+             *
+             *     * `queue` - Queue it: it starts, in order, when a run ends
+             *     * `cancel_new` - Cancel the new run
+             *     * `fail_new` - Fail the new run
+             */
+            readonly concurrency_policy: components["schemas"]["ConcurrencyPolicyEnum"];
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
@@ -1421,6 +1481,15 @@ export interface operations {
             };
             /** @description The workflow or the input is invalid (problems listed). */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description You have STEPWISE_MAX_RUNS_IN_FLIGHT_PER_USER runs in flight; try again after Retry-After seconds. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2788,6 +2857,15 @@ export interface operations {
             };
             /** @description The workflow or the input is invalid (problems listed). */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description You have STEPWISE_MAX_RUNS_IN_FLIGHT_PER_USER runs in flight; try again after Retry-After seconds. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,275 @@
+"""Admission of runs: the quotas (runs in one run tree, runs in flight per user) and a
+workflow's concurrency limit (`queue`, `cancel_new`, `fail_new`).
+
+A limited workflow's starts and promotions take the same lock, its row's
+(SELECT ... FOR UPDATE), and count its runs in flight after taking it: at most N of its
+top-level runs run at once, whatever the number of web, worker and tick processes. A run
+that ends frees its slot after its commit (`slots_freed`, as a child run resumes its
+parent); the tick promotes what a dead process left waiting. A workflow without a limit
+never takes that lock (the one-statement start stays its hot path). Child runs are
+governed by their parent step (map's max_concurrency) and the tree quota, not by the limit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Unpack
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+
+from designer.errors import DomainError
+from designer.models import ConcurrencyPolicy, Workflow, WorkflowVersion
+from engine.models import Run
+from engine.nodes.base import StepFailed
+from engine.orchestration.dispatch import dispatch_after_commit
+from engine.states import RunStatus, run_transition
+
+if TYPE_CHECKING:
+    from engine.models import StepRun
+    from engine.orchestration.runs import RunOrigin
+
+R = RunStatus
+IN_FLIGHT = (R.RUNNING, R.CANCELLING, R.COMPENSATING)  # what holds a slot
+NOT_ENDED = (R.QUEUED, *IN_FLIGHT)
+RETRY_AFTER_S = 10
+
+
+class RunsInFlightExceeded(DomainError):
+    """A start refused because its user has STEPWISE_MAX_RUNS_IN_FLIGHT_PER_USER runs in
+    flight: 429, with Retry-After."""
+
+    status = 429
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.headers = {"Retry-After": str(RETRY_AFTER_S)}
+
+
+@dataclass(frozen=True)
+class ConcurrencyLimit:
+    """A workflow's concurrency limit, read once from its row."""
+
+    limit: int
+    policy: ConcurrencyPolicy
+
+    @classmethod
+    def of(cls, workflow: Workflow) -> ConcurrencyLimit | None:
+        if workflow.concurrency_limit is None:
+            return None
+        return cls(int(workflow.concurrency_limit), ConcurrencyPolicy(workflow.concurrency_policy))
+
+
+# Runs in flight per user -----------------------------------------------------------------
+
+
+def in_flight_cap() -> int | None:
+    """STEPWISE_MAX_RUNS_IN_FLIGHT_PER_USER, None for no limit."""
+    cap = int(settings.STEPWISE_MAX_RUNS_IN_FLIGHT_PER_USER)
+    return cap if cap > 0 else None
+
+
+def user_runs_check(*, user: Any) -> None:
+    """RunsInFlightExceeded (429) when the user already has the allowed number of runs in
+    flight (child runs included). A count, not a lock: starts racing each other may pass
+    it together, so the bound can be overshot by the number of simultaneous starts. (The
+    one-statement start makes the same count inside its statement.)"""
+    cap = in_flight_cap()
+    if cap is None:
+        return
+    busy = Run.objects.filter(owner_id=user.pk, status__in=NOT_ENDED).count()
+    if busy >= cap:
+        raise RunsInFlightExceeded(
+            f"You have {busy} runs in flight and the limit is {cap} (STEPWISE_MAX_RUNS_IN_FLIGHT_PER_USER). "
+            f"Wait for some to finish, or cancel some, then try again."
+        )
+
+
+# Runs per run tree -----------------------------------------------------------------------
+
+
+def tree_quota_take(run: Run, count: int) -> StepFailed | None:
+    """Reserve `count` more runs in `run`'s tree, on its top-level run's row: one
+    conditional UPDATE, so workers creating children of the same tree at once can never
+    pass the bound together (each waits for the other's row lock, then re-checks). The
+    failure to record (not retryable) when the bound would be passed."""
+    limit = int(settings.STEPWISE_MAX_RUNS_PER_ROOT)
+    root_id = run.root_id or run.pk
+    if count == 0 or Run.objects.filter(pk=root_id, tree_runs__lte=limit - count).update(tree_runs=F("tree_runs") + count):
+        return None
+    total = Run.objects.values_list("tree_runs", flat=True).get(pk=root_id)
+    return StepFailed(
+        f"Starting {count} more run(s) would make {total + count} runs in the tree of run {root_id}; "
+        f"the limit is {limit} (STEPWISE_MAX_RUNS_PER_ROOT). Is a workflow calling itself?",
+        code="run_quota_exceeded",
+        retryable=False,
+        details={"root_run": root_id, "runs": total, "requested": count, "limit": limit},
+    )
+
+
+# Concurrency limits ----------------------------------------------------------------------
+
+
+def _in_flight(workflow_id: int) -> int:
+    return Run.objects.filter(workflow_id=workflow_id, parent_step__isnull=True, status__in=IN_FLIGHT).count()
+
+
+def _waiting(workflow_id: int) -> Any:
+    """The workflow's top-level runs waiting for a slot, oldest first (a top-level run is
+    queued only while it waits for one: every other start creates it running)."""
+    return Run.objects.filter(workflow_id=workflow_id, parent_step__isnull=True, status=R.QUEUED).order_by("id")
+
+
+def _lock(workflow_id: int, *, skip_locked: bool = False) -> Workflow | None:
+    """The workflow's row, locked for this transaction. FOR NO KEY UPDATE where the
+    database has it: the runs being created elsewhere (a map's items) reference the row,
+    and would wait for a FOR UPDATE lock, not for this one; admissions still exclude each
+    other."""
+    features = connection.features
+    no_key = features.has_select_for_no_key_update
+    skip = skip_locked and features.has_select_for_update_skip_locked
+    return Workflow.objects.filter(pk=workflow_id).select_for_update(no_key=no_key, skip_locked=skip).first()
+
+
+def _promote_locked(workflow_id: int, limit: ConcurrencyLimit | None) -> int:
+    """Begin queued runs, oldest first, while slots are free (all of them when the limit
+    was removed); the caller holds the workflow's lock. Their steps go after commit."""
+    from engine.orchestration.runs import run_begin
+
+    waiting = _waiting(workflow_id)
+    if limit is not None:
+        free = limit.limit - _in_flight(workflow_id)
+        if free <= 0:
+            return 0
+        waiting = waiting[:free]
+    begun = 0
+    for run in list(waiting.select_for_update()):
+        if run.status == R.QUEUED:  # under its lock: a cancel that came first wins
+            dispatch_after_commit(run_begin(run))
+            begun += 1
+    return begun
+
+
+def runs_promote(workflow_id: int, *, skip_locked: bool = False) -> int:
+    """Begin the workflow's queued runs that have a free slot now; how many."""
+    with transaction.atomic():
+        locked = _lock(workflow_id, skip_locked=skip_locked)
+        return _promote_locked(workflow_id, ConcurrencyLimit.of(locked)) if locked is not None else 0
+
+
+def runs_promote_waiting(*, limit: int = 100) -> int:
+    """The tick's safety net: promote queued runs of every workflow that has some (a
+    process may die between a run's end and its promotion, or a limit was raised). A
+    workflow another process holds is skipped: that one promotes."""
+    workflow_ids = (
+        Run.objects.filter(status=R.QUEUED, parent_step__isnull=True)
+        .order_by("workflow_id")
+        .values_list("workflow_id", flat=True)
+        .distinct()[:limit]
+    )
+    return sum(runs_promote(workflow_id, skip_locked=True) for workflow_id in list(workflow_ids))
+
+
+def slots_freed(run: Run) -> None:
+    """A run held a slot and ended: after commit, the next queued run(s) of its workflow
+    start (under the workflow's lock, never this run's)."""
+    workflow_id = run.workflow_id
+    transaction.on_commit(lambda: runs_promote(workflow_id), robust=True)
+
+
+def limit_reached(limit: ConcurrencyLimit, busy: int, waiting: int) -> str:
+    text = f"The workflow's concurrency limit was reached: {busy} of {limit.limit} runs of it are running"
+    return text + (f" and {waiting} are queued." if waiting else ".")
+
+
+def run_start_limited(
+    *, workflow: Workflow, user: Any, payload: Any, trigger: str, version: WorkflowVersion | None = None, **origin: Unpack[RunOrigin]
+) -> Run:
+    """Start a run of a workflow that has a concurrency limit, under its lock: it starts if
+    a slot is free and no older run waits; else, by the policy, it is created queued (it
+    waits its turn), cancelled or failed, each with the reason."""
+    from engine.events import events_batched
+    from engine.orchestration.pinned import graph_for
+    from engine.orchestration.runs import _dispatch_first, input_check, run_create, run_first_advance, version_runnable
+
+    with transaction.atomic():
+        locked = _lock(workflow.pk)
+        if locked is None:
+            raise Workflow.DoesNotExist(f"Workflow {workflow.pk} does not exist.")
+        limit = ConcurrencyLimit.of(locked)
+        version = version_runnable(workflow=locked, user=user, version=version)
+        input_check(version, trigger, payload, trigger_node=origin.get("trigger_node"))
+        _promote_locked(locked.pk, limit)  # older runs first
+        busy, waiting = _in_flight(locked.pk), _waiting(locked.pk).count()
+        if limit is None or (busy < limit.limit and not waiting):
+            with events_batched():
+                origin["limited"] = limit is not None
+                run = run_create(version=version, user=user, payload=payload, trigger=trigger, begin=True, **origin)
+                created = run_first_advance(run)
+            _dispatch_first(graph_for(run), created)
+            return run
+        origin["limited"] = True
+        run = run_create(version=version, user=user, payload=payload, trigger=trigger, **origin)
+        if limit.policy == ConcurrencyPolicy.QUEUE:
+            return run
+        reason = limit_reached(limit, busy, waiting)
+        if limit.policy == ConcurrencyPolicy.CANCEL_NEW:
+            reason += " This run was cancelled (policy cancel_new)."
+            error = {"code": "concurrency_limit", "message": reason, "limit": limit.limit, "running": busy}
+            run_transition(run.pk, (R.QUEUED,), R.CANCELLED, error=error, data={"reason": reason})
+        else:
+            reason += " This run was not started (policy fail_new)."
+            error = {"code": "concurrency_limit", "message": reason, "limit": limit.limit, "running": busy}
+            run_transition(run.pk, (R.QUEUED,), R.FAILED, error=error, data={"error": error})
+    run.refresh_from_db()
+    return run
+
+
+class NoFreeSlot(DomainError):
+    status = 409
+
+
+def retry_slot_take(run: Run) -> None:
+    """Retry from failure puts a failed run back to work: for a limited workflow, only
+    into a free slot (NoFreeSlot, 409, else), under the workflow's lock, which the caller's
+    transaction keeps until it commits."""
+    locked = _lock(run.workflow_id) if run.parent_step_id is None else None
+    limit = ConcurrencyLimit.of(locked) if locked is not None else None
+    if limit is None:
+        return
+    busy, waiting = _in_flight(run.workflow_id), _waiting(run.workflow_id).count()
+    if busy + waiting >= limit.limit:
+        raise NoFreeSlot(f"{limit_reached(limit, busy, waiting)} Retry this run when one of them ends.")
+    if not run.limited:
+        Run.objects.filter(pk=run.pk).update(limited=True)  # its end frees the slot it takes
+
+
+def run_queued_reason(run: Run) -> str | None:
+    """Why a queued run has not started (for the run view), else None."""
+    if run.status != R.QUEUED:
+        return None
+    if run.parent_step_id is not None:
+        return "Waiting for its parent step to start it: a map starts at most max_concurrency items at a time."
+    limit = ConcurrencyLimit.of(run.workflow)
+    if limit is None:
+        return "Waiting to start: the workflow's concurrency limit was removed, and the next tick starts it."
+    busy = _in_flight(run.workflow_id)
+    ahead = _waiting(run.workflow_id).filter(id__lt=run.pk).count()
+    text = f"Waiting for a free slot: {busy} of {limit.limit} runs of this workflow {'is' if busy == 1 else 'are'} running"
+    return text + (f", and {ahead} queued run{'s' if ahead > 1 else ''} will start before this one." if ahead else ".")
+
+
+def step_quota_refused(step: StepRun, count: int) -> list[int] | None:
+    """For a step about to create `count` child runs (the caller holds its run's lock, in
+    the transaction that parked it): None if the tree has room (reserved), else the step
+    fails at once, keeping its input, and the steps that made ready are returned."""
+    from engine.orchestration.outcomes import step_failed
+    from engine.orchestration.pinned import graph_for
+    from engine.states import StepStatus
+
+    refused = tree_quota_take(step.run, count)
+    if refused is None:
+        return None
+    node = graph_for(step.run).nodes[step.node_id]
+    return step_failed(step, refused, config=step.input, node=node, source=StepStatus.WAITING)
