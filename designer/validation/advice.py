@@ -21,9 +21,9 @@ def graph_warnings(graph: Any) -> list[Problem]:
             warnings.append(
                 Problem(
                     "at_most_once_retry",
-                    "This step is at most once: it is retried only when its call surely did not happen (an error answer, "
-                    "a refused connection). After a timeout or a lost worker its outcome is unknown, so it is never sent "
-                    "again: it becomes interrupted, for a person to mark done or retry.",
+                    "At most once: retried only when the call surely did not happen (an error answer, a refused "
+                    "connection). After a timeout or a lost worker it is never sent again: it becomes interrupted, "
+                    "for a person to mark done or retry.",
                     node_id=node["id"],
                     field="/retry/max_attempts",
                 )

@@ -41,7 +41,7 @@ def test_the_editor_shows_a_warning_on_retries_of_an_at_most_once_step(page, ser
     expect(page).to_have_url(re.compile(r"/workflows/\d+"))
     warnings = page.locator(".problems .warnings")
     expect(warnings).to_contain_text("1 warning")
-    expect(warnings).to_contain_text("at most once")
+    expect(warnings).to_contain_text("never sent again")
     expect(page.locator(".problems .ok")).to_contain_text("No problems")
     warnings.get_by_role("button").click()
     expect(page.locator(".panel input[aria-label='Node id']")).to_have_value("charge")
