@@ -77,6 +77,7 @@ class CeleryMode:
         self.var_dir = var_dir
         self.workers: list[subprocess.Popen[bytes]] = []
         self.ticker: subprocess.Popen[bytes] | None = None
+        self.ticks: list[subprocess.Popen[bytes]] = []
         self.concurrency = workers
 
     def start_worker(self, name: str) -> subprocess.Popen[bytes]:
@@ -90,6 +91,15 @@ class CeleryMode:
             start_new_session=True,  # its own process group: a kill takes its pool children too
         )
         self.workers.append(process)
+        return process
+
+    def start_tick(self, name: str) -> subprocess.Popen[bytes]:
+        """An engine_tick process (its log in `<name>.log`); any number may run at once."""
+        log = open(self.var_dir / f"{name}.log", "wb")  # noqa: SIM115 - lives as long as the process
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "engine_tick", "--interval", "0.1"], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+        self.ticks.append(process)
         return process
 
     def kill_worker(self, process: subprocess.Popen[bytes]) -> None:
@@ -117,14 +127,7 @@ class CeleryMode:
         use_broker(self.broker)
         self.start_worker("w1")
         if tick:
-            log = open(self.var_dir / "tick.log", "wb")  # noqa: SIM115
-            self.ticker = subprocess.Popen(
-                [sys.executable, "manage.py", "engine_tick", "--interval", "0.1"],
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+            self.ticker = self.start_tick("tick")
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if app.control.ping(timeout=0.5):
@@ -135,13 +138,13 @@ class CeleryMode:
         raise RuntimeError("no Celery worker answered ping within 60 s")
 
     def stop(self) -> None:
-        for process in [*self.workers, *([self.ticker] if self.ticker else [])]:
+        for process in [*self.workers, *self.ticks]:
             if process.poll() is None:
                 process.terminate()
         for process in self.workers:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, 15)
-        for process in [*self.workers, *([self.ticker] if self.ticker else [])]:
+        for process in [*self.workers, *self.ticks]:
             try:
                 process.wait(15)
             except subprocess.TimeoutExpired:

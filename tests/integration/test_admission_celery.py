@@ -1,5 +1,5 @@
-"""Admission in production mode: PostgreSQL, two Celery worker processes and an engine_tick
-process. A workflow limited to 2 (`queue`) given 6 runs started at once from 6 database
+"""Admission in production mode: PostgreSQL, two Celery worker processes and two engine_tick
+processes. A workflow limited to 2 (`queue`) given 6 runs started at once from 6 database
 connections never has more than 2 running, by its events, and starts them in order of
 creation; a self-calling map whose items are created by several workers at once stops at
 the tree quota."""
@@ -27,7 +27,7 @@ BOUND = 20
 
 @pytest.fixture
 def production(transactional_db, tmp_path, settings):
-    """Two worker processes (concurrency 2 each) and a tick, with a tree quota of BOUND."""
+    """Two worker processes (concurrency 2 each) and two tick processes, with a tree quota of BOUND."""
     from engine.dispatch.celery import CeleryDispatcher
     from engine.orchestration.dispatch import get_dispatcher, set_dispatcher
 
@@ -37,6 +37,7 @@ def production(transactional_db, tmp_path, settings):
     try:
         mode.start()
         mode.start_worker("w2")
+        mode.start_tick("tick2")  # promotions from two ticks at once must not overshoot the limit
         set_dispatcher(CeleryDispatcher())
         yield mode
     finally:
