@@ -6,11 +6,29 @@ W1  a chain of 100 no-op steps: time per step.
 W2  a fan-out of 100 parallel no-op steps and a join (mode all): total time.
 W3  throughput of 3-step runs (300 runs started at once, five times; the median): runs per second.
     In Celery mode its rounds alternate with raw Celery's, so that both see the same machine.
+W5  fan-in: 100 runs started at once of 8 parallel branches into a join (mode all), three
+    times; the median: runs per second. Raw Celery: 100 chords (a group of 8 tasks with a
+    callback), its rounds alternating with the engine's in Celery mode, as W3's.
+    Each branch is an `http.request` GET to a local HTTP server in the bench process that
+    answers at once, and each raw chord task makes the same GET (a new httpx client per
+    call, as the node does). The branches must not be pure steps: noop, join, transform...
+    run inline in the transaction that made them ready, one after the other, and would
+    never reach the workers side by side. `wait` with 0 s is not pure either, but it parks
+    the step and resumes on the timer, so W5 would time the timer, not the fan-in. An HTTP
+    call is what real fan-outs do, it costs about the same in both columns, and its 8
+    branches are 8 messages the workers run concurrently, whose completions race into the
+    join.
 
 Modes: embedded (in-process thread pool, SQLite file, as `make run`), embedded on
 PostgreSQL, and Celery (BENCH_WORKERS prefork workers, concurrency 4 each) on PostgreSQL +
 Redis. Raw Celery: a chain of 100 no-op tasks, a group of 100 with a Redis counter as its
-join, and 300 chains of 3, on the same broker and workers.
+join, 300 chains of 3, and 100 chords of 8 (whose join needs a result backend: Redis, the
+broker's server, database BENCH_REDIS + 1), on the same broker and workers.
+
+URLs: BENCH_PG is an administrative database where the bench creates its own database
+(stepwise_bench_<random>) for each PostgreSQL mode and drops it at the end; BENCH_REDIS is
+the broker, flushed at the start (default redis://127.0.0.1:6379/12: on a shared server,
+point it at a Redis of your own).
 """
 
 from __future__ import annotations
@@ -22,9 +40,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -33,6 +55,7 @@ from tests.integration.celery_mode import worker_command  # noqa: E402
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/12")
 CHAIN, FAN, RUNS, ROUNDS = 100, 100, 300, 5
+FAN_IN_BRANCHES, FAN_IN_RUNS, FAN_IN_ROUNDS = 8, 100, 3
 WORKER_PROCESSES = int(os.environ.get("BENCH_WORKERS", "2"))
 
 
@@ -59,12 +82,60 @@ def graphs() -> dict[str, dict]:
             {"id": "3", "source": "b", "target": "c"},
         ],
     }
-    return {"W1": chain, "W2": fan, "W3": three}
+    fan_in = {
+        "vars": {"base": os.environ.get("BENCH_HTTP_BASE", "http://127.0.0.1:1")},
+        "nodes": [n("start", "trigger.manual"), n("join", "join", {"mode": "all"})]
+        + [n(f"b{i}", "http.request", {"method": "GET", "url": "{{ vars.base }}/fan-in", "timeout_s": 10}) for i in range(FAN_IN_BRANCHES)],
+        "edges": [],
+    }
+    for i in range(FAN_IN_BRANCHES):
+        fan_in["edges"] += [{"id": f"a{i}", "source": "start", "target": f"b{i}"}, {"id": f"b{i}", "source": f"b{i}", "target": "join"}]
+    return {"W1": chain, "W2": fan, "W3": three, "W5": fan_in}
 
 
-def run_engine_benchmarks(before_each_w3_round: Callable[[], None] = lambda: None) -> dict[str, float]:
-    """Inside a configured Django process: W1, W2, W3 with whatever dispatcher is set.
-    `before_each_w3_round` runs a round of the baseline, so that the two alternate."""
+def result_backend() -> str:
+    """Raw chords' result backend: the broker's Redis, the next database number."""
+    parsed = urlparse(REDIS)
+    number = int(parsed.path.lstrip("/") or 0) + 1
+    return urlunparse(parsed._replace(path=f"/{number}"))
+
+
+@contextmanager
+def http_server() -> Iterator[str]:
+    """The local endpoint W5's branches (and raw Celery's chord tasks) call: answers 200
+    at once with a small JSON body; counts the calls."""
+
+    class Handler(BaseHTTPRequestHandler):
+        calls = 0
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            Handler.calls += 1
+            body = b'{"ok": true}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def run_engine_benchmarks(
+    before_each_w3_round: Callable[[], None] = lambda: None, before_each_w5_round: Callable[[], None] = lambda: None
+) -> dict[str, float]:
+    """Inside a configured Django process: W1, W2, W3, W5 with whatever dispatcher is set.
+    `before_each_w3_round` (`_w5_`) runs a round of the baseline, so that the two alternate."""
     from django.contrib.auth import get_user_model
 
     from designer import services
@@ -119,6 +190,19 @@ def run_engine_benchmarks(before_each_w3_round: Callable[[], None] = lambda: Non
         samples.append(RUNS / (time.perf_counter() - t0))
     results["W3_runs_per_s"] = statistics.median(samples)
     results["W3_rounds"] = samples  # type: ignore[assignment]
+    samples = []
+    for _ in range(FAN_IN_ROUNDS):
+        before_each_w5_round()
+        t0 = time.perf_counter()
+        ids = [run_start(workflow=flows["W5"], user=user, payload={}).pk for _ in range(FAN_IN_RUNS)]
+        wait(ids)
+        samples.append(FAN_IN_RUNS / (time.perf_counter() - t0))
+    from engine.models import StepRun
+
+    joins = StepRun.objects.filter(run__workflow=flows["W5"], node_id="join", status="succeeded").count()
+    assert joins == FAN_IN_RUNS * FAN_IN_ROUNDS, f"W5: {joins} joins succeeded for {FAN_IN_RUNS * FAN_IN_ROUNDS} runs"
+    results["W5_runs_per_s"] = statistics.median(samples)
+    results["W5_rounds"] = samples  # type: ignore[assignment]
     return results
 
 
@@ -152,7 +236,7 @@ def raw_celery(app) -> dict[str, float]:  # type: ignore[no-untyped-def]
     client = redis.Redis.from_url(REDIS)
 
     def wait(key: str) -> None:
-        assert client.blpop([key], timeout=300), "raw celery timed out"
+        assert blpop(client, key), "raw celery timed out"
 
     def fresh(key: str) -> None:
         client.delete(key, key + ":n")
@@ -193,8 +277,39 @@ def raw_celery_three(app, samples: list[float]) -> None:  # type: ignore[no-unty
     t0 = time.perf_counter()
     for _ in range(RUNS):
         chain(noop.si().set(**opts), noop.si().set(**opts), done.si(key=key, expect=RUNS).set(**opts)).apply_async()
-    assert client.blpop([key], timeout=300), "raw celery timed out"
+    assert blpop(client, key), "raw celery timed out"
     samples.append(RUNS / (time.perf_counter() - t0))
+
+
+def raw_celery_chords(app, samples: list[float]) -> None:  # type: ignore[no-untyped-def]
+    """One round of W5's baseline: FAN_IN_RUNS chords of FAN_IN_BRANCHES GETs with a
+    callback each; appends runs (chords) per second."""
+    import redis
+    from celery import chord
+
+    from bench.celery_app import done, http_get
+
+    client = redis.Redis.from_url(REDIS)
+    key = f"bench:chord:{len(samples)}"
+    client.delete(key, key + ":n")
+    opts = {"queue": "stepwise.steps"}
+    url = os.environ["BENCH_HTTP_BASE"] + "/fan-in"
+    t0 = time.perf_counter()
+    for _ in range(FAN_IN_RUNS):
+        header = [http_get.si(url).set(**opts) for _ in range(FAN_IN_BRANCHES)]
+        chord(header, done.si(key=key, expect=FAN_IN_RUNS).set(**opts)).apply_async()
+    assert blpop(client, key), "raw celery chords timed out"
+    samples.append(FAN_IN_RUNS / (time.perf_counter() - t0))
+
+
+def blpop(client, key: str, timeout: float = 300) -> bool:  # type: ignore[no-untyped-def]
+    """Wait for `key` in short blocking reads: redis-py's socket timeout (5 s by default)
+    ends a longer BLPOP with "Timeout reading from socket"."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if client.blpop([key], timeout=1):
+            return True
+    return False
 
 
 def fresh_pg_database() -> str:
@@ -216,8 +331,11 @@ def drop_pg_database(url: str) -> None:
 def main() -> None:
     rows: dict[str, dict[str, float]] = {}
     raw_three: list[float] = []
+    raw_chords: list[float] = []
     base_env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"}}
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, http_server() as http_base:
+        # W5's branches call the bench's own server: the engine's HTTP node must be let through.
+        base_env |= {"BENCH_HTTP_BASE": http_base, "STEPWISE_HTTP_ALLOWED_NETWORKS": "127.0.0.1/32"}
         embedded = [("embedded, SQLite", f"sqlite:///{tmp}/bench.sqlite3"), ("embedded, PostgreSQL", None)]
         for label, db in embedded if os.environ.get("BENCH_ONLY") != "celery" else []:
             url = db or fresh_pg_database()
@@ -231,11 +349,18 @@ def main() -> None:
                     cwd=ROOT,
                 )
                 rows[label] = json.loads(out.stdout.strip().splitlines()[-1])
+                print(f"{label}: {json.dumps(rows[label])}", flush=True)  # kept if a later mode fails
             finally:
                 if db is None:
                     drop_pg_database(url)
         url = fresh_pg_database()
-        env = {**base_env, "DATABASE_URL": url, "CELERY_BROKER_URL": REDIS, "STEPWISE_VAR_DIR": tmp}
+        env = {
+            **base_env,
+            "DATABASE_URL": url,
+            "CELERY_BROKER_URL": REDIS,
+            "STEPWISE_VAR_DIR": tmp,
+            "BENCH_RESULT_BACKEND": result_backend(),
+        }
         _setup_django(env)
         import redis
         from django.core.management import call_command
@@ -244,6 +369,7 @@ def main() -> None:
 
         call_command("migrate", verbosity=0)
         redis.Redis.from_url(REDIS).flushdb()
+        redis.Redis.from_url(result_backend()).flushdb()
         workers = [
             subprocess.Popen(
                 worker_command(f"bench{i}", 4, app="bench.celery_app", loglevel="ERROR"),
@@ -257,9 +383,11 @@ def main() -> None:
             while len(app.control.ping(timeout=1)) < WORKER_PROCESSES:
                 time.sleep(0.5)
             rows["raw Celery"] = raw_celery(app)
-            raw_three: list[float] = []
-            rows["Celery, PostgreSQL + Redis"] = run_engine_benchmarks(lambda: raw_celery_three(app, raw_three))
+            rows["Celery, PostgreSQL + Redis"] = run_engine_benchmarks(
+                lambda: raw_celery_three(app, raw_three), lambda: raw_celery_chords(app, raw_chords)
+            )
             rows["raw Celery"]["W3_runs_per_s"] = statistics.median(raw_three)
+            rows["raw Celery"]["W5_runs_per_s"] = statistics.median(raw_chords)
         finally:
             for p in [*workers, ticker]:
                 p.terminate()
@@ -270,17 +398,26 @@ def main() -> None:
             connections.close_all()
             drop_pg_database(url)
     raw = rows["raw Celery"]
-    print(f"\n{'mode':<28} {'W1 ms/step':>11} {'x raw':>6} {'W2 ms':>8} {'x raw':>6} {'W3 runs/s':>10} {'x raw':>6}")
+    print(
+        f"\n{'mode':<28} {'W1 ms/step':>11} {'x raw':>6} {'W2 ms':>8} {'x raw':>6} {'W3 runs/s':>10} {'x raw':>6}"
+        f" {'W5 runs/s':>10} {'x raw':>6}"
+    )
     for label, r in rows.items():
         print(
             f"{label:<28} {r['W1_ms_per_step']:>11.2f} {r['W1_ms_per_step'] / raw['W1_ms_per_step']:>6.2f} "
             f"{r['W2_ms_total']:>8.1f} {r['W2_ms_total'] / raw['W2_ms_total']:>6.2f} "
-            f"{r['W3_runs_per_s']:>10.1f} {r['W3_runs_per_s'] / raw['W3_runs_per_s']:>6.2f}"
+            f"{r['W3_runs_per_s']:>10.1f} {r['W3_runs_per_s'] / raw['W3_runs_per_s']:>6.2f} "
+            f"{r['W5_runs_per_s']:>10.1f} {r['W5_runs_per_s'] / raw['W5_runs_per_s']:>6.2f}"
         )
     if raw_three:
         engine_three = rows["Celery, PostgreSQL + Redis"]["W3_rounds"]
         print("\nW3 rounds in Celery mode, runs/s (raw Celery, engine, ratio):")
         for r, e in zip(raw_three, engine_three, strict=True):  # type: ignore[call-overload]
+            print(f"  {r:7.1f} {e:7.1f} {e / r:5.2f}")
+    if raw_chords:
+        engine_fan_in = rows["Celery, PostgreSQL + Redis"]["W5_rounds"]
+        print(f"\nW5 rounds in Celery mode, runs/s ({FAN_IN_RUNS} runs of {FAN_IN_BRANCHES} branches; raw Celery chords, engine, ratio):")
+        for r, e in zip(raw_chords, engine_fan_in, strict=True):  # type: ignore[call-overload]
             print(f"  {r:7.1f} {e:7.1f} {e / r:5.2f}")
     print(
         f"\nTargets: Celery W1 <= raw chain; embedded W1 <= 1.2 ms; W2 <= 1.5x raw group; W3 >= 0.7x raw chains of 3. "

@@ -15,3 +15,33 @@ app.autodiscover_tasks(["engine"])
 # own CONN_MAX_AGE and health checks recycle them instead (run_chain ends with
 # close_old_connections), as in the web process.
 app.conf.CELERY_DB_REUSE_MAX = 1_000_000
+
+
+def _redis_channel_without_client_fails_as_a_connection_error() -> None:
+    """kombu 5.7's Redis transport, on a lost broker connection with a message unacked (an
+    acks_late step in flight): Celery collects the connection (its transport's `client`
+    becomes None), then closes it; the channel's close restores the unacked messages
+    through a new client, whose parameters are read from that None: AttributeError, which
+    neither kombu nor Celery expects, and the worker stops ("Unrecoverable error") instead
+    of reconnecting. The same happens to the step's late ack once it finishes. Raised as
+    the transport's connection error instead, it is what both handle: the close is given
+    up (the broker is gone; if it kept its data, the unacked message comes back after the
+    visibility timeout and finds its step finished), the ack is logged as failed, and the
+    worker reconnects."""
+    import redis
+    from kombu.transport import redis as transport
+
+    original = transport.Channel._connparams
+    if getattr(original, "stepwise_patched", False):
+        return
+
+    def _connparams(self, asynchronous=False):  # type: ignore[no-untyped-def]
+        if self.connection.client is None:
+            raise redis.exceptions.ConnectionError("the broker connection of this channel is closed")
+        return original(self, asynchronous)
+
+    _connparams.stepwise_patched = True  # type: ignore[attr-defined]
+    transport.Channel._connparams = _connparams
+
+
+_redis_channel_without_client_fails_as_a_connection_error()

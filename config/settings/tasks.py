@@ -17,4 +17,12 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "stepwise.steps"
 # Above the longest step timeout, so a long step's message is not redelivered while it runs.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 86400}
-CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# False: a step in flight when the broker connection is lost runs to its end and records
+# its result, which needs only the database (the claim and the fenced update are there).
+# True made Celery terminate it ("cannot be acknowledged after a connection loss ...
+# Terminating it instead"): its lease then expired and the step ran, and called its HTTP
+# endpoint, a second time. Its ack is lost with the connection; if the broker kept the
+# message, it comes back after the visibility timeout and finds the step finished: a
+# no-op (tests/integration/test_broker_restart.py). config/celery.py keeps the worker
+# alive through the loss on the Redis transport.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False

@@ -116,3 +116,98 @@ def test_broker_restart_mid_run_loses_no_run(transactional_db, tmp_path, setting
     assert 0 < done_before < RUNS * 11  # the kill really happened mid-run
     assert statuses == {"succeeded": RUNS}
     assert len(successes) == RUNS * 10 and max(successes.values()) == 1
+
+
+def _in_flight_graph(base):
+    return {
+        "vars": {"base": base},
+        "nodes": [
+            {"id": "start", "type": "trigger.manual", "config": {}},
+            {
+                "id": "call",
+                "type": "http.request",
+                "config": {"method": "POST", "url": "{{ vars.base }}/slow/3", "json": {"n": 1}},
+                "timeout_s": 10,
+                "retry": {"max_attempts": 3, "initial_s": 0.1, "max_s": 0.5},
+            },
+            {"id": "after", "type": "noop", "config": {}},
+        ],
+        "edges": [{"id": "1", "source": "start", "target": "call"}, {"id": "2", "source": "call", "target": "after"}],
+    }
+
+
+def _wait_run(run, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        run.refresh_from_db()
+        if run.status in RUN_TERMINAL:
+            return
+        time.sleep(0.1)
+
+
+def test_broker_restart_while_a_step_is_in_flight_neither_kills_nor_repeats_it(transactional_db, tmp_path, settings):
+    """The private broker is killed with SIGKILL and started again (nothing on disk) while
+    the worker waits for a 3 s HTTP answer. Recording the step needs only the database, so
+    the worker finishes it and stays up: one call reaches the server, the step succeeds
+    once, on its first attempt, the run ends, and a second run started after the restart
+    is served by the same worker (no supervisor here). Its message's ack is lost with the
+    broker: a redelivery of it finds the step done and does nothing."""
+    from engine.dispatch.celery import CeleryDispatcher
+    from engine.models import StepRun
+    from engine.orchestration.dispatch import get_dispatcher, set_dispatcher
+    from engine.tasks import execute_step
+
+    settings.STEPWISE_HTTP_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    port = free_port()
+    broker = _redis(port, tmp_path)
+    _wait_redis(port)
+    url = f"redis://127.0.0.1:{port}/0"
+    mode = CeleryMode(tmp_path, workers=2, broker=url, STEPWISE_LEASE_GRACE_S="1", STEPWISE_REDISPATCH_AFTER_S="2")
+    previous = get_dispatcher()
+    with Ledger() as ledger:
+        try:
+            mode.start()
+            set_dispatcher(CeleryDispatcher())
+            user = make_user()
+            workflow, problems = services.workflow_create(owner=user, name="in flight", graph=_in_flight_graph(ledger.base))
+            assert problems == []
+            run = run_start(workflow=workflow, user=user, payload={})
+            deadline = time.monotonic() + 30
+            while not ledger.calls and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert ledger.calls, "the step never called the server"
+            broker.send_signal(signal.SIGKILL)  # the worker is waiting for the answer
+            broker.wait(10)
+            time.sleep(0.5)
+            broker = _redis(port, tmp_path)
+            _wait_redis(port)
+            _wait_run(run, 60)
+            again = run_start(workflow=workflow, user=user, payload={})
+            _wait_run(again, 60)
+            # The redelivery the lost ack could cause, run as the worker would run it.
+            step = StepRun.objects.get(run=run, node_id="call")
+            events_before = RunEvent.objects.filter(run=run).count()
+            execute_step.run(step.pk)
+            alive = [p.pid for p in mode.workers if p.poll() is None]
+        finally:
+            set_dispatcher(previous)
+            mode.stop()
+            broker.send_signal(signal.SIGTERM)
+            broker.wait(10)
+        calls = Counter(call["key"] for call in ledger.calls)
+    log = "\n".join(p.read_text(errors="replace") for p in sorted(tmp_path.glob("worker-*.log")))
+    terminated, crashed = log.count("Terminating it instead"), log.count("Unrecoverable error")
+    step.refresh_from_db()
+    successes = RunEvent.objects.filter(run=run, node_id="call", kind="step", status="succeeded").count()
+    print(
+        f"\nbroker restart in flight: runs {run.status}, {again.status}; calls per Idempotency-Key {dict(calls)}; "
+        f"step {step.status}, attempt {step.attempt}, {len(step.attempts)} attempt(s) listed; successes recorded {successes}; "
+        f"'Terminating it instead' {terminated}; 'Unrecoverable error' {crashed}; workers alive {len(alive)} of 1"
+    )
+    assert terminated == 0, "the worker terminated the step in flight"
+    assert crashed == 0 and len(alive) == 1, "the worker did not survive the broker restart"
+    assert calls == {f"{run.pk}:call:0": 1, f"{again.pk}:call:0": 1}
+    assert step.status == "succeeded" and step.attempt == 1 and len(step.attempts) == 1
+    assert successes == 1
+    assert run.status == "succeeded" and again.status == "succeeded"
+    assert RunEvent.objects.filter(run=run).count() == events_before  # the redelivery did nothing

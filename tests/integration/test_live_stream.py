@@ -196,3 +196,48 @@ def test_a_second_user_learns_nothing_in_100_tries(live_stack):
     assert all(frames == [] and code == 4404 for frames, code in results), results[:3]
     assert len(lost_handshakes) <= 3, lost_handshakes
     wait_for(run)
+
+
+IDLE_GRAPH = {
+    "nodes": [node("start", "trigger.manual"), node("pause", "wait", {"mode": "duration", "duration_s": 20}), node("after", "noop")],
+    "edges": [edge("1", "start", "pause"), edge("2", "pause", "after")],
+}
+
+
+def test_an_idle_stream_over_channels_redis_stays_open_through_a_20_s_wait(live_stack):
+    """A run parked in a 20 s `wait`: nothing is published for 20 s, so daphne's consumer
+    sits in channels-redis' blocking read (BZPOPMIN, 5 s) the whole time. redis-py's default
+    socket timeout is also 5 s: the read raced the timeout, lost, and the consumer died with
+    "Timeout reading from ...", closing the socket with 1011 about every 5 s. One
+    connection must see the whole run, its end included, with no such line logged."""
+    import json
+
+    import websockets
+
+    user = make_user()
+    token = Token.objects.create(user=user).key
+    workflow = make_workflow(user, graph=IDLE_GRAPH)
+    run = run_start(workflow=workflow, user=user, payload={})
+    client = LiveRun(live_stack.base_url.replace("http", "ws"), run.pk, token)
+
+    async def watch():
+        """Frames until the run's end; the close code if the server closed first."""
+        async with client.connect() as socket:
+            try:
+                async with asyncio.timeout(90):
+                    while client.status not in ("succeeded", "failed", "cancelled"):
+                        assert client.apply(json.loads(await socket.recv())), "a gap on one open connection"
+            except websockets.ConnectionClosed as closed:
+                return closed.rcvd.code if closed.rcvd else "closed without a close frame"
+        return None
+
+    closed = asyncio.run(watch())
+    log = (live_stack.var_dir / "daphne.log").read_text()
+    timeouts = [line for line in log.splitlines() if "Timeout reading" in line]
+    print(f"\nidle stream: close {closed}; run {client.status}; steps {client.steps}; 'Timeout reading' lines {len(timeouts)}")
+    assert closed is None, f"the server closed the stream mid-wait with {closed} (run {client.status}, steps {client.steps})"
+    assert client.connections == 1
+    assert client.status == "succeeded"
+    assert client.steps["pause"][0] == "succeeded" and client.steps["after"][0] == "succeeded"
+    assert timeouts == [], timeouts[:3]
+    assert wait_for(run).status == "succeeded"
