@@ -1,3 +1,5 @@
+import contextlib
+
 import pytest
 
 from engine.dispatch.inprocess import InProcessDispatcher
@@ -12,16 +14,32 @@ def ledger(settings):
         yield running
 
 
-@pytest.fixture
-def embedded(transactional_db):
+@contextlib.contextmanager
+def embedded_mode(tick_interval_s: float):
     """The embedded mode for real: a thread pool and a tick thread, on committed data."""
     previous = get_dispatcher()
     dispatcher = InProcessDispatcher(workers=4)
     set_dispatcher(dispatcher)
-    dispatcher.start_ticker(interval_s=0.05)
-    yield dispatcher
-    dispatcher.stop()
-    set_dispatcher(previous)
+    dispatcher.start_ticker(interval_s=tick_interval_s)
+    try:
+        yield dispatcher
+    finally:
+        dispatcher.stop()
+        set_dispatcher(previous)
+
+
+@pytest.fixture
+def embedded(transactional_db):
+    """The embedded mode with a fast tick (0.05 s): lost work is found at once."""
+    with embedded_mode(0.05) as dispatcher:
+        yield dispatcher
+
+
+@pytest.fixture
+def embedded_1s_tick(transactional_db):
+    """The embedded mode as `make run` has it: a tick every second (the safety net)."""
+    with embedded_mode(1.0) as dispatcher:
+        yield dispatcher
 
 
 @pytest.fixture

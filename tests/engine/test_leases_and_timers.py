@@ -13,10 +13,8 @@ import pytest
 from django.utils import timezone
 
 from designer.validation.advice import graph_warnings
-from engine.dispatch.inprocess import InProcessDispatcher
 from engine.models import RunEvent, StepRun
 from engine.nodes.http_request import retry_after_s
-from engine.orchestration.dispatch import get_dispatcher, set_dispatcher
 from engine.orchestration.execute import step_execute
 from engine.orchestration.outcomes import backoff_s
 from engine.orchestration.runs import run_start
@@ -31,18 +29,6 @@ S = StepStatus
 def _one_step(base: str, path: str, **extra) -> dict:
     work = node("work", "http.request", {"method": "POST", "url": f"{base}{path}", "json": {}}, **extra)
     return {"nodes": [node("start", "trigger.manual"), work], "edges": [edge("e1", "start", "work")]}
-
-
-@pytest.fixture
-def embedded_1s_tick(transactional_db):
-    """The embedded mode as `make run` has it: a tick every second (the safety net)."""
-    previous = get_dispatcher()
-    dispatcher = InProcessDispatcher(workers=4)
-    set_dispatcher(dispatcher)
-    dispatcher.start_ticker(interval_s=1.0)
-    yield dispatcher
-    dispatcher.stop()
-    set_dispatcher(previous)
 
 
 def test_a_running_step_keeps_its_short_lease_by_its_heartbeat(embedded, ledger, settings):

@@ -280,15 +280,7 @@ function Editor({ workflowId }: { workflowId: number }) {
         {warnings.length > 0 && (
           <div className="warnings">
             <strong>⚠ {warnings.length} warning{warnings.length > 1 ? 's' : ''}</strong>
-            <ul>
-              {warnings.map((w, i) => (
-                <li key={i}>
-                  <button type="button" className="link" onClick={() => w.node_id && useGraph.getState().select([w.node_id])}>
-                    {w.node_id ? <code>{w.node_id}</code> : null} {w.message}
-                  </button>
-                </li>
-              ))}
-            </ul>
+            <ProblemList problems={warnings} />
           </div>
         )}
         {problems.length === 0 ? (
@@ -296,15 +288,7 @@ function Editor({ workflowId }: { workflowId: number }) {
         ) : (
           <>
             <strong>{problems.length} problem{problems.length > 1 ? 's' : ''}</strong>
-            <ul>
-              {problems.map((p, i) => (
-                <li key={i}>
-                  <button type="button" className="link" onClick={() => p.node_id && useGraph.getState().select([p.node_id])}>
-                    {p.node_id ? <code>{p.node_id}</code> : null} {p.message}
-                  </button>
-                </li>
-              ))}
-            </ul>
+            <ProblemList problems={problems} />
           </>
         )}
       </footer>
@@ -406,5 +390,20 @@ function Versions({ workflowId, onClose }: { workflowId: number; onClose: () => 
         </tbody>
       </table>
     </Dialog>
+  )
+}
+
+// Problems or warnings, each a button that selects its node.
+function ProblemList({ problems }: { problems: Problem[] }) {
+  return (
+    <ul>
+      {problems.map((p, i) => (
+        <li key={i}>
+          <button type="button" className="link" onClick={() => p.node_id && useGraph.getState().select([p.node_id])}>
+            {p.node_id ? <code>{p.node_id}</code> : null} {p.message}
+          </button>
+        </li>
+      ))}
+    </ul>
   )
 }
