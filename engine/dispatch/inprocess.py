@@ -54,7 +54,10 @@ class _Timers:
                     self._cond.wait(due)
                     continue
                 _, _, call = heapq.heappop(self._heap)
-                self._submit(call)
+                try:
+                    self._submit(call)
+                except RuntimeError:  # the pool is shutting down: the tick fires what is due
+                    logger.warning("a timer could not be handed to the stopped pool")
             self._thread = None
 
     def stop(self) -> None:

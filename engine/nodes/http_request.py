@@ -130,7 +130,9 @@ class HttpRequest(NodeType):
             retryable = response.status_code >= 500 or response.status_code in (408, 429)
             message = f"HTTP {response.status_code} from {config['url']}"
             after = retry_after_s(response.headers.get("retry-after")) if response.status_code in (429, 503) else None
-            raise StepFailed(message, code="http_status", retryable=retryable, details=output, retry_after_s=after)
+            # A gateway's timeout or bad gateway: the server behind it may have acted.
+            unknown = response.status_code in (502, 504)
+            raise StepFailed(message, code="http_status", retryable=retryable, details=output, retry_after_s=after, outcome_unknown=unknown)
         return NodeResult(output=output)
 
 

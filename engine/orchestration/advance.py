@@ -158,6 +158,10 @@ def advance_locked_nodes(
     if run.status == R.COMPENSATING:
         return [(step_id, "") for step_id in _compensate_next(run)]
     if run.status == R.CANCELLING:
+        # A step interrupted after the cancel (an at-most-once call that timed out) is
+        # cancelled with the run: nobody will decide on it now.
+        for step_id in StepRun.objects.filter(run_id=run.pk, status=S.INTERRUPTED).values_list("id", flat=True):
+            step_transition(step_id, (S.INTERRUPTED,), S.CANCELLED, data={"reason": "run is cancelling"})
         if not StepRun.objects.filter(run_id=run.pk, status=S.RUNNING).exists():
             _finish(run, (R.CANCELLING,), R.CANCELLED)
         return []

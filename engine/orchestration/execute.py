@@ -75,7 +75,6 @@ def _claim(step: StepRun, worker: str) -> Claimed | None:
     known = step_claim(step.pk, worker=worker, token=token, lease_s=lease_s(), now=now)
     if known is None:
         return None
-    heartbeat.hold(step.pk, token, _run_for_at_most_s(graph_for(step.run).nodes[step.node_id]))
     step.status, step.attempt, step.started_at, step.lease_token = S.RUNNING, known[2], now, token
     return Claimed(step, token)
 
@@ -101,10 +100,12 @@ def _run(claimed: Claimed, *, chain_worker: str | None = None) -> Next:
     """Execute a claimed step and record its outcome. With `chain_worker`, one of the steps
     it makes ready is claimed for that worker in the same transaction. The step's lease is
     renewed by this process's heartbeat until then."""
+    step = claimed.step
+    heartbeat.hold(step.pk, claimed.token, _run_for_at_most_s(graph_for(step.run).nodes[step.node_id]))
     try:
         return _run_held(claimed, chain_worker)
     finally:
-        heartbeat.release(claimed.step.pk)
+        heartbeat.release(step.pk, claimed.token)
 
 
 def _run_held(claimed: Claimed, chain_worker: str | None) -> Next:
@@ -135,7 +136,8 @@ def _run_held(claimed: Claimed, chain_worker: str | None) -> Next:
         return Next(step_failed(step, invalid, config=_config_of(exc, node), node=node, token=token))
     except Exception as exc:
         logger.exception("step %s crashed", step.idempotency_key)
-        crashed = StepFailed(f"{type(exc).__name__}: {exc}", code="internal_error")
+        # Where it crashed is unknown: an at-most-once step may have had its effect.
+        crashed = StepFailed(f"{type(exc).__name__}: {exc}", code="internal_error", outcome_unknown=True)
         return Next(step_failed(step, crashed, config=_config_of(exc, node), node=node, token=token))
     attempts = [
         *step.attempts,

@@ -32,23 +32,29 @@ class Heartbeat:
         self._held: dict[int, tuple[str, float]] = {}  # step id -> (token, renew until, monotonic)
         self._lock = threading.Lock()
         self._pid = 0
+        self._thread: threading.Thread | None = None
         self._wake = threading.Event()
         self._next_beat = 0.0  # when the thread renews next (monotonic)
 
     def hold(self, step_id: int, token: str, max_s: float) -> None:
         """This process runs the step under `token`: renew its lease for at most `max_s`."""
         with self._lock:
-            if self._pid != os.getpid():  # a new process (forked worker child): a thread of its own
+            if self._pid != os.getpid() or self._thread is None or not self._thread.is_alive():
+                if self._pid != os.getpid():  # a new process (a forked worker child): nothing held yet
+                    self._held = {}
                 self._pid = os.getpid()
-                self._held = {}
-                threading.Thread(target=self._loop, daemon=True, name="stepwise-heartbeat").start()
+                self._thread = threading.Thread(target=self._loop, daemon=True, name="stepwise-heartbeat")
+                self._thread.start()
             self._held[step_id] = (token, time.monotonic() + max_s)
             if self._next_beat > time.monotonic() + lease_s() / 3:
                 self._wake.set()  # the lease got shorter than the thread's sleep (settings changed)
 
-    def release(self, step_id: int) -> None:
+    def release(self, step_id: int, token: str) -> None:
+        """This process no longer runs the step under `token` (a thread that took the step
+        back under a new token keeps its own renewal)."""
         with self._lock:
-            self._held.pop(step_id, None)
+            if self._held.get(step_id, ("", 0.0))[0] == token:
+                del self._held[step_id]
 
     def held(self) -> dict[int, str]:
         with self._lock:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from engine.models import Run, StepRun
 from engine.nodes.base import StepFailed
 from engine.orchestration.timers import arm_after_commit
-from engine.states import StepStatus, step_transition
+from engine.states import RunStatus, StepStatus, step_transition
 
 S = StepStatus
 
@@ -61,7 +61,12 @@ def step_failed(
         # It may have had its effect: the engine never sends it again; a person decides
         # (mark it done, or retry it) and the run waits for them.
         fields = {"input": config, "error": error, "attempts": attempts}
-        step_transition(step.pk, (source,), S.INTERRUPTED, lease_token=token, data={"error": error, "outcome_unknown": True}, **fields)
+        data = {"error": error, "outcome_unknown": True}
+        with transaction.atomic():
+            locked = Run.objects.select_for_update().get(pk=step.run_id)
+            parked = step_transition(step.pk, (source,), S.INTERRUPTED, lease_token=token, data=data, **fields)
+            if parked and locked.status != RunStatus.RUNNING:
+                return _advance_locked(locked)  # a cancel came meanwhile: the run can end now
         return []
     if failure.retryable and step.attempt < int(retry.get("max_attempts", 1)):
         delay = backoff_s(retry, step.attempt, failure.retry_after_s)

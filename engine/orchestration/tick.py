@@ -74,7 +74,11 @@ def tick(now: datetime | None = None, *, limit: int = 500, schedule_now: datetim
             if kind:
                 counts[kind] += 1
     due_timers = list(StepRun.objects.filter(status=S.WAITING, not_before__lte=now).order_by("id").values_list("id", flat=True)[:limit])
-    counts["timers"] = sum(timer_fire(step_id) for step_id in due_timers)
+    for step_id in due_timers:
+        try:
+            counts["timers"] += timer_fire(step_id)
+        except Exception:  # one broken timer must not stop the others, nor lease recovery
+            logger.exception("firing the timer of step %s failed", step_id)
     counts["armed"] = arm_coming(now, settings.STEPWISE_TIMER_LOOKAHEAD_S, limit)
     # A parent step whose child ended while its resumption was lost (the process died
     # between the child's commit and the resumption).
@@ -91,10 +95,11 @@ def tick(now: datetime | None = None, *, limit: int = 500, schedule_now: datetim
         children_resume(step_id)
         counts["resumed"] += 1
     # Safety net: a running run with no step in flight needs advancing (nothing else will).
-    active = [S.PENDING, S.QUEUED, S.RUNNING, S.WAITING]
+    # A cancelling run whose last running step ended without advancing it, too.
+    active = [S.PENDING, S.QUEUED, S.RUNNING, S.WAITING, S.INTERRUPTED]
     stalled = (
-        Run.objects.filter(status=RunStatus.RUNNING, created_at__lt=now - timedelta(seconds=STALL_AFTER_S))
-        .exclude(steps__status__in=active)
+        Run.objects.filter(created_at__lt=now - timedelta(seconds=STALL_AFTER_S))
+        .filter(Q(status=RunStatus.RUNNING) & ~Q(steps__status__in=active) | Q(status=RunStatus.CANCELLING) & ~Q(steps__status=S.RUNNING))
         .values_list("id", flat=True)[:limit]
     )
     for run_id in list(stalled):

@@ -9,20 +9,22 @@ and one that arrives early is armed again for the time left."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from engine.models import StepRun
+from engine.models import Run, StepRun
 from engine.orchestration.advance import advance
 from engine.orchestration.dispatch import dispatch_after_commit, get_dispatcher
 from engine.orchestration.pinned import graph_for
 from engine.states import StepStatus, step_transition
 
 S = StepStatus
+logger = logging.getLogger(__name__)
 
 
 def _delay_s(due: datetime, now: datetime | None = None) -> float:
@@ -74,7 +76,11 @@ def arm_coming(now: datetime, within_s: float, limit: int) -> int:
     armed = 0
     for step_id, status, due in coming.order_by("not_before").values_list("id", "status", "not_before")[:limit]:
         if due is not None and _armed.first_time(step_id, due):
-            arm(step_id, due, waiting=status == S.WAITING)
+            try:
+                arm(step_id, due, waiting=status == S.WAITING)
+            except Exception:  # the broker is away: the tick fires it when due
+                logger.warning("arming the timer of step %s failed", step_id, exc_info=True)
+                continue
             armed += 1
     return armed
 
@@ -83,11 +89,14 @@ def timer_fire(step_id: int) -> bool:
     """Fire a waiting step's timer if it is due, under the step's row lock (another process
     holding it is skipped), and advance its run; one that is early is armed again. Whether
     it fired here."""
+    run_id = StepRun.objects.filter(pk=step_id, status=S.WAITING).values_list("run_id", flat=True).first()
+    if run_id is None:
+        return False
     with transaction.atomic():
-        query = StepRun.objects.filter(pk=step_id, status=S.WAITING).select_related("run")
-        if connection.features.has_select_for_update_skip_locked:
-            query = query.select_for_update(skip_locked=True, of=("self",))
-        step = query.first()
+        # The run's row first, then the step's: the order of every writer that holds the
+        # run (a cancel, an advance), so that the two never wait for each other.
+        Run.objects.select_for_update().filter(pk=run_id).first()
+        step = StepRun.objects.select_for_update().filter(pk=step_id, status=S.WAITING).select_related("run").first()
         if step is None or step.not_before is None:
             return False
         if step.not_before > timezone.now():

@@ -167,3 +167,38 @@ def test_retry_after_is_honoured(embedded_1s_tick, ledger):
     assert 2.0 - 0.01 <= gap <= 2.5, gap
     retry = RunEvent.objects.get(run=run, node_id="work", status=S.QUEUED, attempt=1)
     assert retry.data["retry_in_s"] == 2.0
+
+
+def test_a_run_cancelled_while_its_at_most_once_call_hangs_ends_cancelled(embedded, ledger):
+    from engine.orchestration.control import run_cancel
+
+    user = make_user()
+    graph = _one_step(ledger.base, "/slow/3", delivery="at_most_once", timeout_s=1, retry={"max_attempts": 3})
+    run = run_start(workflow=make_workflow(user, graph=graph), user=user)
+    wait_for_step(run, "work", S.RUNNING)
+    run_cancel(run=run)
+    assert wait_for(run, timeout=15).status == "cancelled"
+    step = StepRun.objects.get(run=run, node_id="work")
+    assert step.status == S.CANCELLED and [a["error"]["code"] for a in step.attempts] == ["timeout"]
+    assert sum(ledger.per_key.values()) == 1
+
+
+def test_a_gateway_timeout_leaves_an_at_most_once_steps_outcome_unknown(embedded, ledger):
+    user = make_user()
+    graph = _one_step(ledger.base, "/status/504", delivery="at_most_once", retry={"max_attempts": 3, "initial_s": 0.05})
+    run = run_start(workflow=make_workflow(user, graph=graph), user=user)
+    wait_for_step(run, "work", S.INTERRUPTED)
+    time.sleep(0.5)
+    assert StepRun.objects.get(run=run, node_id="work").attempt == 1 and sum(ledger.per_key.values()) == 1
+
+
+def test_releasing_an_old_token_keeps_the_renewal_of_the_new_one():
+    from engine.orchestration.leases import Heartbeat
+
+    beat = Heartbeat()
+    beat.hold(7, "old", 60)
+    beat.hold(7, "new", 60)  # the step was taken back and claimed again by this process
+    beat.release(7, "old")
+    assert beat.held() == {7: "new"}
+    beat.release(7, "new")
+    assert beat.held() == {}

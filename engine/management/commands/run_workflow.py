@@ -5,11 +5,11 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from designer.errors import DesignerError
+from designer.errors import DomainError
 from designer.models import Workflow
 from engine.models import Run, Trigger
 from engine.orchestration.dispatch import get_dispatcher
-from engine.orchestration.runs import RunError, run_start
+from engine.orchestration.runs import run_start
 from engine.states import RUN_TERMINAL
 
 
@@ -36,7 +36,7 @@ class Command(BaseCommand):
             raise CommandError(f"Workflow {workflow_id} was not found for user {user!r}.")
         try:
             run = run_start(workflow=workflow, user=actor, payload=payload, trigger=Trigger.API)
-        except (DesignerError, RunError) as exc:
+        except DomainError as exc:  # invalid graph or input, a conflict, a quota (429)
             problems = "".join(f"\n  - {p.node_id or p.edge_id or ''} {p.field or ''}: {p.message}" for p in exc.problems)
             raise CommandError(f"{exc.detail}{problems}") from None
         self.stderr.write(f"run {run.pk} started")
