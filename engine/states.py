@@ -291,19 +291,30 @@ def step_claim(step_id: int, *, worker: str, token: str, lease_s: float, now: da
     not due (the caller drops the message); else the step's (run id, node id, attempt)."""
     from django.db import connection
 
-    from engine.models import StepRun
+    from engine.models import Run, StepRun
 
     now = now or timezone.now()
     at = connection.ops.adapt_datetimefield_value(now)
     until = connection.ops.adapt_datetimefield_value(now + timedelta(seconds=lease_s))
-    table = connection.ops.quote_name(StepRun._meta.db_table)
+    quote = connection.ops.quote_name
+    table = quote(StepRun._meta.db_table)
+    params: list[Any] = [S.RUNNING.value, worker[:100], token, until, at, at]
+    run_first = ""
+    if connection.features.has_select_for_update_of:
+        # The run's row is locked before the step's, the order of every writer that holds
+        # the run (an advance, a cancel): the claim's event needs the run's row anyway,
+        # and taking it after the step's could deadlock with a cancel of that step.
+        runs = quote(Run._meta.db_table)
+        run_first = f"run_id = (SELECT r.id FROM {runs} r WHERE r.id = (SELECT s.run_id FROM {table} s WHERE s.id = %s) FOR UPDATE) AND "
+        params.append(step_id)
+    params += [step_id, S.QUEUED.value, at]
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET status = %s, attempt = attempt + 1, lease_owner = %s, lease_token = %s,"
             " lease_expires_at = %s, not_before = NULL, started_at = %s, updated_at = %s"
-            " WHERE id = %s AND status = %s AND (not_before IS NULL OR not_before <= %s)"
+            f" WHERE {run_first}id = %s AND status = %s AND (not_before IS NULL OR not_before <= %s)"
             " RETURNING run_id, node_id, attempt",
-            [S.RUNNING.value, worker[:100], token, until, at, at, step_id, S.QUEUED.value, at],
+            params,
         )
         row = cursor.fetchone()
     if row is None:

@@ -126,3 +126,46 @@ def test_two_pure_siblings_run_at_once_from_their_messages_create_the_join_once(
     assert errors == []
     assert set(run.steps.filter(node_id__in=["b0", "b1"]).values_list("status", flat=True)) == {S.SUCCEEDED}
     assert StepRun.objects.filter(run=run, node_id="j").count() == 1, list(run.steps.values_list("node_id", "status"))
+
+
+def test_a_claim_waits_for_a_cancel_holding_the_run_instead_of_deadlocking(transactional_db, collecting, settings):
+    """A cancel locks the run, then cancels its queued steps; a claim of one of them at the
+    same moment must not hold the step's row while it waits for the run's (its event needs
+    the run's row): PostgreSQL would end one of the two as a deadlock."""
+    from django.db import transaction
+
+    from engine.states import step_claim, step_transition
+
+    settings.STEPWISE_INLINE_MAX_STEPS = 0
+    user = make_user()
+    run = run_start(workflow=make_workflow(user, graph=fan(1, {"mode": "all"})), user=user)
+    step = StepRun.objects.get(run=run, node_id="b0")
+    locked, errors, claimed, pids = threading.Event(), [], [], []
+
+    def claim() -> None:
+        try:
+            with connections["default"].cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                pids.append(cursor.fetchone()[0])
+            assert locked.wait(20)
+            claimed.append(step_claim(step.pk, worker="w", token="t", lease_s=30))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    claimer = threading.Thread(target=claim)
+    claimer.start()
+    with transaction.atomic():
+        Run.objects.select_for_update().get(pk=run.pk)
+        locked.set()
+        deadline = time.monotonic() + 20
+        while not (pids and _backend_waits_for_lock(pids[0])):
+            assert time.monotonic() < deadline, "the claim never waited"
+            time.sleep(0.01)
+        time.sleep(0.2)  # the claim is inside its statement, waiting
+        assert step_transition(step.pk, (S.QUEUED,), S.CANCELLED, data={"reason": "run cancelled"})
+    claimer.join(30)
+    assert errors == [] and claimed == [None]
+    step.refresh_from_db()
+    assert step.status == S.CANCELLED
