@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from engine.events import EVENT_COLUMNS, Event, events_source, note_workflow
 from engine.rows import columns, db_type, typed_param
-from engine.states import RUN_TERMINAL, STEP_COLUMNS, RunStatus, run_created, steps_source
+from engine.states import STEP_COLUMNS, RunStatus, run_created, steps_source
 
 R = RunStatus
 
@@ -21,15 +21,12 @@ def run_start_statement(
     *,
     data: Any = None,
     unless_newer_than: int | None = None,
-    in_flight_below: int | None = None,
 ) -> dict[str, int] | None:
     """PostgreSQL: create a run already running (queued -> running checked against the
     table), its first steps (each in its first status, as `steps_create`) and every event
     of both, numbered 1..n, in one statement (data-modifying WITH): atomic by itself, so a
     run start costs one round trip. The steps' ids by node. `unless_newer_than`: write
-    nothing (None) if the workflow has a version numbered above it; `in_flight_below`:
-    nor if the run's owner has that many runs not ended (the quota, counted here rather
-    than in a round trip of its own)."""
+    nothing (None) if the workflow has a version numbered above it."""
     from django.db import connection
 
     from engine.events import published_after_commit
@@ -63,10 +60,6 @@ def run_start_statement(
         versions = quote(run._meta.get_field("version").related_model._meta.db_table)
         conditions.append(f"NOT EXISTS (SELECT 1 FROM {versions} WHERE workflow_id = %s AND number > %s)")
         params += [run.workflow_id, unless_newer_than]
-    if in_flight_below is not None:
-        not_ended = [str(status) for status in R if status not in RUN_TERMINAL]
-        conditions.append(f"(SELECT count(*) FROM {quote(run._meta.db_table)} WHERE owner_id = %s AND status = ANY(%s)) < %s")
-        params += [run.owner_id, not_ended, in_flight_below]
     guard = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     step_columns, step_source, step_params = steps_source(steps, now)
     for seq, event in enumerate(events, start=1):

@@ -35,7 +35,7 @@ from engine.orchestration.graph import StepState
 from engine.orchestration.inline import Inliner, inline_type
 from engine.orchestration.leases import heartbeat, lease_s
 from engine.orchestration.loading import step_with_run, step_with_run_rows
-from engine.orchestration.outcomes import iso, step_failed
+from engine.orchestration.outcomes import attempts_ended, iso, step_failed
 from engine.orchestration.pinned import graph_for
 from engine.orchestration.timers import arm, arm_after_commit
 from engine.states import RunStatus, StepStatus, step_claim, step_transition
@@ -139,10 +139,7 @@ def _run_held(claimed: Claimed, chain_worker: str | None) -> Next:
         # Where it crashed is unknown: an at-most-once step may have had its effect.
         crashed = StepFailed(f"{type(exc).__name__}: {exc}", code="internal_error", outcome_unknown=True)
         return Next(step_failed(step, crashed, config=_config_of(exc, node), node=node, token=token))
-    attempts = [
-        *step.attempts,
-        {"attempt": step.attempt, "started_at": iso(step.started_at), "finished_at": iso(timezone.now()), "error": None},
-    ]
+    attempts = attempts_ended(step, None)
     if result.children is not None and version is not None:
         with transaction.atomic():
             Run.objects.select_for_update().get(pk=run.pk)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from engine.models import Run, StepRun
 from engine.nodes.base import StepFailed
 from engine.orchestration.timers import arm_after_commit
-from engine.states import RunStatus, StepStatus, step_transition
+from engine.states import StepStatus, step_transition
 
 S = StepStatus
 
@@ -37,6 +37,23 @@ def iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def attempts_ended(step: StepRun, error: Any, *, now: Any = None, **extra: Any) -> list[Any]:
+    """The step's `attempts` with its current attempt ended now (`error` None: it
+    succeeded); an entry the attempt left when it parked (a wait for child runs) is
+    replaced. `extra`: more of the entry (`lost` for a lease taken back)."""
+    entry = {
+        "attempt": step.attempt,
+        "started_at": iso(step.started_at),
+        "finished_at": iso(now or timezone.now()),
+        "error": error,
+        **extra,
+    }
+    previous = list(step.attempts or [])
+    if previous and previous[-1].get("attempt") == step.attempt:
+        previous.pop()
+    return [*previous, entry]
+
+
 def step_failed(
     step: StepRun,
     failure: StepFailed,
@@ -48,40 +65,33 @@ def step_failed(
 ) -> list[int]:
     """Record a failed attempt (fenced by `token` for a running step); returns the steps
     made ready, to dispatch."""
-    from engine.orchestration.advance import _advance_locked
-
     retry = node.get("retry") or {}
     error = failure.as_dict()
-    entry = {"attempt": step.attempt, "started_at": iso(step.started_at), "finished_at": iso(timezone.now()), "error": error}
-    previous = list(step.attempts or [])
-    if previous and previous[-1].get("attempt") == step.attempt:
-        previous.pop()  # a waiting step's attempt, recorded when it parked, now ends
-    attempts = [*previous, entry]
+    attempts = attempts_ended(step, error)
+    fields: dict[str, Any] = {"input": config, "error": error, "attempts": attempts}
     if failure.outcome_unknown and node.get("delivery") == "at_most_once":
         # It may have had its effect: the engine never sends it again; a person decides
-        # (mark it done, or retry it) and the run waits for them.
-        fields = {"input": config, "error": error, "attempts": attempts}
-        data = {"error": error, "outcome_unknown": True}
-        with transaction.atomic():
-            locked = Run.objects.select_for_update().get(pk=step.run_id)
-            parked = step_transition(step.pk, (source,), S.INTERRUPTED, lease_token=token, data=data, **fields)
-            if parked and locked.status != RunStatus.RUNNING:
-                return _advance_locked(locked)  # a cancel came meanwhile: the run can end now
-        return []
+        # (mark it done, or retry it) and the run waits for them (or, cancelled meanwhile,
+        # its advance ends it).
+        return _settled(step, source, S.INTERRUPTED, token, {"error": error, "outcome_unknown": True}, fields)
     if failure.retryable and step.attempt < int(retry.get("max_attempts", 1)):
         delay = backoff_s(retry, step.attempt, failure.retry_after_s)
         due = timezone.now() + timedelta(seconds=delay)
         data = {"retry_in_s": round(delay, 3), "error": error}
-        fields = {"input": config, "error": error, "attempts": attempts, "not_before": due}
-        if step_transition(step.pk, (source,), S.QUEUED, lease_token=token, data=data, **fields):
+        if step_transition(step.pk, (source,), S.QUEUED, lease_token=token, data=data, not_before=due, **fields):
             arm_after_commit(step.pk, due, waiting=False)
         return []  # delivered when its timer is due
-    on_error = node.get("on_error", "fail")
-    ports = {"continue": ["out"], "route": ["error"]}.get(on_error, [])
-    output = {"error": error} if ports else None
+    ports = {"continue": ["out"], "route": ["error"]}.get(node.get("on_error", "fail"), [])
+    fields |= {"output": {"error": error} if ports else None, "ports": ports}
+    return _settled(step, source, S.FAILED, token, {"error": error}, fields)
+
+
+def _settled(step: StepRun, source: StepStatus, target: StepStatus, token: str | None, data: Any, fields: dict[str, Any]) -> list[int]:
+    """The step's final word on this attempt, under its run's lock, and the run advanced."""
+    from engine.orchestration.advance import _advance_locked
+
     with transaction.atomic():
         locked = Run.objects.select_for_update().get(pk=step.run_id)
-        fields = {"input": config, "error": error, "output": output, "ports": ports, "attempts": attempts}
-        if not step_transition(step.pk, (source,), S.FAILED, lease_token=token, data={"error": error}, **fields):
+        if not step_transition(step.pk, (source,), target, lease_token=token, data=data, **fields):
             return []
         return _advance_locked(locked)

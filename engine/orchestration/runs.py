@@ -77,8 +77,8 @@ def run_start(
     problems (422) when the graph is invalid. `reuse` copies finished steps' outputs.
     `trigger_node` names the trigger it starts from (a workflow may have several)."""
     payload = {} if payload is None else payload
+    user_runs_check(user=user)  # 429 past the quota (a count at most once a second far from it)
     if workflow.concurrency_limit is not None:  # the locked path (engine.orchestration.admission)
-        user_runs_check(user=user)
         origin: RunOrigin = {"rerun_of": rerun_of, "reuse": reuse, "trigger_node": trigger_node}
         return run_start_limited(workflow=workflow, user=user, payload=payload, trigger=trigger, version=version, **origin)
     one_statement = connection.vendor == "postgresql" and not reuse
@@ -92,9 +92,6 @@ def run_start(
                 started = _start_in_one_statement(seen, user, payload, trigger, rerun_of, trigger_node, unless_newer=True)
                 if started is not None:
                     return started
-    # The one-statement start checks the user's runs in flight itself; the other paths (and
-    # a start that statement refused, to say why) here: 429 past the quota.
-    user_runs_check(user=user)
     latest = version is None
     version = version_runnable(workflow=workflow, user=user, version=version)
     if latest:
@@ -143,7 +140,7 @@ def _start_in_one_statement(
     """PostgreSQL: the common start (no reused outputs, a first advance that only queues or
     skips steps) planned in memory and written in one statement; None for the others,
     which take the general path, and (`unless_newer`) when the version is no longer the
-    latest, or the user has their quota of runs in flight."""
+    latest."""
     run, steps = _run_new(version, user, payload, trigger, rerun_of=rerun_of, trigger_node=trigger_node)
     graph = version_graph(version.pk, version.graph_hash)
     states = {step["node_id"]: step_state(step) for step in steps}
@@ -153,7 +150,6 @@ def _start_in_one_statement(
         return None  # the run ends at once, or blocks: the general path records that
     steps += planned
     newer_than = version.number if unless_newer else None
-    user_runs_check(user=user)  # 429 past the quota (a count at most once a second far from it)
     ids = run_start_statement(run, steps, data=_start_data(version, trigger), unless_newer_than=newer_than)
     if ids is None:
         return None

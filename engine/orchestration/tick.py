@@ -19,7 +19,7 @@ from engine.orchestration.admission import runs_promote_waiting
 from engine.orchestration.advance import advance
 from engine.orchestration.children import children_resume
 from engine.orchestration.dispatch import dispatch_after_commit
-from engine.orchestration.outcomes import iso
+from engine.orchestration.outcomes import attempts_ended
 from engine.orchestration.pinned import graph_for
 from engine.orchestration.timers import arm_coming, timer_fire
 from engine.states import RunStatus, StepStatus, step_transition
@@ -123,8 +123,7 @@ def _lease_lost(step: StepRun, now: datetime) -> str | None:
         "code": "lease_expired",
         "message": f"The worker running this attempt ({step.lease_owner or 'unknown'}) stopped renewing its lease; its outcome is unknown.",
     }
-    entry = {"attempt": step.attempt, "started_at": iso(step.started_at), "finished_at": iso(now), "error": error, "lost": True}
-    attempts = [*(step.attempts or []), entry]
+    attempts = attempts_ended(step, error, now=now, lost=True)
     reason = {"reason": "lease expired", "worker": step.lease_owner}
     fields: dict[str, Any] = {"attempts": attempts, "error": error}
     token = step.lease_token
