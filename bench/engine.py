@@ -46,10 +46,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench import raw_celery as baseline  # noqa: E402
 from tests.integration.celery_mode import worker_command  # noqa: E402
 
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -91,13 +91,6 @@ def graphs() -> dict[str, dict]:
     for i in range(FAN_IN_BRANCHES):
         fan_in["edges"] += [{"id": f"a{i}", "source": "start", "target": f"b{i}"}, {"id": f"b{i}", "source": f"b{i}", "target": "join"}]
     return {"W1": chain, "W2": fan, "W3": three, "W5": fan_in}
-
-
-def result_backend() -> str:
-    """Raw chords' result backend: the broker's Redis, the next database number."""
-    parsed = urlparse(REDIS)
-    number = int(parsed.path.lstrip("/") or 0) + 1
-    return urlunparse(parsed._replace(path=f"/{number}"))
 
 
 @contextmanager
@@ -169,34 +162,24 @@ def run_engine_benchmarks(
     results = {}
     run_start(workflow=flows["W3"], user=user, payload={})  # warm-up: caches, connections
     time.sleep(1)
-    samples = []
-    for _ in range(3):
-        t0 = time.perf_counter()
-        wait([run_start(workflow=flows["W1"], user=user, payload={}).pk])
-        samples.append((time.perf_counter() - t0) * 1000 / CHAIN)
-    results["W1_ms_per_step"] = statistics.median(samples)
-    samples = []
-    for _ in range(3):
-        t0 = time.perf_counter()
-        wait([run_start(workflow=flows["W2"], user=user, payload={}).pk])
-        samples.append((time.perf_counter() - t0) * 1000)
-    results["W2_ms_total"] = statistics.median(samples)
-    samples = []
-    for _ in range(ROUNDS):
-        before_each_w3_round()
-        t0 = time.perf_counter()
-        ids = [run_start(workflow=flows["W3"], user=user, payload={}).pk for _ in range(RUNS)]
-        wait(ids)
-        samples.append(RUNS / (time.perf_counter() - t0))
-    results["W3_runs_per_s"] = statistics.median(samples)
-    results["W3_rounds"] = samples  # type: ignore[assignment]
-    samples = []
-    for _ in range(FAN_IN_ROUNDS):
-        before_each_w5_round()
-        t0 = time.perf_counter()
-        ids = [run_start(workflow=flows["W5"], user=user, payload={}).pk for _ in range(FAN_IN_RUNS)]
-        wait(ids)
-        samples.append(FAN_IN_RUNS / (time.perf_counter() - t0))
+
+    def timed(rounds: int, before: Callable[[], None], runs: int, flow: str) -> list[float]:
+        """Seconds of each round: `runs` runs of `flow` started at once, until all ended."""
+        seconds = []
+        for _ in range(rounds):
+            before()
+            t0 = time.perf_counter()
+            wait([run_start(workflow=flows[flow], user=user, payload={}).pk for _ in range(runs)])
+            seconds.append(time.perf_counter() - t0)
+        return seconds
+
+    nothing: Callable[[], None] = lambda: None  # noqa: E731
+    results["W1_ms_per_step"] = statistics.median(t * 1000 / CHAIN for t in timed(3, nothing, 1, "W1"))
+    results["W2_ms_total"] = statistics.median(t * 1000 for t in timed(3, nothing, 1, "W2"))
+    w3 = [RUNS / t for t in timed(ROUNDS, before_each_w3_round, RUNS, "W3")]
+    results["W3_runs_per_s"] = statistics.median(w3)
+    results["W3_rounds"] = w3  # type: ignore[assignment]
+    samples = [FAN_IN_RUNS / t for t in timed(FAN_IN_ROUNDS, before_each_w5_round, FAN_IN_RUNS, "W5")]
     from engine.models import StepRun
 
     joins = StepRun.objects.filter(run__workflow=flows["W5"], node_id="join", status="succeeded").count()
@@ -225,91 +208,6 @@ def child_embedded() -> None:
     get_dispatcher().start_ticker(0.2)  # type: ignore[attr-defined]
     print(json.dumps(run_engine_benchmarks()))
     get_dispatcher().stop()  # type: ignore[attr-defined]
-
-
-def raw_celery(app) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    import redis
-    from celery import chain, group
-
-    from bench.celery_app import done, noop
-
-    client = redis.Redis.from_url(REDIS)
-
-    def wait(key: str) -> None:
-        assert blpop(client, key), "raw celery timed out"
-
-    def fresh(key: str) -> None:
-        client.delete(key, key + ":n")
-
-    opts = {"queue": "stepwise.steps"}
-    samples = []
-    for i in range(3):
-        key = f"bench:chain:{i}"
-        fresh(key)
-        t0 = time.perf_counter()
-        chain(*[noop.si().set(**opts) for _ in range(CHAIN - 1)], done.si(key=key).set(**opts)).apply_async()
-        wait(key)
-        samples.append((time.perf_counter() - t0) * 1000 / CHAIN)
-    results = {"W1_ms_per_step": statistics.median(samples)}
-    samples = []
-    for i in range(3):
-        key = f"bench:group:{i}"
-        fresh(key)
-        t0 = time.perf_counter()
-        group(*[done.si(key=key, expect=FAN).set(**opts) for _ in range(FAN)]).apply_async()
-        wait(key)
-        samples.append((time.perf_counter() - t0) * 1000)
-    results["W2_ms_total"] = statistics.median(samples)
-    return results
-
-
-def raw_celery_three(app, samples: list[float]) -> None:  # type: ignore[no-untyped-def]
-    """One round of W3's baseline: RUNS chains of 3 no-op tasks; appends runs per second."""
-    import redis
-    from celery import chain
-
-    from bench.celery_app import done, noop
-
-    client = redis.Redis.from_url(REDIS)
-    key = f"bench:three:{len(samples)}"
-    client.delete(key, key + ":n")
-    opts = {"queue": "stepwise.steps"}
-    t0 = time.perf_counter()
-    for _ in range(RUNS):
-        chain(noop.si().set(**opts), noop.si().set(**opts), done.si(key=key, expect=RUNS).set(**opts)).apply_async()
-    assert blpop(client, key), "raw celery timed out"
-    samples.append(RUNS / (time.perf_counter() - t0))
-
-
-def raw_celery_chords(app, samples: list[float]) -> None:  # type: ignore[no-untyped-def]
-    """One round of W5's baseline: FAN_IN_RUNS chords of FAN_IN_BRANCHES GETs with a
-    callback each; appends runs (chords) per second."""
-    import redis
-    from celery import chord
-
-    from bench.celery_app import done, http_get
-
-    client = redis.Redis.from_url(REDIS)
-    key = f"bench:chord:{len(samples)}"
-    client.delete(key, key + ":n")
-    opts = {"queue": "stepwise.steps"}
-    url = os.environ["BENCH_HTTP_BASE"] + "/fan-in"
-    t0 = time.perf_counter()
-    for _ in range(FAN_IN_RUNS):
-        header = [http_get.si(url).set(**opts) for _ in range(FAN_IN_BRANCHES)]
-        chord(header, done.si(key=key, expect=FAN_IN_RUNS).set(**opts)).apply_async()
-    assert blpop(client, key), "raw celery chords timed out"
-    samples.append(FAN_IN_RUNS / (time.perf_counter() - t0))
-
-
-def blpop(client, key: str, timeout: float = 300) -> bool:  # type: ignore[no-untyped-def]
-    """Wait for `key` in short blocking reads: redis-py's socket timeout (5 s by default)
-    ends a longer BLPOP with "Timeout reading from socket"."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if client.blpop([key], timeout=1):
-            return True
-    return False
 
 
 def fresh_pg_database() -> str:
@@ -359,7 +257,7 @@ def main() -> None:
             "DATABASE_URL": url,
             "CELERY_BROKER_URL": REDIS,
             "STEPWISE_VAR_DIR": tmp,
-            "BENCH_RESULT_BACKEND": result_backend(),
+            "BENCH_RESULT_BACKEND": baseline.result_backend(REDIS),
         }
         _setup_django(env)
         import redis
@@ -369,7 +267,7 @@ def main() -> None:
 
         call_command("migrate", verbosity=0)
         redis.Redis.from_url(REDIS).flushdb()
-        redis.Redis.from_url(result_backend()).flushdb()
+        redis.Redis.from_url(baseline.result_backend(REDIS)).flushdb()
         workers = [
             subprocess.Popen(
                 worker_command(f"bench{i}", 4, app="bench.celery_app", loglevel="ERROR"),
@@ -382,9 +280,10 @@ def main() -> None:
         try:
             while len(app.control.ping(timeout=1)) < WORKER_PROCESSES:
                 time.sleep(0.5)
-            rows["raw Celery"] = raw_celery(app)
+            rows["raw Celery"] = baseline.chain_and_group(REDIS, CHAIN, FAN)
             rows["Celery, PostgreSQL + Redis"] = run_engine_benchmarks(
-                lambda: raw_celery_three(app, raw_three), lambda: raw_celery_chords(app, raw_chords)
+                lambda: raw_three.append(baseline.chains_of_three_round(REDIS, RUNS)),
+                lambda: raw_chords.append(baseline.chords_round(REDIS, FAN_IN_RUNS, FAN_IN_BRANCHES, http_base + "/fan-in")),
             )
             rows["raw Celery"]["W3_runs_per_s"] = statistics.median(raw_three)
             rows["raw Celery"]["W5_runs_per_s"] = statistics.median(raw_chords)
@@ -409,20 +308,20 @@ def main() -> None:
             f"{r['W3_runs_per_s']:>10.1f} {r['W3_runs_per_s'] / raw['W3_runs_per_s']:>6.2f} "
             f"{r['W5_runs_per_s']:>10.1f} {r['W5_runs_per_s'] / raw['W5_runs_per_s']:>6.2f}"
         )
-    if raw_three:
-        engine_three = rows["Celery, PostgreSQL + Redis"]["W3_rounds"]
-        print("\nW3 rounds in Celery mode, runs/s (raw Celery, engine, ratio):")
-        for r, e in zip(raw_three, engine_three, strict=True):  # type: ignore[call-overload]
-            print(f"  {r:7.1f} {e:7.1f} {e / r:5.2f}")
-    if raw_chords:
-        engine_fan_in = rows["Celery, PostgreSQL + Redis"]["W5_rounds"]
-        print(f"\nW5 rounds in Celery mode, runs/s ({FAN_IN_RUNS} runs of {FAN_IN_BRANCHES} branches; raw Celery chords, engine, ratio):")
-        for r, e in zip(raw_chords, engine_fan_in, strict=True):  # type: ignore[call-overload]
-            print(f"  {r:7.1f} {e:7.1f} {e / r:5.2f}")
+    celery = rows["Celery, PostgreSQL + Redis"]
+    _rounds("W3 rounds in Celery mode, runs/s (raw Celery, engine, ratio):", raw_three, celery["W3_rounds"])
+    title = f"W5 rounds in Celery mode, runs/s ({FAN_IN_RUNS} runs of {FAN_IN_BRANCHES} branches; raw Celery chords, engine, ratio):"
+    _rounds(title, raw_chords, celery["W5_rounds"])
     print(
         f"\nTargets: Celery W1 <= raw chain; embedded W1 <= 1.2 ms; W2 <= 1.5x raw group; W3 >= 0.7x raw chains of 3. "
         f"Celery: {WORKER_PROCESSES} prefork workers, concurrency 4 each."
     )
+
+
+def _rounds(title: str, raw_rounds: list[float], engine_rounds: object) -> None:
+    print(f"\n{title}")
+    for r, e in zip(raw_rounds, engine_rounds, strict=True):  # type: ignore[call-overload]
+        print(f"  {r:7.1f} {e:7.1f} {e / r:5.2f}")
 
 
 if __name__ == "__main__":
