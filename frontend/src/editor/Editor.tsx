@@ -12,6 +12,7 @@ import { useRun, type RunDetailStep } from '../stores/run'
 import { Canvas } from './Canvas'
 import { layoutPositions } from './layout'
 import { NodePanel } from './NodePanel'
+import { ProblemsBar } from './ProblemsBar'
 import { Palette } from './Palette'
 import { ActivationControl, ActivationHint, TriggerList, useActivation } from './Triggers'
 import { WorkflowSettings } from './WorkflowSettings'
@@ -276,22 +277,7 @@ function Editor({ workflowId }: { workflowId: number }) {
           </aside>
         )}
       </div>
-      <footer className="problems" aria-label="Problems">
-        {warnings.length > 0 && (
-          <div className="warnings">
-            <strong>⚠ {warnings.length} warning{warnings.length > 1 ? 's' : ''}</strong>
-            <ProblemList problems={warnings} />
-          </div>
-        )}
-        {problems.length === 0 ? (
-          <span className="ok">✓ No problems</span>
-        ) : (
-          <>
-            <strong>{problems.length} problem{problems.length > 1 ? 's' : ''}</strong>
-            <ProblemList problems={problems} />
-          </>
-        )}
-      </footer>
+      <ProblemsBar problems={problems} warnings={warnings} />
       {dialog === 'run' && (
         <Dialog title="Run this workflow" onClose={() => setDialog(null)}>
           <label>
@@ -390,20 +376,5 @@ function Versions({ workflowId, onClose }: { workflowId: number; onClose: () => 
         </tbody>
       </table>
     </Dialog>
-  )
-}
-
-// Problems or warnings, each a button that selects its node.
-function ProblemList({ problems }: { problems: Problem[] }) {
-  return (
-    <ul>
-      {problems.map((p, i) => (
-        <li key={i}>
-          <button type="button" className="link" onClick={() => p.node_id && useGraph.getState().select([p.node_id])}>
-            {p.node_id ? <code>{p.node_id}</code> : null} {p.message}
-          </button>
-        </li>
-      ))}
-    </ul>
   )
 }
