@@ -10,12 +10,12 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.core.signals import request_finished  # noqa: E402
 
-from config.connections import close_thread_connections  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
+from core.connections import close_thread_connections  # noqa: E402
 from engine.live.auth import TokenOrSession  # noqa: E402
 from engine.orchestration.dispatch import get_dispatcher  # noqa: E402
 
-# Requests close their connections when they finish (see config/connections.py).
+# Requests close their connections when they finish (see core/connections.py).
 request_finished.connect(close_thread_connections, dispatch_uid="stepwise-close-request-connections")
 
 # Embedded mode: the server process also runs the tick (timers, recovery).

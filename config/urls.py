@@ -24,7 +24,7 @@ urlpatterns = [
     re_path(r"^(?:workflows|runs)(?:/.*)?$", pages.app),
 ]
 
-handler400 = "config.errors.bad_request"
-handler403 = "config.errors.permission_denied"
-handler404 = "config.errors.not_found"
-handler500 = "config.errors.internal_error"
+handler400 = "core.api.errors.bad_request"
+handler403 = "core.api.errors.permission_denied"
+handler404 = "core.api.errors.not_found"
+handler500 = "core.api.errors.internal_error"

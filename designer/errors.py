@@ -1,20 +1,8 @@
-"""Domain errors of the designer; config/errors.py maps them to HTTP in one place."""
+"""Domain errors of the designer; core/api/errors.py maps them to HTTP in one place."""
 
 from __future__ import annotations
 
-from designer.validation import Problem
-
-
-class DomainError(Exception):
-    """An error a person can act on: an HTTP status, a sentence, and the problems by
-    node/edge/field. The engine's errors share it; config/errors.py maps it once."""
-
-    status = 400
-
-    def __init__(self, detail: str, problems: list[Problem] | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.problems = problems or []
+from core.errors import DomainError
 
 
 class DesignerError(DomainError):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 from celery.signals import worker_process_init
 
-from config.connections import recycle_worker_connections
-from engine.nodes import registry
+from catalog.nodes import registry
+from core.connections import recycle_worker_connections
 from engine.orchestration.execute import run_chain_retrying, run_together, worker_name
 from engine.orchestration.timers import timer_fire
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.api import StrictBooleanField
+from core.api.plumbing import StrictBooleanField
+from core.api.serializers import ProblemSerializer
 from designer.models import ConcurrencyPolicy, Workflow, WorkflowVersion
 from designer.validation.advice import graph_warnings
 
@@ -11,19 +12,6 @@ GRAPH_HELP = (
     "The workflow graph: {nodes: [{id, type, name, position, config, retry, timeout_s, on_error, "
     "compensation, delivery}], edges: [{id, source, source_port, target, target_port}]}."
 )
-
-
-class ProblemSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    node_id = serializers.CharField(allow_null=True)
-    edge_id = serializers.CharField(allow_null=True)
-    field = serializers.CharField(allow_null=True, help_text="JSON Pointer inside the node, edge or graph.")
-
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    problems = ProblemSerializer(many=True)
 
 
 @extend_schema_field({"type": "object", "additionalProperties": True, "description": GRAPH_HELP})

@@ -1,5 +1,5 @@
 """Workflow, version and catalog endpoints. Views validate, call one service or selector,
-serialize; domain errors become HTTP in config/errors.py."""
+serialize; domain errors become HTTP in core/api/errors.py."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import StrictBooleanFilter, StrictDateTimeFilter, StrictFilterSet
+from catalog.nodes import registry
+from core.api.plumbing import StrictBooleanFilter, StrictDateTimeFilter, StrictFilterSet
+from core.api.serializers import ErrorSerializer
 from designer import selectors, services
 from designer.api.serializers import (
-    ErrorSerializer,
     ExportSerializer,
     ImportSerializer,
     MeSerializer,
@@ -34,7 +35,6 @@ from designer.api.serializers import (
 from designer.errors import GraphInvalid
 from designer.models import Workflow, WorkflowVersion
 from designer.validation.advice import graph_warnings
-from engine.nodes import registry
 
 INVALID_GRAPH = OpenApiResponse(ErrorSerializer, description="The graph has problems (listed by node and edge).")
 CONFLICT = OpenApiResponse(ErrorSerializer, description="Someone saved a newer version since base_version.")

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from core.problems import Problem
 from designer.validation.config import check_node_configs
-from designer.validation.problems import Problem
 from designer.validation.structure import check_envelope, check_size
 from designer.validation.topology import check_topology
 

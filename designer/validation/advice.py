@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from designer.validation.problems import Problem
+from core.problems import Problem
 
 
 def graph_warnings(graph: Any) -> list[Problem]:

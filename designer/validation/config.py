@@ -9,9 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator, validators
 
-from designer.validation.problems import Problem
-from designer.validation.schema_errors import describe_error
-from engine.expressions import (
+from catalog.expressions import (
     ExpressionSyntaxError,
     compile_expression,
     escape_pointer,
@@ -20,7 +18,9 @@ from engine.expressions import (
     unclosed_template,
     whole_expression,
 )
-from engine.nodes import registry
+from catalog.nodes import registry
+from core.problems import Problem
+from designer.validation.schema_errors import describe_error
 
 if TYPE_CHECKING:
     from designer.validation import Limits

@@ -6,7 +6,7 @@ from typing import Any
 
 from jsonschema.exceptions import ValidationError
 
-from engine.expressions import escape_pointer
+from catalog.expressions import escape_pointer
 
 
 def pointer_of(path: Any) -> str:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator
 
-from designer.validation.problems import Problem
+from core.problems import Problem
 from designer.validation.schema_errors import describe_error
 
 if TYPE_CHECKING:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from typing import Any
 
-from designer.validation.problems import Problem
-from engine.nodes import registry
-from engine.nodes.base import ERROR_PORT, INPUT_PORT, NodeType
+from catalog.nodes import registry
+from catalog.nodes.base import ERROR_PORT, INPUT_PORT, NodeType
+from core.problems import Problem
 
 
 def node_ports(node: dict[str, Any], cls: type[NodeType]) -> list[str]:

@@ -18,9 +18,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from config.connections import close_thread_connections
-from config.errors import error_body
-from designer.errors import DomainError
+from core.connections import close_thread_connections
+from core.errors import DomainError, error_body
 from engine.triggers.webhooks import HookAccepted, HookCall, HookRefused, run_result, webhook_receive
 
 POLL_S = (0.01, 0.02, 0.05, 0.1, 0.2)

@@ -11,7 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from designer.api.serializers import ErrorSerializer, WorkflowSummarySerializer
+from core.api.serializers import ErrorSerializer
+from designer.api.serializers import WorkflowSummarySerializer
 from designer.selectors import workflow_get_for_user
 from engine.models import WebhookEndpoint
 from engine.triggers.activation import (

@@ -12,8 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import StrictBooleanFilter, StrictDateTimeFilter, StrictFilterSet, StrictIdFilter, query_int
-from designer.api.serializers import ErrorSerializer
+from core.api.plumbing import StrictBooleanFilter, StrictDateTimeFilter, StrictFilterSet, StrictIdFilter, query_int
+from core.api.serializers import ErrorSerializer
 from designer.selectors import workflow_get_for_user
 from engine.api.serializers import (
     DecisionSerializer,

@@ -21,10 +21,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 
-from designer.errors import DomainError
+from catalog.nodes.base import StepFailed
+from core.errors import DomainError
 from designer.models import ConcurrencyPolicy, Workflow, WorkflowVersion
 from engine.models import Run
-from engine.nodes.base import StepFailed
 from engine.orchestration.dispatch import dispatch_after_commit
 from engine.states import RunStatus, run_transition
 

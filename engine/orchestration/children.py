@@ -13,10 +13,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from designer.errors import DomainError
+from catalog.nodes.base import ChildRuns, StepFailed
+from core.errors import DomainError
 from designer.models import Workflow, WorkflowVersion
 from engine.models import Run, StepRun, Trigger
-from engine.nodes.base import ChildRuns, StepFailed
 from engine.orchestration.admission import step_quota_refused
 from engine.orchestration.advance import _advance_locked
 from engine.orchestration.dispatch import dispatch_after_commit

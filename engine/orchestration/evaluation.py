@@ -12,10 +12,10 @@ from typing import Any
 from django.conf import settings
 from django.db import close_old_connections
 
-from engine.expressions.evaluate import evaluate, render_config
+from catalog.expressions.evaluate import evaluate, render_config
+from catalog.nodes import registry
+from catalog.nodes.base import NodeResult, StepContext, StepFailed
 from engine.models import Run
-from engine.nodes import registry
-from engine.nodes.base import NodeResult, StepContext, StepFailed
 from engine.orchestration.graph import Graph, StepState, edge_state
 from engine.orchestration.outcomes import iso
 

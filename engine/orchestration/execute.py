@@ -14,11 +14,11 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections, transaction
 from django.utils import timezone
 
-from config.connections import recycle_worker_connections, trust_fresh_connections
+from catalog.expressions.evaluate import ExpressionError
+from catalog.nodes.base import StepFailed
+from core.connections import recycle_worker_connections, trust_fresh_connections
 from engine.events import events_batched
-from engine.expressions.evaluate import ExpressionError
 from engine.models import Run, StepRun
-from engine.nodes.base import StepFailed
 from engine.orchestration.advance import (
     advance,
     advance_locked_nodes,
@@ -285,7 +285,7 @@ def run_chain(step_id: int, *, worker: str, pure: bool = False) -> None:
 def run_chain_retrying(step_id: int, *, worker: str, pure: bool = False) -> None:
     """`run_chain`, once more on a new connection when the database connection it was
     given turns out to be broken (a restarted server): a worker's connection skips its
-    health check between messages (config.connections). Safe: a step it had already
+    health check between messages (core.connections). Safe: a step it had already
     claimed or finished is not run again."""
     try:
         run_chain(step_id, worker=worker, pure=pure)

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.nodes import registry
+from catalog.nodes import registry
 
 # Statuses after which a step's output ports are known.
 _RESOLVED = {"succeeded", "failed", "skipped", "cancelled", "compensated"}

@@ -22,8 +22,8 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from catalog.nodes import registry
 from engine.models import Run
-from engine.nodes import registry
 from engine.orchestration.advance import input_rows, step_row
 from engine.orchestration.evaluation import expression_data, node_evaluate, step_inputs
 from engine.orchestration.graph import Graph, StepState

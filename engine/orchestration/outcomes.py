@@ -11,8 +11,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from catalog.nodes.base import StepFailed
 from engine.models import Run, StepRun
-from engine.nodes.base import StepFailed
 from engine.orchestration.timers import arm_after_commit
 from engine.states import StepStatus, step_transition
 

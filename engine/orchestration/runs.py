@@ -11,7 +11,8 @@ from typing import Any, TypedDict, Unpack
 from django.db import connection, transaction
 from django.utils import timezone
 
-from designer.errors import DomainError, GraphInvalid
+from core.errors import DomainError
+from designer.errors import GraphInvalid
 from designer.models import Workflow, WorkflowVersion
 from designer.services import graph_validate
 from designer.validation import Problem
@@ -194,7 +195,7 @@ def _version_problems(version: WorkflowVersion, user: Any) -> list[Problem]:
 
 @lru_cache(maxsize=1024)
 def _names_workflows(version_id: int, graph_hash: str) -> bool:
-    from engine.nodes import registry
+    from catalog.nodes import registry
 
     graph = WorkflowVersion.objects.values_list("graph", flat=True).get(pk=version_id, graph_hash=graph_hash)
     for node in graph.get("nodes", []) if isinstance(graph, dict) else []:

@@ -12,11 +12,11 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
+from catalog.nodes.trigger_schedule import ScheduleTrigger
+from catalog.nodes.trigger_webhook import WebhookTrigger
 from designer.models import Workflow
 from designer.services import workflow_set_active
 from engine.models import Schedule, WebhookEndpoint
-from engine.nodes.trigger_schedule import ScheduleTrigger
-from engine.nodes.trigger_webhook import WebhookTrigger
 from engine.orchestration.runs import version_runnable
 from engine.triggers.schedules import next_after, upcoming
 from engine.triggers.signatures import secret_new

@@ -16,7 +16,7 @@ from croniter import croniter
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
-from designer.errors import DomainError
+from core.errors import DomainError
 from engine.models import Schedule, ScheduleSlot, Trigger
 from engine.triggers.start import trigger_run_start
 

@@ -18,10 +18,10 @@ from urllib.parse import parse_qs
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from designer.errors import DomainError
+from catalog.nodes.trigger_webhook import WebhookTrigger
+from core.errors import DomainError
 from designer.models import Workflow
 from engine.models import Run, StepRun, WebhookDelivery, WebhookEndpoint
-from engine.nodes.trigger_webhook import WebhookTrigger
 from engine.orchestration.admission import RunsInFlightExceeded
 from engine.orchestration.runs import InputInvalid
 from engine.triggers.signatures import SignatureError, verify

@@ -12,9 +12,9 @@ from email.utils import format_datetime
 import pytest
 from django.utils import timezone
 
+from catalog.nodes.http_request import retry_after_s
 from designer.validation.advice import graph_warnings
 from engine.models import RunEvent, StepRun
-from engine.nodes.http_request import retry_after_s
 from engine.orchestration.execute import step_execute
 from engine.orchestration.outcomes import backoff_s
 from engine.orchestration.runs import run_start

@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from designer.errors import DomainError
+from core.errors import DomainError
 from designer.models import Workflow
 from engine.models import Run, Trigger
 from engine.orchestration.dispatch import get_dispatcher

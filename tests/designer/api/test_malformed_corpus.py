@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.nodes import registry
+from catalog.nodes import registry
 from tests.factories import valid_graph
 
 

@@ -1,8 +1,8 @@
 from typing import Any
 
-from engine.expressions.evaluate import render_config
-from engine.nodes.base import ChildRuns, JSONDict, NodeResult, NodeType, StepContext, StepFailed, literal, obj
-from engine.nodes.registry import register
+from catalog.expressions.evaluate import render_config
+from catalog.nodes.base import ChildRuns, JSONDict, NodeResult, NodeType, StepContext, StepFailed, literal, obj
+from catalog.nodes.registry import register
 
 MAX_ITEMS = 10_000
 

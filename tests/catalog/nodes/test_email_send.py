@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.core import mail
 
-from engine.nodes.base import StepContext
-from engine.nodes.email_send import EmailSend
+from catalog.nodes.base import StepContext
+from catalog.nodes.email_send import EmailSend
 
 
 def test_console_backend_is_the_default_and_smtp_with_a_host(tmp_path):

@@ -3,8 +3,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import CroniterBadDateError, croniter
 
-from engine.nodes.base import JSONDict, NodeType, literal, obj
-from engine.nodes.registry import register
+from catalog.nodes.base import JSONDict, NodeType, literal, obj
+from catalog.nodes.registry import register
 
 
 @register

@@ -1,5 +1,5 @@
-from engine.nodes.base import ERROR_PORT, INPUT_PORT, JSONDict, NodeResult, NodeType, StepContext, literal, obj
-from engine.nodes.registry import register
+from catalog.nodes.base import ERROR_PORT, INPUT_PORT, JSONDict, NodeResult, NodeType, StepContext, literal, obj
+from catalog.nodes.registry import register
 
 _PORT_NAME = "^[a-z][a-z0-9_]{0,39}$"
 

@@ -5,9 +5,9 @@ from typing import Any
 
 import httpx
 
-from engine.nodes.base import JSONDict, NodeResult, NodeType, StepContext, StepFailed, obj
-from engine.nodes.net import BlockedAddress, guarded_client
-from engine.nodes.registry import register
+from catalog.nodes.base import JSONDict, NodeResult, NodeType, StepContext, StepFailed, obj
+from catalog.nodes.net import BlockedAddress, guarded_client
+from catalog.nodes.registry import register
 
 _STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
 MAX_RESPONSE_BYTES = 1_048_576

@@ -1,6 +1,6 @@
 import pytest
 
-from engine.expressions import (
+from catalog.expressions import (
     ExpressionSyntaxError,
     compile_expression,
     find_expressions,

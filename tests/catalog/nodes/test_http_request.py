@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from engine.nodes.base import StepContext, StepFailed
-from engine.nodes.http_request import HttpRequest
+from catalog.nodes.base import StepContext, StepFailed
+from catalog.nodes.http_request import HttpRequest
 
 
 class _Handler(BaseHTTPRequestHandler):

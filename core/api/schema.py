@@ -21,7 +21,7 @@ WRITE_ERROR_CODES = {
 class StepwiseAutoSchema(AutoSchema):
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
-        from designer.api.serializers import ErrorSerializer  # API layer, loaded after apps
+        from core.api.serializers import ErrorSerializer  # API layer, loaded after apps
 
         codes = dict(ERROR_CODES)
         if self.method in {"POST", "PUT", "PATCH"}:

@@ -13,7 +13,7 @@ from typing import Any
 import jsonata
 from jsonata.utils import Utils
 
-from engine.expressions import compile_expression, find_expressions, whole_expression
+from catalog.expressions import compile_expression, find_expressions, whole_expression
 
 DEFAULT_TIMEOUT_MS = 1000
 DEFAULT_MAX_DEPTH = 200

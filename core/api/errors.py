@@ -13,15 +13,9 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from designer.errors import DomainError
+from core.errors import JSON_PREFIXES, DomainError, error_body
 
 logger = logging.getLogger(__name__)
-
-JSON_PREFIXES = ("/api/", "/hooks/")
-
-
-def error_body(detail: str, problems: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    return {"detail": detail, "problems": problems or []}
 
 
 def _field_problems(errors: Any, pointer: str = "") -> list[dict[str, Any]]:

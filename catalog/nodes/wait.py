@@ -2,8 +2,8 @@ from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
-from engine.nodes.base import NodeResult, NodeType, StepContext, StepFailed, literal, obj
-from engine.nodes.registry import register
+from catalog.nodes.base import NodeResult, NodeType, StepContext, StepFailed, literal, obj
+from catalog.nodes.registry import register
 
 
 @register

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from engine.nodes.base import NodeType
+from catalog.nodes.base import NodeType
 
 CORE_MODULES = (
     "trigger_manual",
@@ -44,7 +44,7 @@ def _load() -> None:
     global _loaded
     if not _loaded:
         for module in CORE_MODULES:
-            importlib.import_module(f"engine.nodes.{module}")
+            importlib.import_module(f"catalog.nodes.{module}")
         _loaded = True
 
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from whitenoise.middleware import WhiteNoiseMiddleware
 
-from config.errors import JSON_PREFIXES, error_body
+from core.errors import JSON_PREFIXES, error_body
 
 
 class BodySizeLimitMiddleware:

@@ -1,8 +1,8 @@
 import pytest
 from jsonschema import Draft202012Validator
 
-from engine.nodes import registry
-from engine.nodes.base import NodeType
+from catalog.nodes import registry
+from catalog.nodes.base import NodeType
 
 CORE = {
     "trigger.manual",

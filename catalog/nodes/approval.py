@@ -2,8 +2,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from engine.nodes.base import NodeResult, NodeType, StepContext, literal, obj
-from engine.nodes.registry import register
+from catalog.nodes.base import NodeResult, NodeType, StepContext, literal, obj
+from catalog.nodes.registry import register
 
 
 @register

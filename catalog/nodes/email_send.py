@@ -1,7 +1,7 @@
 from django.core.mail import EmailMultiAlternatives
 
-from engine.nodes.base import NodeResult, NodeType, StepContext, obj
-from engine.nodes.registry import register
+from catalog.nodes.base import NodeResult, NodeType, StepContext, obj
+from catalog.nodes.registry import register
 
 _ADDRESS = {"type": "string", "pattern": "^[^@\\s]+@[^@\\s]+$"}
 _ADDRESSES = {"type": "array", "items": _ADDRESS}

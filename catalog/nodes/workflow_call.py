@@ -1,7 +1,7 @@
 from typing import Any
 
-from engine.nodes.base import ChildRuns, JSONDict, NodeResult, NodeType, StepContext, literal, obj
-from engine.nodes.registry import register
+from catalog.nodes.base import ChildRuns, JSONDict, NodeResult, NodeType, StepContext, literal, obj
+from catalog.nodes.registry import register
 
 
 @register

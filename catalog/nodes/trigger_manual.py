@@ -1,5 +1,5 @@
-from engine.nodes.base import JSONDict, NodeType, literal, obj
-from engine.nodes.registry import register
+from catalog.nodes.base import JSONDict, NodeType, literal, obj
+from catalog.nodes.registry import register
 
 
 @register

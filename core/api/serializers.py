@@ -1,0 +1,18 @@
+"""The error body every API answer shares, for the OpenAPI schema."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+
+class ProblemSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    node_id = serializers.CharField(allow_null=True)
+    edge_id = serializers.CharField(allow_null=True)
+    field = serializers.CharField(allow_null=True, help_text="JSON Pointer inside the node, edge or graph.")
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    problems = ProblemSerializer(many=True)
