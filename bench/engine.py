@@ -132,9 +132,9 @@ def run_engine_benchmarks(
     from django.contrib.auth import get_user_model
 
     from designer import services
-    from engine.models import Run
     from engine.orchestration.runs import run_start
-    from engine.states import RUN_TERMINAL
+    from engine.store.models import Run
+    from engine.store.statuses import RUN_TERMINAL
 
     user = get_user_model().objects.create_user(f"bench{secrets.token_hex(3)}")
     flows = {k: services.workflow_create(owner=user, name=k, graph=g)[0] for k, g in graphs().items()}
@@ -180,7 +180,7 @@ def run_engine_benchmarks(
     results["W3_runs_per_s"] = statistics.median(w3)
     results["W3_rounds"] = w3  # type: ignore[assignment]
     samples = [FAN_IN_RUNS / t for t in timed(FAN_IN_ROUNDS, before_each_w5_round, FAN_IN_RUNS, "W5")]
-    from engine.models import StepRun
+    from engine.store.models import StepRun
 
     joins = StepRun.objects.filter(run__workflow=flows["W5"], node_id="join", status="succeeded").count()
     assert joins == FAN_IN_RUNS * FAN_IN_ROUNDS, f"W5: {joins} joins succeeded for {FAN_IN_RUNS * FAN_IN_ROUNDS} runs"

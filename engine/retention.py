@@ -10,8 +10,8 @@ from django.conf import settings
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from engine.models import Run
-from engine.states import RUN_TERMINAL
+from engine.store.models import Run
+from engine.store.statuses import RUN_TERMINAL
 
 
 def prunable(*, now: datetime | None = None, days: int | None = None, keep_last: int | None = None) -> list[int]:

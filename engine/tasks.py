@@ -42,7 +42,7 @@ def fire_timer(step_id: int) -> None:
 def warm_up(**_: object) -> None:
     """A new worker process opens its database connection and prepares the hot path's
     queries before its first message, not during it."""
-    from engine.orchestration.loading import step_with_run, version_latest_lean
+    from engine.store.loading import step_with_run, version_latest_lean
 
     step_with_run(0)
     version_latest_lean(0)

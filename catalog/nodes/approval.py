@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from catalog.nodes.base import NodeResult, NodeType, StepContext, literal, obj
+from catalog.nodes.base import JSONDict, NodeResult, NodeType, StepContext, TimerFired, literal, obj
 from catalog.nodes.registry import register
 
 
@@ -21,6 +21,14 @@ class Approval(NodeType):
         }
     )
     default_config = {"message": "Please approve", "on_timeout": "fail"}
+    waits_for_person = True
+
+    @classmethod
+    def timer_fired(cls, config: JSONDict) -> TimerFired:
+        """Its timeout: rejected, or failed (`on_timeout`)."""
+        if config.get("on_timeout", "fail") == "reject":
+            return TimerFired(ports=("rejected",), output={"approved": False, "comment": "Timed out", "payload": None, "by": None})
+        return TimerFired(ports=(), error={"code": "approval_timeout", "message": "Nobody approved or rejected in time."})
 
     @classmethod
     def execute(cls, ctx: StepContext) -> NodeResult:

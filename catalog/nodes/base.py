@@ -84,6 +84,27 @@ class NodeResult:
     children: ChildRuns | None = None
 
 
+@dataclass(frozen=True)
+class TimerFired:
+    """What a parked step becomes when its timer fires: succeeded on `ports` with `output`
+    (None: the output it parked with is kept), or failed with `error`."""
+
+    ports: tuple[str, ...] = ("out",)
+    output: Any = None
+    error: JSONDict | None = None
+
+
+@dataclass(frozen=True)
+class ChildPolicy:
+    """How a step that started child runs waits for them: at most `max_concurrency` in
+    flight; `failure_policy` "fail" (the step fails with the first failed child) or
+    "continue" (errors in the output); `single`: its output is the one child's."""
+
+    max_concurrency: int = 1
+    failure_policy: str = "fail"
+    single: bool = False
+
+
 # Port every non-trigger node has for incoming edges.
 INPUT_PORT = "in"
 # Extra output port a node gets when its `on_error` is `route`.
@@ -91,8 +112,9 @@ ERROR_PORT = "error"
 
 
 class NodeType:
-    """One kind of node. Subclasses set the class attributes; the engine's executors add
-    behaviour to the same classes.
+    """One kind of node. Subclasses set the class attributes and hooks; the engine reads
+    what it must decide about a node from them (its policy), never from its type string,
+    so a new node type is one module and its registration.
 
     `config_schema` is JSON Schema (draft 2020-12). Custom keywords understood by the
     validator and the editor:
@@ -116,6 +138,34 @@ class NodeType:
     # Pure: the result depends on the run's data alone and running it again is harmless,
     # so the engine may run it inline, under its run's lock (engine.orchestration.inline).
     inline: ClassVar[bool] = False
+    # Its work evaluates expressions over the run's data itself (a JSONata source, a list
+    # of conditions): a step of it reads every step's output, not only its inputs'.
+    evaluates_expressions: ClassVar[bool] = False
+    # Its work can block on the outside world: it runs in a guard thread, so its timeout
+    # holds even when the library it calls enforces none.
+    guarded: ClassVar[bool] = False
+    # For a trigger: the kind of start it answers (manual and API runs, a webhook, a schedule).
+    starts_on: ClassVar[str | None] = None
+    # A parked step of it waits for a person's decision (approve or reject).
+    waits_for_person: ClassVar[bool] = False
+
+    @classmethod
+    def ready_on_first(cls, config: JSONDict) -> bool:
+        """Join policy: ready as soon as one inbound edge is taken (True), or once every
+        inbound edge is resolved and at least one was taken (False, the default)."""
+        return False
+
+    @classmethod
+    def timer_fired(cls, config: JSONDict) -> TimerFired:
+        """What a step of it parked until a time (NodeResult.wait_until) becomes when the
+        time comes; a wait succeeds on `out`."""
+        return TimerFired()
+
+    @classmethod
+    def child_policy(cls, config: JSONDict) -> ChildPolicy | None:
+        """For a node type that starts child runs (NodeResult.children): how its step waits
+        for them. None: it starts none."""
+        return None
 
     @classmethod
     def ports(cls, config: JSONDict) -> list[str]:

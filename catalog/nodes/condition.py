@@ -5,6 +5,7 @@ from catalog.nodes.registry import register
 @register
 class Condition(NodeType):
     type = "condition"
+    evaluates_expressions = True
     title = "Condition"
     category = "Flow"
     inline = True

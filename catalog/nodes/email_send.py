@@ -10,6 +10,7 @@ _ADDRESSES = {"type": "array", "items": _ADDRESS}
 @register
 class EmailSend(NodeType):
     type = "email.send"
+    guarded = True
     title = "Send email"
     category = "Actions"
     description = "Sends an email through the server's configured email backend."

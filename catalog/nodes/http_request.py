@@ -25,6 +25,7 @@ def _status_fails(status: int, rules: list[Any]) -> bool:
 @register
 class HttpRequest(NodeType):
     type = "http.request"
+    guarded = True
     title = "HTTP request"
     category = "Actions"
     description = "Calls an HTTP API. Sends an Idempotency-Key header that stays the same across retries."

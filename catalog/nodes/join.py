@@ -1,4 +1,4 @@
-from catalog.nodes.base import NodeResult, NodeType, StepContext, literal, obj
+from catalog.nodes.base import JSONDict, NodeResult, NodeType, StepContext, literal, obj
 from catalog.nodes.registry import register
 
 
@@ -11,6 +11,10 @@ class Join(NodeType):
     description = "Waits for its incoming branches: all of the taken ones, or the first one."
     config_schema = obj({"mode": literal({"enum": ["all", "any"], "title": "Wait for"})}, required=("mode",))
     default_config = {"mode": "all"}
+
+    @classmethod
+    def ready_on_first(cls, config: JSONDict) -> bool:
+        return config.get("mode") == "any"
 
     @classmethod
     def execute(cls, ctx: StepContext) -> NodeResult:

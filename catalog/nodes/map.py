@@ -1,7 +1,7 @@
 from typing import Any
 
 from catalog.expressions.evaluate import render_config
-from catalog.nodes.base import ChildRuns, JSONDict, NodeResult, NodeType, StepContext, StepFailed, literal, obj
+from catalog.nodes.base import ChildPolicy, ChildRuns, JSONDict, NodeResult, NodeType, StepContext, StepFailed, literal, obj
 from catalog.nodes.registry import register
 
 MAX_ITEMS = 10_000
@@ -16,6 +16,7 @@ _INPUT_SCHEMA: JSONDict = {
 @register
 class Map(NodeType):
     type = "map"
+    evaluates_expressions = True
     title = "Map (for each)"
     category = "Flow"
     description = "Runs a sub-workflow once per item of a list, with bounded concurrency; output is in item order."
@@ -40,6 +41,10 @@ class Map(NodeType):
     @classmethod
     def referenced_workflow_ids(cls, config: JSONDict) -> list[tuple[str, Any]]:
         return [("/workflow_id", config.get("workflow_id"))]
+
+    @classmethod
+    def child_policy(cls, config: JSONDict) -> ChildPolicy:
+        return ChildPolicy(int(config.get("max_concurrency", 4)), str(config.get("failure_policy", "fail")), single=False)
 
     @classmethod
     def execute(cls, ctx: StepContext) -> NodeResult:

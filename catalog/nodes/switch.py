@@ -7,6 +7,7 @@ _PORT_NAME = "^[a-z][a-z0-9_]{0,39}$"
 @register
 class Switch(NodeType):
     type = "switch"
+    evaluates_expressions = True
     title = "Switch"
     category = "Flow"
     inline = True

@@ -5,6 +5,7 @@ from catalog.nodes.registry import register
 @register
 class Transform(NodeType):
     type = "transform"
+    evaluates_expressions = True
     title = "Transform (JSONata)"
     category = "Data"
     inline = True

@@ -5,6 +5,7 @@ from catalog.nodes.registry import register
 @register
 class ManualTrigger(NodeType):
     type = "trigger.manual"
+    starts_on = "manual"
     title = "Manual / API trigger"
     category = "Triggers"
     description = "Starts a run from the editor's Run button or POST /api/workflows/{id}/runs/."

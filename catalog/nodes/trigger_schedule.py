@@ -10,6 +10,7 @@ from catalog.nodes.registry import register
 @register
 class ScheduleTrigger(NodeType):
     type = "trigger.schedule"
+    starts_on = "schedule"
     title = "Schedule"
     category = "Triggers"
     description = "Starts a run on a cron schedule, exactly once per slot."

@@ -5,6 +5,7 @@ from catalog.nodes.registry import register
 @register
 class WebhookTrigger(NodeType):
     type = "trigger.webhook"
+    starts_on = "webhook"
     title = "Webhook"
     category = "Triggers"
     description = (

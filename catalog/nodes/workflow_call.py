@@ -1,6 +1,6 @@
 from typing import Any
 
-from catalog.nodes.base import ChildRuns, JSONDict, NodeResult, NodeType, StepContext, literal, obj
+from catalog.nodes.base import ChildPolicy, ChildRuns, JSONDict, NodeResult, NodeType, StepContext, literal, obj
 from catalog.nodes.registry import register
 
 
@@ -22,6 +22,10 @@ class WorkflowCall(NodeType):
     @classmethod
     def referenced_workflow_ids(cls, config: JSONDict) -> list[tuple[str, Any]]:
         return [("/workflow_id", config.get("workflow_id"))]
+
+    @classmethod
+    def child_policy(cls, config: JSONDict) -> ChildPolicy:
+        return ChildPolicy(max_concurrency=1, failure_policy="fail", single=True)
 
     @classmethod
     def execute(cls, ctx: StepContext) -> NodeResult:

@@ -33,8 +33,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/",
     "ENUM_NAME_OVERRIDES": {
-        "RunStatusEnum": "engine.states.RunStatus",
-        "StepStatusEnum": "engine.states.StepStatus",
+        "RunStatusEnum": "engine.store.statuses.RunStatus",
+        "StepStatusEnum": "engine.store.statuses.StepStatus",
     },
 }
 

@@ -5,9 +5,9 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from engine.models import Run, RunEvent, StepRun
 from engine.orchestration.admission import run_queued_reason
-from engine.states import RunStatus, StepStatus
+from engine.store.models import Run, RunEvent, StepRun
+from engine.store.statuses import RunStatus, StepStatus
 
 
 def _duration_ms(obj: Any) -> int | None:

@@ -14,7 +14,6 @@ from rest_framework.views import APIView
 from core.api.serializers import ErrorSerializer
 from designer.api.serializers import WorkflowSummarySerializer
 from designer.selectors import workflow_get_for_user
-from engine.models import WebhookEndpoint
 from engine.triggers.activation import (
     triggers_describe,
     webhook_endpoint_get,
@@ -22,6 +21,7 @@ from engine.triggers.activation import (
     workflow_activate,
     workflow_deactivate,
 )
+from engine.triggers.models import WebhookEndpoint
 
 INVALID = OpenApiResponse(ErrorSerializer, description="The workflow cannot run: its problems are listed.")
 

@@ -24,10 +24,11 @@ from engine.api.serializers import (
     RunStartSerializer,
     RunSummarySerializer,
 )
-from engine.models import Run, RunEvent, Trigger
-from engine.orchestration.control import run_cancel, run_rerun, run_retry, step_decide, step_resolve
+from engine.orchestration.cancel import run_cancel
+from engine.orchestration.control import run_rerun, run_retry, step_decide, step_resolve
 from engine.orchestration.runs import run_start
-from engine.states import RunStatus
+from engine.store.models import Run, RunEvent, Trigger
+from engine.store.statuses import RunStatus
 
 REFUSED = OpenApiResponse(ErrorSerializer, description="The run is not in a state that allows this.")
 INVALID = OpenApiResponse(ErrorSerializer, description="The workflow or the input is invalid (problems listed).")

@@ -16,7 +16,6 @@ from django.conf import settings
 from django.db import connections
 
 from engine.orchestration.execute import run_chain_retrying, run_together, worker_name
-from engine.orchestration.tick import tick
 from engine.orchestration.timers import timer_fire
 
 logger = logging.getLogger(__name__)
@@ -69,8 +68,12 @@ class _Timers:
 
 
 class InProcessDispatcher:
-    def __init__(self, workers: int | None = None) -> None:
+    """`tick`: one pass of the engine's periodic work (engine.clock.tick), which the tick
+    thread calls; the app wires it in (engine.apps), so dispatch imports no trigger."""
+
+    def __init__(self, workers: int | None = None, *, tick: Callable[[], object] | None = None) -> None:
         self._workers = workers or settings.STEPWISE_INPROCESS_WORKERS
+        self._tick = tick
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         self._ticker: threading.Thread | None = None
@@ -125,6 +128,8 @@ class InProcessDispatcher:
 
     def start_ticker(self, interval_s: float = 1.0) -> None:
         """Start the tick thread (once)."""
+        if self._tick is None:
+            raise RuntimeError("This dispatcher was made without a tick (InProcessDispatcher(tick=engine.clock.tick)).")
         with self._lock:
             if self._ticker is not None:
                 return
@@ -133,9 +138,10 @@ class InProcessDispatcher:
             self._ticker.start()
 
     def _tick_loop(self, interval_s: float) -> None:
+        assert self._tick is not None
         while not self._stop.wait(interval_s):
             try:
-                tick()
+                self._tick()
             except Exception:
                 logger.exception("tick failed")
             finally:

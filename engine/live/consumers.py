@@ -141,7 +141,7 @@ class WorkflowConsumer(_Owned):
 
 @database_sync_to_async
 def _owned_run(user_id: int, run_id: int) -> int | None:
-    from engine.models import Run
+    from engine.store.models import Run
 
     row = Run.objects.filter(pk=run_id, owner_id=user_id).values_list("workflow_id", flat=True).first()
     return int(row) if row is not None else None
@@ -149,7 +149,7 @@ def _owned_run(user_id: int, run_id: int) -> int | None:
 
 @database_sync_to_async
 def _events_after(run_id: int, after: int, limit: int) -> tuple[list[Any], int]:
-    from engine.models import Run, RunEvent
+    from engine.store.models import Run, RunEvent
 
     last_seq = Run.objects.values_list("last_seq", flat=True).get(pk=run_id)
     if last_seq - after > limit:
@@ -159,7 +159,7 @@ def _events_after(run_id: int, after: int, limit: int) -> tuple[list[Any], int]:
 
 @database_sync_to_async
 def _last_seq(run_id: int) -> int:
-    from engine.models import Run
+    from engine.store.models import Run
 
     return int(Run.objects.values_list("last_seq", flat=True).get(pk=run_id))
 
@@ -169,7 +169,7 @@ def _snapshot(run_id: int) -> tuple[dict[str, Any], int]:
     from django.db import transaction
 
     from engine.api.serializers import RunDetailSerializer
-    from engine.models import Run
+    from engine.store.models import Run
 
     with transaction.atomic():  # the steps and last_seq read together
         run = Run.objects.select_related("workflow", "version", "parent_step").prefetch_related("steps").get(pk=run_id)
@@ -179,7 +179,7 @@ def _snapshot(run_id: int) -> tuple[dict[str, Any], int]:
 @database_sync_to_async
 def _recent_runs(user_id: int, workflow_id: int) -> list[dict[str, Any]] | None:
     from designer.models import Workflow
-    from engine.models import Run
+    from engine.store.models import Run
 
     if not Workflow.objects.filter(pk=workflow_id, owner_id=user_id).exists():
         return None

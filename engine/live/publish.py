@@ -51,11 +51,11 @@ class Publisher:
             return self._loop
 
     def _workflow_of(self, run_id: int) -> int:
-        from engine.events import workflow_of
+        from engine.store.events import workflow_of
 
         workflow_id = workflow_of(run_id) or self._workflows.get(run_id)
         if workflow_id is None:
-            from engine.models import Run
+            from engine.store.models import Run
 
             workflow_id = Run.objects.values_list("workflow_id", flat=True).get(pk=run_id)
             if len(self._workflows) > 10_000:

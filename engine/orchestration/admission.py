@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Unpack
+from typing import Any, Unpack
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -24,13 +24,14 @@ from django.db.models import F
 from catalog.nodes.base import StepFailed
 from core.errors import DomainError
 from designer.models import ConcurrencyPolicy, Workflow, WorkflowVersion
-from engine.models import Run
+from engine.orchestration.creation import RunOrigin, dispatch_first, input_check, run_begin, run_create, run_first_advance, version_runnable
 from engine.orchestration.dispatch import dispatch_after_commit
-from engine.states import RunStatus, run_transition
-
-if TYPE_CHECKING:
-    from engine.models import StepRun
-    from engine.orchestration.runs import RunOrigin
+from engine.orchestration.outcomes import step_failed
+from engine.orchestration.pinned import graph_for
+from engine.store.events import events_batched
+from engine.store.models import Run, StepRun
+from engine.store.statuses import RunStatus, StepStatus
+from engine.store.writes import run_transition
 
 R = RunStatus
 IN_FLIGHT = (R.RUNNING, R.CANCELLING, R.COMPENSATING)  # what holds a slot
@@ -170,8 +171,6 @@ def _lock(workflow_id: int, *, skip_locked: bool = False) -> Workflow | None:
 def _promote_locked(workflow_id: int, limit: ConcurrencyLimit | None) -> int:
     """Begin queued runs, oldest first, while slots are free (all of them when the limit
     was removed); the caller holds the workflow's lock. Their steps go after commit."""
-    from engine.orchestration.runs import run_begin
-
     waiting = _waiting(workflow_id)
     if limit is not None:
         free = limit.limit - _in_flight(workflow_id)
@@ -207,8 +206,11 @@ def runs_promote_waiting(*, limit: int = 100) -> int:
 
 
 def slots_freed(run: Run) -> None:
-    """A run held a slot and ended: after commit, the next queued run(s) of its workflow
-    start (under the workflow's lock, never this run's)."""
+    """A run ended (engine.orchestration.advance.on_run_ended): if it held a slot of its
+    workflow's concurrency limit, the next queued run(s) of the workflow start after
+    commit (under the workflow's lock, never this run's)."""
+    if not run.limited:
+        return
     workflow_id = run.workflow_id
     transaction.on_commit(lambda: runs_promote(workflow_id), robust=True)
 
@@ -224,10 +226,6 @@ def run_start_limited(
     """Start a run of a workflow that has a concurrency limit, under its lock: it starts if
     a slot is free and no older run waits; else, by the policy, it is created queued (it
     waits its turn), cancelled or failed, each with the reason."""
-    from engine.events import events_batched
-    from engine.orchestration.pinned import graph_for
-    from engine.orchestration.runs import _dispatch_first, input_check, run_create, run_first_advance, version_runnable
-
     with transaction.atomic():
         locked = _lock(workflow.pk)
         if locked is None:
@@ -242,7 +240,7 @@ def run_start_limited(
                 origin["limited"] = limit is not None
                 run = run_create(version=version, user=user, payload=payload, trigger=trigger, begin=True, **origin)
                 created = run_first_advance(run)
-            _dispatch_first(graph_for(run), created)
+            dispatch_first(graph_for(run), created)
             return run
         origin["limited"] = True
         run = run_create(version=version, user=user, payload=payload, trigger=trigger, **origin)
@@ -299,10 +297,6 @@ def step_quota_refused(step: StepRun, count: int) -> list[int] | None:
     """For a step about to create `count` child runs (the caller holds its run's lock, in
     the transaction that parked it): None if the tree has room (reserved), else the step
     fails at once, keeping its input, and the steps that made ready are returned."""
-    from engine.orchestration.outcomes import step_failed
-    from engine.orchestration.pinned import graph_for
-    from engine.states import StepStatus
-
     refused = tree_quota_take(step.run, count)
     if refused is None:
         return None

@@ -16,17 +16,20 @@ from django.utils import timezone
 from catalog.nodes.base import ChildRuns, StepFailed
 from core.errors import DomainError
 from designer.models import Workflow, WorkflowVersion
-from engine.models import Run, StepRun, Trigger
 from engine.orchestration.admission import step_quota_refused
-from engine.orchestration.advance import _advance_locked
+from engine.orchestration.advance import advance_locked
+from engine.orchestration.cancel import runs_cancel
+from engine.orchestration.creation import input_check, run_begin, run_create, version_runnable
 from engine.orchestration.dispatch import dispatch_after_commit
-from engine.orchestration.outcomes import iso, step_failed
+from engine.orchestration.evaluation import iso
+from engine.orchestration.outcomes import step_failed
 from engine.orchestration.pinned import graph_for
-from engine.orchestration.runs import input_check, run_begin, run_create, version_runnable
-from engine.states import RUN_TERMINAL, RunStatus, StepStatus, run_transition, step_transition
+from engine.store.models import Run, StepRun, Trigger
+from engine.store.reads import run_locked
+from engine.store.statuses import RUN_TERMINAL, RunStatus, StepStatus
+from engine.store.writes import run_transition, step_transition
 
 R, S = RunStatus, StepStatus
-CHILD_TYPES = ("workflow.call", "map")
 
 
 def children_prepare(run: Run, spec: ChildRuns) -> WorkflowVersion:
@@ -95,17 +98,19 @@ def _fill(step: StepRun, limit: int) -> list[int]:
         if in_flight >= limit:
             break
         if child.status == R.QUEUED:
-            locked = Run.objects.select_for_update().get(pk=child.pk)
+            locked = run_locked(child.pk)
             ready += run_begin(locked)
             in_flight += 1
     return ready
 
 
-def _settings(step: StepRun, node: dict[str, Any]) -> tuple[int, str, bool]:
-    config = node.get("config") or {}
-    if node["type"] == "map":
-        return int(config.get("max_concurrency", 4)), str(config.get("failure_policy", "fail")), False
-    return 1, "fail", True
+def parent_resume_after_commit(run: Run) -> None:
+    """A run ended (engine.orchestration.advance.on_run_ended): a child run's parent step is
+    resumed after commit (under the parent's lock, never this one's); the tick resumes it
+    if this process dies first."""
+    if run.parent_step_id:
+        parent_step_id = run.parent_step_id
+        transaction.on_commit(lambda: children_resume(parent_step_id), robust=True)
 
 
 def children_resume(step_id: int) -> None:
@@ -115,26 +120,26 @@ def children_resume(step_id: int) -> None:
         run_id = StepRun.objects.filter(pk=step_id).values_list("run_id", flat=True).first()
         if run_id is None:
             return
-        run = Run.objects.select_for_update().get(pk=run_id)
+        run = run_locked(run_id)
         step = StepRun.objects.select_related("run").get(pk=step_id)
         graph = graph_for(run)
         node = graph.nodes.get(step.node_id, {})
-        if step.status != S.WAITING or node.get("type") not in CHILD_TYPES:
+        cls = graph.types.get(step.node_id)
+        policy = cls.child_policy(graph.config(step.node_id)) if cls is not None else None
+        if step.status != S.WAITING or policy is None:
             return
         # Not a status change: marks this resumption, so the tick's sweep skips the step.
         StepRun.objects.filter(pk=step_id).update(updated_at=timezone.now())
-        limit, policy, single = _settings(step, node)
+        limit, single = policy.max_concurrency, policy.single
         children = _children(step)
         ended = [c for c in children if c.status in RUN_TERMINAL]
         failed = [c for c in ended if c.status != R.SUCCEEDED]
-        if failed and policy == "fail":
+        if failed and policy.failure_policy == "fail":
             first = min(failed, key=lambda c: (c.finished_at or timezone.now(), c.pk))
             for child in children:
                 if child.status == R.QUEUED:  # never started: cancelled with this decision
                     run_transition(child.pk, (R.QUEUED,), R.CANCELLED, data={"reason": "another item failed"})
             running = [c.pk for c in children if c.status not in RUN_TERMINAL and c.status != R.QUEUED]
-            from engine.orchestration.control import runs_cancel  # control imports runs, which imports this
-
             transaction.on_commit(lambda: runs_cancel(running), robust=True)
             where = "The child run" if single else f"Item {first.item_index}"
             reason = (first.error or {}).get("message") or f"it ended {first.status}"
@@ -167,4 +172,4 @@ def _succeed(step: StepRun, output: Any, *, locked: Run | None = None, node: dic
         attempts[-1] = {**attempts[-1], "finished_at": iso(timezone.now())}
     if not step_transition(step.pk, (S.WAITING,), S.SUCCEEDED, output=output, ports=["out"], attempts=attempts, not_before=None):
         return []
-    return _advance_locked(locked or Run.objects.select_for_update().get(pk=step.run_id))
+    return advance_locked(locked or run_locked(step.run_id))

@@ -1,53 +1,26 @@
-"""Controlling runs that exist: cancel, retry from failure, rerun (from a node), and a
+"""Controlling runs that exist: retry from failure, rerun (from a node), and a
 person's decisions on a step (approve or reject, mark an interrupted step done or retry
 it). Each is one transaction under the run's or the step's conditional update."""
 
 from __future__ import annotations
 
-from contextlib import suppress
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from engine.models import Run, StepRun, Trigger
 from engine.orchestration.admission import retry_slot_take
-from engine.orchestration.advance import _advance_locked, _finish, advance
+from engine.orchestration.advance import advance
+from engine.orchestration.creation import RunError
 from engine.orchestration.dispatch import dispatch_after_commit
 from engine.orchestration.graph import Graph
 from engine.orchestration.pinned import graph_for
-from engine.orchestration.runs import RunError, run_start
-from engine.states import RUN_TERMINAL, RunStatus, StepStatus, run_transition, step_transition
+from engine.orchestration.runs import run_start
+from engine.store.models import Run, StepRun, Trigger
+from engine.store.statuses import RunStatus, StepStatus
+from engine.store.writes import run_transition, step_transition
 
 R, S = RunStatus, StepStatus
-
-
-def run_cancel(*, run: Run) -> Run:
-    """Stop dispatching, cancel steps not yet running; running steps finish or time out.
-    Child runs of its steps (workflow.call, map) are cancelled too, after commit."""
-    with transaction.atomic():
-        locked = Run.objects.select_for_update().get(pk=run.pk)
-        if locked.status == R.QUEUED:  # a map's item not started yet
-            _finish(locked, (R.QUEUED,), R.CANCELLED)
-        elif locked.status == R.RUNNING:
-            run_transition(locked.pk, (R.RUNNING,), R.CANCELLING)
-            for step in StepRun.objects.filter(run_id=locked.pk, status__in=[S.PENDING, S.QUEUED, S.WAITING, S.INTERRUPTED]):
-                step_transition(step.pk, (S(step.status),), S.CANCELLED)
-            locked.status = R.CANCELLING
-            _advance_locked(locked)
-            children = list(Run.objects.filter(parent_step__run_id=locked.pk).exclude(status__in=RUN_TERMINAL).values_list("id", flat=True))
-            transaction.on_commit(lambda: runs_cancel(children), robust=True)
-        elif locked.status not in (R.CANCELLING,):
-            raise RunError(f"A {locked.status} run cannot be cancelled.")
-    run.refresh_from_db()
-    return run
-
-
-def runs_cancel(run_ids: list[int]) -> None:
-    """Cancel each run that can still be cancelled (child runs whose parent stopped)."""
-    for run in Run.objects.filter(pk__in=run_ids).exclude(status__in=RUN_TERMINAL):
-        with suppress(RunError):  # it ended meanwhile
-            run_cancel(run=run)
 
 
 def run_retry(*, run: Run) -> Run:
@@ -103,7 +76,8 @@ def step_decide(*, run: Run, node_id: str, approve: bool, user: Any, comment: st
     """Answer a waiting approval step: approved or rejected port."""
     step = StepRun.objects.filter(run_id=run.pk, node_id=node_id, iteration=0).first()
     graph = graph_for(run)
-    if step is None or graph.node_type(node_id) != "approval":
+    cls = graph.types.get(node_id)
+    if step is None or cls is None or not cls.waits_for_person:
         raise RunError(f"Step {node_id!r} is not an approval step of this run.")
     output = {"approved": approve, "comment": comment, "payload": payload, "by": user.get_username(), "at": timezone.now().isoformat()}
     port = "approved" if approve else "rejected"

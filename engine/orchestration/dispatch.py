@@ -41,7 +41,17 @@ class Collecting:
         self.later.append(("timer", step_id, delay_s))
 
 
-_dispatcher: Dispatcher = Collecting()
+class NotReady:
+    """The dispatcher until the app sets one (engine.apps): refuses every step, loudly,
+    rather than losing it."""
+
+    def _refuse(self, *_: object, **__: object) -> None:
+        raise RuntimeError("No dispatcher is set: the engine app is not ready (engine.apps.EngineConfig.ready sets it).")
+
+    send = send_later = fire_later = _refuse
+
+
+_dispatcher: Dispatcher = NotReady()
 
 
 def set_dispatcher(dispatcher: Dispatcher) -> None:

@@ -1,6 +1,6 @@
-"""Evaluating one node: the data its expressions see, its inputs, its rendered config and
-its node type's result. Shared by the executor (a claimed step) and the inline path (a
-pure step run under its run's lock); no writes here."""
+"""Evaluating one node: the rows it reads, the data its expressions see, its inputs, its
+rendered config and its node type's result. Shared by the executor (a claimed step) and
+the inline path (a pure step run under its run's lock); it reads, never writes."""
 
 from __future__ import annotations
 
@@ -15,17 +15,20 @@ from django.db import close_old_connections
 from catalog.expressions.evaluate import evaluate, render_config
 from catalog.nodes import registry
 from catalog.nodes.base import NodeResult, StepContext, StepFailed
-from engine.models import Run
-from engine.orchestration.graph import Graph, StepState, edge_state
-from engine.orchestration.outcomes import iso
-
-# Node types whose work can block on the outside world run in a guard thread, so their
-# timeout holds even when the library they call does not enforce one.
-GUARDED_TYPES = {"http.request", "email.send"}
+from engine.orchestration.graph import Graph, edge_state
+from engine.store.models import Run
+from engine.store.reads import step_rows
+from engine.store.records import StepRow
 
 
-def _call(cls: Any, ctx: StepContext, timeout_s: float, guarded: bool) -> NodeResult:
-    if not guarded:
+def iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _call(cls: Any, ctx: StepContext, timeout_s: float) -> NodeResult:
+    """The node type's work; a guarded type's in a thread of its own, so that its timeout
+    holds even when the library it calls enforces none."""
+    if not cls.guarded:
         return cls.execute(ctx)  # type: ignore[no-any-return]
     future: Future[NodeResult] = Future()
 
@@ -45,8 +48,28 @@ def _call(cls: Any, ctx: StepContext, timeout_s: float, guarded: bool) -> NodeRe
         raise StepFailed(message, code="timeout", outcome_unknown=True) from None
 
 
-def expression_data(run: Run, rows: dict[str, dict[str, Any]], graph_vars: dict[str, Any], attempt: int = 1) -> dict[str, Any]:
-    steps = {node_id: {"output": row["output"], "status": row["status"]} for node_id, row in rows.items()}
+def input_rows(
+    run_id: int, graph: Graph, node_id: str, known: dict[str, StepRow], *, complete: bool = False, every: bool = False
+) -> dict[str, StepRow]:
+    """The rows a node's evaluation sees: every step's when it reads the run's data (or
+    `every`), else its predecessors'. Rows in `known` (made or read in this transaction)
+    are not read again and win over the database's; what is read is added to `known`.
+    `complete`: `known` holds every step of the run already."""
+    if every or graph.needs_data(node_id):
+        if not complete:
+            merged = {**step_rows(run_id), **known}
+            known.clear()
+            known.update(merged)
+        return known
+    sources = [e.source for e in graph.inbound.get(node_id, [])]
+    missing = [n for n in sources if n not in known]
+    if missing and not complete:
+        known.update({n: row for n, row in step_rows(run_id, missing).items() if n not in known})
+    return {n: known[n] for n in sources if n in known}
+
+
+def expression_data(run: Run, rows: dict[str, StepRow], graph_vars: dict[str, Any], attempt: int = 1) -> dict[str, Any]:
+    steps = {node_id: {"output": row.output, "status": row.status} for node_id, row in rows.items()}
     return {
         "trigger": run.input,
         "steps": steps,
@@ -59,10 +82,10 @@ def timeout_s(node: dict[str, Any]) -> float:
     return float(node.get("timeout_s") or settings.STEPWISE_DEFAULT_TIMEOUT_S)
 
 
-def step_inputs(graph: Graph, node_id: str, rows: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def step_inputs(graph: Graph, node_id: str, rows: dict[str, StepRow]) -> dict[str, Any]:
     """The outputs that arrive at a node: those of its predecessors whose edge was taken."""
-    states = {n: StepState(row["status"], tuple(row["ports"] or ())) for n, row in rows.items()}
-    return {e.source: rows[e.source]["output"] for e in graph.inbound.get(node_id, []) if edge_state(e, states) == "taken"}
+    states = {n: row.state for n, row in rows.items()}
+    return {e.source: rows[e.source].output for e in graph.inbound.get(node_id, []) if edge_state(e, states) == "taken"}
 
 
 def node_evaluate(
@@ -97,7 +120,7 @@ def node_evaluate(
             timeout_s=limit,
             evaluate=lambda source: evaluate(source, data),
         )
-        result = _call(cls, ctx, limit, node["type"] in GUARDED_TYPES)
+        result = _call(cls, ctx, limit)
         size = len(json.dumps(result.output, default=str))
         if size > settings.STEPWISE_MAX_OUTPUT_BYTES:
             raise StepFailed(

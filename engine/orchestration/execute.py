@@ -17,28 +17,22 @@ from django.utils import timezone
 from catalog.expressions.evaluate import ExpressionError
 from catalog.nodes.base import StepFailed
 from core.connections import recycle_worker_connections, trust_fresh_connections
-from engine.events import events_batched
-from engine.models import Run, StepRun
-from engine.orchestration.advance import (
-    advance,
-    advance_locked_nodes,
-    input_rows,
-    parse_json,
-    parse_ports,
-    run_lock_states,
-    step_row,
-)
+from engine.orchestration.advance import advance, advance_locked_nodes
 from engine.orchestration.children import children_prepare, children_start
 from engine.orchestration.dispatch import get_dispatcher
-from engine.orchestration.evaluation import expression_data, node_evaluate, step_inputs, timeout_s
-from engine.orchestration.graph import StepState
+from engine.orchestration.evaluation import expression_data, input_rows, iso, node_evaluate, step_inputs, timeout_s
 from engine.orchestration.inline import Inliner, inline_type
 from engine.orchestration.leases import heartbeat, lease_s
-from engine.orchestration.loading import step_with_run, step_with_run_rows
-from engine.orchestration.outcomes import attempts_ended, iso, step_failed
+from engine.orchestration.outcomes import attempts_ended, step_failed
 from engine.orchestration.pinned import graph_for
 from engine.orchestration.timers import arm, arm_after_commit
-from engine.states import RunStatus, StepStatus, step_claim, step_transition
+from engine.store.events import events_batched
+from engine.store.loading import step_with_run, step_with_run_rows
+from engine.store.models import Run, StepRun
+from engine.store.reads import parse_json, parse_ports, run_lock_states, run_locked, step_of, step_row, still_queued
+from engine.store.records import StepRow, StepState
+from engine.store.statuses import RunStatus, StepStatus
+from engine.store.writes import step_claim, step_transition
 
 R, S = RunStatus, StepStatus
 logger = logging.getLogger(__name__)
@@ -50,7 +44,7 @@ class Claimed:
 
     step: StepRun
     token: str
-    known: dict[str, dict[str, Any]] = field(default_factory=dict)  # rows of steps already in hand, by node
+    known: dict[str, StepRow] = field(default_factory=dict)  # rows of steps already in hand, by node
 
 
 @dataclass
@@ -67,7 +61,7 @@ def _run_for_at_most_s(node: dict[str, Any]) -> float:
     return timeout_s(node) + settings.STEPWISE_LEASE_GRACE_S
 
 
-def _claim(step: StepRun, worker: str) -> Claimed | None:
+def claim(step: StepRun, worker: str) -> Claimed | None:
     """The conditional claim; None when someone else has the step, it is finished, or its
     timer is not due: the caller drops the message."""
     token = secrets.token_hex(8)
@@ -79,24 +73,12 @@ def _claim(step: StepRun, worker: str) -> Claimed | None:
     return Claimed(step, token)
 
 
-def step_execute(step_id: int, *, worker: str) -> list[int]:
-    """Claim and run one step; returns the ids of the steps that became ready."""
-    step = StepRun.objects.select_related("run").filter(pk=step_id).first()
-    claimed = _claim(step, worker) if step is not None else None
-    return _run(claimed).ready if claimed is not None else []
-
-
-def step_run_claimed(step_id: int, *, token: str) -> list[int]:
-    """Run a step this worker has claimed with `token` and record the outcome (fenced)."""
-    return _run(Claimed(StepRun.objects.select_related("run").get(pk=step_id), token)).ready
-
-
 def _config_of(exc: Exception, node: dict[str, Any]) -> Any:
     """The config a failed evaluation had rendered (its input), else the node's own."""
     return getattr(exc, "config", node.get("config") or {})
 
 
-def _run(claimed: Claimed, *, chain_worker: str | None = None) -> Next:
+def run_claimed(claimed: Claimed, *, chain_worker: str | None = None) -> Next:
     """Execute a claimed step and record its outcome. With `chain_worker`, one of the steps
     it makes ready is claimed for that worker in the same transaction. The step's lease is
     renewed by this process's heartbeat until then."""
@@ -121,9 +103,9 @@ def _run_held(claimed: Claimed, chain_worker: str | None) -> Next:
     data = expression_data(run, rows, graph.vars, step.attempt)
     if step.compensates:
         # A compensation sees what it undoes: that step's input and output.
-        undone = StepRun.objects.values("input", "output").get(run_id=run.pk, node_id=step.compensates, iteration=0)
-        data["compensating"] = {"node_id": step.compensates, **undone}
-        inputs = {step.compensates: undone["output"]}
+        undone = step_of(run.pk, step.compensates)
+        data["compensating"] = {"node_id": step.compensates, "input": undone.input, "output": undone.output}
+        inputs = {step.compensates: undone.output}
     else:
         inputs = step_inputs(graph, step.node_id, rows)
     try:
@@ -142,7 +124,7 @@ def _run_held(claimed: Claimed, chain_worker: str | None) -> Next:
     attempts = attempts_ended(step, None)
     if result.children is not None and version is not None:
         with transaction.atomic():
-            Run.objects.select_for_update().get(pk=run.pk)
+            run_locked(run.pk)
             data = {"children": len(result.children.inputs), "workflow_id": result.children.workflow_id}
             if not step_transition(step_id, (S.RUNNING,), S.WAITING, lease_token=token, input=config, attempts=attempts, data=data):
                 return Next()
@@ -178,7 +160,7 @@ def _run_held(claimed: Claimed, chain_worker: str | None) -> Next:
 def _advance_and_chain(
     locked: Run,
     chain_worker: str | None,
-    known: dict[str, dict[str, Any]],
+    known: dict[str, StepRow],
     inliner: Inliner | None = None,
     states: dict[str, StepState] | None = None,
 ) -> Next:
@@ -193,7 +175,7 @@ def _advance_and_chain(
     if chain_worker is not None and created and locked.status == R.RUNNING:
         first_id, first_node = created[0]
         successor = StepRun(pk=first_id, run=locked, node_id=first_node, iteration=0, status=S.QUEUED, attempt=0, attempts=[])
-        chained = _claim(successor, chain_worker)
+        chained = claim(successor, chain_worker)
         if chained is not None:
             chained.known = inliner.rows if inliner is not None else known
             return Next(ready[1:], chained)
@@ -214,7 +196,7 @@ def _inlinable(step: StepRun) -> bool:
 _DROPPED = Next()
 
 
-def _run_inline(step_id: int, worker: str) -> Next | None:
+def run_inline(step_id: int, worker: str) -> Next | None:
     """A pure step: lock its run and read the step, its run and the rows of the run's
     steps in one query, run it there and record it with what it makes ready, in one
     transaction (no claim of its own). _DROPPED when the step is taken already; None when
@@ -231,10 +213,10 @@ def _run_inline(step_id: int, worker: str) -> Next | None:
         if not _inlinable(step) or run.status != R.RUNNING:
             return None
         states: dict[str, StepState] = {}
-        rows: dict[str, dict[str, Any]] = {}
+        rows: dict[str, StepRow] = {}
         for _id, node_id, status, ports, output in fetched:
             row = step_row(node_id, status, parse_ports(ports), parse_json(output))
-            states[node_id] = StepState(status, tuple(row["ports"]))
+            states[node_id] = row.state
             if output is not None or complete:
                 rows[node_id] = row
         inliner = Inliner(run, graph_for(run), worker=worker, rows=rows, complete=complete)
@@ -255,18 +237,18 @@ def run_chain(step_id: int, *, worker: str, pure: bool = False) -> None:
     trust_fresh_connections()
     try:
         step = None
-        done = _run_inline(step_id, worker) if pure else None
+        done = run_inline(step_id, worker) if pure else None
         if done is None:
             step = step_with_run(step_id)
             if step is None or step.status != S.QUEUED:
                 return  # finished, or someone else's: a duplicate, or a pure step run inline by a sibling
             if not pure and _inlinable(step):
-                done = _run_inline(step_id, worker)
+                done = run_inline(step_id, worker)
         if done is _DROPPED:
             return
         claimed = None
         if done is None:
-            claimed = _claim(step, worker) if step is not None else None
+            claimed = claim(step, worker) if step is not None else None
             if claimed is None and step is not None and step.not_before is not None and step.not_before > timezone.now():
                 arm(step.pk, step.not_before, waiting=False)  # arrived early: delivered again when due
         else:
@@ -274,7 +256,7 @@ def run_chain(step_id: int, *, worker: str, pure: bool = False) -> None:
                 get_dispatcher().send(done.ready)
             claimed = done.claimed
         while claimed is not None:
-            outcome = _run(claimed, chain_worker=worker)
+            outcome = run_claimed(claimed, chain_worker=worker)
             if outcome.ready:
                 get_dispatcher().send(outcome.ready)
             claimed = outcome.claimed
@@ -301,7 +283,7 @@ def run_together(step_ids: list[int], *, worker: str) -> None:
     run_chain_retrying(step_ids[0], worker=worker, pure=True)
     if len(step_ids) == 1:  # the usual message: a run's one first step
         return
-    left = list(StepRun.objects.filter(pk__in=step_ids[1:], status=S.QUEUED).values_list("pk", flat=True))
+    left = still_queued(step_ids[1:])
     if left:
         get_dispatcher().send(left)
 

@@ -9,18 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from catalog.nodes import registry
+from catalog.nodes.base import NodeType
+from engine.store.records import StepState
 
 # Statuses after which a step's output ports are known.
 _RESOLVED = {"succeeded", "failed", "skipped", "cancelled", "compensated"}
 _DEAD = {"skipped", "cancelled"}
-# Node types that evaluate JSONata over the run's data themselves.
-_EVALUATING_TYPES = {"transform", "condition", "switch", "map"}
-
-
-@dataclass(frozen=True)
-class StepState:
-    status: str
-    ports: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,7 +43,10 @@ class Graph:
         for edge in self.edges:
             self.inbound[edge.target].append(edge)
             self.outbound[edge.source].append(edge)
-        self.triggers = [nid for nid, n in self.nodes.items() if _is_trigger(n["type"])]
+        self.types: dict[str, type[NodeType] | None] = {nid: registry.get(str(n["type"])) for nid, n in self.nodes.items()}
+        self.triggers = [nid for nid, cls in self.types.items() if cls is not None and cls.is_trigger]
+        # Nodes ready as soon as one inbound edge is taken (their node type's join policy).
+        self.ready_on_first = {nid for nid, cls in self.types.items() if cls is not None and cls.ready_on_first(self.config(nid))}
         # Nodes with no inbound edge that are not triggers are only reached as compensations.
         self.flow_nodes = [nid for nid in self.nodes if nid not in self.triggers and self.inbound.get(nid)]
         self._needs_data: dict[str, bool] = {}
@@ -60,7 +57,8 @@ class Graph:
         cached = self._needs_data.get(node_id)
         if cached is None:
             node = self.nodes[node_id]
-            cached = node["type"] in _EVALUATING_TYPES or "{{" in json.dumps(node.get("config") or {})
+            cls = self.types[node_id]
+            cached = bool(cls and cls.evaluates_expressions) or "{{" in json.dumps(node.get("config") or {})
             self._needs_data[node_id] = cached
         return cached
 
@@ -69,11 +67,6 @@ class Graph:
 
     def config(self, node_id: str) -> dict[str, Any]:
         return dict(self.nodes[node_id].get("config") or {})
-
-
-def _is_trigger(node_type: str) -> bool:
-    cls = registry.get(node_type)
-    return bool(cls and cls.is_trigger)
 
 
 def edge_state(edge: Edge, states: dict[str, StepState]) -> str:
@@ -93,8 +86,8 @@ def edge_state(edge: Edge, states: dict[str, StepState]) -> str:
 def plan(graph: Graph, states: dict[str, StepState]) -> Plan:
     """Nodes to start and nodes to skip now. A node is ready when every inbound edge is
     resolved and at least one was taken; skipped when all are resolved and none was taken
-    (and its own edges then become dead, so skips cascade). A `join` in mode `any` is ready
-    as soon as one inbound edge is taken. A node already started never appears again."""
+    (and its own edges then become dead, so skips cascade). A node whose type's join policy
+    says so (a `join` in mode `any`) is ready as soon as one inbound edge is taken. A node already started never appears again."""
     result = Plan()
     current = dict(states)
     changed = True
@@ -104,8 +97,7 @@ def plan(graph: Graph, states: dict[str, StepState]) -> Plan:
             if node_id in current:
                 continue
             verdicts = [edge_state(e, current) for e in graph.inbound[node_id]]
-            join_any = graph.node_type(node_id) == "join" and graph.config(node_id).get("mode") == "any"
-            if join_any and "taken" in verdicts:
+            if node_id in graph.ready_on_first and "taken" in verdicts:
                 result.ready.append(node_id)
                 current[node_id] = StepState("queued")
             elif "pending" in verdicts:

@@ -22,21 +22,20 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from catalog.nodes import registry
-from engine.models import Run
-from engine.orchestration.advance import input_rows, step_row
-from engine.orchestration.evaluation import expression_data, node_evaluate, step_inputs
-from engine.orchestration.graph import Graph, StepState
-from engine.orchestration.outcomes import iso
-from engine.states import StepStatus, steps_run_through
+from engine.orchestration.evaluation import expression_data, input_rows, iso, node_evaluate, step_inputs
+from engine.orchestration.graph import Graph
+from engine.store.models import Run
+from engine.store.reads import step_row
+from engine.store.records import StepRow, StepState
+from engine.store.statuses import StepStatus
+from engine.store.writes import steps_run_through
 
 S = StepStatus
 logger = logging.getLogger(__name__)
 
 
 def inline_type(graph: Graph, node_id: str) -> bool:
-    node = graph.nodes.get(node_id)
-    cls = registry.get(node["type"]) if node else None
+    cls = graph.types.get(node_id)
     return bool(cls and cls.inline)
 
 
@@ -46,11 +45,9 @@ class Inliner:
     nothing back. `run_new` returns the step to create: the advance creates all of its
     steps in one INSERT."""
 
-    def __init__(
-        self, run: Run, graph: Graph, *, worker: str, rows: dict[str, dict[str, Any]] | None = None, complete: bool = False
-    ) -> None:
+    def __init__(self, run: Run, graph: Graph, *, worker: str, rows: dict[str, StepRow] | None = None, complete: bool = False) -> None:
         self.run, self.graph, self.worker = run, graph, worker
-        self.rows: dict[str, dict[str, Any]] = dict(rows or {})
+        self.rows: dict[str, StepRow] = dict(rows or {})
         self._complete = complete  # whether `rows` holds every step of the run
         self._left = settings.STEPWISE_INLINE_MAX_STEPS
         self._deadline = time.monotonic() + settings.STEPWISE_INLINE_BUDGET_MS / 1000
@@ -58,7 +55,7 @@ class Inliner:
     def accepts(self, node_id: str) -> bool:
         return self._left > 0 and inline_type(self.graph, node_id) and time.monotonic() < self._deadline
 
-    def _rows_for(self, node_id: str) -> dict[str, dict[str, Any]]:
+    def _rows_for(self, node_id: str) -> dict[str, StepRow]:
         rows = input_rows(self.run.pk, self.graph, node_id, self.rows, complete=self._complete)
         self._complete = self._complete or self.graph.needs_data(node_id)
         return rows

@@ -76,7 +76,7 @@ class Heartbeat:
 
     def renew(self) -> int:
         """Extend the lease of every step this process still runs; how many were renewed."""
-        from engine.models import StepRun
+        from engine.store.models import StepRun
 
         held = self.held()
         if not held:

@@ -12,9 +12,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.nodes.base import StepFailed
-from engine.models import Run, StepRun
+from engine.orchestration.advance import advance_locked
+from engine.orchestration.evaluation import iso
 from engine.orchestration.timers import arm_after_commit
-from engine.states import StepStatus, step_transition
+from engine.store.models import StepRun
+from engine.store.reads import run_locked
+from engine.store.statuses import StepStatus
+from engine.store.writes import step_transition
 
 S = StepStatus
 
@@ -31,10 +35,6 @@ def backoff_s(retry: dict[str, Any], attempt: int, retry_after_s: float | None =
     if retry.get("jitter", True):
         delay *= 0.5 + random.random() / 2
     return delay
-
-
-def iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def attempts_ended(step: StepRun, error: Any, *, now: Any = None, **extra: Any) -> list[Any]:
@@ -88,10 +88,8 @@ def step_failed(
 
 def _settled(step: StepRun, source: StepStatus, target: StepStatus, token: str | None, data: Any, fields: dict[str, Any]) -> list[int]:
     """The step's final word on this attempt, under its run's lock, and the run advanced."""
-    from engine.orchestration.advance import _advance_locked
-
     with transaction.atomic():
-        locked = Run.objects.select_for_update().get(pk=step.run_id)
+        locked = run_locked(step.run_id)
         if not step_transition(step.pk, (source,), target, lease_token=token, data=data, **fields):
             return []
-        return _advance_locked(locked)
+        return advance_locked(locked)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from designer.models import WorkflowVersion
-from engine.models import Run
 from engine.orchestration.graph import Graph
+from engine.store.models import Run
 
 
 def graph_for(run: Run) -> Graph:

@@ -17,11 +17,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from engine.models import Run, StepRun
 from engine.orchestration.advance import advance
 from engine.orchestration.dispatch import dispatch_after_commit, get_dispatcher
 from engine.orchestration.pinned import graph_for
-from engine.states import StepStatus, step_transition
+from engine.store import recovery
+from engine.store.models import StepRun
+from engine.store.reads import run_locked_or_none
+from engine.store.statuses import StepStatus
+from engine.store.writes import step_transition
 
 S = StepStatus
 logger = logging.getLogger(__name__)
@@ -72,10 +75,9 @@ def arm_coming(now: datetime, within_s: float, limit: int) -> int:
     """The tick's look-ahead: arm the timers due within `within_s` (long ones, and any
     whose delivery was lost), each once per process. How many were armed."""
     until = now + timedelta(seconds=within_s)
-    coming = StepRun.objects.filter(status__in=[S.QUEUED, S.WAITING], not_before__gt=now, not_before__lte=until)
     armed = 0
-    for step_id, status, due in coming.order_by("not_before").values_list("id", "status", "not_before")[:limit]:
-        if due is not None and _armed.first_time(step_id, due):
+    for step_id, status, due in recovery.timers_coming(now, until, limit):
+        if _armed.first_time(step_id, due):
             try:
                 arm(step_id, due, waiting=status == S.WAITING)
             except Exception:  # the broker is away: the tick fires it when due
@@ -89,14 +91,14 @@ def timer_fire(step_id: int) -> bool:
     """Fire a waiting step's timer if it is due, under the step's row lock (another process
     holding it is skipped), and advance its run; one that is early is armed again. Whether
     it fired here."""
-    run_id = StepRun.objects.filter(pk=step_id, status=S.WAITING).values_list("run_id", flat=True).first()
+    run_id = recovery.waiting_run_id(step_id)
     if run_id is None:
         return False
     with transaction.atomic():
         # The run's row first, then the step's: the order of every writer that holds the
         # run (a cancel, an advance), so that the two never wait for each other.
-        Run.objects.select_for_update().filter(pk=run_id).first()
-        step = StepRun.objects.select_for_update().filter(pk=step_id, status=S.WAITING).select_related("run").first()
+        run_locked_or_none(run_id)
+        step = recovery.waiting_locked(step_id)
         if step is None or step.not_before is None:
             return False
         if step.not_before > timezone.now():
@@ -109,14 +111,15 @@ def timer_fire(step_id: int) -> bool:
 
 
 def _fire(step: StepRun) -> bool:
+    """The step's timer came: it becomes what its node type says (TimerFired)."""
     graph = graph_for(step.run)
-    node_type = graph.node_type(step.node_id)
-    if node_type == "approval":
-        if graph.config(step.node_id).get("on_timeout", "fail") == "reject":
-            output = {"approved": False, "comment": "Timed out", "payload": None, "by": None}
-            return step_transition(
-                step.pk, (S.WAITING,), S.SUCCEEDED, output=output, ports=["rejected"], not_before=None, data={"timeout": True}
-            )
-        error = {"code": "approval_timeout", "message": "Nobody approved or rejected in time."}
+    cls = graph.types.get(step.node_id)
+    if cls is None:
+        return False
+    fired = cls.timer_fired(graph.config(step.node_id))
+    if fired.error is not None:
+        error = fired.error
         return step_transition(step.pk, (S.WAITING,), S.FAILED, error=error, ports=[], not_before=None, data={"error": error})
-    return step_transition(step.pk, (S.WAITING,), S.SUCCEEDED, ports=["out"], not_before=None)
+    fields = {} if fired.output is None else {"output": fired.output}
+    data = {"timeout": True} if cls.waits_for_person else None
+    return step_transition(step.pk, (S.WAITING,), S.SUCCEEDED, ports=list(fired.ports), not_before=None, data=data, **fields)

@@ -16,8 +16,8 @@ from catalog.nodes.trigger_schedule import ScheduleTrigger
 from catalog.nodes.trigger_webhook import WebhookTrigger
 from designer.models import Workflow
 from designer.services import workflow_set_active
-from engine.models import Schedule, WebhookEndpoint
-from engine.orchestration.runs import version_runnable
+from engine.orchestration.creation import version_runnable
+from engine.triggers.models import Schedule, WebhookEndpoint
 from engine.triggers.schedules import next_after, upcoming
 from engine.triggers.signatures import secret_new
 from engine.triggers.webhooks import active_graph, token_new

@@ -17,7 +17,8 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
 from core.errors import DomainError
-from engine.models import Schedule, ScheduleSlot, Trigger
+from engine.store.models import Trigger
+from engine.triggers.models import Schedule, ScheduleSlot
 from engine.triggers.start import trigger_run_start
 
 logger = logging.getLogger(__name__)

@@ -3,8 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from designer.models import Workflow
-from engine.models import Run
 from engine.orchestration.runs import run_start
+from engine.store.models import Run
 
 
 def trigger_run_start(*, workflow: Workflow, node_id: str, payload: Any, trigger: str) -> Run:

@@ -21,9 +21,10 @@ from django.db.models import F
 from catalog.nodes.trigger_webhook import WebhookTrigger
 from core.errors import DomainError
 from designer.models import Workflow
-from engine.models import Run, StepRun, WebhookDelivery, WebhookEndpoint
 from engine.orchestration.admission import RunsInFlightExceeded
-from engine.orchestration.runs import InputInvalid
+from engine.orchestration.creation import InputInvalid
+from engine.store.models import Run, StepRun
+from engine.triggers.models import WebhookDelivery, WebhookEndpoint
 from engine.triggers.signatures import SignatureError, verify
 from engine.triggers.start import trigger_run_start
 
@@ -221,7 +222,7 @@ def _start_once(endpoint: WebhookEndpoint, message_id: str | None, payload: Any,
 def run_result(run_id: int, node_id: str | None) -> tuple[str, Any, Any] | None:
     """(status, output, error) of a finished run (the output of `node_id` if given), or None
     while it is still going."""
-    from engine.states import RUN_TERMINAL
+    from engine.store.statuses import RUN_TERMINAL
 
     row = Run.objects.filter(pk=run_id).values("status", "output", "error").first()
     if row is None or row["status"] not in RUN_TERMINAL:

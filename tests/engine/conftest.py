@@ -2,6 +2,7 @@ import contextlib
 
 import pytest
 
+from engine.clock import tick
 from engine.dispatch.inprocess import InProcessDispatcher
 from engine.orchestration.dispatch import Collecting, get_dispatcher, set_dispatcher
 from tests.engine.harness import Ledger
@@ -18,7 +19,7 @@ def ledger(settings):
 def embedded_mode(tick_interval_s: float):
     """The embedded mode for real: a thread pool and a tick thread, on committed data."""
     previous = get_dispatcher()
-    dispatcher = InProcessDispatcher(workers=4)
+    dispatcher = InProcessDispatcher(workers=4, tick=tick)
     set_dispatcher(dispatcher)
     dispatcher.start_ticker(interval_s=tick_interval_s)
     try:

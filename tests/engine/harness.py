@@ -11,9 +11,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from designer import services
-from engine.models import Run
+from engine.orchestration import execute
 from engine.orchestration.runs import run_start
-from engine.states import RUN_TERMINAL
+from engine.store.models import Run, StepRun
+from engine.store.statuses import RUN_TERMINAL
 from tests.factories import GOLDEN
 
 
@@ -107,7 +108,8 @@ def start_golden(name: str, user: Any, base: str) -> Run:
 def run_golden(name: str, user: Any, base: str, timeout: float = 20) -> Run:
     """Start a golden workflow, do its `actions` (approve or reject a waiting approval,
     cancel the run) when their step reaches the given status, and wait for the run's end."""
-    from engine.orchestration.control import run_cancel, step_decide
+    from engine.orchestration.cancel import run_cancel
+    from engine.orchestration.control import step_decide
 
     run = start_golden(name, user, base)
     for action in load_golden(name).get("actions", []):
@@ -144,3 +146,16 @@ def wait_for_step(run: Run, node_id: str, status: str, timeout: float = 20) -> N
             return
         time.sleep(0.02)
     raise AssertionError(f"step {node_id} of run {run.pk} never became {status}: {list(run.steps.values_list('node_id', 'status'))}")
+
+
+def step_execute(step_id: int, *, worker: str) -> list[int]:
+    """Claim and run one step, as a worker's message would (without chaining); the ids of
+    the steps that became ready."""
+    step = StepRun.objects.select_related("run").filter(pk=step_id).first()
+    claimed = execute.claim(step, worker) if step is not None else None
+    return execute.run_claimed(claimed).ready if claimed is not None else []
+
+
+def step_run_claimed(step_id: int, *, token: str) -> list[int]:
+    """Run a step this test claimed with `token` and record the outcome (fenced)."""
+    return execute.run_claimed(execute.Claimed(StepRun.objects.select_related("run").get(pk=step_id), token)).ready

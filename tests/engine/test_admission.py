@@ -12,11 +12,12 @@ from rest_framework.test import APIClient
 
 from designer import services
 from designer.models import Workflow
-from engine.models import Run, RunEvent, ScheduleSlot
-from engine.orchestration.control import run_cancel
+from engine.clock import tick
+from engine.orchestration.cancel import run_cancel
 from engine.orchestration.runs import run_start
-from engine.orchestration.tick import tick
-from engine.states import RUN_TERMINAL
+from engine.store.models import Run, RunEvent
+from engine.store.statuses import RUN_TERMINAL
+from engine.triggers.models import ScheduleSlot
 from engine.triggers.schedules import schedules_fire
 from tests.engine.harness import wait_for
 from tests.engine.triggers.conftest import make_hook, post

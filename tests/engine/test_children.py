@@ -9,11 +9,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from designer import services
-from engine.models import Run
+from engine.clock import tick
 from engine.orchestration import children as children_module
-from engine.orchestration.control import run_cancel, run_retry
+from engine.orchestration.cancel import run_cancel
+from engine.orchestration.control import run_retry
 from engine.orchestration.runs import run_start
-from engine.orchestration.tick import tick
+from engine.store.models import Run
 from tests.engine.harness import wait_for, wait_for_step
 from tests.factories import edge, make_user, node
 
@@ -108,7 +109,7 @@ def test_the_tick_resumes_a_parent_whose_resumption_was_lost(embedded, monkeypat
     assert child.status == "succeeded"
     assert run.steps.get(node_id="call").status == "waiting"
     monkeypatch.setattr(children_module, "children_resume", real)
-    import engine.orchestration.tick as tick_module
+    import engine.orchestration.recovery as tick_module
 
     monkeypatch.setattr(tick_module, "children_resume", real)
     assert tick()["resumed"] == 0  # too fresh: the normal path may still be on its way

@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from engine.models import StepRun
+from engine.store.models import StepRun
 from tests.factories import edge, make_user, make_workflow, node
 
 

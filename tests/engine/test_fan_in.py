@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from django.db import connection, connections
 
-from engine.models import Run, StepRun
 from engine.orchestration import execute
 from engine.orchestration.runs import run_start
-from engine.states import StepStatus
+from engine.store.models import Run, StepRun
+from engine.store.statuses import StepStatus
 from tests.factories import edge, make_user, make_workflow, node
 
 pytestmark = pytest.mark.postgres
@@ -91,7 +91,7 @@ def race(monkeypatch, locker_name: str, first: Callable[[], Any], second: Callab
 
 def _claimed(run: Run, node_id: str, worker: str) -> execute.Claimed:
     step = StepRun.objects.select_related("run").get(run=run, node_id=node_id)
-    claimed = execute._claim(step, worker)
+    claimed = execute.claim(step, worker)
     assert claimed is not None
     return claimed
 
@@ -103,7 +103,7 @@ def test_two_branches_completing_at_once_create_the_join_once(transactional_db, 
     run = run_start(workflow=make_workflow(user, graph=fan(2, {"mode": mode})), user=user)
     first, second = _claimed(run, "b0", "w1"), _claimed(run, "b1", "w2")
 
-    errors = race(monkeypatch, "run_lock_states", lambda: execute._run(first), lambda: execute._run(second))
+    errors = race(monkeypatch, "run_lock_states", lambda: execute.run_claimed(first), lambda: execute.run_claimed(second))
 
     assert errors == []
     assert StepRun.objects.filter(run=run, node_id="j").count() == 1, list(run.steps.values_list("node_id", "status"))
@@ -119,8 +119,8 @@ def test_two_pure_siblings_run_at_once_from_their_messages_create_the_join_once(
     errors = race(
         monkeypatch,
         "step_with_run_rows",
-        lambda: execute._run_inline(ids["b0"], "w1"),
-        lambda: execute._run_inline(ids["b1"], "w2"),
+        lambda: execute.run_inline(ids["b0"], "w1"),
+        lambda: execute.run_inline(ids["b1"], "w2"),
     )
 
     assert errors == []
@@ -134,7 +134,7 @@ def test_a_claim_waits_for_a_cancel_holding_the_run_instead_of_deadlocking(trans
     the run's row): PostgreSQL would end one of the two as a deadlock."""
     from django.db import transaction
 
-    from engine.states import step_claim, step_transition
+    from engine.store.writes import step_claim, step_transition
 
     settings.STEPWISE_INLINE_MAX_STEPS = 0
     user = make_user()

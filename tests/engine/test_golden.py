@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from engine.models import Run, RunEvent
+from engine.store.models import Run, RunEvent
 from tests.engine.harness import golden_names, load_golden, run_golden
 from tests.factories import make_user
 

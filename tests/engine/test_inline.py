@@ -6,13 +6,14 @@ bounds the work under one lock; queued siblings are taken at most once."""
 import pytest
 from django.db import transaction
 
-from engine.models import Run, RunEvent, StepRun
 from engine.orchestration import advance as runs_module
 from engine.orchestration.dispatch import Collecting
 from engine.orchestration.execute import run_chain, run_together
-from engine.orchestration.loading import step_with_run, version_latest_lean
 from engine.orchestration.runs import run_start
-from engine.states import IllegalTransition, steps_run_through
+from engine.store.loading import step_with_run, version_latest_lean
+from engine.store.models import Run, RunEvent, StepRun
+from engine.store.statuses import IllegalTransition
+from engine.store.writes import steps_run_through
 from tests.engine.harness import wait_for
 from tests.factories import edge, make_user, make_workflow, node
 
@@ -214,7 +215,7 @@ def test_the_combined_write_is_conditional_and_checked_against_the_table(collect
         assert steps_run_through([row], worker="w") == []  # no longer queued: never twice
     step.refresh_from_db()
     assert step.status == "succeeded" and step.attempt == 1 and step.output == 1
-    from engine import states
+    from engine.store import statuses as states
 
     monkeypatch.setitem(states.STEP_TRANSITIONS, states.StepStatus.QUEUED, frozenset({states.StepStatus.CANCELLED}))
     with pytest.raises(IllegalTransition):
@@ -297,8 +298,9 @@ def test_a_start_on_postgresql_is_one_statement_and_writes_what_the_general_path
 
 @pytest.mark.django_db(transaction=True)
 def test_a_run_ends_with_its_events_in_one_write_and_a_wrong_belief_rolls_back(collecting):
-    from engine.events import events_batched
-    from engine.states import RunStatus, run_transition
+    from engine.store.events import events_batched
+    from engine.store.statuses import RunStatus
+    from engine.store.writes import run_transition
 
     user = make_user()
     run = run_start(workflow=make_workflow(user, graph=chain(2)), user=user, payload={"z": 1})
@@ -324,7 +326,7 @@ def test_a_run_ends_with_its_events_in_one_write_and_a_wrong_belief_rolls_back(c
 @pytest.mark.django_db(transaction=True)
 def test_a_start_after_a_new_version_pins_the_new_one_and_its_input_schema(collecting):
     from designer import services
-    from engine.orchestration.runs import InputInvalid
+    from engine.orchestration.creation import InputInvalid
 
     user = make_user()
     strict = chain(1)
@@ -421,7 +423,7 @@ def test_the_hot_path_statements_are_prepared_on_postgresql(collecting):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_the_hot_statements_have_one_text_whatever_the_number_of_rows_on_postgresql(collecting):
-    """Rows go in as one array a column (engine.rows): runs of fan-outs of 2, 5 and 9 pure
+    """Rows go in as one array a column (engine.store.sql): runs of fan-outs of 2, 5 and 9 pure
     branches share each statement's text, so PostgreSQL prepares it once for them all
     (a VALUES list made one statement a width, each planned anew)."""
     from django.db import connection

@@ -14,13 +14,13 @@ from django.utils import timezone
 
 from catalog.nodes.http_request import retry_after_s
 from designer.validation.advice import graph_warnings
-from engine.models import RunEvent, StepRun
-from engine.orchestration.execute import step_execute
+from engine.clock import tick
 from engine.orchestration.outcomes import backoff_s
 from engine.orchestration.runs import run_start
-from engine.orchestration.tick import tick
-from engine.states import StepStatus, step_claim
-from tests.engine.harness import wait_for, wait_for_step
+from engine.store.models import RunEvent, StepRun
+from engine.store.statuses import StepStatus
+from engine.store.writes import step_claim
+from tests.engine.harness import step_execute, wait_for, wait_for_step
 from tests.factories import edge, make_user, make_workflow, node
 
 S = StepStatus
@@ -170,7 +170,7 @@ def test_retry_after_is_honoured(embedded_1s_tick, ledger):
 
 
 def test_a_run_cancelled_while_its_at_most_once_call_hangs_ends_cancelled(embedded, ledger):
-    from engine.orchestration.control import run_cancel
+    from engine.orchestration.cancel import run_cancel
 
     user = make_user()
     graph = _one_step(ledger.base, "/slow/3", delivery="at_most_once", timeout_s=1, retry={"max_attempts": 3})

@@ -1,4 +1,5 @@
-from engine.orchestration.graph import Graph, StepState, outcome, plan, sinks
+from engine.orchestration.graph import Graph, outcome, plan, sinks
+from engine.store.records import StepState
 from tests.factories import edge, load_fixture, node
 
 

@@ -14,13 +14,15 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-from engine.models import RunEvent, StepRun
-from engine.orchestration.control import run_cancel
+from engine.clock import tick
+from engine.orchestration.cancel import run_cancel
 from engine.orchestration.dispatch import Collecting, get_dispatcher, set_dispatcher
-from engine.orchestration.execute import run_chain, step_execute, step_run_claimed
+from engine.orchestration.execute import run_chain
 from engine.orchestration.runs import run_start
-from engine.orchestration.tick import tick
-from engine.states import StepStatus, step_claim
+from engine.store.models import RunEvent, StepRun
+from engine.store.statuses import StepStatus
+from engine.store.writes import step_claim
+from tests.engine.harness import step_execute, step_run_claimed
 from tests.factories import edge, make_user, make_workflow, node
 
 GRAPH = {

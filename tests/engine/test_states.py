@@ -6,11 +6,13 @@ import time
 
 import pytest
 
-from engine.models import StepRun
-from engine.orchestration.execute import step_execute
+from engine.clock import tick
 from engine.orchestration.runs import run_start
-from engine.orchestration.tick import tick
-from engine.states import RUN_TRANSITIONS, STEP_TRANSITIONS, IllegalTransition, RunStatus, StepStatus, _check, step_claim, step_transition
+from engine.store.models import StepRun
+from engine.store.statuses import RUN_TRANSITIONS, STEP_TRANSITIONS, IllegalTransition, RunStatus, StepStatus
+from engine.store.statuses import check_transition as _check
+from engine.store.writes import step_claim, step_transition
+from tests.engine.harness import step_execute
 from tests.factories import edge, make_user, make_workflow, node
 
 
@@ -107,7 +109,7 @@ def test_tick_redispatches_a_lost_message(collecting):
 def test_a_node_cannot_be_created_twice_in_a_run(db, collecting):
     from django.db import IntegrityError, transaction
 
-    from engine.states import step_create
+    from engine.store.writes import step_create
 
     run, _step = _queued_step(make_user())
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -142,7 +144,7 @@ def test_every_event_keeps_its_time_and_order_on_each_database(collecting):
 
     from django.utils import timezone
 
-    from engine.models import RunEvent
+    from engine.store.models import RunEvent
     from tests.engine.test_inline import chain, drain
 
     before = timezone.now()

@@ -13,9 +13,9 @@ import pytest
 from django.db import connection
 
 from designer import services
-from engine.models import Run
 from engine.orchestration.runs import run_start
-from engine.states import RUN_TERMINAL
+from engine.store.models import Run
+from engine.store.statuses import RUN_TERMINAL
 from tests.engine.harness import Ledger
 from tests.engine.test_admission import assert_tree_quota_held, most_at_once, run_intervals, self_calling_map
 from tests.factories import edge, make_user, node

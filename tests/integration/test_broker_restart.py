@@ -11,9 +11,9 @@ from collections import Counter
 import pytest
 
 from designer import services
-from engine.models import Run, RunEvent
 from engine.orchestration.runs import run_start
-from engine.states import RUN_TERMINAL
+from engine.store.models import Run, RunEvent
+from engine.store.statuses import RUN_TERMINAL
 from tests.engine.harness import Ledger
 from tests.factories import make_user
 from tests.integration.celery_mode import CeleryMode
@@ -153,8 +153,8 @@ def test_broker_restart_while_a_step_is_in_flight_neither_kills_nor_repeats_it(t
     is served by the same worker (no supervisor here). Its message's ack is lost with the
     broker: a redelivery of it finds the step done and does nothing."""
     from engine.dispatch.celery import CeleryDispatcher
-    from engine.models import StepRun
     from engine.orchestration.dispatch import get_dispatcher, set_dispatcher
+    from engine.store.models import StepRun
     from engine.tasks import execute_step
 
     settings.STEPWISE_HTTP_ALLOWED_NETWORKS = ["127.0.0.1/32"]

@@ -4,7 +4,7 @@ the embedded mode."""
 
 import pytest
 
-from engine.models import RunEvent
+from engine.store.models import RunEvent
 from tests.engine.harness import Ledger, golden_names, load_golden, run_golden
 from tests.factories import make_user
 

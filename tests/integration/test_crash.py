@@ -10,9 +10,9 @@ from collections import Counter
 import pytest
 
 from designer import services
-from engine.models import Run, RunEvent
 from engine.orchestration.runs import run_start
-from engine.states import RUN_TERMINAL
+from engine.store.models import Run, RunEvent
+from engine.store.statuses import RUN_TERMINAL
 from tests.engine.harness import Ledger
 from tests.factories import make_user
 from tests.integration.celery_mode import CeleryMode
@@ -92,7 +92,7 @@ def test_kill_workers_at_random_never_repeats_a_finished_step(transactional_db, 
             f"steps reclaimed after a lost lease {len(reclaimed)}; retried after an error {len(retried)}"
         )
     assert kills >= KILLS
-    from engine.models import StepRun
+    from engine.store.models import StepRun
 
     stuck = list(
         StepRun.objects.filter(run__in=runs)

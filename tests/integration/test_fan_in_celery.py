@@ -10,9 +10,9 @@ from collections import Counter
 import pytest
 
 from designer import services
-from engine.models import Run, StepRun
 from engine.orchestration.runs import run_start
-from engine.states import RUN_TERMINAL
+from engine.store.models import Run, StepRun
+from engine.store.statuses import RUN_TERMINAL
 from tests.engine.harness import Ledger
 from tests.factories import make_user
 from tests.integration.celery_mode import CeleryMode

@@ -7,9 +7,9 @@ import time
 import pytest
 
 from designer import services
-from engine.models import RunEvent, StepRun
 from engine.orchestration.runs import run_start
-from engine.states import StepStatus
+from engine.store.models import RunEvent, StepRun
+from engine.store.statuses import StepStatus
 from tests.engine.harness import Ledger, wait_for, wait_for_step
 from tests.engine.test_leases_and_timers import _one_step, assert_on_time, timer_lateness, timers_graph
 from tests.factories import make_user

@@ -10,8 +10,8 @@ import pytest
 import redis
 from rest_framework.authtoken.models import Token
 
-from engine.models import Run
 from engine.orchestration.runs import run_start
+from engine.store.models import Run
 from tests.engine.harness import wait_for
 from tests.factories import edge, make_user, make_workflow, node
 from tests.integration.celery_mode import own_redis

@@ -17,8 +17,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from designer import services
-from engine.models import Run, ScheduleSlot
+from engine.store.models import Run
 from engine.triggers.activation import workflow_activate
+from engine.triggers.models import ScheduleSlot
 from tests.factories import edge, make_user, node
 from tests.integration.celery_mode import ROOT, database_url
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from engine.orchestration.tick import tick
+from engine.clock import tick
 
 logger = logging.getLogger(__name__)
 

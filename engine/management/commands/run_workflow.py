@@ -7,10 +7,10 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import DomainError
 from designer.models import Workflow
-from engine.models import Run, Trigger
 from engine.orchestration.dispatch import get_dispatcher
 from engine.orchestration.runs import run_start
-from engine.states import RUN_TERMINAL
+from engine.store.models import Run, Trigger
+from engine.store.statuses import RUN_TERMINAL
 
 
 class Command(BaseCommand):

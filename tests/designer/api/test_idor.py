@@ -60,8 +60,8 @@ def test_every_route_with_an_id_is_listed():
 
 
 def test_another_users_objects_are_404_on_every_route_and_method(user, other_api):
-    from engine.models import Run
     from engine.orchestration.runs import run_start
+    from engine.store.models import Run
 
     victim = make_workflow(user, name="Payroll", graph=APPROVAL_GRAPH)
     victim_run = run_start(workflow=victim, user=user, payload={"amount": 5})

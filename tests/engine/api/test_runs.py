@@ -2,7 +2,7 @@
 
 from rest_framework.test import APIClient
 
-from engine.models import Run
+from engine.store.models import Run
 from tests.engine.harness import wait_for, wait_for_step
 from tests.factories import edge, make_user, node
 
@@ -249,8 +249,8 @@ def _interrupted_run(client, user):
 
     from django.utils import timezone
 
-    from engine.models import StepRun
-    from engine.orchestration.tick import tick
+    from engine.clock import tick
+    from engine.store.models import StepRun
 
     wf = _workflow(
         client,

@@ -8,8 +8,8 @@ from channels.testing import WebsocketCommunicator
 from rest_framework.authtoken.models import Token
 
 from engine.live import messages as m
-from engine.models import Run, RunEvent
 from engine.orchestration.runs import run_start
+from engine.store.models import Run, RunEvent
 from tests.engine.harness import wait_for
 from tests.engine.live.conftest import session_headers
 from tests.factories import edge, make_user, make_workflow, node

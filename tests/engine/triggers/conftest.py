@@ -11,8 +11,8 @@ from rest_framework.test import APIClient
 from standardwebhooks.webhooks import Webhook
 
 from designer import services
-from engine.models import WebhookEndpoint
 from engine.triggers.activation import workflow_activate
+from engine.triggers.models import WebhookEndpoint
 from tests.factories import edge, make_user, node
 
 

@@ -14,9 +14,10 @@ import pytest
 from rest_framework.test import APIClient
 
 from designer import services
-from engine.models import Run, Schedule
-from engine.orchestration import tick as tick_module
+from engine import clock as tick_module
+from engine.store.models import Run
 from engine.triggers.activation import workflow_activate
+from engine.triggers.models import Schedule
 from engine.triggers.schedules import schedules_fire, slots_between
 from tests.engine.triggers.conftest import make_hook, post, signed
 from tests.engine.triggers.test_schedules import make_schedule
@@ -130,11 +131,9 @@ def test_after_a_long_outage_run_once_catches_up_with_the_latest_missed_slot(db)
 
 
 def test_a_failing_schedule_does_not_stop_the_rest_of_the_tick(db, monkeypatch):
-    import engine.triggers.schedules as schedules
-
     def broken(now):
         raise RuntimeError("croniter blew up")
 
-    monkeypatch.setattr(schedules, "schedules_fire", broken)
+    monkeypatch.setattr(tick_module, "schedules_fire", broken)
     counts = tick_module.tick()
     assert counts["scheduled"] == 0 and set(counts) >= {"dispatched", "reclaimed", "timers"}

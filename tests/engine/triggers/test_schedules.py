@@ -10,8 +10,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from designer import services
-from engine.models import Run, Schedule, ScheduleSlot
+from engine.store.models import Run
 from engine.triggers.activation import workflow_activate, workflow_deactivate
+from engine.triggers.models import Schedule, ScheduleSlot
 from engine.triggers.schedules import schedules_fire, slots_between
 from tests.factories import edge, make_user, node
 

@@ -11,8 +11,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from designer import services
-from engine.models import Run, WebhookDelivery
+from engine.store.models import Run
 from engine.triggers.activation import webhook_secret_rotate, workflow_deactivate
+from engine.triggers.models import WebhookDelivery
 from engine.triggers.webhooks import HookCall, HookRefused, webhook_receive
 from tests.engine.triggers.conftest import make_hook, post, signed
 from tests.factories import edge, make_user, node

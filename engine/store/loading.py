@@ -12,8 +12,9 @@ from django.db import connections
 from django.db.models import Field, Model
 
 from designer.models import WorkflowVersion
-from engine.events import note_workflow
-from engine.models import Run, StepRun
+from engine.store.events import note_workflow
+from engine.store.models import Run, StepRun
+from engine.store.sql import backend_for
 
 
 def _converters(alias: str, model: type[Model], skip: tuple[str, ...] = ()) -> list[tuple[Field[Any, Any], Any, list[Any]]]:
@@ -97,12 +98,11 @@ def _locked_plan(alias: str) -> tuple[str, list[Any], list[Any]]:
     # The step's and the run's columns only on the step's own row (not once per step).
     own = [f"CASE WHEN s.id = s0.id THEN s0.{quote(str(f.column))} END" for f, _, _ in steps]
     own += [f"CASE WHEN s.id = s0.id THEN r.{quote(str(f.column))} END" for f, _, _ in runs]
-    size = "pg_column_size(s.output)" if connection.vendor == "postgresql" else "length(s.output)"
-    locking = connection.features.has_select_for_update_of
-    lock = " FOR UPDATE OF r" if locking else ""
+    db = backend_for(connection.vendor)
+    size, lock = db.size("s.output"), db.lock_run("r")
     # Whether the statement waited for the lock (see advance.run_lock_states): the run's
     # last_seq from the statement's snapshot beside the locked row's.
-    seen = f"(SELECT r0.last_seq FROM {quote(Run._meta.db_table)} r0 WHERE r0.id = r.id)" if locking else "r.last_seq"
+    seen = db.seen_seq(quote(Run._meta.db_table), "r")
     sql = (
         f"SELECT r.last_seq = {seen}, {', '.join(own)}, s.id, s.node_id, s.status, s.ports,"
         f" CASE WHEN {size} <= {SMALL_OUTPUT_BYTES} THEN s.output END, COALESCE({size} > {SMALL_OUTPUT_BYTES}, FALSE)"

@@ -1,86 +1,23 @@
-"""Run and step state machines: the statuses, the table of allowed transitions, and the
-only functions that write a status. Each write is a conditional UPDATE (it succeeds only
-from an expected status, and for a running step only for the lease holder) that appends
-its RunEvent, with the run's next sequence number, in the same transaction."""
+"""The only functions that write a run's or a step's status. Each write is a conditional
+UPDATE (it succeeds only from an expected status, and for a running step only for the
+lease holder) that appends its RunEvent, with the run's next sequence number, in the same
+transaction; every transition is checked against the tables of engine.store.statuses."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from engine.events import defer_run_update, defer_write, note_workflow, record_event
-from engine.rows import columns, rows_source, set_clause, typed_param
-
-
-class RunStatus(models.TextChoices):
-    QUEUED = "queued"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    CANCELLING = "cancelling"
-    CANCELLED = "cancelled"
-    COMPENSATING = "compensating"
-    COMPENSATED = "compensated"
-
-
-class StepStatus(models.TextChoices):
-    PENDING = "pending"
-    QUEUED = "queued"
-    RUNNING = "running"
-    WAITING = "waiting"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    SKIPPED = "skipped"
-    CANCELLED = "cancelled"
-    INTERRUPTED = "interrupted"
-    COMPENSATED = "compensated"
-
+from engine.store.events import defer_run_update, defer_write, note_workflow, record_event
+from engine.store.models import Run, StepRun
+from engine.store.sql import backend, columns, rows_source, set_clause, typed_param
+from engine.store.statuses import RUN_TERMINAL, RUN_TRANSITIONS, STEP_TERMINAL, STEP_TRANSITIONS, IllegalTransition, RunStatus, StepStatus
+from engine.store.statuses import check_transition as _check
 
 R, S = RunStatus, StepStatus
-
-RUN_TRANSITIONS: dict[RunStatus, frozenset[RunStatus]] = {
-    # queued -> failed: a start refused by its workflow's concurrency limit (fail_new).
-    R.QUEUED: frozenset({R.RUNNING, R.CANCELLED, R.FAILED}),
-    R.RUNNING: frozenset({R.SUCCEEDED, R.FAILED, R.CANCELLING, R.CANCELLED, R.COMPENSATING}),
-    R.CANCELLING: frozenset({R.CANCELLED}),
-    R.COMPENSATING: frozenset({R.COMPENSATED, R.FAILED}),
-    # Retry from failure puts a failed run back to work, keeping every finished output.
-    R.FAILED: frozenset({R.RUNNING}),
-    R.SUCCEEDED: frozenset(),
-    R.CANCELLED: frozenset(),
-    R.COMPENSATED: frozenset(),
-}
-
-STEP_TRANSITIONS: dict[StepStatus, frozenset[StepStatus]] = {
-    S.PENDING: frozenset({S.QUEUED, S.SKIPPED, S.CANCELLED}),
-    # queued -> queued: a lost message re-dispatched, or a retry's timer re-armed.
-    S.QUEUED: frozenset({S.RUNNING, S.CANCELLED, S.QUEUED}),
-    # running -> queued: retry after backoff, or a lease reclaimed after a crash.
-    S.RUNNING: frozenset({S.SUCCEEDED, S.FAILED, S.WAITING, S.QUEUED, S.INTERRUPTED, S.CANCELLED}),
-    S.WAITING: frozenset({S.SUCCEEDED, S.FAILED, S.CANCELLED, S.QUEUED}),
-    S.FAILED: frozenset({S.QUEUED}),
-    S.INTERRUPTED: frozenset({S.QUEUED, S.SUCCEEDED, S.CANCELLED}),
-    S.SUCCEEDED: frozenset({S.COMPENSATED}),
-    S.SKIPPED: frozenset(),
-    S.CANCELLED: frozenset(),
-    S.COMPENSATED: frozenset(),
-}
-
-RUN_TERMINAL = frozenset({R.SUCCEEDED, R.FAILED, R.CANCELLED, R.COMPENSATED})
-STEP_TERMINAL = frozenset({S.SUCCEEDED, S.FAILED, S.SKIPPED, S.CANCELLED, S.COMPENSATED})
-
-
-class IllegalTransition(RuntimeError):
-    pass
-
-
-def _check(table: dict[Any, frozenset[Any]], sources: tuple[Any, ...], target: Any) -> None:
-    for source in sources:
-        if target not in table[source]:
-            raise IllegalTransition(f"{source} -> {target} is not in the transition table")
 
 
 def run_created(run: Any, now: datetime, *, running: bool) -> None:
@@ -99,8 +36,6 @@ def run_insert(run: Any, *, data: Any = None, running: bool = False) -> None:
     """Create a run (a Run not yet saved) in its first status, queued, and record it: one
     INSERT ... RETURNING of its fields, then its event. With `running`, it is written
     already started: queued -> running checked against the table, both events recorded."""
-    from django.db import connection
-
     run_created(run, timezone.now(), running=running)
     fields = [f for f in run._meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
@@ -132,8 +67,6 @@ def run_transition(
     conditional UPDATE. `locked_status`: the status a caller holding the run's row lock
     read in this transaction; inside `events_batched` the UPDATE is then written with the
     batch's sequence update of the same row."""
-    from engine.models import Run
-
     _check(RUN_TRANSITIONS, sources, target)
     now = timezone.now()
     if target == R.RUNNING:
@@ -157,8 +90,6 @@ def run_transition(
 def _update(model: Any, values: dict[str, Any], where: str, params: list[Any], returning: str) -> tuple[Any, ...] | None:
     """One UPDATE ... SET <values> WHERE <where> RETURNING <returning> on one row, values
     converted by their model fields: the returned row, or None when no row matched."""
-    from django.db import connection
-
     assignments, values_params = set_clause(model, values)
     sql = f"UPDATE {connection.ops.quote_name(model._meta.db_table)} SET {assignments} WHERE {where} RETURNING {returning}"
     with connection.cursor() as cursor:
@@ -180,8 +111,6 @@ def step_transition(
     """Move a step from one of `sources` to `target`. With `lease_token`, only the holder of
     that lease may write (fencing: a worker whose lease was reclaimed cannot). One
     conditional UPDATE ... RETURNING, which also gives the event its step's identity."""
-
-    from engine.models import StepRun
 
     _check(STEP_TRANSITIONS, sources, target)
     now = timezone.now()
@@ -239,11 +168,8 @@ def _step_values(step: dict[str, Any], now: datetime) -> dict[str, Any]:
 
 
 def steps_source(steps: list[dict[str, Any]], now: datetime) -> tuple[str, str, list[Any]]:
-    """Steps being created (but their run) as a statement's rows (engine.rows): the
+    """Steps being created (but their run) as a statement's rows (engine.store.sql): the
     quoted column names, in the order of v.column1..n, the source and its parameters."""
-    from django.db import connection
-
-    from engine.models import StepRun
 
     fields = [StepRun._meta.get_field(name) for name in STEP_COLUMNS]
     rows = []
@@ -259,10 +185,7 @@ def steps_create(run_id: int, steps: list[dict[str, Any]], *, ids: bool = True) 
     """Create several steps of a run, each in its first status (`step_create`), in one
     multi-row INSERT ... RETURNING, each with its event; their ids in the order given.
     `ids=False`: the caller needs no ids and reads none of them back in this transaction,
-    so the INSERT may go with the events' statement (engine.events.defer_write); []."""
-    from django.db import connection
-
-    from engine.models import StepRun
+    so the INSERT may go with the events' statement (engine.store.events.defer_write); []."""
 
     if len(steps) > 500:  # SQLite's bound on parameters
         return steps_create(run_id, steps[:500], ids=ids) + steps_create(run_id, steps[500:], ids=ids)
@@ -289,9 +212,6 @@ def step_claim(step_id: int, *, worker: str, token: str, lease_s: float, now: da
     """queued -> running for one worker: a new lease and attempt + 1, in one conditional
     UPDATE ... RETURNING. None when someone else has it, it is finished, or its timer is
     not due (the caller drops the message); else the step's (run id, node id, attempt)."""
-    from django.db import connection
-
-    from engine.models import Run, StepRun
 
     now = now or timezone.now()
     at = connection.ops.adapt_datetimefield_value(now)
@@ -299,13 +219,10 @@ def step_claim(step_id: int, *, worker: str, token: str, lease_s: float, now: da
     quote = connection.ops.quote_name
     table = quote(StepRun._meta.db_table)
     params: list[Any] = [S.RUNNING.value, worker[:100], token, until, at, at]
-    run_first = ""
-    if connection.features.has_select_for_update_of:
-        # The run's row is locked before the step's, the order of every writer that holds
-        # the run (an advance, a cancel): the claim's event needs the run's row anyway,
-        # and taking it after the step's could deadlock with a cancel of that step.
-        runs = quote(Run._meta.db_table)
-        run_first = f"run_id = (SELECT r.id FROM {runs} r WHERE r.id = (SELECT s.run_id FROM {table} s WHERE s.id = %s) FOR UPDATE) AND "
+    # The claim's event needs the run's row anyway: it is locked first (the order of
+    # every writer that holds the run) where rows are locked one by one.
+    run_first = backend().run_first(quote(Run._meta.db_table), table)
+    if run_first:
         params.append(step_id)
     params += [step_id, S.QUEUED.value, at]
     with connection.cursor() as cursor:
@@ -334,9 +251,6 @@ def steps_run_through(steps: list[dict[str, Any]], *, worker: str) -> list[int]:
     transitions are checked against the table and both events written for each. A step is
     written only if still queued at the `attempt` the caller read and due; returns the ids
     written. Each step: id, attempt, started_at, finished_at, input, output, ports, attempts."""
-    from django.db import connection
-
-    from engine.models import StepRun
 
     _check(STEP_TRANSITIONS, (S.QUEUED,), S.RUNNING)
     _check(STEP_TRANSITIONS, (S.RUNNING,), S.SUCCEEDED)

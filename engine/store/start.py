@@ -1,16 +1,19 @@
 """A run's start in one PostgreSQL statement: the run (already running), its first steps
 and every event of both, in a data-modifying WITH. One round trip, atomic by itself; the
-transitions are checked against the tables of engine.states like any other write."""
+transitions are checked against the tables of engine.store.statuses like any other write."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 
-from engine.events import EVENT_COLUMNS, Event, events_source, note_workflow
-from engine.rows import columns, db_type, typed_param
-from engine.states import STEP_COLUMNS, RunStatus, run_created, steps_source
+from engine.store.events import EVENT_COLUMNS, Event, events_source, note_workflow, published_after_commit
+from engine.store.models import RunEvent, StepRun
+from engine.store.sql import columns, db_type, typed_param
+from engine.store.statuses import RunStatus
+from engine.store.writes import STEP_COLUMNS, run_created, steps_source
 
 R = RunStatus
 
@@ -27,10 +30,6 @@ def run_start_statement(
     of both, numbered 1..n, in one statement (data-modifying WITH): atomic by itself, so a
     run start costs one round trip. The steps' ids by node. `unless_newer_than`: write
     nothing (None) if the workflow has a version numbered above it."""
-    from django.db import connection
-
-    from engine.events import published_after_commit
-    from engine.models import RunEvent, StepRun
 
     now = timezone.now()
     run_created(run, now, running=True)

@@ -10,10 +10,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from engine.rows import columns, rows_source, set_clause, typed_param
+from engine.store.models import Run, RunEvent
+from engine.store.sql import backend, columns, rows_source, set_clause, typed_param
 
 EventSink = Callable[[list[Any]], None]
 _sink: EventSink | None = None
@@ -62,9 +63,7 @@ def defer_write(sql: str, params: list[Any]) -> bool:
     """Inside `events_batched` on PostgreSQL: make an INSERT or UPDATE whose result the
     transaction does not read back in the statement that writes the batch's events (a
     data-modifying WITH), one round trip less. False: the caller writes it now."""
-    from django.db import connection
-
-    if _batch.writes is None or connection.vendor != "postgresql":
+    if _batch.writes is None or not backend().one_statement:
         return False
     _batch.writes.append((sql, params))
     return True
@@ -103,11 +102,8 @@ EVENT_COLUMNS = ("seq", "kind", "node_id", "status", "attempt", "data")
 
 
 def events_source(events: list[Any], seqs: Any, *, with_run: bool = False) -> tuple[str, list[Any]]:
-    """Events (numbered `seqs`) as a statement's rows (engine.rows): v.column1..6 are seq,
+    """Events (numbered `seqs`) as a statement's rows (engine.store.sql): v.column1..6 are seq,
     kind, node_id, status, attempt, data; `with_run` puts the run's id first."""
-    from django.db import connection
-
-    from engine.models import RunEvent
 
     names = ("run", *EVENT_COLUMNS) if with_run else EVENT_COLUMNS
     fields = [RunEvent._meta.get_field(name) for name in names]
@@ -122,9 +118,6 @@ def events_source(events: list[Any], seqs: Any, *, with_run: bool = False) -> tu
 def _run_update_sql(run_id: int, count: int, update: tuple[tuple[str, ...], dict[str, Any]] | None) -> tuple[str, list[Any]]:
     """UPDATE of a run's sequence (+ `count`) and of what a deferred transition sets,
     conditional on its statuses, RETURNING the new last_seq."""
-    from django.db import connection
-
-    from engine.models import Run
 
     assignments, params = "last_seq = last_seq + %s", [count]
     where, where_params = "id = %s", list[Any]([run_id])
@@ -145,9 +138,6 @@ def _flush(
 ) -> None:
     """One sequence update per run (with its deferred transition, if any), then one
     multi-row INSERT for every buffered event."""
-    from django.db import connection
-
-    from engine.models import RunEvent
 
     writes = writes or []
     if not events:
@@ -162,7 +152,7 @@ def _flush(
     updates = run_updates or {}
     if set(updates) - set(by_run):
         raise RuntimeError("a deferred run update without its event")
-    if connection.vendor == "postgresql" and len(by_run) == 1:
+    if backend().one_statement and len(by_run) == 1:
         _flush_one_statement(events, at, updates.get(events[0].run_id), writes)
     else:
         _execute(writes)
@@ -189,7 +179,6 @@ def _flush(
 
 
 def _execute(writes: list[tuple[str, list[Any]]]) -> None:
-    from django.db import connection
 
     for sql, params in writes:
         with connection.cursor() as cursor:
@@ -204,9 +193,6 @@ def _flush_one_statement(
 ) -> None:
     """PostgreSQL, one run: the deferred writes, the sequence update and the INSERT in one
     statement (a data-modifying WITH), numbering the events from the run's new last_seq."""
-    from django.db import connection
-
-    from engine.models import RunEvent
 
     quote = connection.ops.quote_name
     n, run_id = len(events), events[0].run_id
@@ -248,9 +234,6 @@ class Event:
 def record_event(*, run_id: int, kind: str, status: str, node_id: str = "", attempt: int = 0, data: Any = None) -> None:
     """Append one RunEvent with the run's next sequence number (buffered inside
     `events_batched`)."""
-    from django.db import connection
-
-    from engine.models import RunEvent
 
     if _batch.events is not None:
         _batch.events.append(Event(run_id=run_id, kind=kind, node_id=node_id, status=status, attempt=attempt, data=data or {}))

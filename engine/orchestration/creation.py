@@ -1,0 +1,204 @@
+"""Creating runs: the version a run pins (valid, or refused with its problems), its
+input checked against its trigger's schema, the run row and its first steps, and setting
+it going (its first advance). Used by every way a run starts: a start (runs), a child run
+(children), a promotion (admission)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, TypedDict, Unpack
+
+from django.utils import timezone
+from jsonschema import Draft202012Validator
+
+from catalog.nodes import registry
+from core.errors import DomainError
+from core.problems import Problem
+from designer.errors import GraphInvalid
+from designer.models import Workflow, WorkflowVersion
+from designer.services import graph_validate
+from engine.orchestration.advance import advance_locked, advance_locked_nodes
+from engine.orchestration.dispatch import dispatch_after_commit
+from engine.orchestration.graph import Graph
+from engine.orchestration.inline import inline_type
+from engine.orchestration.pinned import version_graph
+from engine.store.loading import version_latest_lean
+from engine.store.models import Run, StepRun
+from engine.store.statuses import RunStatus, StepStatus
+from engine.store.writes import run_insert, run_transition, steps_create
+
+R, S = RunStatus, StepStatus
+
+
+class RunError(DomainError):
+    status = 409
+
+
+class InputInvalid(RunError):
+    status = 422
+
+
+class RunOrigin(TypedDict, total=False):
+    """Where a new run comes from, besides its version and input."""
+
+    rerun_of: Run | None
+    reuse: dict[str, StepRun] | None
+    parent: StepRun | None
+    item_index: int | None
+    trigger_node: str | None
+    limited: bool  # started under its workflow's concurrency limit
+
+
+def trigger_node_of(graph: Graph, trigger: str, node_id: str | None = None) -> str:
+    if node_id is not None and node_id in graph.triggers:
+        return node_id
+    wanted = {"webhook": "trigger.webhook", "schedule": "trigger.schedule"}.get(trigger, "trigger.manual")
+    for node_id in graph.triggers:
+        if graph.node_type(node_id) == wanted:
+            return node_id
+    return graph.triggers[0]
+
+
+def _check_input(graph: Graph, trigger_node: str, payload: Any) -> None:
+    schema = graph.config(trigger_node).get("input_schema") or {}
+    if not schema:
+        return
+    problems = [
+        Problem("invalid_input", error.message, node_id=trigger_node, field="/" + "/".join(str(p) for p in error.absolute_path))
+        for error in Draft202012Validator(schema).iter_errors(payload)
+    ]
+    if problems:
+        raise InputInvalid("The input does not match the trigger's input schema.", problems)
+
+
+def input_check(version: WorkflowVersion, trigger: str, payload: Any, *, trigger_node: str | None = None) -> None:
+    """InputInvalid (422, with the problems) when the payload does not match the schema of
+    the trigger node the run would start from."""
+    graph = version_graph(version.pk, version.graph_hash)
+    _check_input(graph, trigger_node_of(graph, trigger, trigger_node), payload)
+
+
+def version_runnable(*, workflow: Workflow, user: Any, version: WorkflowVersion | None = None) -> WorkflowVersion:
+    """The version a new run pins: `version`, or the latest; GraphInvalid (with the
+    problems) when there is none or it does not validate."""
+    # The graph is read through the per-version cache, not loaded with every start.
+    version = version or version_latest_lean(workflow.pk)
+    if version is None:
+        raise GraphInvalid("The workflow has no saved version to run.", [])
+    problems = version_problems(version, user)
+    if problems:
+        raise GraphInvalid("The workflow cannot run until these problems are fixed.", problems)
+    return version
+
+
+@lru_cache(maxsize=1024)
+def _self_contained_problems(version_id: int, graph_hash: str) -> tuple[Problem, ...]:
+    graph = WorkflowVersion.objects.values_list("graph", flat=True).get(pk=version_id, graph_hash=graph_hash)
+    return tuple(graph_validate(graph=graph, user=None))
+
+
+def version_problems(version: WorkflowVersion, user: Any) -> list[Problem]:
+    """A version's problems. Versions never change, so a graph that names no other
+    workflow validates the same for everyone, forever: computed once per process. One that
+    does (workflow.call, map) is checked each time: the workflows it names may be gone."""
+    if _names_workflows(version.pk, version.graph_hash):
+        return graph_validate(graph=version.graph, user=user)
+    return list(_self_contained_problems(version.pk, version.graph_hash))
+
+
+@lru_cache(maxsize=1024)
+def _names_workflows(version_id: int, graph_hash: str) -> bool:
+    graph = WorkflowVersion.objects.values_list("graph", flat=True).get(pk=version_id, graph_hash=graph_hash)
+    for node in graph.get("nodes", []) if isinstance(graph, dict) else []:
+        cls = registry.get(str(node.get("type"))) if isinstance(node, dict) else None
+        config = node.get("config") if cls else None
+        if cls and isinstance(config, dict) and cls.referenced_workflow_ids(config):
+            return True
+    return False
+
+
+def run_create(*, version: WorkflowVersion, user: Any, payload: Any, trigger: str, begin: bool = False, **origin: Unpack[RunOrigin]) -> Run:
+    """A queued run with its trigger step recorded; `run_begin` sets it going. With
+    `begin`, it is created running (its first advance is the caller's, in the same
+    transaction). Call inside a transaction."""
+    run, steps = run_new(version, user, payload, trigger, **origin)
+    run_insert(run, data=start_data(version, trigger, **origin), running=begin)
+    if begin:
+        run._first_steps = steps  # type: ignore[attr-defined]  # created by its first advance, with the steps it makes ready
+    else:
+        steps_create(run.pk, steps)
+    return run
+
+
+def start_data(version: WorkflowVersion, trigger: str, **origin: Unpack[RunOrigin]) -> dict[str, Any]:
+    """What a run's first event says of its start."""
+    data: dict[str, Any] = {"trigger": trigger, "version": version.number}
+    parent = origin.get("parent")
+    if parent is not None:
+        data.update(parent_run=parent.run_id, parent_node=parent.node_id, item_index=origin.get("item_index"))
+    return data
+
+
+def run_new(
+    version: WorkflowVersion, user: Any, payload: Any, trigger: str, **origin: Unpack[RunOrigin]
+) -> tuple[Run, list[dict[str, Any]]]:
+    """A run not yet saved, and its trigger steps (and reused ones) not yet created."""
+    parent, item_index, rerun_of = origin.get("parent"), origin.get("item_index"), origin.get("rerun_of")
+    graph = version_graph(version.pk, version.graph_hash)
+    first = trigger_node_of(graph, trigger, origin.get("trigger_node"))
+    run = Run(
+        owner=user,
+        workflow_id=version.workflow_id,
+        version=version,
+        graph_hash=version.graph_hash,
+        trigger=trigger,
+        input=payload,
+        rerun_of=rerun_of,
+        parent_step=parent,
+        parent_attempt=parent.attempt if parent else 0,
+        depth=parent.run.depth + 1 if parent else 0,
+        root_id=(parent.run.root_id or parent.run_id) if parent else None,
+        item_index=item_index,
+        limited=bool(origin.get("limited")),
+    )
+    now = timezone.now()
+    steps: list[dict[str, Any]] = [
+        {"node_id": first, "status": S.SUCCEEDED, "output": payload, "ports": ["out"], "attempt": 1, "started_at": now}
+    ]
+    steps += [{"node_id": other, "status": S.SKIPPED} for other in graph.triggers if other != first]
+    steps += [
+        {
+            "node_id": node_id,
+            "status": S.SUCCEEDED,
+            "input": old.input,
+            "output": old.output,
+            "ports": old.ports,
+            "attempt": old.attempt,
+            "data": {"reused_from_run": old.run_id},
+        }
+        for node_id, old in (origin.get("reuse") or {}).items()
+    ]
+    return run, steps
+
+
+def run_first_advance(run: Run) -> list[tuple[int, str]]:
+    """The first advance of a run `run_create` made with `begin`, in the same transaction:
+    its trigger steps and the steps they make ready are created together (one INSERT);
+    returns the ready ones (step id, node id), to dispatch after commit."""
+    return advance_locked_nodes(run, first=run._first_steps)  # type: ignore[attr-defined]
+
+
+def run_begin(run: Run) -> list[int]:
+    """queued -> running for a run this transaction created or holds locked; returns the
+    steps it made ready, to dispatch after commit."""
+    if not run_transition(run.pk, (R.QUEUED,), R.RUNNING):
+        return []
+    run.status = R.RUNNING  # what advancing reads of it; the rest was written by this transaction
+    return advance_locked(run)
+
+
+def dispatch_first(graph: Graph, created: list[tuple[int, str]]) -> None:
+    """A new run's ready steps, sent after commit. Pure steps go in one message: the first
+    runs the others inline (a fan-out of noops is one message)."""
+    dispatch_after_commit([step_id for step_id, node_id in created if not inline_type(graph, node_id)])
+    dispatch_after_commit([step_id for step_id, node_id in created if inline_type(graph, node_id)], together=True)
