@@ -4,17 +4,6 @@ import { create } from 'zustand'
 import type { LiveRun } from '../realtime/reducer'
 import { RunStream } from '../realtime/socket'
 
-export interface RunDetailStep {
-  node_id: string
-  status: string
-  attempt: number
-  input: unknown
-  output: unknown
-  error: unknown
-  ports: string[]
-  duration_ms: number | null
-}
-
 export interface RunState {
   runId: number | null
   live: LiveRun | null
