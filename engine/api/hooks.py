@@ -1,8 +1,8 @@
 """POST /hooks/<token>: the one URL that needs no login; the signature (Standard Webhooks)
 is the authentication unless the owner made the hook public. An async view, so a caller
 waiting for the run's result holds no thread: the database is reached through
-sync_to_async, briefly, and the wait listens on the run's channel group (see
-docs/architecture.md, "Waiting for a run")."""
+sync_to_async, briefly, and the wait listens on the run's channel group
+(docs/architecture.md#waiting-for-a-run)."""
 
 from __future__ import annotations
 

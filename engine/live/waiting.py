@@ -2,7 +2,7 @@
 in wait mode) joins the run's group with a channel of its own and hears the run's events as
 the websocket consumers do, instead of polling the database. As for the consumers, the
 layer is a doorbell and the database the truth: the caller reads the run after joining (it
-may have ended before) and after a ring. See docs/architecture.md, "Live status"."""
+may have ended before) and after a ring (docs/architecture.md#waiting-for-a-run)."""
 
 from __future__ import annotations
 
