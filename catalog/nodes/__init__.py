@@ -1,1 +1,1 @@
-"""Node types: one module per type (STYLE.md item 1); `registry` maps type to class."""
+"""Node types: one module per type; `registry` maps type to class (docs/architecture.md#adding-a-node-type)."""

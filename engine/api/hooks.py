@@ -1,11 +1,11 @@
 """POST /hooks/<token>: the one URL that needs no login; the signature (Standard Webhooks)
 is the authentication unless the owner made the hook public. An async view, so a caller
 waiting for the run's result holds no thread: the database is reached through
-sync_to_async, briefly, and the wait is an asyncio sleep."""
+sync_to_async, briefly, and the wait listens on the run's channel group
+(docs/architecture.md#waiting-for-a-run)."""
 
 from __future__ import annotations
 
-import asyncio
 import math
 import time
 from collections.abc import Callable
@@ -20,9 +20,14 @@ from django.views.decorators.csrf import csrf_exempt
 
 from core.connections import close_thread_connections
 from core.errors import DomainError, error_body
+from engine.live.waiting import ends_run, run_bell
 from engine.triggers.webhooks import HookAccepted, HookCall, HookRefused, run_result, webhook_receive
 
-POLL_S = (0.01, 0.02, 0.05, 0.1, 0.2)
+# The run is read when its group says it ended; this is the safety re-read in between, for
+# a message the layer lost. A lost message costs at most this much, never the timeout.
+RECHECK_S = 5.0
+
+RunResult = tuple[str, Any, Any]
 
 
 def _refused(exc: DomainError) -> JsonResponse:
@@ -73,6 +78,26 @@ def _accepted(accepted: HookAccepted, status: int = 202) -> JsonResponse:
     return response
 
 
+async def _wait_result(run_id: int, node: str | None, wait_s: float) -> RunResult | None:
+    """The run's result once it has ended, or None if it is still going after `wait_s`.
+    The run is read once subscribed (it may have ended before), after a message saying it
+    ended, every RECHECK_S, and once more at the deadline."""
+    deadline = time.monotonic() + wait_s
+    read = sync_to_async(_closing(run_result))
+    async with run_bell(run_id) as bell:
+        while True:
+            result = await read(run_id, node)
+            if result is not None:
+                return result
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                events = await bell.ring(min(left, RECHECK_S))
+                if events is None or ends_run(events):
+                    break  # a re-read is due (safety, deadline or fallback), or the run ended
+
+
 @csrf_exempt
 async def hook(request: HttpRequest, token: str) -> HttpResponse:
     try:
@@ -94,17 +119,9 @@ async def hook(request: HttpRequest, token: str) -> HttpResponse:
     wait_s = asked if asked is not None else _config_wait(accepted)
     if wait_s <= 0:
         return _accepted(accepted)
-    deadline = time.monotonic() + wait_s
-    node = accepted.config.get("respond_with_node") or None
-    step = 0
-    while True:
-        result = await sync_to_async(_closing(run_result))(accepted.run_id, node)
-        if result is not None:
-            break
-        if time.monotonic() >= deadline:
-            return _accepted(accepted)  # still running: 202 with the run id, as in async mode
-        await asyncio.sleep(min(POLL_S[min(step, len(POLL_S) - 1)], max(0.0, deadline - time.monotonic())))
-        step += 1
+    result = await _wait_result(accepted.run_id, accepted.config.get("respond_with_node") or None, wait_s)
+    if result is None:
+        return _accepted(accepted)  # still running: 202 with the run id, as in async mode
     status, output, error = result
     if status == "succeeded":
         response = JsonResponse(output, status=200, safe=False)

@@ -17,7 +17,7 @@ import { DRAG_TYPE } from './Palette'
 import { flowEdge, StepNode, stepNodeData, type StepFlowNode } from './StepNode'
 import type { NodeTypeInfo } from './types'
 
-const nodeTypes = { step: StepNode } // built once (STYLE.md item 15)
+const nodeTypes = { step: StepNode } // built once, at module scope (docs/architecture.md#frontend-layout)
 // Past this many nodes only those in view are in the DOM (panning a large graph stays smooth).
 const LARGE_GRAPH = 150
 

@@ -7,8 +7,9 @@ import { useCallback, useEffect, useMemo, useState } from 'react'
 import { api, ApiError, type Problem } from '../api/client'
 import { useNodeTypes, useVersions, useWorkflow, type WorkflowDetail } from '../api/queries'
 import { navigate } from '../router'
+import type { RunDetail } from '../runs/types'
 import { useGraph } from '../stores/graph'
-import { useRun, type RunDetailStep } from '../stores/run'
+import { useRun } from '../stores/run'
 import { Canvas } from './Canvas'
 import { layoutPositions } from './layout'
 import { NodePanel } from './NodePanel'
@@ -17,15 +18,6 @@ import { Palette } from './Palette'
 import { ActivationControl, ActivationHint, TriggerList, useActivation } from './Triggers'
 import { WorkflowSettings } from './WorkflowSettings'
 import type { NodeTypeInfo } from './types'
-
-interface RunDetail {
-  id: number
-  status: string
-  input: unknown
-  output: unknown
-  error: unknown
-  steps: RunDetailStep[]
-}
 
 const SHORTCUTS: [string, string][] = [
   ['Ctrl/⌘ + S', 'Save (makes a version)'],
@@ -249,7 +241,7 @@ function Editor({ workflowId }: { workflowId: number }) {
       {live && (
         <div className="runbar" data-testid="runbar">
           <a href={`/runs/${runId}`} onClick={(e) => { e.preventDefault(); navigate(`/runs/${runId}`) }}>Run #{runId}</a>: <span className={`badge badge-${live.status ?? 'queued'}`} data-testid="run-status">{live.status ?? 'starting'}</span>
-          {runDetail.data?.error != null && <span className="error-inline">{(runDetail.data.error as { message?: string }).message}</span>}
+          {runDetail.data?.error != null && <span className="error-inline">{runDetail.data.error.message}</span>}
         </div>
       )}
       <div className="workspace">

@@ -7,8 +7,8 @@ import { customizeValidator } from '@rjsf/validator-ajv8'
 import jsonata from 'jsonata'
 import { useEffect, useMemo, useState } from 'react'
 import type { Problem } from '../api/client'
+import type { RunDetailStep } from '../runs/types'
 import { useGraph } from '../stores/graph'
-import type { RunDetailStep } from '../stores/run'
 import type { GraphNode, NodeTypeInfo } from './types'
 
 const validator = customizeValidator({ ajvOptionsOverrides: { strict: false } })

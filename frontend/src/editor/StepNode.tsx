@@ -1,4 +1,4 @@
-// One node on the canvas. Module-level and memoised (STYLE.md item 15); its data is plain.
+// One node on the canvas. Module-level and memoised; its data is plain (docs/architecture.md#frontend-layout).
 import { Handle, Position, type Edge, type NodeProps, type Node } from '@xyflow/react'
 import { memo } from 'react'
 import { formatDuration } from '../format'

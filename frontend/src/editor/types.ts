@@ -1,4 +1,4 @@
-// The graph document as the API stores it (ARCHITECTURE.md, "Graph format").
+// The graph document as the API stores it (docs/architecture.md#graph-format).
 export interface Position {
   x: number
   y: number

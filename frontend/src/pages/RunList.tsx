@@ -5,20 +5,7 @@ import { api } from '../api/client'
 import { followWorkflow } from '../realtime/feed'
 import { formatDuration } from '../format'
 import { navigate } from '../router'
-
-export interface RunSummary {
-  id: number
-  workflow: number
-  workflow_name: string
-  version: number
-  status: string
-  trigger: string
-  parent_run: number | null
-  created_at: string
-  started_at: string | null
-  finished_at: string | null
-  duration_ms: number | null
-}
+import type { RunSummary } from '../runs/types'
 
 const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelling', 'cancelled', 'compensating', 'compensated']
 const TRIGGERS = ['manual', 'api', 'webhook', 'schedule', 'rerun', 'subworkflow']

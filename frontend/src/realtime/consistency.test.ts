@@ -1,4 +1,4 @@
-// The stream-consistency check (STYLE.md item 11), driven by
+// The stream-consistency check (docs/architecture.md#replay), driven by
 // tests/engine/live/test_stream_consistency.py: for each recorded case, the frames streamed
 // for a run, applied with the canvas's reducer, must equal the run as the API returns it.
 // Without STREAM_CASES (a plain `npm test`) there is nothing to check.

@@ -5,7 +5,7 @@ import { useQuery } from '@tanstack/react-query'
 import { useState } from 'react'
 import { api, ApiError } from '../api/client'
 import { formatDuration } from '../format'
-import type { RunDetail, RunStep } from './RunView'
+import type { RunDetail, RunStep } from './types'
 
 interface RunEventRow {
   seq: number

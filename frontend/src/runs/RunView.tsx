@@ -10,39 +10,11 @@ import { useNodeTypes } from '../api/queries'
 import { flowEdge, StepNode, stepNodeData, type StepFlowNode } from '../editor/StepNode'
 import type { GraphDoc, NodeTypeInfo } from '../editor/types'
 import { formatDuration } from '../format'
-import type { RunSummary } from '../pages/RunList'
 import { navigate } from '../router'
-import { useRun, type RunDetailStep } from '../stores/run'
+import { useRun } from '../stores/run'
 import { Inspector } from './Inspector'
 import { Timeline } from './Timeline'
-
-export interface Attempt {
-  attempt: number
-  started_at: string | null
-  finished_at: string | null
-  error: { code?: string; message?: string } | null
-}
-
-export interface RunStep extends RunDetailStep {
-  iteration: number
-  attempts: Attempt[]
-  idempotency_key: string
-  compensates: string
-  not_before: string | null
-  started_at: string | null
-  finished_at: string | null
-}
-
-export interface RunDetail extends RunSummary {
-  rerun_of: number | null
-  workflow_changed: boolean
-  queued_reason: string | null
-  input: unknown
-  output: unknown
-  error: { message?: string; node_id?: string } | null
-  last_seq: number
-  steps: RunStep[]
-}
+import type { RunDetail } from './types'
 
 const nodeTypes = { step: StepNode }
 

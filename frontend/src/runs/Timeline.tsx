@@ -1,7 +1,7 @@
 // The run as a Gantt chart: one row per step in order of start, a bar per attempt (red when
 // it failed), the time a step waited (timer, approval or child runs) in amber, retries'
 // backoff as gaps, compensations marked.
-import type { RunStep } from './RunView'
+import type { RunStep } from './types'
 
 const LABEL = 170
 

@@ -1,5 +1,5 @@
 // The document store: the graph being edited, the selection and the undo history. The
-// live run never lives here (STYLE.md item 14): see stores/run.ts.
+// live run never lives here: see stores/run.ts (docs/architecture.md#frontend-layout).
 import { create } from 'zustand'
 import type { GraphDoc, GraphEdge, GraphNode, Position } from '../editor/types'
 

@@ -1,19 +1,8 @@
 // The live-run store: what the canvas shows of a run, fed only by server pushes (the
-// realtime handlers), never by the document's edits (STYLE.md items 14 and 16).
+// realtime handlers), never by the document's edits (docs/architecture.md#frontend-layout).
 import { create } from 'zustand'
 import type { LiveRun } from '../realtime/reducer'
 import { RunStream } from '../realtime/socket'
-
-export interface RunDetailStep {
-  node_id: string
-  status: string
-  attempt: number
-  input: unknown
-  output: unknown
-  error: unknown
-  ports: string[]
-  duration_ms: number | null
-}
 
 export interface RunState {
   runId: number | null

@@ -1,4 +1,4 @@
-"""Stream consistency (STYLE.md item 11): for every golden workflow, the frames a client
+"""Stream consistency (docs/architecture.md#replay): for every golden workflow, the frames a client
 receives on ws/runs/<id>/ are applied with the canvas's own reducer
 (frontend/src/realtime/reducer.ts, run by vitest) and must equal the run as
 GET /api/runs/{id}/ returns it."""
