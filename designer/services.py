@@ -123,9 +123,10 @@ def workflow_update(
     if concurrency_policy is not None:
         locked.concurrency_policy = concurrency_policy
     if graph is not None:
-        _storable_problems(graph=graph, user=actor)
+        problems = _storable_problems(graph=graph, user=actor)
         locked.graph = graph
-    problems = graph_validate(graph=locked.graph, user=actor)
+    else:
+        problems = graph_validate(graph=locked.graph, user=actor)
     locked.save()
     _version_if_changed(workflow=locked, author=actor, message=message)
     return locked, problems
