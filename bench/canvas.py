@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -29,7 +30,7 @@ NODES, EDGES = int(os.environ.get("BENCH_NODES", "500")), int(os.environ.get("BE
 CHROMIUM = os.environ.get("STEPWISE_CHROMIUM", "/usr/bin/chromium")
 
 
-def big_graph() -> dict:
+def big_graph() -> dict[str, Any]:
     nodes = [{"id": "start", "type": "trigger.manual", "position": {"x": 0, "y": 0}, "config": {}}]
     for i in range(1, NODES):
         nodes.append({"id": f"n{i}", "type": "noop", "position": {"x": (i % 25) * 240, "y": (i // 25) * 110}, "config": {}})
@@ -41,14 +42,17 @@ def big_graph() -> dict:
     return {"nodes": nodes, "edges": edges}
 
 
-def bundle_sizes() -> dict[str, int]:
+def bundle_sizes() -> dict[str, float]:
     dist = ROOT / "frontend" / "dist"
     html = (dist / "index.html").read_text()
     initial = [dist / "index.html"] + [
         dist / p.lstrip("/").removeprefix("static/") for p in re.findall(r'(?:src|href)="(/static/[^"]+)"', html)
     ]
     editor = [p for p in (dist / "assets").glob("Editor-*")]
-    size = lambda paths: sum(len(gzip.compress(p.read_bytes(), 9)) for p in paths)  # noqa: E731
+
+    def size(paths: list[Path]) -> int:
+        return sum(len(gzip.compress(p.read_bytes(), 9)) for p in paths)
+
     return {"initial_gzip_kb": size(initial) / 1024, "editor_chunk_gzip_kb": size(editor) / 1024}
 
 
@@ -91,6 +95,7 @@ def main() -> None:
                     " requestAnimationFrame(tick) }"
                 )
                 box = page.locator(".react-flow__pane").bounding_box()
+                assert box is not None, "the canvas is not visible"
                 cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
                 page.evaluate("() => { window.__frames = [] }")
                 page.mouse.move(cx, cy)

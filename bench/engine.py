@@ -46,6 +46,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -59,8 +60,8 @@ FAN_IN_BRANCHES, FAN_IN_RUNS, FAN_IN_ROUNDS = 8, 100, 3
 WORKER_PROCESSES = int(os.environ.get("BENCH_WORKERS", "2"))
 
 
-def graphs() -> dict[str, dict]:
-    def n(i: str, t: str, c: dict | None = None) -> dict:
+def graphs() -> dict[str, dict[str, Any]]:
+    def n(i: str, t: str, c: dict[str, Any] | None = None) -> dict[str, Any]:
         return {"id": i, "type": t, "config": c or {}}
 
     chain = {"nodes": [n("start", "trigger.manual")] + [n(f"s{i}", "noop") for i in range(CHAIN)], "edges": []}
@@ -82,7 +83,7 @@ def graphs() -> dict[str, dict]:
             {"id": "3", "source": "b", "target": "c"},
         ],
     }
-    fan_in = {
+    fan_in: dict[str, Any] = {
         "vars": {"base": os.environ.get("BENCH_HTTP_BASE", "http://127.0.0.1:1")},
         "nodes": [n("start", "trigger.manual"), n("join", "join", {"mode": "all"})]
         + [n(f"b{i}", "http.request", {"method": "GET", "url": "{{ vars.base }}/fan-in", "timeout_s": 10}) for i in range(FAN_IN_BRANCHES)],
@@ -278,7 +279,7 @@ def main() -> None:
         ]
         ticker = subprocess.Popen([sys.executable, "manage.py", "engine_tick", "--interval", "0.2"], cwd=ROOT, env=env)
         try:
-            while len(app.control.ping(timeout=1)) < WORKER_PROCESSES:
+            while len(app.control.ping(timeout=1) or []) < WORKER_PROCESSES:
                 time.sleep(0.5)
             rows["raw Celery"] = baseline.chain_and_group(REDIS, CHAIN, FAN)
             rows["Celery, PostgreSQL + Redis"] = run_engine_benchmarks(

@@ -20,23 +20,24 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import websockets
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-import stack  # noqa: E402
-
+from bench import stack  # noqa: E402
 from tests.integration.server import Server  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_LIVE_RUNS", "40"))
 REDIS_CHANNELS = os.environ.get("BENCH_REDIS_CHANNELS", "redis://127.0.0.1:6379/10")
 REDIS_BROKER = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/12")
 
-GRAPH = {
+GRAPH: dict[str, list[dict[str, Any]]] = {
     "nodes": [{"id": "start", "type": "trigger.manual", "config": {}}]
     + [{"id": f"s{i}", "type": "transform", "config": {"expression": f"{i}"}} for i in range(5)],
     "edges": [{"id": f"e{i}", "source": "start" if i == 0 else f"s{i - 1}", "target": f"s{i}"} for i in range(5)],
@@ -49,7 +50,9 @@ def percentiles(values: list[float]) -> dict[str, float]:
     return {"n": len(values), "p50": q[49], "p95": q[94], "p99": q[98]}
 
 
-async def follow(server: Server, token: str, workflow_id: int, ends: int, start_runs) -> list[float]:
+async def follow(
+    server: Server, token: str, workflow_id: int, ends: int, start_runs: Callable[[], Coroutine[Any, Any, None]]
+) -> list[float]:
     """Every event frame's latency until `ends` frames have ended a run (a run's
     succeeded event; for the raw layer, its last message)."""
     url = server.base_url.replace("http", "ws") + f"/ws/workflows/{workflow_id}/"

@@ -8,9 +8,15 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable
+from typing import TypedDict
 from urllib.parse import urlparse, urlunparse
 
-QUEUE = {"queue": "stepwise.steps"}
+
+class _Options(TypedDict):
+    queue: str
+
+
+QUEUE: _Options = {"queue": "stepwise.steps"}
 
 
 def result_backend(broker: str) -> str:

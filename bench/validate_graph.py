@@ -12,7 +12,10 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -31,8 +34,8 @@ KINDS = [
 ]
 
 
-def build(nodes: int, extra_edges: int) -> dict:
-    graph: dict = {"nodes": [{"id": "start", "type": "trigger.manual", "config": {}}], "edges": []}
+def build(nodes: int, extra_edges: int) -> dict[str, Any]:
+    graph: dict[str, Any] = {"nodes": [{"id": "start", "type": "trigger.manual", "config": {}}], "edges": []}
     for i in range(1, nodes):
         kind, config = KINDS[i % len(KINDS)]
         graph["nodes"].append({"id": f"n{i}", "type": kind, "config": config, "position": {"x": i * 10, "y": 0}})
@@ -47,7 +50,7 @@ def build(nodes: int, extra_edges: int) -> dict:
     return graph
 
 
-def measure(fn, repeat: int) -> tuple[float, float]:
+def measure(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
@@ -65,7 +68,7 @@ def main() -> None:
         problems = validate_graph(graph, limits=limits)
         for problem in problems[:3]:
             print("  problem:", problem.as_dict())
-        median, p95 = measure(lambda g=graph: validate_graph(g, limits=limits), 30 if nodes < 2000 else 10)
+        median, p95 = measure(partial(validate_graph, graph, limits=limits), 30 if nodes < 2000 else 10)
         label = f"{nodes} nodes/{len(graph['edges'])} edges"
         print(f"{label:>22} {len(problems):>8} {median:>10.2f} {p95:>8.2f}")
 

@@ -19,14 +19,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 from standardwebhooks.webhooks import Webhook
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-import stack  # noqa: E402
-
+from bench import stack  # noqa: E402
 from tests.integration.server import Server  # noqa: E402
 
 CALLS = int(os.environ.get("BENCH_WEBHOOK_CALLS", "400"))
@@ -49,7 +49,7 @@ def pct(values: list[float], q: int) -> float:
     return statistics.quantiles(sorted(values), n=100)[q - 1]
 
 
-def all_runs(base: str, wf: int, headers: dict[str, str]) -> list[dict]:
+def all_runs(base: str, wf: int, headers: dict[str, str]) -> list[dict[str, Any]]:
     runs, page = [], f"{base}/api/runs/?workflow={wf}&page_size=100"
     while page:
         body = httpx.get(page, headers=headers).json()

@@ -26,6 +26,7 @@ if hasattr(_dispatcher, "start_ticker"):
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": TokenOrSession(URLRouter(websocket_urlpatterns)),
+        # types-channels wants its own pattern type here, which path() (see routing.py) does not return.
+        "websocket": TokenOrSession(URLRouter(websocket_urlpatterns)),  # type: ignore[arg-type]
     }
 )

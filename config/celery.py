@@ -1,6 +1,7 @@
 """Celery application: `celery -A config worker`. Settings come from Django (CELERY_*)."""
 
 import os
+from typing import Any
 
 from celery import Celery
 
@@ -31,17 +32,19 @@ def _redis_channel_without_client_fails_as_a_connection_error() -> None:
     import redis
     from kombu.transport import redis as transport
 
-    original = transport.Channel._connparams
+    # celery-types' kombu stubs omit the Channel's private _connparams (kombu has it).
+    original = transport.Channel._connparams  # type: ignore[attr-defined]
     if getattr(original, "stepwise_patched", False):
         return
 
-    def _connparams(self, asynchronous=False):  # type: ignore[no-untyped-def]
+    def _connparams(self: transport.Channel, asynchronous: bool = False) -> dict[str, Any]:
         if self.connection.client is None:
             raise redis.exceptions.ConnectionError("the broker connection of this channel is closed")
-        return original(self, asynchronous)
+        params: dict[str, Any] = original(self, asynchronous)
+        return params
 
-    _connparams.stepwise_patched = True  # type: ignore[attr-defined]
-    transport.Channel._connparams = _connparams
+    _connparams.stepwise_patched = True  # type: ignore[attr-defined]  # a marker on a function object
+    transport.Channel._connparams = _connparams  # type: ignore[attr-defined]  # as above
 
 
 _redis_channel_without_client_fails_as_a_connection_error()

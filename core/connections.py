@@ -44,4 +44,5 @@ def trust_fresh_connections() -> None:
         return
     for connection in connections.all(initialized_only=True):
         if connection.connection is not None and not connection.errors_occurred:
-            connection.health_check_done = True
+            # Django sets this attribute in BaseDatabaseWrapper.__init__; django-stubs omits it.
+            connection.health_check_done = True  # type: ignore[attr-defined]

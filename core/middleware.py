@@ -71,5 +71,7 @@ class StaticFilesMiddleware(WhiteNoiseMiddleware):
         else:
             static_file = self.files.get(request.path_info)
         if static_file is not None:
-            return self.serve(static_file, request)
-        return await self.get_response(request)
+            served: HttpResponse = self.serve(static_file, request)
+            return served
+        response: HttpResponse = await self.get_response(request)
+        return response

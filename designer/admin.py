@@ -1,9 +1,10 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from designer.models import Workflow, WorkflowVersion
 
 
-class VersionInline(admin.TabularInline):
+class VersionInline(admin.TabularInline[WorkflowVersion, Workflow]):
     model = WorkflowVersion
     fields = ("number", "message", "author", "created_at")
     readonly_fields = fields
@@ -11,12 +12,12 @@ class VersionInline(admin.TabularInline):
     can_delete = False
     show_change_link = True
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Workflow | None = None) -> bool:
         return False
 
 
 @admin.register(Workflow)
-class WorkflowAdmin(admin.ModelAdmin):
+class WorkflowAdmin(admin.ModelAdmin[Workflow]):
     list_display = ("name", "owner", "active", "updated_at")
     list_filter = ("active",)
     search_fields = ("name", "description", "owner__username")
@@ -25,18 +26,18 @@ class WorkflowAdmin(admin.ModelAdmin):
 
 
 @admin.register(WorkflowVersion)
-class WorkflowVersionAdmin(admin.ModelAdmin):
+class WorkflowVersionAdmin(admin.ModelAdmin[WorkflowVersion]):
     """Read-only: versions are immutable."""
 
     list_display = ("workflow", "number", "author", "message", "created_at")
     search_fields = ("workflow__name", "message")
     readonly_fields = ("workflow", "number", "graph", "graph_hash", "author", "message", "created_at")
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: WorkflowVersion | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: WorkflowVersion | None = None) -> bool:
         return False

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -27,7 +28,7 @@ def setup_token_issue() -> str | None:
     return token
 
 
-class FirstAccountForm(UserCreationForm):
+class FirstAccountForm(UserCreationForm[User]):
     email = forms.EmailField(required=False)
 
     class Meta(UserCreationForm.Meta):

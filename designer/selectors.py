@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.db.models import Max, QuerySet
 from django.http import Http404
 
 from designer.models import Workflow, WorkflowVersion
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def workflow_list_for_user(*, user) -> QuerySet[Workflow]:
+
+def workflow_list_for_user(*, user: User) -> QuerySet[Workflow]:
     return Workflow.objects.filter(owner=user).select_related("active_version").annotate(latest_version=Max("versions__number"))
 
 
-def workflow_get_for_user(*, user, workflow_id: int) -> Workflow:
+def workflow_get_for_user(*, user: User, workflow_id: int) -> Workflow:
     try:
         return workflow_list_for_user(user=user).get(pk=workflow_id)
     except (Workflow.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404("Workflow not found.") from None
 
 
-def workflow_ids_owned(*, user, ids: Iterable[int]) -> set[int]:
+def workflow_ids_owned(*, user: User | None, ids: Iterable[int]) -> set[int]:
     wanted = [i for i in ids if isinstance(i, int) and 0 < i < 2**63]
     return set(Workflow.objects.filter(owner=user, pk__in=wanted).values_list("pk", flat=True))
 

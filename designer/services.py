@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import enum
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from django.conf import settings
 from django.db import transaction
@@ -13,9 +14,20 @@ from designer.models import ConcurrencyPolicy, Workflow, WorkflowVersion, empty_
 from designer.selectors import version_get, version_latest, workflow_ids_owned
 from designer.validation import Limits, Problem, is_loadable, is_size_problem, validate_graph
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 EXPORT_FORMAT = "stepwise.workflow"
-UNCHANGED: Any = object()  # an argument not given (where None means something)
 EXPORT_FORMAT_VERSION = 1
+
+
+class _Unchanged(enum.Enum):
+    """An argument not given (where None means something)."""
+
+    UNCHANGED = enum.auto()
+
+
+UNCHANGED: Final = _Unchanged.UNCHANGED
 
 
 def graph_limits() -> Limits:
@@ -26,7 +38,8 @@ def graph_limits() -> Limits:
     )
 
 
-def graph_validate(*, graph: Any, user) -> list[Problem]:
+def graph_validate(*, graph: Any, user: User | None) -> list[Problem]:
+    """`user` None: a graph that names no other workflow (none is anyone's to call)."""
     return validate_graph(
         graph,
         limits=graph_limits(),
@@ -34,7 +47,7 @@ def graph_validate(*, graph: Any, user) -> list[Problem]:
     )
 
 
-def _storable_problems(*, graph: Any, user) -> list[Problem]:
+def _storable_problems(*, graph: Any, user: User) -> list[Problem]:
     """Validate a graph that is about to be stored as a draft: problems are returned (a draft
     may be work in progress), but a graph that cannot be opened or is over the size limits
     is refused."""
@@ -46,7 +59,7 @@ def _storable_problems(*, graph: Any, user) -> list[Problem]:
     return problems
 
 
-def _version_if_changed(*, workflow: Workflow, author, message: str) -> WorkflowVersion | None:
+def _version_if_changed(*, workflow: Workflow, author: User, message: str) -> WorkflowVersion | None:
     latest = version_latest(workflow=workflow)
     digest = graph_hash(workflow.graph)
     if latest is not None and latest.graph_hash == digest:
@@ -66,7 +79,7 @@ def _version_if_changed(*, workflow: Workflow, author, message: str) -> Workflow
 @transaction.atomic
 def workflow_create(
     *,
-    owner,
+    owner: User,
     name: str,
     description: str = "",
     graph: Any = None,
@@ -92,13 +105,13 @@ def workflow_create(
 def workflow_update(
     *,
     workflow: Workflow,
-    actor,
+    actor: User,
     name: str | None = None,
     description: str | None = None,
     graph: Any = None,
     message: str = "",
     base_version: int | None = None,
-    concurrency_limit: int | object | None = UNCHANGED,
+    concurrency_limit: int | Literal[_Unchanged.UNCHANGED] | None = UNCHANGED,
     concurrency_policy: str | None = None,
 ) -> tuple[Workflow, list[Problem]]:
     """Save changes. A changed graph makes a new version; the same graph does not.
@@ -123,9 +136,10 @@ def workflow_update(
     if concurrency_policy is not None:
         locked.concurrency_policy = concurrency_policy
     if graph is not None:
-        _storable_problems(graph=graph, user=actor)
+        problems = _storable_problems(graph=graph, user=actor)
         locked.graph = graph
-    problems = graph_validate(graph=locked.graph, user=actor)
+    else:
+        problems = graph_validate(graph=locked.graph, user=actor)
     locked.save()
     _version_if_changed(workflow=locked, author=actor, message=message)
     return locked, problems
@@ -140,7 +154,7 @@ def workflow_set_active(*, workflow: Workflow, version: WorkflowVersion | None) 
     return workflow
 
 
-def workflow_restore_version(*, workflow: Workflow, number: int, actor) -> tuple[Workflow, list[Problem]]:
+def workflow_restore_version(*, workflow: Workflow, number: int, actor: User) -> tuple[Workflow, list[Problem]]:
     """Make an older version the draft again; saving it makes a new version on top."""
     version = version_get(workflow=workflow, number=number)
     return workflow_update(workflow=workflow, actor=actor, graph=version.graph, message=f"Restored version {number}")
@@ -153,7 +167,7 @@ def workflow_delete(*, workflow: Workflow) -> None:
         raise InUse("This workflow has runs that use its versions; it cannot be deleted.") from None
 
 
-def workflow_duplicate(*, workflow: Workflow, owner) -> tuple[Workflow, list[Problem]]:
+def workflow_duplicate(*, workflow: Workflow, owner: User) -> tuple[Workflow, list[Problem]]:
     return workflow_create(
         owner=owner,
         name=f"Copy of {workflow.name}"[:200],
@@ -177,7 +191,7 @@ def workflow_export(*, workflow: Workflow) -> dict[str, Any]:
     }
 
 
-def workflow_import(*, owner, data: Any, name: str | None = None) -> tuple[Workflow, list[Problem]]:
+def workflow_import(*, owner: User, data: Any, name: str | None = None) -> tuple[Workflow, list[Problem]]:
     if not isinstance(data, dict):
         raise InvalidImport("The file must be a JSON object exported from Stepwise.")
     fmt = data.get("format", EXPORT_FORMAT)

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib.auth.models import User
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -26,20 +29,22 @@ POLICY_HELP = (
 )
 
 
-def concurrency_limit_field(**kwargs) -> serializers.IntegerField:  # type: ignore[no-untyped-def]
-    return serializers.IntegerField(allow_null=True, min_value=1, max_value=100_000, help_text=LIMIT_HELP, **kwargs)
+def concurrency_limit_field(*, read_only: bool = False, required: bool | None = None) -> serializers.IntegerField:
+    return serializers.IntegerField(
+        allow_null=True, min_value=1, max_value=100_000, help_text=LIMIT_HELP, read_only=read_only, required=required
+    )
 
 
-def concurrency_policy_field(**kwargs) -> serializers.ChoiceField:  # type: ignore[no-untyped-def]
-    return serializers.ChoiceField(choices=ConcurrencyPolicy.choices, help_text=POLICY_HELP, **kwargs)
+def concurrency_policy_field(*, read_only: bool = False, required: bool | None = None) -> serializers.ChoiceField:
+    return serializers.ChoiceField(choices=ConcurrencyPolicy.choices, help_text=POLICY_HELP, read_only=read_only, required=required)
 
 
-class UserSummarySerializer(serializers.Serializer):
+class UserSummarySerializer(serializers.Serializer[User]):
     id = serializers.IntegerField()
     username = serializers.CharField()
 
 
-class WorkflowSummarySerializer(serializers.ModelSerializer):
+class WorkflowSummarySerializer(serializers.ModelSerializer[Workflow]):
     latest_version = serializers.IntegerField(read_only=True, allow_null=True)
     active = serializers.BooleanField(read_only=True, help_text="Triggers (webhooks, schedules) start runs: see POST .../activate/.")
     active_version = serializers.IntegerField(
@@ -73,15 +78,15 @@ class WorkflowDetailSerializer(WorkflowSummarySerializer):
         fields = [*WorkflowSummarySerializer.Meta.fields, "graph", "problems", "warnings"]
 
     @extend_schema_field(ProblemSerializer(many=True))
-    def get_problems(self, obj: Workflow) -> list[dict]:
+    def get_problems(self, obj: Workflow) -> list[dict[str, Any]]:
         return [p.as_dict() for p in self.context.get("problems", [])]
 
     @extend_schema_field(ProblemSerializer(many=True))
-    def get_warnings(self, obj: Workflow) -> list[dict]:
+    def get_warnings(self, obj: Workflow) -> list[dict[str, Any]]:
         return [p.as_dict() for p in graph_warnings(obj.graph)]
 
 
-class WorkflowCreateSerializer(serializers.Serializer):
+class WorkflowCreateSerializer(serializers.Serializer[dict[str, Any]]):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="", max_length=100_000)
     graph = GraphField(required=False)
@@ -90,7 +95,7 @@ class WorkflowCreateSerializer(serializers.Serializer):
     concurrency_policy = concurrency_policy_field(required=False)
 
 
-class WorkflowUpdateSerializer(serializers.Serializer):
+class WorkflowUpdateSerializer(serializers.Serializer[dict[str, Any]]):
     name = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
     graph = GraphField(required=False)
@@ -120,17 +125,17 @@ class WorkflowReplaceSerializer(WorkflowUpdateSerializer):
     name = serializers.CharField(max_length=200)
 
 
-class ValidateRequestSerializer(serializers.Serializer):
+class ValidateRequestSerializer(serializers.Serializer[dict[str, Any]]):
     graph = GraphField(required=False, help_text="Graph to check; the saved draft when omitted.")
 
 
-class ValidateResponseSerializer(serializers.Serializer):
+class ValidateResponseSerializer(serializers.Serializer[dict[str, Any]]):
     valid = serializers.BooleanField()
     problems = ProblemSerializer(many=True)
     warnings = ProblemSerializer(many=True, help_text="Advice that does not block a run.")
 
 
-class VersionSummarySerializer(serializers.ModelSerializer):
+class VersionSummarySerializer(serializers.ModelSerializer[WorkflowVersion]):
     author = UserSummarySerializer(allow_null=True, read_only=True)
     # Declared, not derived: the derived range depends on the database vendor.
     number = serializers.IntegerField(read_only=True, min_value=1)
@@ -147,7 +152,7 @@ class VersionDetailSerializer(VersionSummarySerializer):
         fields = [*VersionSummarySerializer.Meta.fields, "graph"]
 
 
-class ExportSerializer(serializers.Serializer):
+class ExportSerializer(serializers.Serializer[dict[str, Any]]):
     format = serializers.CharField()
     format_version = serializers.IntegerField()
     name = serializers.CharField()
@@ -156,7 +161,7 @@ class ExportSerializer(serializers.Serializer):
     graph = GraphField()
 
 
-class ImportSerializer(serializers.Serializer):
+class ImportSerializer(serializers.Serializer[dict[str, Any]]):
     format = serializers.CharField(required=False)
     format_version = serializers.IntegerField(required=False)
     name = serializers.CharField(required=False, max_length=200)
@@ -165,7 +170,7 @@ class ImportSerializer(serializers.Serializer):
     graph = GraphField()
 
 
-class NodeTypeSerializer(serializers.Serializer):
+class NodeTypeSerializer(serializers.Serializer[dict[str, Any]]):
     type = serializers.CharField()
     title = serializers.CharField()
     category = serializers.CharField()
@@ -178,7 +183,7 @@ class NodeTypeSerializer(serializers.Serializer):
     dynamic_ports = serializers.DictField(allow_null=True)
 
 
-class MeSerializer(serializers.Serializer):
+class MeSerializer(serializers.Serializer[dict[str, Any]]):
     id = serializers.IntegerField()
     username = serializers.CharField()
     email = serializers.CharField(allow_blank=True)

@@ -3,18 +3,23 @@ serialize; domain errors become HTTP in core/api/errors.py."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import django_filters
+from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.filters import BaseFilterBackend
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.nodes import registry
-from core.api.plumbing import StrictBooleanFilter, StrictDateTimeFilter, StrictFilterSet
+from core.api.plumbing import StrictBooleanFilter, StrictDateTimeFilter, StrictFilterSet, signed_in_user
 from core.api.serializers import ErrorSerializer
 from designer import selectors, services
 from designer.api.serializers import (
@@ -34,6 +39,7 @@ from designer.api.serializers import (
 )
 from designer.errors import GraphInvalid
 from designer.models import Workflow, WorkflowVersion
+from designer.validation import Problem
 from designer.validation.advice import graph_warnings
 
 INVALID_GRAPH = OpenApiResponse(ErrorSerializer, description="The graph has problems (listed by node and edge).")
@@ -54,14 +60,14 @@ class WorkflowFilter(StrictFilterSet):
         fields = ["active", "name"]
 
 
-def _detail(workflow: Workflow, problems: list, *, code: int = status.HTTP_200_OK) -> Response:
+def _detail(workflow: Workflow, problems: list[Problem], *, code: int = status.HTTP_200_OK) -> Response:
     if not hasattr(workflow, "latest_version"):
         latest = selectors.version_latest(workflow=workflow)
         workflow.latest_version = latest.number if latest else None  # type: ignore[attr-defined]
     return Response(WorkflowDetailSerializer(workflow, context={"problems": problems}).data, status=code)
 
 
-class WorkflowViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class WorkflowViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Workflow]):
     """Workflows of the signed-in user."""
 
     serializer_class = WorkflowSummarySerializer
@@ -71,24 +77,24 @@ class WorkflowViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     ordering = ["-updated_at", "-id"]
     lookup_value_regex = r"[0-9]{1,18}"
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Workflow]:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Workflow.objects.none()
-        return selectors.workflow_list_for_user(user=self.request.user)
+        return selectors.workflow_list_for_user(user=signed_in_user(self.request))
 
     def get_object(self) -> Workflow:
-        return selectors.workflow_get_for_user(user=self.request.user, workflow_id=int(self.kwargs["pk"]))
+        return selectors.workflow_get_for_user(user=signed_in_user(self.request), workflow_id=int(self.kwargs["pk"]))
 
     @extend_schema(request=WorkflowCreateSerializer, responses={201: WorkflowDetailSerializer})
     def create(self, request: Request) -> Response:
         data = _valid(WorkflowCreateSerializer, request.data)
-        workflow, problems = services.workflow_create(owner=request.user, **data)
+        workflow, problems = services.workflow_create(owner=signed_in_user(request), **data)
         return _detail(workflow, problems, code=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: WorkflowDetailSerializer})
     def retrieve(self, request: Request, pk: str) -> Response:
         workflow = self.get_object()
-        return _detail(workflow, services.graph_validate(graph=workflow.graph, user=request.user))
+        return _detail(workflow, services.graph_validate(graph=workflow.graph, user=signed_in_user(request)))
 
     @extend_schema(
         request=WorkflowReplaceSerializer,
@@ -106,7 +112,7 @@ class WorkflowViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def _save(self, request: Request, *, partial: bool) -> Response:
         workflow = self.get_object()
         data = _valid(WorkflowUpdateSerializer if partial else WorkflowReplaceSerializer, request.data)
-        workflow, problems = services.workflow_update(workflow=workflow, actor=request.user, **data)
+        workflow, problems = services.workflow_update(workflow=workflow, actor=signed_in_user(request), **data)
         return _detail(workflow, problems)
 
     @extend_schema(responses={204: None, 409: OpenApiResponse(ErrorSerializer, description="Runs use this workflow.")})
@@ -124,7 +130,7 @@ class WorkflowViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         workflow = self.get_object()
         data = _valid(ValidateRequestSerializer, request.data)
         graph = data.get("graph", workflow.graph)
-        problems = services.graph_validate(graph=graph, user=request.user)
+        problems = services.graph_validate(graph=graph, user=signed_in_user(request))
         if problems:
             raise GraphInvalid(f"The graph has {len(problems)} problem(s).", problems)
         return Response({"valid": True, "problems": [], "warnings": [w.as_dict() for w in graph_warnings(graph)]})
@@ -141,7 +147,7 @@ class WorkflowViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(request=None, responses={201: WorkflowDetailSerializer})
     @action(detail=True, methods=["post"])
     def duplicate(self, request: Request, pk: str) -> Response:
-        workflow, problems = services.workflow_duplicate(workflow=self.get_object(), owner=request.user)
+        workflow, problems = services.workflow_duplicate(workflow=self.get_object(), owner=signed_in_user(request))
         return _detail(workflow, problems, code=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -154,32 +160,32 @@ class WorkflowViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=False, methods=["post"], url_path="import")
     def import_(self, request: Request) -> Response:
         _valid(ImportSerializer, request.data)
-        workflow, problems = services.workflow_import(owner=request.user, data=request.data)
+        workflow, problems = services.workflow_import(owner=signed_in_user(request), data=request.data)
         return _detail(workflow, problems, code=status.HTTP_201_CREATED)
 
 
-def _valid(serializer_class, data, *, partial: bool = False) -> dict:  # type: ignore[no-untyped-def]
+def _valid(serializer_class: type[serializers.Serializer[dict[str, Any]]], data: Any, *, partial: bool = False) -> dict[str, Any]:
     serializer = serializer_class(data=data, partial=partial)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
 
 
 @extend_schema_view(get=extend_schema(operation_id="workflows_versions_list"))
-class VersionListView(ListAPIView):
+class VersionListView(ListAPIView[WorkflowVersion]):
     serializer_class = VersionSummarySerializer
-    filter_backends: list = []
+    filter_backends: Sequence[type[BaseFilterBackend]] = []
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[WorkflowVersion]:
         if getattr(self, "swagger_fake_view", False):
             return WorkflowVersion.objects.none()
-        workflow = selectors.workflow_get_for_user(user=self.request.user, workflow_id=self.kwargs["workflow_id"])
+        workflow = selectors.workflow_get_for_user(user=signed_in_user(self.request), workflow_id=self.kwargs["workflow_id"])
         return selectors.version_list_for_workflow(workflow=workflow)
 
 
 class VersionDetailView(APIView):
     @extend_schema(responses={200: VersionDetailSerializer}, operation_id="workflows_versions_retrieve")
     def get(self, request: Request, workflow_id: int, number: int) -> Response:
-        workflow = selectors.workflow_get_for_user(user=request.user, workflow_id=workflow_id)
+        workflow = selectors.workflow_get_for_user(user=signed_in_user(request), workflow_id=workflow_id)
         return Response(VersionDetailSerializer(selectors.version_get(workflow=workflow, number=number)).data)
 
 
@@ -191,8 +197,8 @@ class VersionRestoreView(APIView):
         description="Make this version the draft again (saved as a new version on top).",
     )
     def post(self, request: Request, workflow_id: int, number: int) -> Response:
-        workflow = selectors.workflow_get_for_user(user=request.user, workflow_id=workflow_id)
-        workflow, problems = services.workflow_restore_version(workflow=workflow, number=number, actor=request.user)
+        workflow = selectors.workflow_get_for_user(user=signed_in_user(request), workflow_id=workflow_id)
+        workflow, problems = services.workflow_restore_version(workflow=workflow, number=number, actor=signed_in_user(request))
         return _detail(workflow, problems)
 
 
@@ -214,5 +220,5 @@ class NodeTypeDetailView(APIView):
 class MeView(APIView):
     @extend_schema(responses={200: MeSerializer}, operation_id="me_retrieve")
     def get(self, request: Request) -> Response:
-        user = request.user
+        user = signed_in_user(request)
         return Response({"id": user.pk, "username": user.get_username(), "email": user.email or ""})

@@ -1,7 +1,11 @@
 """A workflow version never changes: the database itself refuses UPDATE on it, so no code
 path (queryset.update, raw SQL, admin) can alter a graph that runs have pinned."""
 
+from collections.abc import Callable
+
+from django.apps.registry import Apps
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 POSTGRES_UP = """
 CREATE OR REPLACE FUNCTION designer_version_immutable() RETURNS trigger AS $$
@@ -25,8 +29,8 @@ END;
 SQLITE_DOWN = "DROP TRIGGER IF EXISTS designer_version_no_update;"
 
 
-def _run(sql_by_vendor):
-    def run(apps, schema_editor):
+def _run(sql_by_vendor: dict[str, str]) -> Callable[[Apps, BaseDatabaseSchemaEditor], None]:
+    def run(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
         sql = sql_by_vendor.get(schema_editor.connection.vendor)
         if sql:
             schema_editor.execute(sql, params=None)  # None: the % in the PL/pgSQL is not a placeholder

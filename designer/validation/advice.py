@@ -15,7 +15,9 @@ def graph_warnings(graph: Any) -> list[Problem]:
     for node in nodes if isinstance(nodes, list) else []:
         if not isinstance(node, dict) or not isinstance(node.get("id"), str):
             continue
-        retry = node.get("retry") if isinstance(node.get("retry"), dict) else {}
+        retry = node.get("retry")
+        if not isinstance(retry, dict):
+            retry = {}
         attempts = retry.get("max_attempts", 1)
         if node.get("delivery") == "at_most_once" and isinstance(attempts, int) and attempts > 1:
             warnings.append(

@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator, validators
+from jsonschema.protocols import Validator
 
 from catalog.expressions import (
     ExpressionSyntaxError,
@@ -43,14 +44,15 @@ def _expression_aware(check: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
-ConfigValidator = validators.extend(
+# types-jsonschema leaves extend() unannotated; it returns a new validator class.
+ConfigValidator: type[Validator] = validators.extend(  # type: ignore[no-untyped-call]
     Draft202012Validator,
     {name: _expression_aware(check) for name, check in Draft202012Validator.VALIDATORS.items()},
 )
 
 
 @lru_cache(maxsize=64)
-def _validator_for(node_type: str) -> Any:
+def _validator_for(node_type: str) -> Validator:
     cls = registry.get(node_type)
     assert cls is not None
     return ConfigValidator(cls.config_schema)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from jsonschema.exceptions import ValidationError
@@ -28,13 +29,13 @@ def _title(schema: dict[str, Any], path: list[Any]) -> str | None:
 
 def describe_error(error: ValidationError, root_schema: dict[str, Any]) -> tuple[str, str]:
     path = list(error.absolute_path)
-    if error.validator == "required" and isinstance(error.instance, dict):
+    if error.validator == "required" and isinstance(error.instance, dict) and isinstance(error.validator_value, list):
         missing = [name for name in error.validator_value if name not in error.instance]
         if missing:
             path = [*path, missing[0]]
             label = _title(root_schema, path) or missing[0]
             return pointer_of(path), f"{label} is required."
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict) and isinstance(error.schema, Mapping):
         allowed = set((error.schema.get("properties") or {}).keys())
         extra = sorted(str(k) for k in error.instance if k not in allowed)
         if extra:

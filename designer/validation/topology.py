@@ -11,7 +11,9 @@ from core.problems import Problem
 
 
 def node_ports(node: dict[str, Any], cls: type[NodeType]) -> list[str]:
-    config = node.get("config") if isinstance(node.get("config"), dict) else {}
+    config = node.get("config")
+    if not isinstance(config, dict):
+        config = {}
     ports = cls.ports(config)
     if node.get("on_error") == "route":
         ports.append(ERROR_PORT)

@@ -21,7 +21,7 @@ class AnyJSONField(serializers.JSONField):
     pass
 
 
-class StepSerializer(serializers.ModelSerializer):
+class StepSerializer(serializers.ModelSerializer[StepRun]):
     # Integer fields declared here: derived ones carry vendor-dependent ranges into the schema.
     iteration = serializers.IntegerField(min_value=0)
     attempt = serializers.IntegerField(min_value=0)
@@ -59,7 +59,7 @@ class StepSerializer(serializers.ModelSerializer):
         return _duration_ms(obj)
 
 
-class RunSummarySerializer(serializers.ModelSerializer):
+class RunSummarySerializer(serializers.ModelSerializer[Run]):
     status = serializers.ChoiceField(choices=RunStatus.choices)
     workflow_name = serializers.CharField(source="workflow.name")
     version = serializers.IntegerField(source="version.number")
@@ -116,28 +116,30 @@ class RunDetailSerializer(RunSummarySerializer):
         return latest is not None and latest != obj.version.number
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(serializers.ModelSerializer[RunEvent]):
     seq = serializers.IntegerField(min_value=1)
     attempt = serializers.IntegerField(min_value=0)
-    data = AnyJSONField()
+    # The event's `data` field. DRF's metaclass moves declared fields off the class, so it does
+    # not shadow Serializer.data at run time; the stubs see only the class attribute.
+    data = AnyJSONField()  # type: ignore[assignment]
 
     class Meta:
         model = RunEvent
         fields = ["seq", "kind", "node_id", "status", "attempt", "data", "at"]
 
 
-class RunStartSerializer(serializers.Serializer):
+class RunStartSerializer(serializers.Serializer[dict[str, Any]]):
     input = AnyJSONField(required=False, help_text="The trigger payload (checked against the trigger's input schema).")
 
 
-class RerunSerializer(serializers.Serializer):
+class RerunSerializer(serializers.Serializer[dict[str, Any]]):
     from_node = serializers.CharField(required=False, max_length=64, help_text="Rerun from this node, reusing upstream outputs.")
 
 
-class DecisionSerializer(serializers.Serializer):
+class DecisionSerializer(serializers.Serializer[dict[str, Any]]):
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
     payload = AnyJSONField(required=False, allow_null=True)
 
 
-class MarkDoneSerializer(serializers.Serializer):
+class MarkDoneSerializer(serializers.Serializer[dict[str, Any]]):
     output = AnyJSONField(required=False, allow_null=True, help_text="The step's output, as the person knows it (null if omitted).")

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.plumbing import signed_in_user
 from core.api.serializers import ErrorSerializer
 from designer.api.serializers import WorkflowSummarySerializer
 from designer.selectors import workflow_get_for_user
@@ -26,7 +27,7 @@ from engine.triggers.models import WebhookEndpoint
 INVALID = OpenApiResponse(ErrorSerializer, description="The workflow cannot run: its problems are listed.")
 
 
-class TriggerSerializer(serializers.Serializer):
+class TriggerSerializer(serializers.Serializer[dict[str, Any]]):
     node_id = serializers.CharField()
     type = serializers.ChoiceField(choices=["trigger.webhook", "trigger.schedule"])
     live = serializers.BooleanField(help_text="In the active version: it starts runs.")
@@ -43,7 +44,7 @@ class TriggerSerializer(serializers.Serializer):
     upcoming = serializers.ListField(child=serializers.DateTimeField(), required=False, help_text="Schedule: the next five slots.")
 
 
-class SecretSerializer(serializers.Serializer):
+class SecretSerializer(serializers.Serializer[dict[str, Any]]):
     node_id = serializers.CharField()
     secret = serializers.CharField(help_text="Standard Webhooks signing secret (whsec_...).")
     previous_secret_expires_at = serializers.DateTimeField(allow_null=True)
@@ -61,38 +62,40 @@ class WorkflowActivateView(APIView):
         description="Pin the latest version for the workflow's webhooks and schedules and arm them.",
     )
     def post(self, request: Request, workflow_id: int) -> Response:
-        workflow = workflow_get_for_user(user=request.user, workflow_id=workflow_id)
-        workflow_activate(workflow=workflow, actor=request.user)
-        return Response(WorkflowSummarySerializer(workflow_get_for_user(user=request.user, workflow_id=workflow_id)).data)
+        workflow = workflow_get_for_user(user=signed_in_user(request), workflow_id=workflow_id)
+        workflow_activate(workflow=workflow, actor=signed_in_user(request))
+        return Response(WorkflowSummarySerializer(workflow_get_for_user(user=signed_in_user(request), workflow_id=workflow_id)).data)
 
 
 class WorkflowDeactivateView(APIView):
     @extend_schema(request=None, responses={200: WorkflowSummarySerializer}, operation_id="workflows_deactivate")
     def post(self, request: Request, workflow_id: int) -> Response:
-        workflow = workflow_get_for_user(user=request.user, workflow_id=workflow_id)
+        workflow = workflow_get_for_user(user=signed_in_user(request), workflow_id=workflow_id)
         workflow_deactivate(workflow=workflow)
-        return Response(WorkflowSummarySerializer(workflow_get_for_user(user=request.user, workflow_id=workflow_id)).data)
+        return Response(WorkflowSummarySerializer(workflow_get_for_user(user=signed_in_user(request), workflow_id=workflow_id)).data)
 
 
 class WorkflowTriggersView(APIView):
     @extend_schema(responses={200: TriggerSerializer(many=True)}, operation_id="workflows_triggers_list")
     def get(self, request: Request, workflow_id: int) -> Response:
-        workflow = workflow_get_for_user(user=request.user, workflow_id=workflow_id)
-        return Response(TriggerSerializer(triggers_describe(workflow=workflow, base_url=_base_url(request)), many=True).data)
+        workflow = workflow_get_for_user(user=signed_in_user(request), workflow_id=workflow_id)
+        triggers = triggers_describe(workflow=workflow, base_url=_base_url(request))
+        # drf-stubs types a serializer's instance as one item, also with many=True.
+        return Response(TriggerSerializer(triggers, many=True).data)  # type: ignore[arg-type]
 
 
 class WebhookSecretView(APIView):
     @extend_schema(responses={200: SecretSerializer}, operation_id="workflows_triggers_secret_retrieve")
     def get(self, request: Request, workflow_id: int, node_id: str) -> Response:
         """The webhook's signing secret, for the owner to configure the sender."""
-        workflow = workflow_get_for_user(user=request.user, workflow_id=workflow_id)
+        workflow = workflow_get_for_user(user=signed_in_user(request), workflow_id=workflow_id)
         endpoint = webhook_endpoint_get(workflow=workflow, node_id=node_id)
         return Response(SecretSerializer(_secret(endpoint)).data)
 
     @extend_schema(request=None, responses={200: SecretSerializer}, operation_id="workflows_triggers_secret_rotate")
     def post(self, request: Request, workflow_id: int, node_id: str) -> Response:
         """A new secret; the previous one stays valid for STEPWISE_WEBHOOK_ROTATION_GRACE_S."""
-        workflow = workflow_get_for_user(user=request.user, workflow_id=workflow_id)
+        workflow = workflow_get_for_user(user=signed_in_user(request), workflow_id=workflow_id)
         return Response(SecretSerializer(_secret(webhook_secret_rotate(workflow=workflow, node_id=node_id))).data)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import django_filters
 from django.db.models import QuerySet
 from django.http import Http404
@@ -12,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api.plumbing import StrictBooleanFilter, StrictDateTimeFilter, StrictFilterSet, StrictIdFilter, query_int
+from core.api.plumbing import StrictBooleanFilter, StrictDateTimeFilter, StrictFilterSet, StrictIdFilter, query_int, signed_in_user
 from core.api.serializers import ErrorSerializer
 from designer.selectors import workflow_get_for_user
 from engine.api.serializers import (
@@ -30,6 +32,9 @@ from engine.orchestration.runs import run_start
 from engine.store.models import Run, RunEvent, Trigger
 from engine.store.statuses import RunStatus
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 REFUSED = OpenApiResponse(ErrorSerializer, description="The run is not in a state that allows this.")
 INVALID = OpenApiResponse(ErrorSerializer, description="The workflow or the input is invalid (problems listed).")
 TOO_MANY = OpenApiResponse(
@@ -37,11 +42,11 @@ TOO_MANY = OpenApiResponse(
 )
 
 
-def runs_for(user) -> QuerySet[Run]:  # type: ignore[no-untyped-def]
+def runs_for(user: User) -> QuerySet[Run]:
     return Run.objects.filter(owner=user).select_related("workflow", "version", "parent_step")
 
 
-def run_get(user, run_id: int) -> Run:  # type: ignore[no-untyped-def]
+def run_get(user: User, run_id: int) -> Run:
     try:
         return runs_for(user).get(pk=run_id)
     except (Run.DoesNotExist, ValueError, OverflowError):
@@ -77,15 +82,15 @@ class WorkflowRunsView(APIView):
         "created queued (it starts when a slot frees), cancelled or failed, by the workflow's concurrency_policy.",
     )
     def post(self, request: Request, workflow_id: int) -> Response:
-        workflow = workflow_get_for_user(user=request.user, workflow_id=workflow_id)
+        workflow = workflow_get_for_user(user=signed_in_user(request), workflow_id=workflow_id)
         serializer = RunStartSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         trigger = Trigger.MANUAL if request.auth is None else Trigger.API
-        run = run_start(workflow=workflow, user=request.user, payload=serializer.validated_data.get("input"), trigger=trigger)
+        run = run_start(workflow=workflow, user=signed_in_user(request), payload=serializer.validated_data.get("input"), trigger=trigger)
         return _detail(run, status.HTTP_201_CREATED)
 
 
-class RunListView(ListAPIView):
+class RunListView(ListAPIView[Run]):
     serializer_class = RunSummarySerializer
     filterset_class = RunFilter
     search_fields: list[str] = []
@@ -95,13 +100,13 @@ class RunListView(ListAPIView):
     def get_queryset(self) -> QuerySet[Run]:
         if getattr(self, "swagger_fake_view", False):
             return Run.objects.none()
-        return runs_for(self.request.user)
+        return runs_for(signed_in_user(self.request))
 
 
 class RunDetailView(APIView):
     @extend_schema(responses={200: RunDetailSerializer}, operation_id="runs_retrieve")
     def get(self, request: Request, run_id: int) -> Response:
-        return _detail(run_get(request.user, run_id))
+        return _detail(run_get(signed_in_user(request), run_id))
 
 
 class RunEventsView(APIView):
@@ -114,7 +119,7 @@ class RunEventsView(APIView):
         operation_id="runs_events_list",
     )
     def get(self, request: Request, run_id: int) -> Response:
-        run = run_get(request.user, run_id)
+        run = run_get(signed_in_user(request), run_id)
         after = query_int(request, "after", default=0, low=0, high=2**31 - 1)
         limit = query_int(request, "limit", default=1000, low=1, high=1000)
         events = RunEvent.objects.filter(run=run, seq__gt=after).order_by("seq")[:limit]
@@ -124,13 +129,13 @@ class RunEventsView(APIView):
 class RunCancelView(APIView):
     @extend_schema(request=None, responses={200: RunDetailSerializer, 409: REFUSED}, operation_id="runs_cancel")
     def post(self, request: Request, run_id: int) -> Response:
-        return _detail(run_cancel(run=run_get(request.user, run_id)))
+        return _detail(run_cancel(run=run_get(signed_in_user(request), run_id)))
 
 
 class RunRetryView(APIView):
     @extend_schema(request=None, responses={200: RunDetailSerializer, 409: REFUSED}, operation_id="runs_retry")
     def post(self, request: Request, run_id: int) -> Response:
-        return _detail(run_retry(run=run_get(request.user, run_id)))
+        return _detail(run_retry(run=run_get(signed_in_user(request), run_id)))
 
 
 class RunRerunView(APIView):
@@ -138,10 +143,10 @@ class RunRerunView(APIView):
         request=RerunSerializer, responses={201: RunDetailSerializer, 409: REFUSED, 422: INVALID, 429: TOO_MANY}, operation_id="runs_rerun"
     )
     def post(self, request: Request, run_id: int) -> Response:
-        run = run_get(request.user, run_id)
+        run = run_get(signed_in_user(request), run_id)
         serializer = RerunSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        new = run_rerun(run=run, user=request.user, from_node=serializer.validated_data.get("from_node"))
+        new = run_rerun(run=run, user=signed_in_user(request), from_node=serializer.validated_data.get("from_node"))
         return _detail(new, status.HTTP_201_CREATED)
 
 
@@ -149,11 +154,18 @@ class _DecisionView(APIView):
     approve = True
 
     def post(self, request: Request, run_id: int, node_id: str) -> Response:
-        run = run_get(request.user, run_id)
+        run = run_get(signed_in_user(request), run_id)
         serializer = DecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        step_decide(run=run, node_id=node_id, approve=self.approve, user=request.user, comment=data["comment"], payload=data.get("payload"))
+        step_decide(
+            run=run,
+            node_id=node_id,
+            approve=self.approve,
+            user=signed_in_user(request),
+            comment=data["comment"],
+            payload=data.get("payload"),
+        )
         return _detail(run)
 
 
@@ -174,16 +186,16 @@ class StepRejectView(_DecisionView):
 class StepMarkDoneView(APIView):
     @extend_schema(request=MarkDoneSerializer, responses={200: RunDetailSerializer, 409: REFUSED}, operation_id="runs_steps_mark_done")
     def post(self, request: Request, run_id: int, node_id: str) -> Response:
-        run = run_get(request.user, run_id)
+        run = run_get(signed_in_user(request), run_id)
         serializer = MarkDoneSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        step_resolve(run=run, node_id=node_id, done=True, user=request.user, output=serializer.validated_data.get("output"))
+        step_resolve(run=run, node_id=node_id, done=True, user=signed_in_user(request), output=serializer.validated_data.get("output"))
         return _detail(run)
 
 
 class StepRetryView(APIView):
     @extend_schema(request=None, responses={200: RunDetailSerializer, 409: REFUSED}, operation_id="runs_steps_retry")
     def post(self, request: Request, run_id: int, node_id: str) -> Response:
-        run = run_get(request.user, run_id)
-        step_resolve(run=run, node_id=node_id, done=False, user=request.user)
+        run = run_get(signed_in_user(request), run_id)
+        step_resolve(run=run, node_id=node_id, done=False, user=signed_in_user(request))
         return _detail(run)

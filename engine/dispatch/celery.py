@@ -9,18 +9,18 @@ from engine.tasks import STEP_QUEUE, execute_step, execute_steps, fire_timer
 class CeleryDispatcher:
     def send(self, step_ids: list[int], *, together: bool = False) -> None:
         if together:
-            execute_steps.apply_async(args=[step_ids], queue=STEP_QUEUE)
+            execute_steps.apply_async(args=(step_ids,), queue=STEP_QUEUE)
             return
         with execute_step.app.producer_or_acquire() as producer:  # one producer for them all
             for step_id in step_ids:
-                execute_step.apply_async(args=[step_id], queue=STEP_QUEUE, producer=producer)
+                execute_step.apply_async(args=(step_id,), queue=STEP_QUEUE, producer=producer)
 
     def send_later(self, step_ids: list[int], delay_s: float) -> None:
         # A worker holds the message until its time (Celery's countdown): the timer fires
         # within milliseconds of it, not at the tick's next pass.
         with execute_step.app.producer_or_acquire() as producer:
             for step_id in step_ids:
-                execute_step.apply_async(args=[step_id], queue=STEP_QUEUE, countdown=delay_s, producer=producer)
+                execute_step.apply_async(args=(step_id,), queue=STEP_QUEUE, countdown=delay_s, producer=producer)
 
     def fire_later(self, step_id: int, delay_s: float) -> None:
-        fire_timer.apply_async(args=[step_id], queue=STEP_QUEUE, countdown=delay_s)
+        fire_timer.apply_async(args=(step_id,), queue=STEP_QUEUE, countdown=delay_s)

@@ -7,7 +7,7 @@ poll also repairs a dropped last message."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -17,13 +17,16 @@ from django.conf import settings
 from engine.live import messages as m
 from engine.live.publish import publisher, run_group, workflow_group
 
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+
 
 class _Owned(AsyncJsonWebsocketConsumer):
     async def _refuse(self, code: int) -> None:
         await self.accept()  # accept-then-close, so the client sees the code
         await self.close(code=code)
 
-    def _user(self) -> Any:
+    def _user(self) -> AbstractBaseUser | None:
         user = self.scope.get("user")
         return user if user is not None and user.is_authenticated else None
 
@@ -47,9 +50,10 @@ class RunConsumer(_Owned):
         if user is None:
             return await self._refuse(m.CLOSE_UNAUTHENTICATED)
         self.run_id = int(self.scope["url_route"]["kwargs"]["run_id"])
-        self.workflow_id = await _owned_run(user.pk, self.run_id)
-        if self.workflow_id is None:
+        workflow_id = await _owned_run(user.pk, self.run_id)
+        if workflow_id is None:
             return await self._refuse(m.CLOSE_NOT_FOUND)
+        self.workflow_id = workflow_id
         after = self._query_int("after")
         self.last_sent = 0
         self.lock = asyncio.Lock()

@@ -81,6 +81,9 @@ class Publisher:
 
     async def _send_locked(self, by_run: dict[int, list[dict[str, Any]]]) -> None:
         layer = get_channel_layer()
+        if layer is None:  # no CHANNEL_LAYERS configured: no one to publish to
+            logger.warning("no channel layer: events of runs %s not published", sorted(by_run))
+            return
         for run_id, messages in by_run.items():
             payload = {"type": "run.events", "events": messages}
             try:

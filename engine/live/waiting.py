@@ -15,7 +15,7 @@ from typing import Any
 from channels.layers import get_channel_layer
 
 from engine.live.publish import publisher, run_group
-from engine.states import RUN_TERMINAL
+from engine.store.statuses import RUN_TERMINAL
 
 logger = logging.getLogger(__name__)
 

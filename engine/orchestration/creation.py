@@ -50,12 +50,16 @@ class RunOrigin(TypedDict, total=False):
 
 
 def trigger_node_of(graph: Graph, trigger: str, node_id: str | None = None) -> str:
+    """The trigger node a run starts from: `node_id` when it is one, else the first whose
+    node type answers this kind of start (NodeType.starts_on: a webhook, a schedule, else
+    a manual or API start), else the first trigger."""
     if node_id is not None and node_id in graph.triggers:
         return node_id
-    wanted = {"webhook": "trigger.webhook", "schedule": "trigger.schedule"}.get(trigger, "trigger.manual")
-    for node_id in graph.triggers:
-        if graph.node_type(node_id) == wanted:
-            return node_id
+    wanted = trigger if trigger in ("webhook", "schedule") else "manual"
+    for candidate in graph.triggers:
+        cls = graph.types.get(candidate)
+        if cls is not None and cls.starts_on == wanted:
+            return candidate
     return graph.triggers[0]
 
 

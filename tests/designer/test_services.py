@@ -111,3 +111,22 @@ def test_export_then_import_round_trips(user, other_user):
     assert imported.owner == other_user and imported.graph == workflow.graph and imported.name == "Billing"
     assert problems == []
     assert imported.versions.get().message == "Imported (exported from version 1)"
+
+
+@pytest.mark.parametrize("changes", [{"graph": "valid"}, {"graph": "invalid"}, {"name": "Renamed"}], ids=["valid", "invalid", "no-graph"])
+def test_a_save_validates_the_graph_once(user, monkeypatch, changes):
+    """One validation per save, whether a graph is given (checked as storable, its problems
+    returned) or not (the stored draft's problems returned)."""
+    workflow = make_workflow(user)
+    graph = valid_graph()
+    if changes.get("graph") == "invalid":
+        graph["nodes"][1]["type"] = "no.such.type"
+    if "graph" in changes:
+        changes = {"graph": graph}
+    calls = []
+    real = services.validate_graph
+    monkeypatch.setattr(services, "validate_graph", lambda *args, **kwargs: calls.append(1) or real(*args, **kwargs))
+    _, problems = services.workflow_update(workflow=workflow, actor=user, **changes)
+    assert len(calls) == 1
+    assert bool(problems) is (changes.get("graph") is graph and graph["nodes"][1]["type"] == "no.such.type")
+    assert problems == services.graph_validate(graph=graph if "graph" in changes else workflow.graph, user=user)

@@ -14,7 +14,7 @@ from asgiref.sync import async_to_sync
 from engine import events
 from engine.api import hooks
 from engine.live import waiting
-from engine.models import Run
+from engine.store.models import Run
 from tests.engine.triggers.conftest import make_hook, post, signed
 from tests.factories import edge, node
 
