@@ -6,30 +6,25 @@ next (not an object, over the size limits) stops there."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 from core.problems import Problem
 from designer.validation.config import check_node_configs
+from designer.validation.limits import Limits
 from designer.validation.structure import check_envelope, check_size
 from designer.validation.topology import check_topology
 
 __all__ = ["Limits", "Problem", "is_loadable", "is_size_problem", "validate_graph"]
 
+DEFAULT_LIMITS = Limits()
+
 # Deeper JSON than this is refused before any recursive check (schema, walkers) sees it.
 MAX_DEPTH = 64
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_nodes: int = 2000
-    max_edges: int = 5000
-    max_expression_chars: int = 10_000
 
 
 def validate_graph(
     graph: object,
     *,
-    limits: Limits = Limits(),
+    limits: Limits = DEFAULT_LIMITS,
     owned_workflow_ids: Callable[[Iterable[int]], set[int]] | None = None,
 ) -> list[Problem]:
     """All problems of a graph. `owned_workflow_ids` answers which of the given workflow

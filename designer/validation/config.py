@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jsonschema import Draft202012Validator, validators
 from jsonschema.protocols import Validator
@@ -21,10 +21,8 @@ from catalog.expressions import (
 )
 from catalog.nodes import registry
 from core.problems import Problem
+from designer.validation.limits import Limits
 from designer.validation.schema_errors import describe_error
-
-if TYPE_CHECKING:
-    from designer.validation import Limits
 
 
 def _expression_aware(check: Callable[..., Any]) -> Callable[..., Any]:

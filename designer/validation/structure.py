@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jsonschema import Draft202012Validator
 
 from core.problems import Problem
+from designer.validation.limits import Limits
 from designer.validation.schema_errors import describe_error
-
-if TYPE_CHECKING:
-    from designer.validation import Limits
 
 NODE_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 GRAPH_KEYS = {"nodes", "edges", "vars", "viewport"}

@@ -17,7 +17,10 @@ from rest_framework.views import APIView
 from core.api.plumbing import StrictBooleanFilter, StrictDateTimeFilter, StrictFilterSet, StrictIdFilter, query_int, signed_in_user
 from core.api.serializers import ErrorSerializer
 from designer.selectors import workflow_get_for_user
-from engine.api.serializers import (
+from engine.orchestration.cancel import run_cancel
+from engine.orchestration.control import run_rerun, run_retry, step_decide, step_resolve
+from engine.orchestration.runs import run_start
+from engine.serializers import (
     DecisionSerializer,
     EventSerializer,
     MarkDoneSerializer,
@@ -26,9 +29,6 @@ from engine.api.serializers import (
     RunStartSerializer,
     RunSummarySerializer,
 )
-from engine.orchestration.cancel import run_cancel
-from engine.orchestration.control import run_rerun, run_retry, step_decide, step_resolve
-from engine.orchestration.runs import run_start
 from engine.store.models import Run, RunEvent, Trigger
 from engine.store.statuses import RunStatus
 

@@ -172,7 +172,7 @@ def _last_seq(run_id: int) -> int:
 def _snapshot(run_id: int) -> tuple[dict[str, Any], int]:
     from django.db import transaction
 
-    from engine.api.serializers import RunDetailSerializer
+    from engine.serializers import RunDetailSerializer
     from engine.store.models import Run
 
     with transaction.atomic():  # the steps and last_seq read together

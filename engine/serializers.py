@@ -1,3 +1,6 @@
+"""The run's representation, one for both of its interfaces: the REST API (engine.api) and
+the live stream's snapshots (engine.live), so that what streams equals what the API says."""
+
 from __future__ import annotations
 
 from typing import Any
