@@ -40,6 +40,11 @@ def register[T: type[NodeType]](cls: T) -> T:
     return cls
 
 
+def unregister(node_type: str) -> None:
+    """Forget a node type registered at run time (a plugin unloaded, a test's own type)."""
+    _REGISTRY.pop(node_type, None)
+
+
 def _load() -> None:
     global _loaded
     if not _loaded:

@@ -14,6 +14,8 @@ from typing import Any
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from engine.live.messages import event_message
+from engine.store.events import note_workflow, workflow_of
+from engine.store.models import Run
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +34,6 @@ class Publisher:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pid = 0
         self._home: asyncio.AbstractEventLoop | None = None  # the server's loop (in-memory layer)
-        self._workflows: dict[int, int] = {}
         self._locks: dict[int, asyncio.Lock] = {}
 
     def serve_from(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -51,16 +52,12 @@ class Publisher:
             return self._loop
 
     def _workflow_of(self, run_id: int) -> int:
-        from engine.store.events import workflow_of
-
-        workflow_id = workflow_of(run_id) or self._workflows.get(run_id)
+        """The run's workflow: from the store's cache (the writer noted it), else read once
+        and noted there."""
+        workflow_id = workflow_of(run_id)
         if workflow_id is None:
-            from engine.store.models import Run
-
             workflow_id = Run.objects.values_list("workflow_id", flat=True).get(pk=run_id)
-            if len(self._workflows) > 10_000:
-                self._workflows.clear()
-            self._workflows[run_id] = workflow_id
+            note_workflow(run_id, workflow_id)
         return workflow_id
 
     def __call__(self, events: list[Any]) -> None:

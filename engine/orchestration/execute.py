@@ -50,7 +50,7 @@ class Claimed:
 @dataclass
 class Next:
     """After a step: the steps that became ready (to dispatch), and possibly one of them
-    that this worker claimed in the same commit, to run at once (ARCHITECTURE, point 8)."""
+    that this worker claimed in the same commit, to run at once (docs/architecture.md#claims-and-fencing)."""
 
     ready: list[int] = field(default_factory=list)
     claimed: Claimed | None = None

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 
+from core.lru import LRU
 from designer.errors import GraphInvalid
 from designer.models import Workflow, WorkflowVersion
 from engine.orchestration.admission import run_start_limited, user_runs_check
@@ -70,9 +71,7 @@ def run_start(
     latest = version is None
     version = version_runnable(workflow=workflow, user=user, version=version)
     if latest:
-        if len(_latest_seen) > 10_000:
-            _latest_seen.clear()
-        _latest_seen[workflow.pk] = version
+        _latest_seen.put(workflow.pk, version)
     input_check(version, trigger, payload, trigger_node=trigger_node)
     if one_statement:
         started = _start_in_one_statement(version, user, payload, trigger, rerun_of, trigger_node)
@@ -99,7 +98,7 @@ def run_start(
 
 # Per process: the latest version of each workflow when this process last started a run of
 # it (a start checks in its own statement that none is newer).
-_latest_seen: dict[int, WorkflowVersion] = {}
+_latest_seen: LRU[int, WorkflowVersion] = LRU(10_000)
 
 
 def _start_in_one_statement(

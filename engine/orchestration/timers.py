@@ -10,13 +10,13 @@ and one that arrives early is armed again for the time left."""
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.lru import LRU
 from engine.orchestration.advance import advance
 from engine.orchestration.dispatch import dispatch_after_commit, get_dispatcher
 from engine.orchestration.pinned import graph_for
@@ -52,20 +52,17 @@ def arm(step_id: int, due: datetime, *, waiting: bool) -> None:
 
 
 class _Armed:
-    """What this process's tick has armed already, by step: the time it was armed for."""
+    """What this process's tick has armed already, by step: the time it was armed for
+    (the most recent 10,000)."""
 
     def __init__(self) -> None:
-        self._seen: dict[int, datetime] = {}
-        self._lock = threading.Lock()
+        self._seen: LRU[int, datetime] = LRU(10_000)
 
     def first_time(self, step_id: int, due: datetime) -> bool:
-        with self._lock:
-            if self._seen.get(step_id) == due:
-                return False
-            if len(self._seen) > 10_000:
-                self._seen.clear()
-            self._seen[step_id] = due
-            return True
+        if self._seen.get(step_id) == due:
+            return False
+        self._seen.put(step_id, due)
+        return True
 
 
 _armed = _Armed()

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.lru import LRU
 from engine.store.models import Run, RunEvent
 from engine.store.sql import backend, columns, rows_source, set_clause, typed_param
 
@@ -27,15 +28,14 @@ def set_event_sink(sink: EventSink | None) -> None:
     _sink = sink
 
 
-_workflows: dict[int, int] = {}
+# Each run's workflow, while runs are in hand (the most recent 10,000 per process).
+_workflows: LRU[int, int] = LRU(10_000)
 
 
 def note_workflow(run_id: int, workflow_id: int) -> None:
     """Remember a run's workflow while the run is in hand, so publishing its events (its
     workflow's stream too) needs no query for it."""
-    if len(_workflows) > 10_000:
-        _workflows.clear()
-    _workflows[run_id] = workflow_id
+    _workflows.put(run_id, workflow_id)
 
 
 def workflow_of(run_id: int) -> int | None:
