@@ -3,6 +3,8 @@ causal order, each exactly once; a failure is settled by the executor as if the 
 never been inline; a transaction that dies takes its inline steps with it; the budget
 bounds the work under one lock; queued siblings are taken at most once."""
 
+import dataclasses
+
 import pytest
 from django.db import transaction
 
@@ -12,6 +14,7 @@ from engine.orchestration.execute import run_chain, run_together
 from engine.orchestration.runs import run_start
 from engine.store.loading import step_with_run, version_latest_lean
 from engine.store.models import Run, RunEvent, StepRun
+from engine.store.records import StepThrough
 from engine.store.statuses import IllegalTransition
 from engine.store.writes import steps_run_through
 from tests.engine.harness import wait_for
@@ -208,9 +211,9 @@ def test_the_combined_write_is_conditional_and_checked_against_the_table(collect
     from django.utils import timezone
 
     now = timezone.now()
-    row = {"id": step.pk, "attempt": 0, "started_at": now, "finished_at": now, "input": {}, "output": 1, "ports": ["out"], "attempts": []}
+    row = StepThrough(step.pk, "s0", attempt=0, started_at=now, finished_at=now, input={}, output=1, ports=["out"], attempts=[])
     with transaction.atomic():
-        assert steps_run_through([{**row, "attempt": 3}], worker="w") == []  # not at the attempt read
+        assert steps_run_through([dataclasses.replace(row, attempt=3)], worker="w") == []  # not at the attempt read
         assert steps_run_through([row], worker="w") == [step.pk]
         assert steps_run_through([row], worker="w") == []  # no longer queued: never twice
     step.refresh_from_db()

@@ -11,7 +11,7 @@ import time
 
 from asgiref.sync import async_to_sync
 
-from engine import events
+from engine.store import events
 from engine.api import hooks
 from engine.live import waiting
 from engine.store.models import Run
