@@ -11,9 +11,9 @@ import time
 
 from asgiref.sync import async_to_sync
 
-from engine.store import events
 from engine.api import hooks
 from engine.live import waiting
+from engine.store import events
 from engine.store.models import Run
 from tests.engine.triggers.conftest import make_hook, post, signed
 from tests.factories import edge, node
