@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Unpack
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 
 from catalog.nodes.base import StepFailed
@@ -30,6 +30,7 @@ from engine.orchestration.outcomes import step_failed
 from engine.orchestration.pinned import graph_for
 from engine.store.events import events_batched
 from engine.store.models import Run, StepRun
+from engine.store.sql import backend
 from engine.store.statuses import RunStatus, StepStatus
 from engine.store.writes import run_transition
 
@@ -162,10 +163,7 @@ def _lock(workflow_id: int, *, skip_locked: bool = False) -> Workflow | None:
     database has it: the runs being created elsewhere (a map's items) reference the row,
     and would wait for a FOR UPDATE lock, not for this one; admissions still exclude each
     other."""
-    features = connection.features
-    no_key = features.has_select_for_no_key_update
-    skip = skip_locked and features.has_select_for_update_skip_locked
-    return Workflow.objects.filter(pk=workflow_id).select_for_update(no_key=no_key, skip_locked=skip).first()
+    return backend().locked(Workflow.objects.filter(pk=workflow_id), skip_locked=skip_locked).first()
 
 
 def _promote_locked(workflow_id: int, limit: ConcurrencyLimit | None) -> int:

@@ -19,7 +19,7 @@ from engine.orchestration.graph import Graph, outcome, plan, sinks
 from engine.orchestration.pinned import graph_for
 from engine.store import reads
 from engine.store.models import Run
-from engine.store.records import StepRow, StepState
+from engine.store.records import StepDraft, StepRow, StepState
 from engine.store.statuses import RunStatus, StepStatus
 from engine.store.writes import run_transition, step_create, step_transition, steps_create
 
@@ -44,16 +44,11 @@ class InlineStrategy(Protocol):
 
     def accepts(self, node_id: str) -> bool: ...
 
-    def run_new(self, node_id: str) -> dict[str, Any] | None: ...
+    def run_new(self, node_id: str) -> StepDraft | None: ...
 
     def run_queued(self, queued: list[tuple[int, str, int, list[Any]]]) -> dict[str, StepState]: ...
 
-    def remember(self, step: dict[str, Any]) -> None: ...
-
-
-def step_state(step: dict[str, Any]) -> StepState:
-    """What the planner sees of a step about to be created (a dict as `steps_create` takes)."""
-    return StepState(step["status"], tuple(step.get("ports", ())))
+    def remember(self, step: StepDraft) -> None: ...
 
 
 def advance(run_id: int) -> list[int]:
@@ -74,7 +69,7 @@ def advance_locked_nodes(
     inliner: InlineStrategy | None = None,
     *,
     states: dict[str, StepState] | None = None,
-    first: list[dict[str, Any]] | None = None,
+    first: list[StepDraft] | None = None,
 ) -> list[tuple[int, str]]:
     """Advance a run whose row this transaction holds locked: (step id, node id) of the
     steps it made ready (node id "" for a compensation step). With an `inliner`, pure steps
@@ -94,9 +89,9 @@ def advance_locked_nodes(
     if run.status != R.RUNNING:
         return []
     graph = graph_for(run)
-    new: list[dict[str, Any]] = list(first or [])  # the steps this advance creates, in causal order: one INSERT
+    new: list[StepDraft] = list(first or [])  # the steps this advance creates, in causal order: one INSERT
     if first is not None:
-        states = {step["node_id"]: step_state(step) for step in first}
+        states = {step.node_id: step.state for step in first}
     elif states is None:
         states = reads.plan_states(run.pk)
     if inliner is not None:
@@ -109,11 +104,11 @@ def advance_locked_nodes(
     # plan a compensation or (unless in hand) to collect the run's output. Otherwise
     # their INSERT goes with the events' statement.
     outputs_in_hand = all(node_id in known for node_id in names)
-    queued = any(step["status"] == S.QUEUED for step in new)
+    queued = any(step.status == S.QUEUED for step in new)
     created: list[tuple[int, str]] = []
     if queued or result == "failed" or not outputs_in_hand:
         ids = steps_create(run.pk, new)
-        created = [(step_id, step["node_id"]) for step_id, step in zip(ids, new, strict=True) if step["status"] == S.QUEUED]
+        created = [(step_id, step.node_id) for step_id, step in zip(ids, new, strict=True) if step.status == S.QUEUED]
     else:
         steps_create(run.pk, new, ids=False)
     if result == "succeeded":
@@ -131,22 +126,22 @@ def advance_locked_nodes(
     return created
 
 
-def planned_steps(graph: Graph, states: dict[str, StepState], inliner: InlineStrategy | None = None) -> list[dict[str, Any]]:
+def planned_steps(graph: Graph, states: dict[str, StepState], inliner: InlineStrategy | None = None) -> list[StepDraft]:
     """The steps to create now, in causal order (skipped, queued, or run inline by the
     `inliner` and so succeeded, which can make more ready); `states` follows them."""
-    new: list[dict[str, Any]] = []
+    new: list[StepDraft] = []
     decided = plan(graph, states)
     while decided.ready or decided.skipped:
-        round_: list[dict[str, Any]] = [{"node_id": node_id, "status": S.SKIPPED} for node_id in decided.skipped]
+        round_ = [StepDraft(node_id, S.SKIPPED) for node_id in decided.skipped]
         for node_id in decided.ready:
             inlined = inliner.run_new(node_id) if inliner is not None and inliner.accepts(node_id) else None
-            round_.append(inlined or {"node_id": node_id, "status": S.QUEUED})
+            round_.append(inlined or StepDraft(node_id, S.QUEUED))
         for step in round_:
-            states[step["node_id"]] = step_state(step)
+            states[step.node_id] = step.state
             if inliner is not None:
                 inliner.remember(step)
         new += round_
-        if not any(step["status"] == S.SUCCEEDED for step in round_):
+        if not any(step.status == S.SUCCEEDED for step in round_):
             break
         decided = plan(graph, states)
     return new
@@ -207,12 +202,8 @@ def _compensate_next(run: Run) -> list[int]:
         if node_id not in undone:
             return [
                 step_create(
-                    run_id=run.pk,
-                    node_id=compensation,
-                    iteration=len(comps) + 1,
-                    status=S.QUEUED,
-                    compensates=node_id,
-                    data={"compensates": node_id},
+                    run.pk,
+                    StepDraft(compensation, S.QUEUED, iteration=len(comps) + 1, compensates=node_id, data={"compensates": node_id}),
                 )
             ]
     finish(run, (R.COMPENSATING,), R.COMPENSATED)

@@ -24,6 +24,7 @@ from engine.orchestration.inline import inline_type
 from engine.orchestration.pinned import version_graph
 from engine.store.loading import version_latest_lean
 from engine.store.models import Run, StepRun
+from engine.store.records import StepDraft
 from engine.store.statuses import RunStatus, StepStatus
 from engine.store.writes import run_insert, run_transition, steps_create
 
@@ -143,9 +144,7 @@ def start_data(version: WorkflowVersion, trigger: str, **origin: Unpack[RunOrigi
     return data
 
 
-def run_new(
-    version: WorkflowVersion, user: Any, payload: Any, trigger: str, **origin: Unpack[RunOrigin]
-) -> tuple[Run, list[dict[str, Any]]]:
+def run_new(version: WorkflowVersion, user: Any, payload: Any, trigger: str, **origin: Unpack[RunOrigin]) -> tuple[Run, list[StepDraft]]:
     """A run not yet saved, and its trigger steps (and reused ones) not yet created."""
     parent, item_index, rerun_of = origin.get("parent"), origin.get("item_index"), origin.get("rerun_of")
     graph = version_graph(version.pk, version.graph_hash)
@@ -166,20 +165,18 @@ def run_new(
         limited=bool(origin.get("limited")),
     )
     now = timezone.now()
-    steps: list[dict[str, Any]] = [
-        {"node_id": first, "status": S.SUCCEEDED, "output": payload, "ports": ["out"], "attempt": 1, "started_at": now}
-    ]
-    steps += [{"node_id": other, "status": S.SKIPPED} for other in graph.triggers if other != first]
+    steps = [StepDraft(first, S.SUCCEEDED, output=payload, ports=["out"], attempt=1, started_at=now)]
+    steps += [StepDraft(other, S.SKIPPED) for other in graph.triggers if other != first]
     steps += [
-        {
-            "node_id": node_id,
-            "status": S.SUCCEEDED,
-            "input": old.input,
-            "output": old.output,
-            "ports": old.ports,
-            "attempt": old.attempt,
-            "data": {"reused_from_run": old.run_id},
-        }
+        StepDraft(
+            node_id,
+            S.SUCCEEDED,
+            input=old.input,
+            output=old.output,
+            ports=list(old.ports or []),
+            attempt=old.attempt,
+            data={"reused_from_run": old.run_id},
+        )
         for node_id, old in (origin.get("reuse") or {}).items()
     ]
     return run, steps

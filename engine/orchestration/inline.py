@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -26,7 +28,7 @@ from engine.orchestration.evaluation import expression_data, input_rows, iso, no
 from engine.orchestration.graph import Graph
 from engine.store.models import Run
 from engine.store.reads import step_row
-from engine.store.records import StepRow, StepState
+from engine.store.records import StepDraft, StepRow, StepState, StepThrough
 from engine.store.statuses import StepStatus
 from engine.store.writes import steps_run_through
 
@@ -37,6 +39,17 @@ logger = logging.getLogger(__name__)
 def inline_type(graph: Graph, node_id: str) -> bool:
     cls = graph.types.get(node_id)
     return bool(cls and cls.inline)
+
+
+@dataclass(frozen=True, slots=True)
+class _Ran:
+    """What a pure node's evaluation gave: what its step records."""
+
+    started_at: datetime
+    finished_at: datetime
+    input: Any
+    output: Any
+    ports: list[str]
 
 
 class Inliner:
@@ -60,8 +73,8 @@ class Inliner:
         self._complete = self._complete or self.graph.needs_data(node_id)
         return rows
 
-    def _evaluate(self, node_id: str, attempt: int) -> tuple[dict[str, Any], dict[str, Any]] | None:
-        """Run the node: what its step records (node, times, input, output, ports) and its
+    def _evaluate(self, node_id: str, attempt: int) -> tuple[_Ran, dict[str, Any]] | None:
+        """Run the node: what its step records (times, input, output, ports) and its
         attempt's entry; None when it cannot complete inline (it failed, or asked to wait
         or to start child runs): the executor takes it then."""
         self._left -= 1
@@ -77,29 +90,33 @@ class Inliner:
         if result.children is not None or result.wait_until is not None or result.wait_for_person:
             return None
         finished = timezone.now()
-        fields = {
-            "node_id": node_id,
-            "started_at": started,
-            "finished_at": finished,
-            "input": config,
-            "output": result.output,
-            "ports": list(result.ports),
-        }
-        return fields, {"attempt": attempt, "started_at": iso(started), "finished_at": iso(finished), "error": None, "inline": True}
+        ran = _Ran(started, finished, config, result.output, list(result.ports))
+        return ran, {"attempt": attempt, "started_at": iso(started), "finished_at": iso(finished), "error": None, "inline": True}
 
-    def remember(self, step: dict[str, Any]) -> None:
+    def remember(self, step: StepDraft) -> None:
         """What a step created in this transaction looks like to the steps after it."""
-        self.rows[step["node_id"]] = step_row(step["node_id"], step["status"], step.get("ports"), step.get("output"))
+        self.rows[step.node_id] = step_row(step.node_id, step.status, step.ports, step.output)
 
-    def run_new(self, node_id: str) -> dict[str, Any] | None:
+    def run_new(self, node_id: str) -> StepDraft | None:
         """Run a node that has no step yet: the step to create, succeeded (the caller
         creates it with the others of its advance). None: queue it instead."""
         evaluated = self._evaluate(node_id, 1)
         if evaluated is None:
             return None
-        fields, entry = evaluated
-        worker = {"lease_owner": self.worker[:100], "data": {"worker": self.worker, "inline": True}}
-        return {**fields, "status": S.SUCCEEDED, "attempt": 1, "attempts": [entry], **worker}
+        ran, entry = evaluated
+        return StepDraft(
+            node_id,
+            S.SUCCEEDED,
+            attempt=1,
+            input=ran.input,
+            output=ran.output,
+            ports=ran.ports,
+            lease_owner=self.worker[:100],
+            attempts=[entry],
+            started_at=ran.started_at,
+            finished_at=ran.finished_at,
+            data={"worker": self.worker, "inline": True},
+        )
 
     def run_queued(self, queued: list[tuple[int, str, int, list[Any]]]) -> dict[str, StepState]:
         """Run queued steps (id, node, attempt, attempts so far): this worker's own, or
@@ -110,12 +127,16 @@ class Inliner:
         for step_id, node_id, attempt, attempts in queued:
             outcome = self._evaluate(node_id, attempt + 1)
             if outcome is not None:
-                fields, entry = outcome
-                evaluated.append({**fields, "id": step_id, "attempt": attempt, "attempts": [*attempts, entry]})
+                ran, entry = outcome
+                evaluated.append(
+                    StepThrough(
+                        step_id, node_id, attempt, ran.started_at, ran.finished_at, ran.input, ran.output, ran.ports, [*attempts, entry]
+                    )
+                )
         written = set(steps_run_through(evaluated, worker=self.worker))
         states = {}
         for step in evaluated:
-            if step["id"] in written:
-                self.remember({**step, "status": S.SUCCEEDED})
-                states[step["node_id"]] = StepState(S.SUCCEEDED, tuple(step["ports"]))
+            if step.id in written:
+                self.rows[step.node_id] = step_row(step.node_id, S.SUCCEEDED, step.ports, step.output)
+                states[step.node_id] = StepState(S.SUCCEEDED, tuple(step.ports))
         return states

@@ -14,7 +14,7 @@ from core.lru import LRU
 from designer.errors import GraphInvalid
 from designer.models import Workflow, WorkflowVersion
 from engine.orchestration.admission import run_start_limited, user_runs_check
-from engine.orchestration.advance import planned_steps, step_state
+from engine.orchestration.advance import planned_steps
 from engine.orchestration.creation import (
     InputInvalid,
     RunOrigin,
@@ -117,9 +117,9 @@ def _start_in_one_statement(
     latest."""
     run, steps = run_new(version, user, payload, trigger, rerun_of=rerun_of, trigger_node=trigger_node)
     graph = version_graph(version.pk, version.graph_hash)
-    states = {step["node_id"]: step_state(step) for step in steps}
+    states = {step.node_id: step.state for step in steps}
     planned = planned_steps(graph, states)
-    ready = [step["node_id"] for step in planned if step["status"] == S.QUEUED]
+    ready = [step.node_id for step in planned if step.status == S.QUEUED]
     if not ready or outcome(graph, states) is not None:
         return None  # the run ends at once, or blocks: the general path records that
     steps += planned

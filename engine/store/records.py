@@ -3,7 +3,8 @@ instances, so the planner and the expressions never touch the ORM."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 
@@ -28,3 +29,52 @@ class StepRow:
     @property
     def state(self) -> StepState:
         return StepState(self.status, self.ports)
+
+
+@dataclass(slots=True)
+class StepDraft:
+    """A step about to be created, in its first status (queued, skipped; succeeded for a
+    trigger, a reused output, or a pure step run inline), with what it starts with; `data`
+    is its first event's."""
+
+    node_id: str
+    status: str
+    iteration: int = 0
+    attempt: int = 0
+    input: Any = None
+    output: Any = None
+    error: Any = None
+    ports: list[str] = field(default_factory=list)
+    lease_owner: str = ""
+    lease_token: str = ""
+    lease_expires_at: datetime | None = None
+    not_before: datetime | None = None
+    attempts: list[Any] = field(default_factory=list)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    compensates: str = ""
+    data: Any = None
+
+    @property
+    def state(self) -> StepState:
+        return StepState(self.status, tuple(self.ports))
+
+
+# The columns a StepDraft fills (but its run and its times), in order.
+DRAFT_COLUMNS = tuple(f for f in StepDraft.__dataclass_fields__ if f != "data")
+
+
+@dataclass(slots=True)
+class StepThrough:
+    """A queued pure step run inline, to record queued -> running -> succeeded at once:
+    written only if still queued at `attempt` (the one read) and due."""
+
+    id: int
+    node_id: str
+    attempt: int
+    started_at: datetime
+    finished_at: datetime
+    input: Any
+    output: Any
+    ports: list[str]
+    attempts: list[Any]

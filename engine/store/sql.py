@@ -73,9 +73,16 @@ class Backend:
         before the step's own row is updated; "" where a write locks everything."""
         return ""
 
-    def skip_locked(self, query: Any) -> Any:
-        """A queryset that takes its rows locked, skipping those another holds."""
+    def skip_locked(self, query: Any, *, of: tuple[str, ...] = ()) -> Any:
+        """A queryset that takes its rows locked, skipping those another holds (`of`: the
+        tables locked, of a query that joins others). Here, as it is."""
         return query
+
+    def locked(self, query: Any, *, skip_locked: bool = False) -> Any:
+        """A queryset that takes its rows locked for this transaction; on PostgreSQL FOR
+        NO KEY UPDATE, which rows being inserted that reference them do not wait for,
+        and (`skip_locked`) skipping rows another holds."""
+        return query.select_for_update()
 
 
 class PostgresBackend(Backend):
@@ -108,8 +115,11 @@ class PostgresBackend(Backend):
         # the run (an advance, a cancel): taking it after the step's could deadlock.
         return f"run_id = (SELECT r.id FROM {runs} r WHERE r.id = (SELECT s.run_id FROM {steps} s WHERE s.id = %s) FOR UPDATE) AND "
 
-    def skip_locked(self, query: Any) -> Any:
-        return query.select_for_update(skip_locked=True)
+    def skip_locked(self, query: Any, *, of: tuple[str, ...] = ()) -> Any:
+        return query.select_for_update(skip_locked=True, of=of)
+
+    def locked(self, query: Any, *, skip_locked: bool = False) -> Any:
+        return query.select_for_update(no_key=True, skip_locked=skip_locked)
 
 
 @cache

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from engine.store.events import EVENT_COLUMNS, Event, events_source, note_workflow, published_after_commit
 from engine.store.models import RunEvent, StepRun
+from engine.store.records import StepDraft
 from engine.store.sql import columns, db_type, typed_param
 from engine.store.statuses import RunStatus
 from engine.store.writes import STEP_COLUMNS, run_created, steps_source
@@ -20,7 +21,7 @@ R = RunStatus
 
 def run_start_statement(
     run: Any,
-    steps: list[dict[str, Any]],
+    steps: list[StepDraft],
     *,
     data: Any = None,
     unless_newer_than: int | None = None,
@@ -35,8 +36,7 @@ def run_start_statement(
     run_created(run, now, running=True)
     events = [Event(run_id=0, kind="run", status=R.QUEUED, data=data or {}), Event(run_id=0, kind="run", status=R.RUNNING)]
     events += [
-        Event(run_id=0, kind="step", status=step["status"], node_id=step["node_id"], attempt=step.get("attempt", 0), data=step.get("data"))
-        for step in steps
+        Event(run_id=0, kind="step", status=step.status, node_id=step.node_id, attempt=step.attempt, data=step.data) for step in steps
     ]
     run.last_seq = len(events)
     quote = connection.ops.quote_name

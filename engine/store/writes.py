@@ -6,6 +6,7 @@ transaction; every transition is checked against the tables of engine.store.stat
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from django.db import connection, transaction
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from engine.store.events import defer_run_update, defer_write, note_workflow, record_event
 from engine.store.models import Run, StepRun
+from engine.store.records import DRAFT_COLUMNS, StepDraft, StepThrough
 from engine.store.sql import backend, columns, rows_source, set_clause, typed_param
 from engine.store.statuses import RUN_TERMINAL, RUN_TRANSITIONS, STEP_TERMINAL, STEP_TRANSITIONS, IllegalTransition, RunStatus, StepStatus
 from engine.store.statuses import check_transition as _check
@@ -129,64 +131,46 @@ def step_transition(
 
 
 @transaction.atomic(savepoint=False)
-def step_create(*, run_id: int, node_id: str, status: StepStatus, iteration: int = 0, data: Any = None, **fields: Any) -> int:
+def step_create(run_id: int, step: StepDraft) -> int:
     """Create a step directly in its first status (queued, skipped, or succeeded for a
     trigger or a reused output) and record it. The unique (run, node, iteration) constraint
     makes a second creation fail: a node never starts twice."""
-    [step_id] = steps_create(run_id, [{"node_id": node_id, "status": status, "iteration": iteration, "data": data, **fields}])
+    [step_id] = steps_create(run_id, [step])
     return step_id
 
 
-_STEP_DEFAULTS: dict[str, Any] = {
-    "iteration": 0,
-    "attempt": 0,
-    "input": None,
-    "output": None,
-    "error": None,
-    "ports": [],
-    "lease_owner": "",
-    "lease_token": "",
-    "lease_expires_at": None,
-    "not_before": None,
-    "attempts": [],
-    "started_at": None,
-    "finished_at": None,
-    "compensates": "",
-}
+STEP_COLUMNS = ("created_at", "updated_at", *DRAFT_COLUMNS)
 
 
-STEP_COLUMNS = ("node_id", "status", "created_at", "updated_at", *_STEP_DEFAULTS)
-
-
-def _step_values(step: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """Every column of a step being created (but its run): the defaults, what `step`
-    gives (but its event's `data`), its times; a step created finished, finished now."""
-    values = {**_STEP_DEFAULTS, **{k: v for k, v in step.items() if k != "data"}, "created_at": now, "updated_at": now}
-    if step["status"] in STEP_TERMINAL and values["finished_at"] is None:
-        values["finished_at"] = now
+def _step_values(step: StepDraft, now: datetime) -> list[Any]:
+    """Every column of a step being created (but its run), in STEP_COLUMNS' order: its
+    times, then the draft's; a step created finished, finished now."""
+    values = [now, now, *(getattr(step, name) for name in DRAFT_COLUMNS)]
+    if step.finished_at is None and step.status in STEP_TERMINAL:
+        values[STEP_COLUMNS.index("finished_at")] = now
     return values
 
 
-def steps_source(steps: list[dict[str, Any]], now: datetime) -> tuple[str, str, list[Any]]:
+def steps_source(steps: list[StepDraft], now: datetime) -> tuple[str, str, list[Any]]:
     """Steps being created (but their run) as a statement's rows (engine.store.sql): the
     quoted column names, in the order of v.column1..n, the source and its parameters."""
-
-    fields = [StepRun._meta.get_field(name) for name in STEP_COLUMNS]
-    rows = []
-    for step in steps:
-        values = _step_values(step, now)
-        rows.append([f.get_db_prep_save(values[f.name], connection) for f in fields])  # type: ignore[union-attr]
+    fields = _step_fields()
+    rows = [[f.get_db_prep_save(value, connection) for f, value in zip(fields, _step_values(step, now), strict=True)] for step in steps]
     source, params = rows_source(fields, rows)
     return ", ".join(connection.ops.quote_name(name) for name in STEP_COLUMNS), source, params
 
 
+@cache
+def _step_fields() -> list[Any]:
+    return [StepRun._meta.get_field(name) for name in STEP_COLUMNS]
+
+
 @transaction.atomic(savepoint=False)
-def steps_create(run_id: int, steps: list[dict[str, Any]], *, ids: bool = True) -> list[int]:
+def steps_create(run_id: int, steps: list[StepDraft], *, ids: bool = True) -> list[int]:
     """Create several steps of a run, each in its first status (`step_create`), in one
     multi-row INSERT ... RETURNING, each with its event; their ids in the order given.
     `ids=False`: the caller needs no ids and reads none of them back in this transaction,
     so the INSERT may go with the events' statement (engine.store.events.defer_write); []."""
-
     if len(steps) > 500:  # SQLite's bound on parameters
         return steps_create(run_id, steps[:500], ids=ids) + steps_create(run_id, steps[500:], ids=ids)
     if not steps:
@@ -202,9 +186,8 @@ def steps_create(run_id: int, steps: list[dict[str, Any]], *, ids: bool = True) 
             cursor.execute(sql + " RETURNING id, node_id, iteration", params)
             written = {(str(node_id), int(iteration)): int(step_id) for step_id, node_id, iteration in cursor.fetchall()}
     for step in steps:
-        data = step.get("data")
-        record_event(run_id=run_id, kind="step", status=step["status"], node_id=step["node_id"], attempt=step.get("attempt", 0), data=data)
-    return [written[(step["node_id"], step.get("iteration", 0))] for step in steps] if ids else []
+        record_event(run_id=run_id, kind="step", status=step.status, node_id=step.node_id, attempt=step.attempt, data=step.data)
+    return [written[(step.node_id, step.iteration)] for step in steps] if ids else []
 
 
 @transaction.atomic(savepoint=False)
@@ -245,12 +228,12 @@ _THROUGH = ("id", "attempt", "started_at", "finished_at", "input", "output", "po
 
 
 @transaction.atomic(savepoint=False)
-def steps_run_through(steps: list[dict[str, Any]], *, worker: str) -> list[int]:
+def steps_run_through(steps: list[StepThrough], *, worker: str) -> list[int]:
     """queued -> running -> succeeded for pure steps run inline under their run's lock
     (engine.orchestration.inline), in one conditional UPDATE ... FROM their rows: both
     transitions are checked against the table and both events written for each. A step is
     written only if still queued at the `attempt` the caller read and due; returns the ids
-    written. Each step: id, attempt, started_at, finished_at, input, output, ports, attempts."""
+    written."""
 
     _check(STEP_TRANSITIONS, (S.QUEUED,), S.RUNNING)
     _check(STEP_TRANSITIONS, (S.RUNNING,), S.SUCCEEDED)
@@ -261,7 +244,7 @@ def steps_run_through(steps: list[dict[str, Any]], *, worker: str) -> list[int]:
     table = quote(StepRun._meta.db_table)
     fields = [StepRun._meta.get_field(name) for name in _THROUGH]
     value_of = {name: f"v.column{i + 1}" for i, name in enumerate(_THROUGH)}
-    source, source_params = rows_source(fields, [[f.get_db_prep_save(step[f.name], connection) for f in fields] for step in steps])  # type: ignore[union-attr]
+    source, source_params = rows_source(fields, [[f.get_db_prep_save(getattr(step, f.name), connection) for f in fields] for step in steps])  # type: ignore[union-attr]
     at = connection.ops.adapt_datetimefield_value(now)
     params: list[Any] = [S.SUCCEEDED.value, worker[:100], at, *source_params, S.QUEUED.value, at]
     sql = (
@@ -278,8 +261,8 @@ def steps_run_through(steps: list[dict[str, Any]], *, worker: str) -> list[int]:
         written = {int(r[0]): (int(r[1]), str(r[2]), int(r[3])) for r in cursor.fetchall()}
     inline = {"worker": worker, "inline": True}
     for step in steps:  # the events in the order given
-        if step["id"] in written:
-            run_id, node_id, attempt = written[step["id"]]
+        if step.id in written:
+            run_id, node_id, attempt = written[step.id]
             record_event(run_id=run_id, kind="step", status=S.RUNNING, node_id=node_id, attempt=attempt, data=inline)
             record_event(run_id=run_id, kind="step", status=S.SUCCEEDED, node_id=node_id, attempt=attempt, data=inline)
-    return [step["id"] for step in steps if step["id"] in written]
+    return [step.id for step in steps if step.id in written]

@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo
 
 from croniter import croniter
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from core.errors import DomainError
 from engine.store.models import Trigger
+from engine.store.sql import backend
 from engine.triggers.models import Schedule, ScheduleSlot
 from engine.triggers.start import trigger_run_start
 
@@ -105,8 +106,7 @@ def schedules_fire(now: datetime, *, limit: int = 100) -> int:
         query: Any = Schedule.objects.filter(next_fire_at__lte=now, workflow__active=True).select_related(
             "workflow__active_version", "workflow__owner"
         )
-        if connection.features.has_select_for_update_skip_locked:
-            query = query.select_for_update(skip_locked=True, of=("self",))
+        query = backend().skip_locked(query, of=("self",))
         for schedule in list(query.order_by("next_fire_at", "id")[:limit]):
             fire, following = plan_slots(schedule, now, _grace())
             for slot, missed in fire:

@@ -109,11 +109,12 @@ def test_tick_redispatches_a_lost_message(collecting):
 def test_a_node_cannot_be_created_twice_in_a_run(db, collecting):
     from django.db import IntegrityError, transaction
 
+    from engine.store.records import StepDraft
     from engine.store.writes import step_create
 
     run, _step = _queued_step(make_user())
     with pytest.raises(IntegrityError), transaction.atomic():
-        step_create(run_id=run.pk, node_id="work", status=StepStatus.QUEUED)
+        step_create(run.pk, StepDraft("work", StepStatus.QUEUED))
     assert StepRun.objects.filter(run=run, node_id="work").count() == 1
 
 
