@@ -163,7 +163,8 @@ def _lock(workflow_id: int, *, skip_locked: bool = False) -> Workflow | None:
     database has it: the runs being created elsewhere (a map's items) reference the row,
     and would wait for a FOR UPDATE lock, not for this one; admissions still exclude each
     other."""
-    return backend().locked(Workflow.objects.filter(pk=workflow_id), skip_locked=skip_locked).first()
+    locked: Workflow | None = backend().locked(Workflow.objects.filter(pk=workflow_id), skip_locked=skip_locked).first()
+    return locked
 
 
 def _promote_locked(workflow_id: int, limit: ConcurrencyLimit | None) -> int:
