@@ -37,11 +37,32 @@ def done(*args, key="bench:done", expect=1):  # type: ignore[no-untyped-def]
         client.rpush(key, time.time())
 
 
+_http = None
+_http_pid = 0
+
+
+def _http_client():  # type: ignore[no-untyped-def]
+    """One kept-alive httpx client per worker process (made again after a fork), as the
+    engine's HTTP node has (catalog.nodes.net.http_client)."""
+    global _http, _http_pid
+    if _http is None or _http_pid != os.getpid():
+        import httpx
+
+        _http, _http_pid = httpx.Client(timeout=10), os.getpid()
+    return _http
+
+
 @app.task(name="bench.http_get", ignore_result=False)
 def http_get(url):  # type: ignore[no-untyped-def]
-    """A chord's branch: the GET a W5 branch makes (a new client per call, as the engine's
-    HTTP node does). Its result (the status) is what the chord's join counts."""
-    import httpx
+    """A chord's branch: the GET a W5 branch makes, on the process's kept-alive client.
+    Its result (the status) is what the chord's join counts."""
+    return _http_client().get(url).status_code
 
-    with httpx.Client(timeout=10) as client:
-        return client.get(url).status_code
+
+@app.task(name="bench.http_step", ignore_result=True)
+def http_step(url, key=None, expect=1):  # type: ignore[no-untyped-def]
+    """A W4 chain's task: the GET a W4 step makes; the last one of a chain (given `key`)
+    signals completion as `done` does."""
+    _http_client().get(url).raise_for_status()
+    if key is not None:
+        done(key=key, expect=expect)
