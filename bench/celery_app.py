@@ -6,6 +6,7 @@ tasks ignore results, so they never touch it)."""
 import os
 import time
 
+import httpx
 import redis
 from django.conf import settings
 
@@ -40,11 +41,30 @@ def done(*args: object, key: str = "bench:done", expect: int = 1) -> None:
         client.rpush(key, time.time())
 
 
+_http: httpx.Client | None = None
+_http_pid = 0
+
+
+def _http_client() -> httpx.Client:
+    """One kept-alive httpx client per worker process (made again after a fork), as the
+    engine's HTTP node has (catalog.nodes.net.http_client)."""
+    global _http, _http_pid
+    if _http is None or _http_pid != os.getpid():
+        _http, _http_pid = httpx.Client(timeout=10), os.getpid()
+    return _http
+
+
 @app.task(name="bench.http_get", ignore_result=False)
 def http_get(url: str) -> int:
-    """A chord's branch: the GET a W5 branch makes (a new client per call, as the engine's
-    HTTP node does). Its result (the status) is what the chord's join counts."""
-    import httpx
+    """A chord's branch: the GET a W5 branch makes, on the process's kept-alive client.
+    Its result (the status) is what the chord's join counts."""
+    return _http_client().get(url).status_code
 
-    with httpx.Client(timeout=10) as client:
-        return client.get(url).status_code
+
+@app.task(name="bench.http_step", ignore_result=True)
+def http_step(url: str, key: str | None = None, expect: int = 1) -> None:
+    """A W4 chain's task: the GET a W4 step makes; the last one of a chain (given `key`)
+    signals completion as `done` does."""
+    _http_client().get(url).raise_for_status()
+    if key is not None:
+        done(key=key, expect=expect)

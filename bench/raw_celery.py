@@ -1,7 +1,7 @@
 """Raw Celery baselines for bench/engine.py, on the same broker and workers as the engine:
 a chain of no-op tasks (W1), a group with a Redis counter as its join (W2), rounds of
-chains of 3 (W3) and of chords of HTTP GETs (W5). Each waits for a Redis list that its
-last task pushes to (bench.celery_app.done)."""
+chains of 3 (W3), chains of HTTP GETs (W4) and chords of HTTP GETs (W5). Each waits for a
+Redis list that its last task pushes to (bench.celery_app.done)."""
 
 from __future__ import annotations
 
@@ -94,3 +94,50 @@ def chords_round(broker: str, runs: int, branches: int, url: str) -> float:
             chord(header, done.si(key=key, expect=runs).set(**QUEUE)).apply_async()
 
     return runs / _timed(broker, f"bench:chord:{next(_rounds)}", submit)
+
+
+def http_chain(broker: str, length: int, url: str) -> float:
+    """W4's chain: ms per task of a chain of `length` GETs of `url` (median of 3)."""
+    from celery import chain
+
+    from bench.celery_app import http_step
+
+    def submit(key: str) -> None:
+        tasks = [http_step.si(url).set(**QUEUE) for _ in range(length - 1)]
+        chain(*tasks, http_step.si(url, key=key).set(**QUEUE)).apply_async()
+
+    return statistics.median(_timed(broker, f"bench:http-chain:{next(_rounds)}", submit) * 1000 / length for _ in range(3))
+
+
+def http_chains_round(broker: str, runs: int, concurrency: int, length: int, url: str) -> float:
+    """One round of W4's concurrent baseline: `runs` chains of `length` GETs of `url`,
+    `concurrency` of them in flight at a time (the next submitted as soon as one ends);
+    runs per second."""
+    import redis
+    from celery import chain
+
+    from bench.celery_app import http_step
+
+    client = redis.Redis.from_url(broker)
+    prefix = f"bench:http-chains:{next(_rounds)}"
+
+    def submit(i: int) -> str:
+        key = f"{prefix}:{i}"
+        tasks = [http_step.si(url).set(**QUEUE) for _ in range(length - 1)]
+        chain(*tasks, http_step.si(url, key=key).set(**QUEUE)).apply_async()
+        return key
+
+    t0 = time.perf_counter()
+    live = [submit(i) for i in range(min(concurrency, runs))]
+    started = len(live)
+    deadline = time.monotonic() + 300
+    while live:
+        assert time.monotonic() < deadline, f"raw celery timed out on {prefix}"
+        popped = client.blpop(live, timeout=1)
+        if popped:
+            key = popped[0]
+            live.remove(key.decode() if isinstance(key, bytes) else key)
+            if started < runs:
+                live.append(submit(started))
+                started += 1
+    return runs / (time.perf_counter() - t0)

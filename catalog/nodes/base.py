@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any, ClassVar
+
+import httpx
+
+from catalog.nodes.net import http_client
 
 JSONDict = dict[str, Any]
 
@@ -43,7 +48,12 @@ class StepFailed(Exception):
 
 @dataclass
 class StepContext:
-    """What an executor sees: its rendered config, the expression data and its identity."""
+    """What an executor sees: its rendered config, the expression data and its identity.
+
+    `http`: the process's pooled HTTP client, guarded against private, loopback and
+    metadata addresses (catalog.nodes.net); give `timeout=` and `follow_redirects=` with
+    each request. It keeps no cookies. `secrets`: credentials for the step, by name; a
+    placeholder for now (always empty, read-only) until credentials arrive."""
 
     run_id: int
     node_id: str
@@ -54,6 +64,8 @@ class StepContext:
     inputs: JSONDict = field(default_factory=dict)  # outputs of the predecessors whose edges were taken
     timeout_s: float | None = None
     evaluate: Callable[[str], Any] = lambda source: None
+    http: httpx.Client = field(default_factory=http_client)
+    secrets: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def idempotency_key(self) -> str:

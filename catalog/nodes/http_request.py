@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 
 from catalog.nodes.base import JSONDict, NodeResult, NodeType, StepContext, StepFailed, obj
-from catalog.nodes.net import BlockedAddress, guarded_client
+from catalog.nodes.net import BlockedAddress
 from catalog.nodes.registry import register
 
 _STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
@@ -90,11 +90,13 @@ class HttpRequest(NodeType):
             timeout = min(timeout, ctx.timeout_s)
         try:
             follow = bool(config.get("follow_redirects", True))
-            with guarded_client(timeout=timeout, follow_redirects=follow) as client, client.stream(**request) as response:
-                body = b""
+            # The process's pooled client: the connection is kept alive for the next step.
+            # Leaving the block early (too large) closes the connection, not returns it.
+            with ctx.http.stream(**request, timeout=timeout, follow_redirects=follow) as response:
+                received = bytearray()
                 for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) > MAX_RESPONSE_BYTES:
+                    received += chunk
+                    if len(received) > MAX_RESPONSE_BYTES:
                         raise StepFailed(
                             f"The response is larger than {MAX_RESPONSE_BYTES} bytes.", code="response_too_large", retryable=False
                         )
@@ -111,7 +113,7 @@ class HttpRequest(NodeType):
             raise StepFailed(f"Request to {config['url']} failed: {exc}", code="connection_error") from None
         except httpx.HTTPError as exc:  # lost after the request went out: it may have had its effect
             raise StepFailed(f"Request to {config['url']} failed: {exc}", code="connection_lost", outcome_unknown=True) from None
-        text = body.decode(response.encoding or "utf-8", errors="replace")
+        text = received.decode(response.encoding or "utf-8", errors="replace")
         parsed: Any = None
         wanted = config.get("response_format", "auto")
         if wanted == "json" or (wanted == "auto" and "json" in response.headers.get("content-type", "")):

@@ -1,16 +1,26 @@
-"""Outbound network policy for nodes that call out (SSRF guard).
+"""Outbound network policy for nodes that call out (SSRF guard), and the process's pooled
+HTTP client that applies it.
 
 The check runs where the TCP connection is opened: the name is resolved here, each address
 is checked, and the socket connects to a checked address. So a redirect hop, a DNS name
 that resolves to 127.0.0.1, or a decimal/hex spelling of loopback is refused like the
 literal address. Only globally routable addresses are allowed, plus the networks in
-STEPWISE_HTTP_ALLOWED_NETWORKS (for tests and internal services the owner trusts)."""
+STEPWISE_HTTP_ALLOWED_NETWORKS (for tests and internal services the owner trusts).
+
+Connections are kept alive in a pool, so a request may go out on a connection opened
+under an earlier setting: every write on a connection checks its peer address against the
+setting of the moment again, so a kept-alive connection never carries a request to an
+address the current setting refuses (the request fails as a refused connect does)."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+import os
 import socket
+import threading
 from collections.abc import Iterable
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
 import httpcore
@@ -18,6 +28,14 @@ import httpx
 from django.conf import settings
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+# The pool of one process: connections open at once (more wait for one, within the
+# request's timeout), connections kept alive when idle, and for how long (seconds).
+MAX_CONNECTIONS = 100
+MAX_KEEPALIVE_CONNECTIONS = 20
+KEEPALIVE_EXPIRY_S = 5.0
+MAX_REDIRECTS = 10
 
 
 class BlockedAddress(Exception):
@@ -27,16 +45,50 @@ class BlockedAddress(Exception):
         self.address = address
 
 
-def allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    return [ipaddress.ip_network(n, strict=False) for n in getattr(settings, "STEPWISE_HTTP_ALLOWED_NETWORKS", [])]
+@functools.lru_cache(maxsize=16)
+def _networks(spec: tuple[str, ...]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(n, strict=False) for n in spec)
 
 
-def is_allowed(address: IPAddress, allow: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+def allowed_networks() -> tuple[Network, ...]:
+    """The extra networks of STEPWISE_HTTP_ALLOWED_NETWORKS, read from the setting at each
+    call (tests change it)."""
+    return _networks(tuple(getattr(settings, "STEPWISE_HTTP_ALLOWED_NETWORKS", ())))
+
+
+def is_allowed(address: IPAddress, allow: Iterable[Network]) -> bool:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
     if any(address in network for network in allow):
         return True
     return address.is_global and not address.is_multicast
+
+
+class GuardedStream(httpcore.NetworkStream):
+    """A connection to a checked address that checks it again before each write: a
+    connection kept alive in the pool carries no request the current setting refuses."""
+
+    def __init__(self, stream: httpcore.NetworkStream, host: str, address: IPAddress) -> None:
+        self._stream = stream
+        self.host = host
+        self.address = address
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, timeout)
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        if not is_allowed(self.address, allowed_networks()):
+            raise BlockedAddress(self.host, str(self.address))
+        self._stream.write(buffer, timeout)
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None) -> httpcore.NetworkStream:
+        return GuardedStream(self._stream.start_tls(ssl_context, server_hostname, timeout), self.host, self.address)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
 
 
 class GuardedBackend(httpcore.SyncBackend):
@@ -59,12 +111,53 @@ class GuardedBackend(httpcore.SyncBackend):
             if not is_allowed(address, allow):
                 blocked = BlockedAddress(host, str(address))
                 continue
-            return super().connect_tcp(str(address), port, timeout, local_address, socket_options)
+            stream = super().connect_tcp(str(address), port, timeout, local_address, socket_options)
+            return GuardedStream(stream, host, address)
         raise blocked or httpcore.ConnectError(f"No address for {host}")
 
 
-def guarded_client(*, timeout: float, follow_redirects: bool) -> httpx.Client:
+def guarded_client() -> httpx.Client:
+    """A new guarded client with its own pool. Nodes use the process's (`http_client`)."""
     transport = httpx.HTTPTransport()
     # httpx builds its pool without a way to pass a network backend: swap in one that is guarded.
-    transport._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(), network_backend=GuardedBackend())
-    return httpx.Client(transport=transport, timeout=timeout, follow_redirects=follow_redirects, max_redirects=10)
+    transport._pool = httpcore.ConnectionPool(
+        ssl_context=transport._pool._ssl_context,
+        max_connections=MAX_CONNECTIONS,
+        max_keepalive_connections=MAX_KEEPALIVE_CONNECTIONS,
+        keepalive_expiry=KEEPALIVE_EXPIRY_S,
+        network_backend=GuardedBackend(),
+    )
+    # Shared by every run and owner of the process: it keeps no cookies, which would
+    # otherwise go from one workflow's responses into another's requests.
+    cookies = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+    return httpx.Client(transport=transport, cookies=cookies, max_redirects=MAX_REDIRECTS)
+
+
+_lock = threading.Lock()
+_client: httpx.Client | None = None
+_client_pid = 0
+
+
+def http_client() -> httpx.Client:
+    """The process's pooled, guarded client (thread-safe; made again in a forked child,
+    whose parent's connections are not its own). Pass `timeout=` and `follow_redirects=`
+    with each request."""
+    global _client, _client_pid
+    client = _client
+    if client is not None and _client_pid == os.getpid():
+        return client
+    with _lock:
+        if _client is None or _client_pid != os.getpid():
+            _client, _client_pid = guarded_client(), os.getpid()
+        return _client
+
+
+def _after_fork() -> None:
+    # Celery's prefork workers fork after import: the child drops the parent's client (its
+    # sockets are the parent's connections) without closing it, and its lock, which
+    # another thread may have held at the fork.
+    global _client, _lock
+    _client, _lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork)

@@ -15,6 +15,7 @@ from django.db import close_old_connections
 from catalog.expressions.evaluate import evaluate, render_config
 from catalog.nodes import registry
 from catalog.nodes.base import NodeResult, StepContext, StepFailed
+from catalog.nodes.net import http_client
 from engine.orchestration.graph import Graph, edge_state
 from engine.store.models import Run
 from engine.store.reads import step_rows
@@ -119,6 +120,7 @@ def node_evaluate(
             inputs=inputs,
             timeout_s=limit,
             evaluate=lambda source: evaluate(source, data),
+            http=http_client(),
         )
         result = _call(cls, ctx, limit)
         size = len(json.dumps(result.output, default=str))

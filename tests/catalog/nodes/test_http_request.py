@@ -9,11 +9,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from catalog.nodes.base import StepContext, StepFailed
-from catalog.nodes.http_request import HttpRequest
+from catalog.nodes.http_request import MAX_RESPONSE_BYTES, HttpRequest
 
 
 class _Handler(BaseHTTPRequestHandler):
     seen: list = []
+    protocol_version = "HTTP/1.1"  # keep-alive, as the node's pooled client uses it
+    disable_nagle_algorithm = True  # headers and body are two writes: no delayed-ACK stall
+    timeout = 10
 
     def log_message(self, *args):  # quiet
         pass
@@ -23,7 +26,15 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path.startswith("/redirect"):
             self.send_response(302)
             self.send_header("Location", parse_qs(urlsplit(self.path).query)["to"][0])
+            self.send_header("Content-Length", "0")
             self.end_headers()
+            return
+        if self.path.startswith("/big"):
+            body = b"x" * (MAX_RESPONSE_BYTES + 1)
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
             return
         status = int(self.path.split("status=", 1)[1]) if "status=" in self.path else 200
         body = json.dumps({"hello": "world", "path": self.path}).encode()
@@ -37,14 +48,16 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def server():
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    httpd.daemon_threads = True
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     _Handler.seen = []
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
+    httpd.server_close()
 
 
-def _run(url, allowed=(), **config):
+def _run(url, **config):
     ctx = StepContext(run_id=7, node_id="fetch", iteration=0, attempt=1, config={"method": "GET", "url": url, **config}, data={})
     return HttpRequest.execute(ctx)
 
@@ -117,3 +130,22 @@ def test_query_in_url_is_kept_and_query_config_is_added(server, settings):
     settings.STEPWISE_HTTP_ALLOWED_NETWORKS = ["127.0.0.1/32"]
     assert _run(server + "/q?a=1&sig=x%2Fy").output["json"]["path"] == "/q?a=1&sig=x%2Fy"
     assert _run(server + "/q?a=1", query={"b": "2"}).output["json"]["path"] == "/q?a=1&b=2"
+
+
+def test_the_response_size_limit_holds_on_the_pooled_client(server, settings):
+    settings.STEPWISE_HTTP_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    with pytest.raises(StepFailed) as info:
+        _run(server + "/big")
+    assert info.value.code == "response_too_large" and not info.value.retryable
+    # The connection it left half-read is closed, not handed to the next call.
+    assert _run(server + "/after").output["json"]["path"] == "/after"
+
+
+def test_a_kept_alive_connection_carries_no_request_once_refused(server, settings):
+    settings.STEPWISE_HTTP_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    assert _run(server + "/one").output["status"] == 200
+    settings.STEPWISE_HTTP_ALLOWED_NETWORKS = []
+    with pytest.raises(StepFailed) as info:
+        _run(server + "/two")
+    assert info.value.code == "blocked_address"
+    assert [s["path"] for s in _Handler.seen] == ["/one"]
