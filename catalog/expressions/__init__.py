@@ -31,6 +31,18 @@ def find_expressions(text: str) -> list[str]:
     return [match.group(1).strip() for match in _TEMPLATE.finditer(text)]
 
 
+# A path into the run's own input, the graph's variables or the run's identity, and nothing
+# else: `vars.base`, `trigger.items[0].id`. Such an expression reads no step's output.
+_OWN_PATH = re.compile(r"^(vars|trigger|run)(\.[A-Za-z_][A-Za-z0-9_]*|\[[0-9]+\])*$")
+
+
+def reads_steps(source: str) -> bool:
+    """Whether an expression may read the steps' outputs: False only for a plain path into
+    `vars`, `trigger` or `run`; any other expression (a function, a wildcard, `$`) may
+    reach anything, so True."""
+    return _OWN_PATH.match(source.strip()) is None
+
+
 def whole_expression(text: str) -> str | None:
     """The source when the whole string is one `{{ }}` (so it yields any JSON type)."""
     match = _WHOLE.match(text)

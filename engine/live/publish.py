@@ -84,10 +84,28 @@ class Publisher:
         for run_id, messages in by_run.items():
             payload = {"type": "run.events", "events": messages}
             try:
-                await layer.group_send(run_group(run_id), payload)
-                await layer.group_send(workflow_group(messages[0]["workflow_id"]), payload)
+                for group in await _listened(layer, [run_group(run_id), workflow_group(messages[0]["workflow_id"])]):
+                    await layer.group_send(group, payload)
             except Exception:  # a full channel, a broker hiccup: consumers repair from the log
                 logger.warning("could not publish events of run %s", run_id, exc_info=True)
+
+
+async def _listened(layer: Any, groups: list[str]) -> list[str]:
+    """Those of `groups` that may have members. On channels-redis, one pipelined round trip
+    counts the members of all of them (a group_send to an empty group costs two round trips
+    of its own, and most runs have nobody watching); a group with an expired member counts
+    as listened, and its group_send clears it. Elsewhere, every group."""
+    key_of = getattr(layer, "_group_key", None)
+    if key_of is None or not hasattr(layer, "consistent_hash") or not hasattr(layer, "connection"):
+        return groups
+    shards = {layer.consistent_hash(group) for group in groups}
+    if len(shards) != 1:
+        return groups
+    pipe = layer.connection(shards.pop()).pipeline(transaction=False)
+    for group in groups:
+        pipe.zcard(key_of(group))
+    counts = await pipe.execute()
+    return [group for group, count in zip(groups, counts, strict=True) if count]
 
 
 publisher = Publisher()

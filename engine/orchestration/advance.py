@@ -14,12 +14,13 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from django.db import transaction
+from django.utils import timezone
 
 from engine.orchestration.graph import Graph, outcome, plan, sinks
 from engine.orchestration.pinned import graph_for
 from engine.store import reads
 from engine.store.models import Run
-from engine.store.records import StepDraft, StepRow, StepState
+from engine.store.records import Claim, StepDraft, StepRow, StepState
 from engine.store.statuses import RunStatus, StepStatus
 from engine.store.writes import run_transition, step_create, step_transition, steps_create
 
@@ -70,12 +71,15 @@ def advance_locked_nodes(
     *,
     states: dict[str, StepState] | None = None,
     first: list[StepDraft] | None = None,
+    claim: Claim | None = None,
 ) -> list[tuple[int, str]]:
     """Advance a run whose row this transaction holds locked: (step id, node id) of the
     steps it made ready (node id "" for a compensation step). With an `inliner`, pure steps
     (queued ones never tried, and those that become ready) run at once instead. `states`:
     its steps' states as this transaction knows them (else they are read); `first`: a new
-    run's trigger steps, not yet created (they are its only steps)."""
+    run's trigger steps, not yet created (they are its only steps). `claim`: the first
+    step made ready is created claimed by that worker (`claim.step` says which), and is not
+    among those returned."""
     if run.status == R.COMPENSATING:
         return [(step_id, "") for step_id in _compensate_next(run)]
     if run.status == R.CANCELLING:
@@ -104,11 +108,14 @@ def advance_locked_nodes(
     # plan a compensation or (unless in hand) to collect the run's output. Otherwise
     # their INSERT goes with the events' statement.
     outputs_in_hand = all(node_id in known for node_id in names)
-    queued = any(step.status == S.QUEUED for step in new)
+    queued = [step for step in new if step.status == S.QUEUED]
     created: list[tuple[int, str]] = []
     if queued or result == "failed" or not outputs_in_hand:
+        if claim is not None and queued:
+            claim.take(timezone.now())  # now: after every step this advance ran inline
+            queued[0].claim = claim
         ids = steps_create(run.pk, new)
-        created = [(step_id, step.node_id) for step_id, step in zip(ids, new, strict=True) if step.status == S.QUEUED]
+        created = [(i, step.node_id) for i, step in zip(ids, new, strict=True) if step.status == S.QUEUED and step.claim is None]
     else:
         steps_create(run.pk, new, ids=False)
     if result == "succeeded":

@@ -5,18 +5,16 @@ the inline path (a pure step run under its run's lock); it reads, never writes."
 from __future__ import annotations
 
 import json
-import threading
-from concurrent.futures import Future
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections
 
 from catalog.expressions.evaluate import evaluate, render_config
 from catalog.nodes import registry
 from catalog.nodes.base import NodeResult, StepContext, StepFailed
 from catalog.nodes.net import http_client
 from engine.orchestration.graph import Graph, edge_state
+from engine.orchestration.guards import guards
 from engine.store.models import Run
 from engine.store.reads import step_rows
 from engine.store.records import StepRow
@@ -31,19 +29,8 @@ def _call(cls: Any, ctx: StepContext, timeout_s: float) -> NodeResult:
     holds even when the library it calls enforces none."""
     if not cls.guarded:
         return cls.execute(ctx)  # type: ignore[no-any-return]
-    future: Future[NodeResult] = Future()
-
-    def target() -> None:
-        try:
-            future.set_result(cls.execute(ctx))
-        except BaseException as exc:  # handed to the waiting caller
-            future.set_exception(exc)
-        finally:
-            close_old_connections()
-
-    threading.Thread(target=target, daemon=True, name=f"step-{ctx.run_id}-{ctx.node_id}").start()
     try:
-        return future.result(timeout=timeout_s)
+        return guards.call(lambda: cls.execute(ctx), timeout_s)  # type: ignore[no-any-return]
     except TimeoutError:
         message = f"The step took longer than its timeout of {timeout_s:g} s."
         raise StepFailed(message, code="timeout", outcome_unknown=True) from None

@@ -30,7 +30,7 @@ from engine.store.events import events_batched
 from engine.store.loading import step_with_run, step_with_run_rows
 from engine.store.models import Run, StepRun
 from engine.store.reads import parse_json, parse_ports, run_lock_states, run_locked, step_of, step_row, still_queued
-from engine.store.records import StepRow, StepState
+from engine.store.records import Claim, StepRow, StepState
 from engine.store.statuses import RunStatus, StepStatus
 from engine.store.writes import step_claim, step_transition
 
@@ -168,17 +168,18 @@ def _advance_and_chain(
     inline when a chaining worker is here) and claim one of the queued successors for that
     worker, so it continues without a broker round trip. `states`: the steps' states as
     this transaction knows them (else they are read)."""
-    if inliner is None and chain_worker is not None:
-        inliner = Inliner(locked, graph_for(locked), worker=chain_worker, rows=known)
-    created = advance_locked_nodes(locked, inliner, states=states)
-    ready = [step_id for step_id, _ in created]
-    if chain_worker is not None and created and locked.status == R.RUNNING:
-        first_id, first_node = created[0]
-        successor = StepRun(pk=first_id, run=locked, node_id=first_node, iteration=0, status=S.QUEUED, attempt=0, attempts=[])
-        chained = claim(successor, chain_worker)
-        if chained is not None:
-            chained.known = inliner.rows if inliner is not None else known
-            return Next(ready[1:], chained)
+    taken: Claim | None = None
+    if chain_worker is not None:
+        if inliner is None:
+            inliner = Inliner(locked, graph_for(locked), worker=chain_worker, rows=known)
+        taken = Claim(chain_worker, secrets.token_hex(8), lease_s())
+    ready = [step_id for step_id, _ in advance_locked_nodes(locked, inliner, states=states, claim=taken)]
+    if taken is not None and taken.step is not None:
+        # The first successor was created claimed by this worker: it goes on with it.
+        step_id, node_id = taken.step
+        successor = StepRun(pk=step_id, run=locked, node_id=node_id, iteration=0, status=S.RUNNING, attempt=1, attempts=[])
+        successor.started_at, successor.lease_token = taken.at, taken.token
+        return Next(ready, Claimed(successor, taken.token, inliner.rows if inliner is not None else known))
     return Next(ready)
 
 

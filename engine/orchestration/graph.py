@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from catalog.expressions import find_expressions, reads_steps
 from catalog.nodes import registry
 from catalog.nodes.base import NodeType
 from engine.store.records import StepState
@@ -58,7 +59,10 @@ class Graph:
         if cached is None:
             node = self.nodes[node_id]
             cls = self.types[node_id]
-            cached = bool(cls and cls.evaluates_expressions) or "{{" in json.dumps(node.get("config") or {})
+            # Its config's expressions, found in the config's JSON text: an expression there
+            # that is not a plain path (escaped quotes included) counts as reading steps.
+            sources = find_expressions(json.dumps(node.get("config") or {}))
+            cached = bool(cls and cls.evaluates_expressions) or any(reads_steps(source) for source in sources)
             self._needs_data[node_id] = cached
         return cached
 

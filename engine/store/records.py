@@ -4,7 +4,7 @@ instances, so the planner and the expressions never touch the ORM."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 
@@ -32,6 +32,23 @@ class StepRow:
 
 
 @dataclass(slots=True)
+class Claim:
+    """A worker's claim on a step created already running: the step a worker goes on with
+    at once, in the commit that made it ready (its lease of `lease_s`, fenced by `token`).
+    Once taken (`take`): when, until when, and the (id, node) of the step."""
+
+    worker: str
+    token: str
+    lease_s: float
+    at: datetime | None = None
+    until: datetime | None = None
+    step: tuple[int, str] | None = None
+
+    def take(self, now: datetime) -> None:
+        self.at, self.until = now, now + timedelta(seconds=self.lease_s)
+
+
+@dataclass(slots=True)
 class StepDraft:
     """A step about to be created, in its first status (queued, skipped; succeeded for a
     trigger, a reused output, or a pure step run inline), with what it starts with; `data`
@@ -54,6 +71,9 @@ class StepDraft:
     finished_at: datetime | None = None
     compensates: str = ""
     data: Any = None
+    # A queued step created claimed by a worker: written running (queued -> running, both
+    # events recorded), as a claim right after its creation would.
+    claim: Claim | None = None
 
     @property
     def state(self) -> StepState:
@@ -61,7 +81,7 @@ class StepDraft:
 
 
 # The columns a StepDraft fills (but its run and its times), in order.
-DRAFT_COLUMNS = tuple(f for f in StepDraft.__dataclass_fields__ if f != "data")
+DRAFT_COLUMNS = tuple(f for f in StepDraft.__dataclass_fields__ if f not in ("data", "claim"))
 
 
 @dataclass(slots=True)

@@ -36,3 +36,12 @@ def test_compiled_expression_evaluates():
 
 def test_iter_strings_gives_json_pointers():
     assert list(iter_strings({"a/b": ["x", {"~k": "y"}]})) == [("/a~1b/0", "x"), ("/a~1b/1/~0k", "y")]
+
+
+def test_only_a_plain_path_into_vars_trigger_or_run_reads_no_step():
+    from catalog.expressions import reads_steps
+
+    for own in ("vars.base", " trigger.items[0].id ", "run.id", "trigger"):
+        assert not reads_steps(own), own
+    for other in ("steps.a.output", "$", "$string()", "vars.*", "**.x", "$lookup($, 'steps')", "vars.a & steps.b", "`vars`.x"):
+        assert reads_steps(other), other

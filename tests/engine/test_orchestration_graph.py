@@ -86,3 +86,22 @@ def test_sinks_are_the_succeeded_ends():
     graph = _fan("all")
     states = {"t": ok(), "a": ok(), "b": ok(), "j": ok()}
     assert sinks(graph, states) == ["j"]
+
+
+def test_a_node_reads_every_step_only_when_its_expressions_may():
+    from engine.orchestration.graph import Graph
+
+    graph = Graph(
+        {
+            "nodes": [
+                {"id": "start", "type": "trigger.manual"},
+                {"id": "own", "type": "http.request", "config": {"url": "{{ vars.base }}/x", "method": "GET"}},
+                {"id": "reads", "type": "http.request", "config": {"url": "{{ steps.own.output.url }}", "method": "GET"}},
+                {"id": "literal", "type": "noop", "config": {}},
+                {"id": "evaluates", "type": "transform", "config": {"expression": "1"}},
+            ],
+            "edges": [],
+        }
+    )
+    assert not graph.needs_data("own") and not graph.needs_data("literal")
+    assert graph.needs_data("reads") and graph.needs_data("evaluates")
