@@ -66,7 +66,8 @@ def claim(step: StepRun, worker: str) -> Claimed | None:
     timer is not due: the caller drops the message."""
     token = secrets.token_hex(8)
     now = timezone.now()
-    known = step_claim(step.pk, worker=worker, token=token, lease_s=lease_s(), now=now)
+    with transaction.atomic(savepoint=False), events_batched():  # the claim and its event: two statements, not three
+        known = step_claim(step.pk, worker=worker, token=token, lease_s=lease_s(), now=now)
     if known is None:
         return None
     step.status, step.attempt, step.started_at, step.lease_token = S.RUNNING, known[2], now, token
