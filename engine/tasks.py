@@ -6,6 +6,7 @@ from celery import shared_task
 from celery.signals import worker_process_init
 
 from catalog.nodes import registry
+from catalog.nodes.net import http_client, ssl_context
 from core.connections import recycle_worker_connections
 from engine.orchestration.execute import run_chain_retrying, run_together, worker_name
 from engine.orchestration.timers import timer_fire
@@ -16,6 +17,7 @@ STEP_QUEUE = "stepwise.steps"
 # process, before it forks its children: each child's first step imported them otherwise,
 # some 60 ms of CPU in the middle of a run.
 registry.all_types()
+ssl_context()  # the CA bundle, loaded once for every child (a new client per child is then cheap)
 
 
 @shared_task(name="stepwise.execute_step", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -46,3 +48,4 @@ def warm_up(**_: object) -> None:
 
     step_with_run(0)
     version_latest_lean(0)
+    http_client()  # the child's pooled client, ready before its first HTTP step

@@ -18,6 +18,7 @@ import functools
 import ipaddress
 import os
 import socket
+import ssl
 import threading
 from collections.abc import Iterable
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -116,9 +117,16 @@ class GuardedBackend(httpcore.SyncBackend):
         raise blocked or httpcore.ConnectError(f"No address for {host}")
 
 
+@functools.cache
+def ssl_context() -> ssl.SSLContext:
+    """The TLS settings every client of the process shares (the CA bundle loaded once: 20
+    ms). Made before a fork, it serves the children too (engine/tasks.py warms it)."""
+    return httpx.create_ssl_context()
+
+
 def guarded_client() -> httpx.Client:
     """A new guarded client with its own pool. Nodes use the process's (`http_client`)."""
-    transport = httpx.HTTPTransport()
+    transport = httpx.HTTPTransport(verify=ssl_context())
     # httpx builds its pool without a way to pass a network backend: swap in one that is guarded.
     transport._pool = httpcore.ConnectionPool(
         ssl_context=transport._pool._ssl_context,
