@@ -19,7 +19,6 @@ from typing import Any, Unpack
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 
 from catalog.nodes.base import StepFailed
 from core.errors import DomainError
@@ -28,6 +27,7 @@ from engine.orchestration.creation import RunOrigin, dispatch_first, input_check
 from engine.orchestration.dispatch import dispatch_after_commit
 from engine.orchestration.outcomes import step_failed
 from engine.orchestration.pinned import graph_for
+from engine.store import admission as rows
 from engine.store.events import events_batched
 from engine.store.models import Run, StepRun
 from engine.store.sql import backend
@@ -114,7 +114,7 @@ def user_runs_check(*, user: Any) -> None:
     cap = in_flight_cap()
     if cap is None or _recent.known_below(user.pk, cap):
         return
-    busy = Run.objects.filter(owner_id=user.pk, status__in=NOT_ENDED).count()
+    busy = rows.user_not_ended(user.pk, NOT_ENDED)
     _recent.counted(user.pk, busy)
     if busy >= cap:
         raise RunsInFlightExceeded(
@@ -133,9 +133,9 @@ def tree_quota_take(run: Run, count: int) -> StepFailed | None:
     failure to record (not retryable) when the bound would be passed."""
     limit = int(settings.STEPWISE_MAX_RUNS_PER_ROOT)
     root_id = run.root_id or run.pk
-    if count == 0 or Run.objects.filter(pk=root_id, tree_runs__lte=limit - count).update(tree_runs=F("tree_runs") + count):
+    if count == 0 or rows.tree_reserve(root_id, count, limit):
         return None
-    total = Run.objects.values_list("tree_runs", flat=True).get(pk=root_id)
+    total = rows.tree_runs(root_id)
     return StepFailed(
         f"Starting {count} more run(s) would make {total + count} runs in the tree of run {root_id}; "
         f"the limit is {limit} (STEPWISE_MAX_RUNS_PER_ROOT). Is a workflow calling itself?",
@@ -149,13 +149,7 @@ def tree_quota_take(run: Run, count: int) -> StepFailed | None:
 
 
 def _in_flight(workflow_id: int) -> int:
-    return Run.objects.filter(workflow_id=workflow_id, parent_step__isnull=True, status__in=IN_FLIGHT).count()
-
-
-def _waiting(workflow_id: int) -> Any:
-    """The workflow's top-level runs waiting for a slot, oldest first (a top-level run is
-    queued only while it waits for one: every other start creates it running)."""
-    return Run.objects.filter(workflow_id=workflow_id, parent_step__isnull=True, status=R.QUEUED).order_by("id")
+    return rows.top_level_in(workflow_id, IN_FLIGHT)
 
 
 def _lock(workflow_id: int, *, skip_locked: bool = False) -> Workflow | None:
@@ -170,14 +164,13 @@ def _lock(workflow_id: int, *, skip_locked: bool = False) -> Workflow | None:
 def _promote_locked(workflow_id: int, limit: ConcurrencyLimit | None) -> int:
     """Begin queued runs, oldest first, while slots are free (all of them when the limit
     was removed); the caller holds the workflow's lock. Their steps go after commit."""
-    waiting = _waiting(workflow_id)
+    free = None
     if limit is not None:
         free = limit.limit - _in_flight(workflow_id)
         if free <= 0:
             return 0
-        waiting = waiting[:free]
     begun = 0
-    for run in list(waiting.select_for_update()):
+    for run in rows.waiting_locked(workflow_id, free):
         if run.status == R.QUEUED:  # under its lock: a cancel that came first wins
             dispatch_after_commit(run_begin(run))
             begun += 1
@@ -195,13 +188,7 @@ def runs_promote_waiting(*, limit: int = 100) -> int:
     """The tick's safety net: promote queued runs of every workflow that has some (a
     process may die between a run's end and its promotion, or a limit was raised). A
     workflow another process holds is skipped: that one promotes."""
-    workflow_ids = (
-        Run.objects.filter(status=R.QUEUED, parent_step__isnull=True)
-        .order_by("workflow_id")
-        .values_list("workflow_id", flat=True)
-        .distinct()[:limit]
-    )
-    return sum(runs_promote(workflow_id, skip_locked=True) for workflow_id in list(workflow_ids))
+    return sum(runs_promote(workflow_id, skip_locked=True) for workflow_id in rows.workflows_waiting(limit))
 
 
 def slots_freed(run: Run) -> None:
@@ -233,7 +220,7 @@ def run_start_limited(
         version = version_runnable(workflow=locked, user=user, version=version)
         input_check(version, trigger, payload, trigger_node=origin.get("trigger_node"))
         _promote_locked(locked.pk, limit)  # older runs first
-        busy, waiting = _in_flight(locked.pk), _waiting(locked.pk).count()
+        busy, waiting = _in_flight(locked.pk), rows.waiting_count(locked.pk)
         if limit is None or (busy < limit.limit and not waiting):
             with events_batched():
                 origin["limited"] = limit is not None
@@ -270,11 +257,11 @@ def retry_slot_take(run: Run) -> None:
     limit = ConcurrencyLimit.of(locked) if locked is not None else None
     if limit is None:
         return
-    busy, waiting = _in_flight(run.workflow_id), _waiting(run.workflow_id).count()
+    busy, waiting = _in_flight(run.workflow_id), rows.waiting_count(run.workflow_id)
     if busy + waiting >= limit.limit:
         raise NoFreeSlot(f"{limit_reached(limit, busy, waiting)} Retry this run when one of them ends.")
     if not run.limited:
-        Run.objects.filter(pk=run.pk).update(limited=True)  # its end frees the slot it takes
+        rows.mark_limited(run.pk)  # its end frees the slot it takes
 
 
 def run_queued_reason(run: Run) -> str | None:
@@ -287,7 +274,7 @@ def run_queued_reason(run: Run) -> str | None:
     if limit is None:
         return "Waiting to start: the workflow's concurrency limit was removed, and the next tick starts it."
     busy = _in_flight(run.workflow_id)
-    ahead = _waiting(run.workflow_id).filter(id__lt=run.pk).count()
+    ahead = rows.waiting_count(run.workflow_id, before=run.pk)
     text = f"Waiting for a free slot: {busy} of {limit.limit} runs of this workflow {'is' if busy == 1 else 'are'} running"
     return text + (f", and {ahead} queued run{'s' if ahead > 1 else ''} will start before this one." if ahead else ".")
 

@@ -24,6 +24,8 @@ from engine.orchestration.dispatch import dispatch_after_commit
 from engine.orchestration.evaluation import iso
 from engine.orchestration.outcomes import step_failed
 from engine.orchestration.pinned import graph_for
+from engine.store import reads
+from engine.store.marks import resumption_mark
 from engine.store.models import Run, StepRun, Trigger
 from engine.store.reads import run_locked
 from engine.store.statuses import RUN_TERMINAL, RunStatus, StepStatus
@@ -86,7 +88,7 @@ def children_start(step: StepRun, version: WorkflowVersion, spec: ChildRuns) -> 
 
 
 def _children(step: StepRun) -> list[Run]:
-    return list(Run.objects.filter(parent_step_id=step.pk, parent_attempt=step.attempt).order_by("item_index", "id"))
+    return reads.child_runs(step.pk, step.attempt)
 
 
 def _fill(step: StepRun, limit: int) -> list[int]:
@@ -117,11 +119,11 @@ def children_resume(step_id: int) -> None:
     """A child of this waiting step ended (or the tick found one that did): start the next
     items, or settle the step. Safe to call any number of times."""
     with transaction.atomic():
-        run_id = StepRun.objects.filter(pk=step_id).values_list("run_id", flat=True).first()
+        run_id = reads.step_run_id(step_id)
         if run_id is None:
             return
         run = run_locked(run_id)
-        step = StepRun.objects.select_related("run").get(pk=step_id)
+        step = reads.step_loaded(step_id)
         graph = graph_for(run)
         node = graph.nodes.get(step.node_id, {})
         cls = graph.types.get(step.node_id)
@@ -129,7 +131,7 @@ def children_resume(step_id: int) -> None:
         if step.status != S.WAITING or policy is None:
             return
         # Not a status change: marks this resumption, so the tick's sweep skips the step.
-        StepRun.objects.filter(pk=step_id).update(updated_at=timezone.now())
+        resumption_mark(step_id)
         limit, single = policy.max_concurrency, policy.single
         children = _children(step)
         ended = [c for c in children if c.status in RUN_TERMINAL]

@@ -16,6 +16,7 @@ from engine.orchestration.dispatch import dispatch_after_commit
 from engine.orchestration.graph import Graph
 from engine.orchestration.pinned import graph_for
 from engine.orchestration.runs import run_start
+from engine.store import reads
 from engine.store.models import Run, StepRun, Trigger
 from engine.store.statuses import RunStatus, StepStatus
 from engine.store.writes import run_transition, step_transition
@@ -28,10 +29,10 @@ def run_retry(*, run: Run) -> Run:
     every finished output is kept."""
     with transaction.atomic():
         retry_slot_take(run)  # a workflow with a concurrency limit: into a free slot only
-        locked = Run.objects.select_for_update().get(pk=run.pk)
+        locked = reads.run_locked(run.pk)
         if locked.status != R.FAILED:
             raise RunError(f"Only a failed run can be retried (this one is {locked.status}).")
-        steps = list(StepRun.objects.filter(run_id=locked.pk, status__in=[S.FAILED, S.INTERRUPTED], ports=[]))
+        steps = reads.unhandled_failures(locked.pk)
         if not steps:
             raise RunError("This run has no failed step to retry.")
         run_transition(locked.pk, (R.FAILED,), R.RUNNING, error=None, finished_at=None)
@@ -74,7 +75,7 @@ def run_rerun(*, run: Run, user: Any, from_node: str | None = None) -> Run:
 
 def step_decide(*, run: Run, node_id: str, approve: bool, user: Any, comment: str = "", payload: Any = None) -> StepRun:
     """Answer a waiting approval step: approved or rejected port."""
-    step = StepRun.objects.filter(run_id=run.pk, node_id=node_id, iteration=0).first()
+    step = reads.step_first(run.pk, node_id)
     graph = graph_for(run)
     cls = graph.types.get(node_id)
     if step is None or cls is None or not cls.waits_for_person:
@@ -93,7 +94,7 @@ def step_resolve(*, run: Run, node_id: str, done: bool, user: Any, output: Any =
     """A person settles an interrupted step (at_most_once: its worker died mid-call, so it
     may or may not have had its effect): `done` records it succeeded with `output`, else it
     is queued to run again (a new attempt)."""
-    step = StepRun.objects.filter(run_id=run.pk, node_id=node_id, status=S.INTERRUPTED).order_by("-iteration").first()
+    step = reads.interrupted_latest(run.pk, node_id)
     if step is None:
         raise RunError(f"Step {node_id!r} of this run is not interrupted; only an interrupted step can be marked done or retried.")
     by = {"by": user.get_username(), "at": timezone.now().isoformat()}

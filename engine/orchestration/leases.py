@@ -19,6 +19,8 @@ from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
+from engine.store.marks import leases_renew
+
 logger = logging.getLogger(__name__)
 
 
@@ -76,15 +78,10 @@ class Heartbeat:
 
     def renew(self) -> int:
         """Extend the lease of every step this process still runs; how many were renewed."""
-        from engine.store.models import StepRun
-
         held = self.held()
         if not held:
             return 0
-        until = timezone.now() + timedelta(seconds=lease_s())
-        # Tokens are random: a step matches only with its own.
-        mine = StepRun.objects.filter(pk__in=list(held), lease_token__in=list(held.values()), status="running")
-        return mine.update(lease_expires_at=until)
+        return leases_renew(held, timezone.now() + timedelta(seconds=lease_s()))
 
 
 heartbeat = Heartbeat()

@@ -159,3 +159,45 @@ def runs_not_ended(run_ids: list[int]) -> list[Run]:
 def still_queued(step_ids: list[int]) -> list[int]:
     """Those of `step_ids` still queued."""
     return list(StepRun.objects.filter(pk__in=step_ids, status="queued").values_list("pk", flat=True))
+
+
+def step_loaded(step_id: int) -> StepRun:
+    """The step with its run (as `step.run`)."""
+    return StepRun.objects.select_related("run").get(pk=step_id)
+
+
+def step_run_id(step_id: int) -> int | None:
+    return StepRun.objects.filter(pk=step_id).values_list("run_id", flat=True).first()
+
+
+def child_runs(step_id: int, attempt: int) -> list[Run]:
+    """The child runs a step's `attempt` started, in item order."""
+    return list(Run.objects.filter(parent_step_id=step_id, parent_attempt=attempt).order_by("item_index", "id"))
+
+
+def unhandled_failures(run_id: int) -> list[StepRun]:
+    """The run's steps that failed or were interrupted without a port taken (retry from
+    failure queues them again)."""
+    return list(StepRun.objects.filter(run_id=run_id, status__in=["failed", "interrupted"], ports=[]))
+
+
+def step_first(run_id: int, node_id: str) -> StepRun | None:
+    """The node's step of the run (iteration 0), if it has one."""
+    return StepRun.objects.filter(run_id=run_id, node_id=node_id, iteration=0).first()
+
+
+def interrupted_latest(run_id: int, node_id: str) -> StepRun | None:
+    """The node's latest interrupted step of the run, if any."""
+    return StepRun.objects.filter(run_id=run_id, node_id=node_id, status="interrupted").order_by("-iteration").first()
+
+
+def run_result(run_id: int, node_id: str | None) -> tuple[str, Any, Any] | None:
+    """(status, output, error) of a finished run (the output of `node_id` if given), or
+    None while it is still going (or there is no such run)."""
+    row = Run.objects.filter(pk=run_id).values("status", "output", "error").first()
+    if row is None or row["status"] not in RUN_TERMINAL:
+        return None
+    output = row["output"]
+    if node_id:
+        output = StepRun.objects.filter(run_id=run_id, node_id=node_id, iteration=0).values_list("output", flat=True).first()
+    return str(row["status"]), output, row["error"]

@@ -23,7 +23,7 @@ from core.errors import DomainError
 from designer.models import Workflow
 from engine.orchestration.admission import RunsInFlightExceeded
 from engine.orchestration.creation import InputInvalid
-from engine.store.models import Run, StepRun
+from engine.store import reads
 from engine.triggers.models import WebhookDelivery, WebhookEndpoint
 from engine.triggers.signatures import SignatureError, verify
 from engine.triggers.start import trigger_run_start
@@ -222,12 +222,4 @@ def _start_once(endpoint: WebhookEndpoint, message_id: str | None, payload: Any,
 def run_result(run_id: int, node_id: str | None) -> tuple[str, Any, Any] | None:
     """(status, output, error) of a finished run (the output of `node_id` if given), or None
     while it is still going."""
-    from engine.store.statuses import RUN_TERMINAL
-
-    row = Run.objects.filter(pk=run_id).values("status", "output", "error").first()
-    if row is None or row["status"] not in RUN_TERMINAL:
-        return None
-    output = row["output"]
-    if node_id:
-        output = StepRun.objects.filter(run_id=run_id, node_id=node_id, iteration=0).values_list("output", flat=True).first()
-    return row["status"], output, row["error"]
+    return reads.run_result(run_id, node_id)

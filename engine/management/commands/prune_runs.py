@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from engine.retention import prunable, runs_prune
+from engine.store.retention import prunable, runs_prune
 
 
 class Command(BaseCommand):

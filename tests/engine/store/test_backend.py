@@ -34,3 +34,19 @@ def test_only_the_backend_asks_which_database_it_runs_on():
                 if ASKING.search(code) and "backend_for(connection.vendor)" not in code:
                     askers.append(f"{relative}:{number}: {line.strip()}")
     assert askers == []
+
+
+# Queries of the run state's models through the ORM, outside the store.
+QUERYING = re.compile(r"\b(Run|StepRun|RunEvent)\.objects\b")
+
+
+def test_orchestration_and_triggers_read_and_write_the_run_state_only_through_the_store():
+    """The interfaces above (api, live) may list runs for people; the engine's own layers
+    go through engine/store/."""
+    found = []
+    for package in ("engine/orchestration", "engine/triggers", "engine/dispatch"):
+        for path in (ROOT / package).rglob("*.py"):
+            for number, line in enumerate(path.read_text().splitlines(), start=1):
+                if QUERYING.search(line.split("#", 1)[0]):
+                    found.append(f"{path.relative_to(ROOT).as_posix()}:{number}: {line.strip()}")
+    assert found == []

@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from engine.orchestration.runs import run_start
-from engine.retention import prunable, runs_prune
 from engine.store.models import Run, RunEvent, StepRun
+from engine.store.retention import prunable, runs_prune
 from tests.engine.harness import wait_for
 from tests.factories import edge, make_user, make_workflow, node
 
