@@ -97,7 +97,8 @@ def chords_round(broker: str, runs: int, branches: int, url: str) -> float:
 
 
 def http_chain(broker: str, length: int, url: str) -> float:
-    """W4's chain: ms per task of a chain of `length` GETs of `url` (median of 3)."""
+    """W4's chain: ms per task of a chain of `length` GETs of `url` (median of 5, after two
+    chains that warm every worker's HTTP client, as the engine's are warmed)."""
     from celery import chain
 
     from bench.celery_app import http_step
@@ -106,7 +107,9 @@ def http_chain(broker: str, length: int, url: str) -> float:
         tasks = [http_step.si(url).set(**QUEUE) for _ in range(length - 1)]
         chain(*tasks, http_step.si(url, key=key).set(**QUEUE)).apply_async()
 
-    return statistics.median(_timed(broker, f"bench:http-chain:{next(_rounds)}", submit) * 1000 / length for _ in range(3))
+    for _ in range(2):
+        _timed(broker, f"bench:http-chain:{next(_rounds)}", submit)
+    return statistics.median(_timed(broker, f"bench:http-chain:{next(_rounds)}", submit) * 1000 / length for _ in range(5))
 
 
 def http_chains_round(broker: str, runs: int, concurrency: int, length: int, url: str) -> float:
