@@ -23,12 +23,11 @@ from django.db import transaction
 from catalog.nodes.base import StepFailed
 from core.errors import DomainError
 from designer.models import ConcurrencyPolicy, Workflow, WorkflowVersion
-from engine.orchestration.creation import RunOrigin, dispatch_first, input_check, run_begin, run_create, run_first_advance, version_runnable
+from engine.orchestration.creation import RunOrigin, input_check, run_begin, run_create, run_started, version_runnable
 from engine.orchestration.dispatch import dispatch_after_commit
 from engine.orchestration.outcomes import step_failed
 from engine.orchestration.pinned import graph_for
 from engine.store import admission as rows
-from engine.store.events import events_batched
 from engine.store.models import Run, StepRun
 from engine.store.sql import backend
 from engine.store.statuses import RunStatus, StepStatus
@@ -222,12 +221,8 @@ def run_start_limited(
         _promote_locked(locked.pk, limit)  # older runs first
         busy, waiting = _in_flight(locked.pk), rows.waiting_count(locked.pk)
         if limit is None or (busy < limit.limit and not waiting):
-            with events_batched():
-                origin["limited"] = limit is not None
-                run = run_create(version=version, user=user, payload=payload, trigger=trigger, begin=True, **origin)
-                created = run_first_advance(run)
-            dispatch_first(graph_for(run), created)
-            return run
+            origin["limited"] = limit is not None
+            return run_started(version=version, user=user, payload=payload, trigger=trigger, **origin)
         origin["limited"] = True
         run = run_create(version=version, user=user, payload=payload, trigger=trigger, **origin)
         if limit.policy == ConcurrencyPolicy.QUEUE:

@@ -22,6 +22,7 @@ from engine.orchestration.dispatch import dispatch_after_commit
 from engine.orchestration.graph import Graph
 from engine.orchestration.inline import inline_type
 from engine.orchestration.pinned import version_graph
+from engine.store.events import events_batched
 from engine.store.loading import version_latest_lean
 from engine.store.models import Run, StepRun
 from engine.store.records import StepDraft
@@ -122,16 +123,26 @@ def _names_workflows(version_id: int, graph_hash: str) -> bool:
     return False
 
 
-def run_create(*, version: WorkflowVersion, user: Any, payload: Any, trigger: str, begin: bool = False, **origin: Unpack[RunOrigin]) -> Run:
-    """A queued run with its trigger step recorded; `run_begin` sets it going. With
-    `begin`, it is created running (its first advance is the caller's, in the same
-    transaction). Call inside a transaction."""
+def run_create(*, version: WorkflowVersion, user: Any, payload: Any, trigger: str, **origin: Unpack[RunOrigin]) -> Run:
+    """A queued run with its trigger step recorded; `run_begin` sets it going. Call inside
+    a transaction."""
     run, steps = run_new(version, user, payload, trigger, **origin)
-    run_insert(run, data=start_data(version, trigger, **origin), running=begin)
-    if begin:
-        run._first_steps = steps  # type: ignore[attr-defined]  # created by its first advance, with the steps it makes ready
-    else:
-        steps_create(run.pk, steps)
+    run_insert(run, data=start_data(version, trigger, **origin))
+    steps_create(run.pk, steps)
+    return run
+
+
+def run_started(*, version: WorkflowVersion, user: Any, payload: Any, trigger: str, **origin: Unpack[RunOrigin]) -> Run:
+    """A run created already running, in the caller's transaction: its trigger steps and
+    the steps they make ready are created by its first advance (one INSERT, the events
+    in one batch); the ready ones are dispatched after commit, after the run's own events."""
+    run, steps = run_new(version, user, payload, trigger, **origin)
+    with events_batched():
+        run_insert(run, data=start_data(version, trigger, **origin), running=True)
+        created = advance_locked_nodes(run, first=steps)
+    # After the events' flush: its publication is registered first, so the run's own
+    # events go out before those of the steps the dispatch starts.
+    dispatch_first(version_graph(version.pk, version.graph_hash), created)
     return run
 
 
@@ -180,13 +191,6 @@ def run_new(version: WorkflowVersion, user: Any, payload: Any, trigger: str, **o
         for node_id, old in (origin.get("reuse") or {}).items()
     ]
     return run, steps
-
-
-def run_first_advance(run: Run) -> list[tuple[int, str]]:
-    """The first advance of a run `run_create` made with `begin`, in the same transaction:
-    its trigger steps and the steps they make ready are created together (one INSERT);
-    returns the ready ones (step id, node id), to dispatch after commit."""
-    return advance_locked_nodes(run, first=run._first_steps)  # type: ignore[attr-defined]
 
 
 def run_begin(run: Run) -> list[int]:

@@ -20,16 +20,14 @@ from engine.orchestration.creation import (
     RunOrigin,
     dispatch_first,
     input_check,
-    run_create,
-    run_first_advance,
     run_new,
+    run_started,
     start_data,
     version_problems,
     version_runnable,
 )
 from engine.orchestration.graph import outcome
-from engine.orchestration.pinned import graph_for, version_graph
-from engine.store.events import events_batched
+from engine.orchestration.pinned import version_graph
 from engine.store.models import Run, StepRun, Trigger
 from engine.store.sql import backend
 from engine.store.start import run_start_statement
@@ -78,22 +76,9 @@ def run_start(
         if started is not None:
             return started
     with transaction.atomic():
-        with events_batched():
-            run = run_create(
-                version=version,
-                user=user,
-                payload=payload,
-                trigger=trigger,
-                rerun_of=rerun_of,
-                reuse=reuse,
-                trigger_node=trigger_node,
-                begin=True,
-            )
-            created = run_first_advance(run)
-        # After the events' flush: its publication is registered first, so the run's own
-        # events go out before those of the steps the dispatch starts.
-        dispatch_first(graph_for(run), created)
-    return run
+        return run_started(
+            version=version, user=user, payload=payload, trigger=trigger, rerun_of=rerun_of, reuse=reuse, trigger_node=trigger_node
+        )
 
 
 # Per process: the latest version of each workflow when this process last started a run of
