@@ -115,6 +115,8 @@ def advance_locked_nodes(
             claim.take(timezone.now())  # now: after every step this advance ran inline
             queued[0].claim = claim
         ids = steps_create(run.pk, new)
+        if claim is not None and queued:
+            claim.step = next((i, step.node_id) for i, step in zip(ids, new, strict=True) if step.claim is claim)
         created = [(i, step.node_id) for i, step in zip(ids, new, strict=True) if step.status == S.QUEUED and step.claim is None]
     else:
         steps_create(run.pk, new, ids=False)

@@ -173,7 +173,7 @@ def _advance_and_chain(
     if chain_worker is not None:
         if inliner is None:
             inliner = Inliner(locked, graph_for(locked), worker=chain_worker, rows=known)
-        taken = Claim(chain_worker, secrets.token_hex(8), lease_s())
+        taken = Claim(chain_worker, lease_s())
     ready = [step_id for step_id, _ in advance_locked_nodes(locked, inliner, states=states, claim=taken)]
     if taken is not None and taken.step is not None:
         # The first successor was created claimed by this worker: it goes on with it.

@@ -3,6 +3,7 @@ instances, so the planner and the expressions never touch the ORM."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,18 +35,18 @@ class StepRow:
 @dataclass(slots=True)
 class Claim:
     """A worker's claim on a step created already running: the step a worker goes on with
-    at once, in the commit that made it ready (its lease of `lease_s`, fenced by `token`).
-    Once taken (`take`): when, until when, and the (id, node) of the step."""
+    at once, in the commit that made it ready. Taken (`take`) when the step is created: its
+    lease (fenced by `token`) runs from `at` to `until`; `step` is its (id, node)."""
 
     worker: str
-    token: str
     lease_s: float
+    token: str = ""
     at: datetime | None = None
     until: datetime | None = None
     step: tuple[int, str] | None = None
 
     def take(self, now: datetime) -> None:
-        self.at, self.until = now, now + timedelta(seconds=self.lease_s)
+        self.token, self.at, self.until = secrets.token_hex(8), now, now + timedelta(seconds=self.lease_s)
 
 
 @dataclass(slots=True)

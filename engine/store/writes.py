@@ -5,6 +5,7 @@ transaction; every transition is checked against the tables of engine.store.stat
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -140,21 +141,25 @@ def step_create(run_id: int, step: StepDraft) -> int:
 
 
 STEP_COLUMNS = ("created_at", "updated_at", *DRAFT_COLUMNS)
-_STATUS, _ATTEMPT, _STARTED_AT, _FINISHED_AT = (STEP_COLUMNS.index(c) for c in ("status", "attempt", "started_at", "finished_at"))
-_LEASE_OWNER, _LEASE_TOKEN, _LEASE_EXPIRES_AT = (STEP_COLUMNS.index(c) for c in ("lease_owner", "lease_token", "lease_expires_at"))
 
 
 def _step_values(step: StepDraft, now: datetime) -> list[Any]:
     """Every column of a step being created (but its run), in STEP_COLUMNS' order: its
     times, then the draft's; a step created finished, finished now."""
-    values = [now, now, *(getattr(step, name) for name in DRAFT_COLUMNS)]
-    if step.finished_at is None and step.status in STEP_TERMINAL:
-        values[_FINISHED_AT] = now
     claim = step.claim
-    if claim is not None:  # queued -> running at once, for the claiming worker
-        values[_STATUS], values[_ATTEMPT], values[_STARTED_AT] = S.RUNNING.value, step.attempt + 1, claim.at
-        values[_LEASE_OWNER], values[_LEASE_TOKEN], values[_LEASE_EXPIRES_AT] = claim.worker[:100], claim.token, claim.until
-    return values
+    if claim is not None:  # queued -> running at once, for the claiming worker, as step_claim writes it
+        step = replace(
+            step,
+            status=S.RUNNING,
+            attempt=step.attempt + 1,
+            started_at=claim.at,
+            lease_owner=claim.worker[:100],
+            lease_token=claim.token,
+            lease_expires_at=claim.until,
+        )
+    elif step.finished_at is None and step.status in STEP_TERMINAL:
+        step = replace(step, finished_at=now)
+    return [now, now, *(getattr(step, name) for name in DRAFT_COLUMNS)]
 
 
 def steps_source(steps: list[StepDraft], now: datetime) -> tuple[str, str, list[Any]]:
@@ -197,7 +202,6 @@ def steps_create(run_id: int, steps: list[StepDraft], *, ids: bool = True) -> li
             if step.status != S.QUEUED or not ids or step.claim.at is None:
                 raise IllegalTransition("only a queued step whose id is read back can be created claimed, once taken")
             _check(STEP_TRANSITIONS, (S.QUEUED,), S.RUNNING)
-            step.claim.step = (written[(step.node_id, step.iteration)], step.node_id)
             data = {"worker": step.claim.worker}
             record_event(run_id=run_id, kind="step", status=S.RUNNING, node_id=step.node_id, attempt=step.attempt + 1, data=data)
     return [written[(step.node_id, step.iteration)] for step in steps] if ids else []
