@@ -12,7 +12,6 @@ from django.conf import settings
 from catalog.expressions.evaluate import evaluate, render_config
 from catalog.nodes import registry
 from catalog.nodes.base import NodeResult, StepContext, StepFailed
-from catalog.nodes.net import http_client
 from engine.orchestration.graph import Graph, edge_state
 from engine.orchestration.guards import guards
 from engine.store.models import Run
@@ -107,7 +106,6 @@ def node_evaluate(
             inputs=inputs,
             timeout_s=limit,
             evaluate=lambda source: evaluate(source, data),
-            http=http_client(),
         )
         result = _call(cls, ctx, limit)
         size = len(json.dumps(result.output, default=str))

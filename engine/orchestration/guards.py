@@ -69,7 +69,7 @@ class GuardPool:
     def idle(self, guard: _Guard) -> bool:
         """A guard whose call ended: kept for the next call, or (enough are idle) let go."""
         with self._lock:
-            if guard._pool is self and self._pid == os.getpid() and len(self._idle) < MAX_IDLE:
+            if self._pid == os.getpid() and len(self._idle) < MAX_IDLE:
                 self._idle.append(guard)
                 return True
             return False

@@ -44,6 +44,47 @@ def _redis(port, tmp_path):
     )
 
 
+class PrivateBroker:
+    """A redis-server of this test's own on a free port, as the broker of a Celery mode
+    whose dispatcher this process uses; killed and started again at will."""
+
+    def __init__(self, tmp_path, settings, **env):
+        settings.STEPWISE_HTTP_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+        self.port, self.tmp_path = free_port(), tmp_path
+        self.mode = CeleryMode(tmp_path, workers=2, broker=f"redis://127.0.0.1:{self.port}/0", STEPWISE_LEASE_GRACE_S="1", **env)
+
+    def __enter__(self):
+        from engine.dispatch.celery import CeleryDispatcher
+        from engine.orchestration.dispatch import get_dispatcher, set_dispatcher
+
+        self.process = self._start()
+        self.previous = get_dispatcher()
+        self.mode.start()
+        set_dispatcher(CeleryDispatcher())
+        return self
+
+    def _start(self):
+        process = _redis(self.port, self.tmp_path)
+        _wait_redis(self.port)
+        return process
+
+    def kill(self):
+        """SIGKILL: every message in flight is lost (nothing on disk)."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def start_again(self):
+        self.process = self._start()
+
+    def __exit__(self, *exc):
+        from engine.orchestration.dispatch import set_dispatcher
+
+        set_dispatcher(self.previous)
+        self.mode.stop()
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(10)
+
+
 def _wait_redis(port):
     import redis
 
@@ -58,53 +99,28 @@ def _wait_redis(port):
 
 
 def test_broker_restart_mid_run_loses_no_run(transactional_db, tmp_path, settings):
-    from engine.dispatch.celery import CeleryDispatcher
-    from engine.orchestration.dispatch import get_dispatcher, set_dispatcher
-
-    settings.STEPWISE_HTTP_ALLOWED_NETWORKS = ["127.0.0.1/32"]
-    port = free_port()
-    broker = _redis(port, tmp_path)
-    _wait_redis(port)
-    mode = CeleryMode(
-        tmp_path,
-        workers=2,
-        broker=f"redis://127.0.0.1:{port}/0",
-        STEPWISE_LEASE_GRACE_S="1",
-        STEPWISE_LEASE_S="2",
-        STEPWISE_REDISPATCH_AFTER_S="2",
-    )
-    previous = get_dispatcher()
-    with Ledger() as ledger:
-        try:
-            mode.start()
-            set_dispatcher(CeleryDispatcher())
-            user = make_user()
-            workflow, _ = services.workflow_create(owner=user, name="broker", graph=_graph(ledger.base))
-            runs = [run_start(workflow=workflow, user=user, payload={}) for _ in range(RUNS)]
-            time.sleep(1.0)
-            broker.send_signal(signal.SIGKILL)  # mid-run, nothing persisted
-            broker.wait(10)
-            done_before = RunEvent.objects.filter(run__in=runs, kind="step", status="succeeded").count()
-            time.sleep(1.0)
-            broker = _redis(port, tmp_path)
-            _wait_redis(port)
-            deadline = time.monotonic() + 180
-            restarted = 0
-            while time.monotonic() < deadline:
-                if Run.objects.filter(pk__in=[r.pk for r in runs]).exclude(status__in=RUN_TERMINAL).count() == 0:
-                    break
-                # As a process supervisor does: Celery 5.7's worker can exit on a lost Redis
-                # connection ("Unrecoverable error" in kombu's reconnect path).
-                for process in [p for p in mode.workers if p.poll() is not None]:
-                    mode.workers.remove(process)
-                    restarted += 1
-                    mode.start_worker(f"again{restarted}")
-                time.sleep(0.2)
-        finally:
-            set_dispatcher(previous)
-            mode.stop()
-            broker.send_signal(signal.SIGTERM)
-            broker.wait(10)
+    with Ledger() as ledger, PrivateBroker(tmp_path, settings, STEPWISE_LEASE_S="2", STEPWISE_REDISPATCH_AFTER_S="2") as broker:
+        mode = broker.mode
+        user = make_user()
+        workflow, _ = services.workflow_create(owner=user, name="broker", graph=_graph(ledger.base))
+        runs = [run_start(workflow=workflow, user=user, payload={}) for _ in range(RUNS)]
+        time.sleep(1.0)
+        broker.kill()  # mid-run
+        done_before = RunEvent.objects.filter(run__in=runs, kind="step", status="succeeded").count()
+        time.sleep(1.0)
+        broker.start_again()
+        deadline = time.monotonic() + 180
+        restarted = 0
+        while time.monotonic() < deadline:
+            if Run.objects.filter(pk__in=[r.pk for r in runs]).exclude(status__in=RUN_TERMINAL).count() == 0:
+                break
+            # As a process supervisor does: Celery 5.7's worker can exit on a lost Redis
+            # connection ("Unrecoverable error" in kombu's reconnect path).
+            for process in [p for p in mode.workers if p.poll() is not None]:
+                mode.workers.remove(process)
+                restarted += 1
+                mode.start_worker(f"again{restarted}")
+            time.sleep(0.2)
     statuses = Counter(Run.objects.filter(pk__in=[r.pk for r in runs]).values_list("status", flat=True))
     successes = Counter(
         RunEvent.objects.filter(run__in=runs, kind="step", status="succeeded").exclude(node_id="start").values_list("run_id", "node_id")
@@ -152,48 +168,30 @@ def test_broker_restart_while_a_step_is_in_flight_neither_kills_nor_repeats_it(t
     once, on its first attempt, the run ends, and a second run started after the restart
     is served by the same worker (no supervisor here). Its message's ack is lost with the
     broker: a redelivery of it finds the step done and does nothing."""
-    from engine.dispatch.celery import CeleryDispatcher
-    from engine.orchestration.dispatch import get_dispatcher, set_dispatcher
     from engine.store.models import StepRun
     from engine.tasks import execute_step
 
-    settings.STEPWISE_HTTP_ALLOWED_NETWORKS = ["127.0.0.1/32"]
-    port = free_port()
-    broker = _redis(port, tmp_path)
-    _wait_redis(port)
-    url = f"redis://127.0.0.1:{port}/0"
-    mode = CeleryMode(tmp_path, workers=2, broker=url, STEPWISE_LEASE_GRACE_S="1", STEPWISE_REDISPATCH_AFTER_S="2")
-    previous = get_dispatcher()
-    with Ledger() as ledger:
-        try:
-            mode.start()
-            set_dispatcher(CeleryDispatcher())
-            user = make_user()
-            workflow, problems = services.workflow_create(owner=user, name="in flight", graph=_in_flight_graph(ledger.base))
-            assert problems == []
-            run = run_start(workflow=workflow, user=user, payload={})
-            deadline = time.monotonic() + 30
-            while not ledger.calls and time.monotonic() < deadline:
-                time.sleep(0.02)
-            assert ledger.calls, "the step never called the server"
-            broker.send_signal(signal.SIGKILL)  # the worker is waiting for the answer
-            broker.wait(10)
-            time.sleep(0.5)
-            broker = _redis(port, tmp_path)
-            _wait_redis(port)
-            _wait_run(run, 60)
-            again = run_start(workflow=workflow, user=user, payload={})
-            _wait_run(again, 60)
-            # The redelivery the lost ack could cause, run as the worker would run it.
-            step = StepRun.objects.get(run=run, node_id="call")
-            events_before = RunEvent.objects.filter(run=run).count()
-            execute_step.run(step.pk)
-            alive = [p.pid for p in mode.workers if p.poll() is None]
-        finally:
-            set_dispatcher(previous)
-            mode.stop()
-            broker.send_signal(signal.SIGTERM)
-            broker.wait(10)
+    with Ledger() as ledger, PrivateBroker(tmp_path, settings, STEPWISE_REDISPATCH_AFTER_S="2") as broker:
+        mode = broker.mode
+        user = make_user()
+        workflow, problems = services.workflow_create(owner=user, name="in flight", graph=_in_flight_graph(ledger.base))
+        assert problems == []
+        run = run_start(workflow=workflow, user=user, payload={})
+        deadline = time.monotonic() + 30
+        while not ledger.calls and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert ledger.calls, "the step never called the server"
+        broker.kill()  # the worker is waiting for the answer
+        time.sleep(0.5)
+        broker.start_again()
+        _wait_run(run, 60)
+        again = run_start(workflow=workflow, user=user, payload={})
+        _wait_run(again, 60)
+        # The redelivery the lost ack could cause, run as the worker would run it.
+        step = StepRun.objects.get(run=run, node_id="call")
+        events_before = RunEvent.objects.filter(run=run).count()
+        execute_step.run(step.pk)
+        alive = [p.pid for p in mode.workers if p.poll() is None]
         calls = Counter(call["key"] for call in ledger.calls)
     log = "\n".join(p.read_text(errors="replace") for p in sorted(tmp_path.glob("worker-*.log")))
     terminated, crashed = log.count("Terminating it instead"), log.count("Unrecoverable error")
