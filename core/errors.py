@@ -3,6 +3,8 @@ refusal has: {"detail": str, "problems": [...]}. core/api/errors.py maps them to
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from core.problems import Problem
@@ -16,7 +18,8 @@ class DomainError(Exception):
     node/edge/field. Designer and engine errors subclass it; core/api/errors.py maps it once."""
 
     status = 400
-    headers: dict[str, str] | None = None
+    # Headers HTTP has for the refusal (Retry-After on a 429); none by default.
+    headers: Mapping[str, str] = MappingProxyType({})
 
     def __init__(self, detail: str, problems: list[Problem] | None = None) -> None:
         super().__init__(detail)

@@ -40,9 +40,8 @@ def _field_problems(errors: Any, pointer: str = "") -> list[dict[str, Any]]:
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
-        # Headers HTTP has for the refusal (Retry-After on a 429), where the error gives some.
-        headers = getattr(exc, "headers", None)
-        return Response(error_body(exc.detail, [p.as_dict() for p in exc.problems]), status=exc.status, headers=headers)
+        body = error_body(exc.detail, [p.as_dict() for p in exc.problems])
+        return Response(body, status=exc.status, headers=dict(exc.headers))
     if isinstance(exc, RequestDataTooBig):
         return Response(error_body("The request body is too large."), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, Http404):

@@ -32,7 +32,7 @@ RunResult = tuple[str, Any, Any]
 
 def _refused(exc: DomainError) -> JsonResponse:
     response = JsonResponse(error_body(exc.detail, [p.as_dict() for p in exc.problems]), status=exc.status)
-    for name, value in getattr(exc, "headers", {}).items():
+    for name, value in exc.headers.items():
         response[name] = value
     return response
 

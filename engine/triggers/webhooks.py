@@ -10,6 +10,7 @@ import json
 import logging
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -39,10 +40,10 @@ class HookRefused(DomainError):
     """A refused call: status, a sentence saying what to change, and headers (Allow,
     Retry-After) where HTTP has one."""
 
-    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, status: int, detail: str, headers: Mapping[str, str] | None = None) -> None:
         super().__init__(detail)
         self.status = status
-        self.headers = headers or {}
+        self.headers = dict(headers or {})
 
 
 @dataclass

@@ -235,3 +235,16 @@ def test_the_triggers_api_shows_urls_and_secrets_to_the_owner_only(db):
         assert response.status_code == 404, (method, path)
     assert APIClient().get(f"/api/workflows/{workflow.pk}/triggers/").status_code in (401, 403)
     assert api.get(f"/api/workflows/{workflow.pk}/triggers/nope/secret/").status_code == 404
+
+
+def test_a_refusal_without_headers_is_a_json_4xx_not_a_crash():
+    """Every DomainError reaching the hook view is refused as JSON, whether or not it
+    carries HTTP headers (a 429's Retry-After does; an invalid input's does not)."""
+    from core.errors import DomainError
+    from engine.api.hooks import _refused
+
+    refused = DomainError("The input does not match.")
+    refused.status = 422
+    response = _refused(refused)
+    assert response.status_code == 422
+    assert json.loads(response.content) == {"detail": "The input does not match.", "problems": []}
