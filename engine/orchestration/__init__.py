@@ -1,4 +1,4 @@
-"""Orchestration: pure functions that decide which steps are ready (dead-path elimination,
-joins) and the service that advances a run under a row lock. Built by the engine issue;
-the package exists now so the import contract that keeps `designer` out of it is enforced
-from the first commit."""
+"""Orchestration: starting, advancing and controlling runs, and executing their steps, as a
+pipeline that flows one way, from the services (recovery, control, execute) down to the
+pure planner (graph). It reads and writes the run state only through engine.store
+(docs/architecture.md#engine-layout)."""

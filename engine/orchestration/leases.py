@@ -5,7 +5,7 @@ A worker process holds the leases of the steps it runs; one thread of that proce
 them all every third of the lease, in one UPDATE, fenced by each lease's token (a lease
 reclaimed meanwhile is not renewed). A step that runs past its timeout and grace is no
 longer renewed: a stuck worker loses it like a dead one. Renewing writes no event: a
-lease is not a state the planner reads (see advance.run_lock_states)."""
+lease is not a state the planner reads (see engine.store.reads.run_lock_states)."""
 
 from __future__ import annotations
 

@@ -100,7 +100,7 @@ def _locked_plan(alias: str) -> tuple[str, list[Any], list[Any]]:
     own += [f"CASE WHEN s.id = s0.id THEN r.{quote(str(f.column))} END" for f, _, _ in runs]
     db = backend_for(connection.vendor)
     size, lock = db.size("s.output"), db.lock_run("r")
-    # Whether the statement waited for the lock (see advance.run_lock_states): the run's
+    # Whether the statement waited for the lock (see engine.store.reads.run_lock_states): the run's
     # last_seq from the statement's snapshot beside the locked row's.
     seen = db.seen_seq(quote(Run._meta.db_table), "r")
     sql = (
