@@ -14,16 +14,23 @@ from typing import Any
 
 import jsonata
 
+from catalog.expressions.regex import RegexSyntaxError, re2_engine
+
 # Non-greedy: the first `}}` closes an expression (write `} }` inside one if you must).
 _TEMPLATE = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _WHOLE = re.compile(r"^\s*\{\{(.*?)\}\}\s*$", re.DOTALL)
 
 
 class ExpressionSyntaxError(ValueError):
-    def __init__(self, expression: str, message: str) -> None:
+    """An expression that does not parse: JSONata's message, its code (`S0202`...) and the
+    character position where the parser stopped, when it says."""
+
+    def __init__(self, expression: str, message: str, *, code: str | None = None, position: int | None = None) -> None:
         super().__init__(f"{message} in expression {expression!r}")
         self.expression = expression
         self.reason = message
+        self.code = code
+        self.position = position
 
 
 def find_expressions(text: str) -> list[str]:
@@ -65,9 +72,12 @@ def compile_expression(source: str) -> jsonata.Jsonata:
     if not source.strip():
         raise ExpressionSyntaxError(source, "Empty expression")
     try:
-        return jsonata.Jsonata(source)
+        return jsonata.Jsonata(source, re2_engine)
     except jsonata.JException as exc:
-        raise ExpressionSyntaxError(source, str(exc) or "Syntax error") from None
+        position = exc.location if isinstance(exc.location, int) and exc.location >= 0 else None
+        raise ExpressionSyntaxError(source, str(exc) or "Syntax error", code=exc.error, position=position) from None
+    except RegexSyntaxError as exc:
+        raise ExpressionSyntaxError(source, str(exc), code="S0302") from None
     except RecursionError:
         raise ExpressionSyntaxError(source, "Expression is nested too deeply") from None
     except Exception as exc:  # the parser is third-party: any crash is a syntax problem to report

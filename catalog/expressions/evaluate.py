@@ -1,112 +1,129 @@
 """Bounded evaluation of JSONata and rendering of `{{ }}` templates in config values.
 
-jsonata-python has no limit of its own (a recursive expression ran 7 s on this machine), so
-each evaluation gets a fresh frame with a time and depth bound (the parse stays cached and
-shared), and its result is measured before anyone stores it."""
+Two places evaluate an expression. A *bounded* one (catalog.expressions.cost: cheap by
+construction) is evaluated here, in the calling process, in microseconds, under
+jsonata-python's own time and depth box; every other one goes to an evaluator process
+(catalog.expressions.sandbox) with a wall-clock, CPU and memory limit that the operating
+system enforces. An `Evaluation` holds what one step may spend: its limits, the step's
+deadline (its `timeout_s`) and whether it may wait for an evaluator at all (an inline step,
+evaluated under its run's lock, may not: `NeedsIsolation` sends it to the executor).
+
+Errors are JSONata's: a code (`D3030`...), the character position when known, and
+JSONata's message; never a Python exception's text."""
 
 from __future__ import annotations
 
-import copy
 import json
+import time
+from collections.abc import Callable
 from typing import Any
 
-import jsonata
-from jsonata.utils import Utils
-
-from catalog.expressions import compile_expression, find_expressions, whole_expression
-
-DEFAULT_TIMEOUT_MS = 1000
-DEFAULT_MAX_DEPTH = 200
-DEFAULT_MAX_OUTPUT_BYTES = 1_048_576
-
-
-class ExpressionError(ValueError):
-    """An expression failed at run time; the message names the expression."""
-
-    def __init__(self, expression: str, reason: str) -> None:
-        super().__init__(f"Expression {expression!r} failed: {reason}")
-        self.expression = expression
-        self.reason = reason
+from catalog.expressions import whole_expression
+from catalog.expressions.bounds import (
+    DEFAULT_LIMITS,
+    DEFAULT_MAX_OUTPUT_BYTES,
+    DEFAULT_TIMEOUT_MS,
+    DeadlineExceeded,
+    ExpressionError,
+    Limits,
+    NeedsIsolation,
+)
+from catalog.expressions.cost import bounded
+from catalog.expressions.local import evaluate_here
+from catalog.expressions.sandbox import sandbox
 
 
-def _plain(value: Any) -> Any:
-    """JSONata's sequences and undefined into plain JSON values."""
-    if value is Utils.NONE:
-        return None
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)
-    return value
+class Evaluation:
+    """The evaluations of one step: its limits, its deadline (`time.monotonic()` seconds,
+    or None), and whether it may use an evaluator process (`isolate`; an inline step may
+    not: a bounded expression is evaluated, any other raises NeedsIsolation)."""
+
+    __slots__ = ("deadline", "isolate", "limits")
+
+    def __init__(self, limits: Limits = DEFAULT_LIMITS, *, deadline: float | None = None, isolate: bool = True) -> None:
+        self.limits, self.deadline, self.isolate = limits, deadline, isolate
+
+    def _timeout_ms(self) -> tuple[int, bool]:
+        """The time this evaluation may take, and whether it is the step's deadline (not the
+        expression limit) that sets it."""
+        if self.deadline is None:
+            return self.limits.timeout_ms, False
+        left = int((self.deadline - time.monotonic()) * 1000)
+        if left <= 0:
+            raise DeadlineExceeded
+        return (left, True) if left < self.limits.timeout_ms else (self.limits.timeout_ms, False)
+
+    def __call__(self, source: str, context: Any) -> Any:
+        timeout_ms, by_deadline = self._timeout_ms()
+        if bounded(source):
+            return self._checked(evaluate_here, source, context, timeout_ms, by_deadline)
+        if not self.isolate:
+            raise NeedsIsolation(source)
+        return self._checked(sandbox.evaluate, source, context, timeout_ms, by_deadline)
+
+    def _checked(self, call: Callable[[str, Any, Limits, int], Any], source: str, context: Any, timeout_ms: int, by_deadline: bool) -> Any:
+        try:
+            return call(source, context, self.limits, timeout_ms)
+        except ExpressionError as exc:
+            if by_deadline and exc.code == "timeout":
+                raise DeadlineExceeded from None
+            raise
+
+    def render(self, value: Any, schema: Any, context: Any) -> Any:
+        return render_config(value, schema, context, self)
 
 
-def evaluate(
-    source: str,
-    context: Any,
-    *,
-    timeout_ms: int = DEFAULT_TIMEOUT_MS,
-    max_depth: int = DEFAULT_MAX_DEPTH,
-    max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES,
-) -> Any:
-    compiled = compile_expression(source)
-    # A per-call instance: jsonata keeps evaluation state (bindings, bounds) on the object.
-    instance = copy.copy(compiled)
-    instance.environment = instance.create_frame(jsonata.Jsonata.static_frame)
-    instance.environment.set_runtime_bounds(timeout_ms, max_depth)
-    jsonata.Jsonata.CURRENT.jsonata = instance
-    try:
-        result = _plain(instance.evaluate(context))
-    except jsonata.JException as exc:
-        code = getattr(exc, "error", "")
-        if code == "D1012":
-            raise ExpressionError(source, f"took longer than {timeout_ms} ms") from None
-        if code == "D1011":
-            raise ExpressionError(source, f"recursed deeper than {max_depth}") from None
-        raise ExpressionError(source, str(exc)) from None
-    except RecursionError:
-        raise ExpressionError(source, "recursed too deeply") from None
-    except (MemoryError, OverflowError, ValueError, TypeError, ZeroDivisionError) as exc:
-        raise ExpressionError(source, f"{type(exc).__name__}: {exc}") from None
-    size = len(json.dumps(result, default=str))
-    if size > max_output_bytes:
-        raise ExpressionError(source, f"result is {size} bytes; the limit is {max_output_bytes}")
-    return result
+def evaluate(source: str, context: Any, *, timeout_ms: int = DEFAULT_TIMEOUT_MS, max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES) -> Any:
+    """One expression with the default limits, wherever its cost says (here or isolated)."""
+    return Evaluation(Limits(timeout_ms=timeout_ms, max_output_bytes=max_output_bytes))(source, context)
 
 
-def render_template(text: str, context: Any, **bounds: Any) -> Any:
+Evaluate = Callable[[str, Any], Any]
+
+
+def render_template(text: str, context: Any, evaluate: Evaluate | None = None) -> Any:
     """A string's value: one whole `{{ }}` yields any JSON value; otherwise each `{{ }}` is
     replaced by its value as text (strings bare, other values as JSON)."""
+    run = evaluate or Evaluation()
     whole = whole_expression(text)
     if whole is not None:
-        return evaluate(whole, context, **bounds)
+        return run(whole, context)
     if "{{" not in text:
         return text
     parts = text.split("{{")
     out = [parts[0]]
     for part in parts[1:]:
         source, _, rest = part.partition("}}")
-        value = evaluate(source.strip(), context, **bounds)
+        value = run(source.strip(), context)
         out.append(value if isinstance(value, str) else "" if value is None else json.dumps(value))
         out.append(rest)
     return "".join(out)
 
 
-def render_config(value: Any, schema: Any, context: Any, **bounds: Any) -> Any:
+def render_config(value: Any, schema: Any, context: Any, evaluate: Evaluate | None = None) -> Any:
     """Resolve every template in a config; fields marked `x-jsonata` or `x-per-item` stay as
     source (the node evaluates them itself) and literal-only fields are left untouched."""
     schema = schema if isinstance(schema, dict) else {}
     if schema.get("x-jsonata") or schema.get("x-per-item") or schema.get("x-expression") is False:
         return value
     if isinstance(value, str):
-        return render_template(value, context, **bounds)
+        return render_template(value, context, evaluate)
     if isinstance(value, dict):
         properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
-        return {k: render_config(v, properties.get(k), context, **bounds) for k, v in value.items()}
+        return {k: render_config(v, properties.get(k), context, evaluate) for k, v in value.items()}
     if isinstance(value, list):
-        return [render_config(v, schema.get("items"), context, **bounds) for v in value]
+        return [render_config(v, schema.get("items"), context, evaluate) for v in value]
     return value
 
 
-__all__ = ["ExpressionError", "evaluate", "find_expressions", "render_config", "render_template"]
+__all__ = [
+    "DeadlineExceeded",
+    "Evaluation",
+    "ExpressionError",
+    "Limits",
+    "NeedsIsolation",
+    "evaluate",
+    "evaluate_here",
+    "render_config",
+    "render_template",
+]

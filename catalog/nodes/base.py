@@ -64,6 +64,8 @@ class StepContext:
     inputs: JSONDict = field(default_factory=dict)  # outputs of the predecessors whose edges were taken
     timeout_s: float | None = None
     evaluate: Callable[[str], Any] = lambda source: None
+    # A value's templates rendered against the step's data plus `extra` (a map's `item`).
+    render: Callable[[Any, JSONDict], Any] = lambda value, extra: value
     http: httpx.Client = field(default_factory=http_client)
     secrets: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 

@@ -1,6 +1,5 @@
 from typing import Any
 
-from catalog.expressions.evaluate import render_config
 from catalog.nodes.base import ChildPolicy, ChildRuns, JSONDict, NodeResult, NodeType, StepContext, StepFailed, literal, obj
 from catalog.nodes.registry import register
 
@@ -54,7 +53,7 @@ class Map(NodeType):
         if len(items) > MAX_ITEMS:
             raise StepFailed(f"{len(items)} items; a map takes at most {MAX_ITEMS}.", code="too_many_items", retryable=False)
         if "input" in ctx.config:
-            inputs = [render_config(ctx.config["input"], {}, {**ctx.data, "item": item, "index": i}) for i, item in enumerate(items)]
+            inputs = [ctx.render(ctx.config["input"], {"item": item, "index": i}) for i, item in enumerate(items)]
         else:
             inputs = list(items)
         return NodeResult(

@@ -31,6 +31,11 @@ STEPWISE_LEASE_GRACE_S = env_int("STEPWISE_LEASE_GRACE_S", 30, minimum=1)
 # at most this many, for at most this long, per transaction (0 steps: never inline).
 STEPWISE_INLINE_MAX_STEPS = env_int("STEPWISE_INLINE_MAX_STEPS", 1000, minimum=0)
 STEPWISE_INLINE_BUDGET_MS = env_int("STEPWISE_INLINE_BUDGET_MS", 100, minimum=1)
+# Expressions (docs/architecture.md#expressions): one that is not cheap by construction
+# runs in an evaluator process, stopped past this wall-clock time, CPU time or memory.
+STEPWISE_EXPRESSION_TIMEOUT_MS = env_int("STEPWISE_EXPRESSION_TIMEOUT_MS", 1000, minimum=10)
+STEPWISE_EXPRESSION_CPU_S = env_float("STEPWISE_EXPRESSION_CPU_S", 1.0, minimum=0.1)
+STEPWISE_EXPRESSION_MEMORY_MB = env_int("STEPWISE_EXPRESSION_MEMORY_MB", 256, minimum=32)
 # How deep sub-workflows may nest.
 STEPWISE_MAX_RUN_DEPTH = env_int("STEPWISE_MAX_RUN_DEPTH", 5, minimum=1)
 # How many runs one run tree may hold: a top-level run and every run it starts through

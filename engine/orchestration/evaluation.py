@@ -5,11 +5,12 @@ the inline path (a pure step run under its run's lock); it reads, never writes."
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from django.conf import settings
 
-from catalog.expressions.evaluate import evaluate, render_config
+from catalog.expressions.evaluate import DeadlineExceeded, Evaluation, Limits
 from catalog.nodes import registry
 from catalog.nodes.base import NodeResult, StepContext, StepFailed
 from engine.orchestration.graph import Graph, edge_state
@@ -23,16 +24,32 @@ def iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _call(cls: Any, ctx: StepContext, timeout_s: float) -> NodeResult:
-    """The node type's work; a guarded type's in a thread of its own, so that its timeout
-    holds even when the library it calls enforces none."""
+def _timed_out(timeout_s: float, *, outcome_unknown: bool) -> StepFailed:
+    return StepFailed(f"The step took longer than its timeout of {timeout_s:g} s.", code="timeout", outcome_unknown=outcome_unknown)
+
+
+def _call(cls: Any, ctx: StepContext, timeout_s: float, deadline: float) -> NodeResult:
+    """The node type's work, within the step's timeout: a guarded type's in a thread of
+    its own, so that the timeout holds even when the library it calls enforces none; a
+    pure type's through its evaluations, which share the step's deadline."""
     if not cls.guarded:
-        return cls.execute(ctx)  # type: ignore[no-any-return]
+        try:
+            return cls.execute(ctx)  # type: ignore[no-any-return]
+        except DeadlineExceeded:
+            raise _timed_out(timeout_s, outcome_unknown=False) from None
     try:
-        return guards.call(lambda: cls.execute(ctx), timeout_s)  # type: ignore[no-any-return]
-    except TimeoutError:
-        message = f"The step took longer than its timeout of {timeout_s:g} s."
-        raise StepFailed(message, code="timeout", outcome_unknown=True) from None
+        return guards.call(lambda: cls.execute(ctx), max(deadline - time.monotonic(), 0.001))  # type: ignore[no-any-return]
+    except (TimeoutError, DeadlineExceeded):
+        raise _timed_out(timeout_s, outcome_unknown=True) from None
+
+
+def expression_limits() -> Limits:
+    """The settings' bounds on one evaluation (docs/architecture.md#expressions)."""
+    return Limits(
+        timeout_ms=settings.STEPWISE_EXPRESSION_TIMEOUT_MS,
+        cpu_s=settings.STEPWISE_EXPRESSION_CPU_S,
+        memory_mb=settings.STEPWISE_EXPRESSION_MEMORY_MB,
+    )
 
 
 def input_rows(
@@ -84,18 +101,26 @@ def node_evaluate(
     attempt: int,
     data: dict[str, Any],
     inputs: dict[str, Any],
+    inline: bool = False,
 ) -> tuple[Any, NodeResult]:
-    """Render the node's config and call its node type: (the rendered config, the result).
-    Raises StepFailed, or ExpressionError for an expression that fails; the config is
-    attached to the exception as `config` once rendered (a failed step keeps its input)."""
+    """Render the node's config and call its node type: (the rendered config, the result),
+    all within the node's timeout. Raises StepFailed, or ExpressionError for an expression
+    that fails; the config is attached to the exception as `config` once rendered (a
+    failed step keeps its input). `inline`: under the run's lock, where an expression
+    that needs an evaluator process raises NeedsIsolation instead (the executor runs it)."""
     node = graph.nodes[node_id]
     cls = registry.get(node["type"])
     config: Any = node.get("config") or {}
+    limit = timeout_s(node)
+    deadline = time.monotonic() + limit
+    evaluation = Evaluation(expression_limits(), deadline=deadline, isolate=not inline)
     try:
         if cls is None:
             raise StepFailed(f"Unknown node type {node['type']!r}.", retryable=False)
-        config = render_config(config, cls.config_schema, data)
-        limit = timeout_s(node)
+        try:
+            config = evaluation.render(config, cls.config_schema, data)
+        except DeadlineExceeded:
+            raise _timed_out(limit, outcome_unknown=False) from None
         ctx = StepContext(
             run_id=run.pk,
             node_id=node_id,
@@ -105,9 +130,10 @@ def node_evaluate(
             data=data,
             inputs=inputs,
             timeout_s=limit,
-            evaluate=lambda source: evaluate(source, data),
+            evaluate=lambda source: evaluation(source, data),
+            render=lambda value, extra: evaluation.render(value, {}, {**data, **extra}),
         )
-        result = _call(cls, ctx, limit)
+        result = _call(cls, ctx, limit, deadline)
         size = len(json.dumps(result.output, default=str))
         if size > settings.STEPWISE_MAX_OUTPUT_BYTES:
             raise StepFailed(

@@ -83,10 +83,20 @@ class Inliner:
         data = expression_data(self.run, rows, self.graph.vars, attempt)
         try:
             config, result = node_evaluate(
-                self.run, self.graph, node_id, iteration=0, attempt=attempt, data=data, inputs=step_inputs(self.graph, node_id, rows)
+                self.run,
+                self.graph,
+                node_id,
+                iteration=0,
+                attempt=attempt,
+                data=data,
+                inputs=step_inputs(self.graph, node_id, rows),
+                inline=True,
             )
         except Exception:
-            return None  # the executor runs it again and records the failure, with its retries and on_error
+            # It failed, or an expression of it needs an evaluator process (NeedsIsolation),
+            # which is not waited for under the run's lock: the executor runs it again,
+            # outside any transaction, and records the failure with its retries and on_error.
+            return None
         if result.children is not None or result.wait_until is not None or result.wait_for_person:
             return None
         finished = timezone.now()
