@@ -6,6 +6,7 @@ the GIL (a backtracking match), or allocated gigabytes."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import pytest
@@ -23,7 +24,7 @@ REGEXES = [
     f'$contains("{EVIL}", {CATASTROPHIC})',
     f'$replace("{EVIL}", {CATASTROPHIC}, "x")',
     f'$split("{EVIL}", {CATASTROPHIC})',
-    f'$eval(\'$match("{EVIL}", {CATASTROPHIC})\')',
+    f"$eval('$match(\"{EVIL}\", {CATASTROPHIC})')",
 ]
 
 # Everything else must fail: too slow, too deep, too big.
@@ -41,7 +42,7 @@ FAILING = [
     '$eval("($f := function($n){ $f($n + 1) }; $f(0))")',
     '{ "a": [1..9999999] }',
     '[1..9999999].{"k": $}',
-    '$merge([1..2000000].{$string($): $})',
+    "$merge([1..2000000].{$string($): $})",
     "$reduce([1..9999999], function($a, $b){ $a + $b })",
     "[1..5000].([1..5000])",
 ]
@@ -50,10 +51,8 @@ FAILING = [
 @pytest.mark.parametrize("source", REGEXES)
 def test_a_catastrophic_regex_answers_at_once(source):
     started = time.monotonic()
-    try:
+    with contextlib.suppress(ExpressionError):  # refused is as good as answered: it did not run on
         evaluate(source, {})
-    except ExpressionError:
-        pass  # refused is as good as answered; what matters is that it did not run on
     assert time.monotonic() - started < LIMIT_S + SLACK_S
 
 
