@@ -1,18 +1,23 @@
-"""The evaluator process: reads evaluation requests on stdin, answers on stdout.
+"""The evaluator processes: a zygote that forks evaluators, and the evaluators, which read
+evaluation requests on a socket and answer on it.
 
-    python -m catalog.expressions.evaluator <memory_mb>
+    python -m catalog.expressions.evaluator <control fd> <memory_mb>
 
-Started and stopped by catalog.expressions.sandbox, never by hand. It imports JSONata and
-nothing of Django, holds no database connection and no lock, and runs at a lower priority
-than the server. Its limits are the operating system's: an address-space limit of its
-own size at start plus `memory_mb` (an allocation past it fails: MemoryError, answered,
-and the process then exits so that the next request finds a clean heap), and a CPU-time
-limit set before each request (past it the kernel ends the process with SIGXCPU). The
-wall-clock limit is the caller's: it kills the process when no answer came in time.
+Started and stopped by catalog.expressions.sandbox, never by hand. The zygote imports
+JSONata once and then only forks: a new evaluator costs a fork (about a millisecond), not
+an interpreter's start (100 ms here, several times that with the CPU busy). For each
+request on its control socket (one byte and a socket's descriptor) it forks an evaluator
+that serves that socket, and answers with the evaluator's pid.
 
-Frames both ways: a 4-byte big-endian length, then that many bytes of JSON. After start
-the process writes one byte when it is ready, so that its import time never counts
-against an evaluation's time."""
+An evaluator imports nothing of Django, holds no database connection and no lock, and
+runs at a lower priority than the server. Its limits are the operating system's: an
+address-space limit of its size at the fork plus `memory_mb` (an allocation past it fails:
+MemoryError, answered, and the process then exits so that the next request finds a clean
+heap), and a CPU-time limit set before each request (past it the kernel ends the process
+with SIGXCPU). The wall-clock limit is the caller's: it kills the evaluator when no answer
+came in time.
+
+Frames both ways: a 4-byte big-endian length, then that many bytes of JSON."""
 
 from __future__ import annotations
 
@@ -20,6 +25,8 @@ import json
 import math
 import os
 import resource
+import signal
+import socket
 import struct
 import sys
 from typing import Any, BinaryIO
@@ -27,8 +34,9 @@ from typing import Any, BinaryIO
 from catalog.expressions.bounds import ExpressionError, Limits
 from catalog.expressions.local import evaluate_here
 
-READY = b"R"
+FORK = b"F"
 HEADER = struct.Struct(">I")
+PID = struct.Struct(">q")
 
 
 def _address_space_kb() -> int:
@@ -61,8 +69,6 @@ def _set_cpu_limit(cpu_s: float) -> None:
 def serve(memory_mb: int, requests: BinaryIO, answers: BinaryIO) -> None:
     limit = (_address_space_kb() * 1024) + memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    answers.write(READY)
-    answers.flush()
     while True:
         header = _read(requests, HEADER.size)
         if header is None:
@@ -93,13 +99,42 @@ def serve(memory_mb: int, requests: BinaryIO, answers: BinaryIO) -> None:
             return
 
 
-def main() -> None:
-    memory_mb = int(sys.argv[1]) if len(sys.argv) > 1 else Limits().memory_mb
+def _evaluator(channel: socket.socket, memory_mb: int) -> None:
+    """In the forked child: serve one caller until it goes away or a limit ends it."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     os.nice(10)  # the server and the workers' other work come first
-    # Answers go on a copy of stdout; anything a library prints goes to stderr instead.
-    answers = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)
-    serve(memory_mb, sys.stdin.buffer, answers)
+    try:
+        serve(memory_mb, channel.makefile("rb"), channel.makefile("wb"))
+    finally:
+        os._exit(0)  # never back into the zygote's loop
+
+
+def zygote(control: socket.socket, memory_mb: int) -> None:
+    """Fork an evaluator for every socket the caller sends; reap them as they end."""
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the evaluators
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C to the server is the server's to handle
+    evaluate_here('$string($sum([1, 2])) & "x"', None)  # JSONata's code paths warm before the first fork
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(control, 1, 1)
+        except (ConnectionError, OSError):
+            return
+        if message != FORK or not fds:
+            return  # the caller went away (or spoke nonsense): so do we
+        channel = socket.socket(fileno=fds[0])
+        pid = os.fork()
+        if pid == 0:
+            control.close()
+            _evaluator(channel, memory_mb)
+        channel.close()
+        control.sendall(PID.pack(pid))
+
+
+def main() -> None:
+    control = socket.socket(fileno=int(sys.argv[1]))
+    memory_mb = int(sys.argv[2])
+    os.dup2(2, 1)  # nothing a library prints may pass for an answer: stdout goes to stderr
+    zygote(control, memory_mb)
 
 
 if __name__ == "__main__":
