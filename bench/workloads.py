@@ -18,7 +18,11 @@ from typing import Any
 CHAIN, FAN, RUNS, ROUNDS = 100, 100, 300, 5
 FAN_IN_BRANCHES, FAN_IN_RUNS, FAN_IN_ROUNDS = 8, 100, 3
 HTTP_CHAIN, HTTP_RUNS, HTTP_CONCURRENCY, HTTP_ROUNDS, HTTP_RUN_LENGTH = 20, 96, 8, 3, 3
-WORKLOADS = set(os.environ.get("BENCH_WORKLOADS", "W1,W2,W3,W4,W5").split(","))
+WORKLOADS = set(os.environ.get("BENCH_WORKLOADS", "W1,W2,W3,W4,W5,W6,W7").split(","))
+# W6: an ordinary expression, bounded by construction (evaluated inline, in process); W7:
+# one that is not (a lambda), evaluated in an evaluator process by the executor.
+BOUNDED_EXPRESSION = '$string(run.id) & "-" & $string($count(trigger))'
+ISOLATED_EXPRESSION = "$map([1, 2, 3], function($v){ $v * 2 })"
 WORKER_PROCESSES = int(os.environ.get("BENCH_WORKERS", "2"))
 
 
@@ -26,11 +30,15 @@ def graphs() -> dict[str, dict[str, Any]]:
     def n(i: str, t: str, c: dict[str, Any] | None = None) -> dict[str, Any]:
         return {"id": i, "type": t, "config": c or {}}
 
-    chain = {"nodes": [n("start", "trigger.manual")] + [n(f"s{i}", "noop") for i in range(CHAIN)], "edges": []}
-    prev = "start"
-    for i in range(CHAIN):
-        chain["edges"].append({"id": f"e{i}", "source": prev, "target": f"s{i}"})
-        prev = f"s{i}"
+    def step_chain(node_type: str, config: dict[str, Any] | None = None) -> dict[str, Any]:
+        chain = {"nodes": [n("start", "trigger.manual")] + [n(f"s{i}", node_type, config) for i in range(CHAIN)], "edges": []}
+        prev = "start"
+        for i in range(CHAIN):
+            chain["edges"].append({"id": f"e{i}", "source": prev, "target": f"s{i}"})
+            prev = f"s{i}"
+        return chain
+
+    chain = step_chain("noop")
     fan = {
         "nodes": [n("start", "trigger.manual"), n("join", "join", {"mode": "all"})] + [n(f"p{i}", "noop") for i in range(FAN)],
         "edges": [],
@@ -61,7 +69,16 @@ def graphs() -> dict[str, dict[str, Any]]:
         edges = [{"id": f"e{i}", "source": a, "target": b} for i, (a, b) in enumerate(itertools.pairwise(ids))]
         return {"vars": fan_in["vars"], "nodes": nodes, "edges": edges}
 
-    return {"W1": chain, "W2": fan, "W3": three, "W4": http_chain(HTTP_CHAIN), "W4c": http_chain(HTTP_RUN_LENGTH), "W5": fan_in}
+    return {
+        "W1": chain,
+        "W2": fan,
+        "W3": three,
+        "W4": http_chain(HTTP_CHAIN),
+        "W4c": http_chain(HTTP_RUN_LENGTH),
+        "W5": fan_in,
+        "W6": step_chain("transform", {"expression": BOUNDED_EXPRESSION}),
+        "W7": step_chain("transform", {"expression": ISOLATED_EXPRESSION}),
+    }
 
 
 @contextmanager
@@ -184,6 +201,9 @@ def run_engine_benchmarks(
     nothing: Callable[[], None] = lambda: None  # noqa: E731
     if "W1" in WORKLOADS:
         results["W1_ms_per_step"] = statistics.median(t * 1000 / CHAIN for t in timed(3, nothing, 1, "W1"))
+    for workload in ("W6", "W7"):
+        if workload in WORKLOADS:
+            results[f"{workload}_ms_per_step"] = statistics.median(t * 1000 / CHAIN for t in timed(3, nothing, 1, workload))
     if "W2" in WORKLOADS:
         results["W2_ms_total"] = statistics.median(t * 1000 for t in timed(3, nothing, 1, "W2"))
     if "W3" in WORKLOADS:
