@@ -5,6 +5,7 @@ is generous; a forked worker process gets evaluators of its own."""
 
 from __future__ import annotations
 
+import itertools
 import os
 
 import pytest
@@ -20,7 +21,7 @@ from tests.factories import edge, make_user, node
 def _run(graph_nodes, payload=None):
     user = make_user()
     nodes = [node("start", "trigger.manual"), *graph_nodes]
-    edges = [edge(f"e{i}", a["id"], b["id"]) for i, (a, b) in enumerate(zip(nodes, nodes[1:], strict=False))]
+    edges = [edge(f"e{i}", a["id"], b["id"]) for i, (a, b) in enumerate(itertools.pairwise(nodes))]
     workflow, problems = services.workflow_create(owner=user, name="limits", graph={"nodes": nodes, "edges": edges})
     assert problems == [], problems
     return wait_for(run_start(workflow=workflow, user=user, payload=payload or {}), timeout=30)
