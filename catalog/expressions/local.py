@@ -79,7 +79,8 @@ def evaluate_here(source: str, context: Any, limits: Limits = DEFAULT_LIMITS, ti
             raise ExpressionError(source, f"took longer than {timeout} ms", code="timeout") from None
         if code == "D1011":
             raise ExpressionError(source, f"recursed deeper than {limits.max_depth}", code="D1011") from None
-        raise ExpressionError(source, str(exc), code=code, position=_position(exc)) from None
+        # $eval wraps what failed inside it without its message: "...passed to Object eval: None".
+        raise ExpressionError(source, str(exc).removesuffix(": None"), code=code, position=_position(exc)) from None
     except RecursionError:
         raise ExpressionError(source, "recursed too deeply", code="D1011") from None
     except MemoryError:
