@@ -22,7 +22,7 @@ from catalog.schemas import ConfigValidator, describe_error, schema_validator
 from core.problems import Problem
 from designer.validation.limits import Limits
 
-__all__ = ["ConfigValidator", "check_node_configs", "config_strings"]
+__all__ = ["ConfigValidator", "check_node_configs", "config_expressions", "config_strings"]
 
 
 @lru_cache(maxsize=64)
@@ -126,6 +126,17 @@ def _check_expressions(node_id: str, config: dict[str, Any], schema: dict[str, A
 def config_strings(config: Any, schema: Any) -> Iterable[tuple[str, str, str]]:
     """Every string in a config, with its JSON Pointer and how to read it (see `_walk`)."""
     return _walk(config, schema, "", "template")
+
+
+def config_expressions(config: Any, schema: Any) -> Iterable[tuple[str, str]]:
+    """(JSON Pointer, JSONata source) of every expression of a config: each `{{ }}` of a
+    string, and the whole value of an `x-jsonata` field. Literal fields have none."""
+    for pointer, text, mode in config_strings(config, schema):
+        if mode == "jsonata":
+            yield pointer, text
+        elif mode == "template" and not unclosed_template(text):
+            for source in find_expressions(text):
+                yield pointer, source
 
 
 def _walk(value: Any, schema: Any, pointer: str, mode: str) -> Iterable[tuple[str, str, str]]:
