@@ -9,14 +9,15 @@ the schema is checked (`schema_problems`) and fails validation if it is met anyw
 schema a user writes (a trigger's `input_schema`) and every node config is checked with it.
 
 `ConfigValidator` reads a node's config as written, where a whole `{{ }}` stands for any
-value.
+value; `rendered_problems` checks the config an expression produced, before the node uses it.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 import re2
 from jsonschema import Draft202012Validator, FormatChecker, validators
@@ -36,6 +37,8 @@ __all__ = [
     "describe_error",
     "instance_problems",
     "pointer_of",
+    "problems_message",
+    "rendered_problems",
     "schema_problems",
     "schema_validator",
 ]
@@ -288,6 +291,16 @@ def _title(schema: dict[str, Any], path: list[Any]) -> str | None:
     return current.get("title") if isinstance(current, dict) else None
 
 
+def _short(value: Any) -> str:
+    """A value as a message shows it: a huge number in scientific notation, a long text clipped."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        digits = str(abs(value))
+        return f"{'-' if value < 0 else ''}{digits[0]}.{digits[1:4]}e+{len(digits) - 1}"
+    if isinstance(value, str):
+        return repr(value[:60]) + "..."
+    return repr(value)[:77] + "..."
+
+
 def describe_error(error: ValidationError, root_schema: dict[str, Any]) -> tuple[str, str]:
     """A jsonschema error as (JSON Pointer, message a person understands)."""
     path = list(error.absolute_path)
@@ -304,6 +317,9 @@ def describe_error(error: ValidationError, root_schema: dict[str, Any]) -> tuple
             return pointer_of([*path, extra[0]]), f"Unknown field {extra[0]!r}."
     label = _title(root_schema, path) or (str(path[-1]) if path else "Value")
     message = error.message
+    long = repr(error.instance)
+    if len(long) > 80 and message.startswith(long):  # "<the value> is not …": the value shortened
+        message = _short(error.instance) + message[len(long) :]
     if len(message) > 300:
         message = message[:300] + "..."
     return pointer_of(path), f"{label}: {message}"
@@ -330,5 +346,54 @@ def _expression_aware(check: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
+def _per_item_left_out(check: Callable[..., Any]) -> Callable[..., Any]:
+    """A field marked `x-per-item` is still source after rendering: its node renders it once
+    per item, so it is not checked with the rest of the config."""
+
+    def wrapped(validator: Any, value: Any, instance: Any, schema: Any) -> Any:
+        if isinstance(schema, dict) and schema.get("x-per-item"):
+            return iter(())
+        return check(validator, value, instance, schema)
+
+    return wrapped
+
+
 # A config as written ({{ }} anywhere), at validation.
 ConfigValidator: type[Validator] = validators.extend(SchemaValidator, _keywords(_expression_aware))  # type: ignore[no-untyped-call]
+
+# A config as rendered (the values its expressions produced), before the node uses it.
+_RenderedValidator: type[Validator] = validators.extend(SchemaValidator, _keywords(_per_item_left_out))  # type: ignore[no-untyped-call]
+
+
+class NodeTypeSchema(Protocol):
+    """What a node type (catalog.nodes.base.NodeType, the class) offers the config checks."""
+
+    config_schema: dict[str, Any]
+
+    def check_config(self, config: dict[str, Any], /) -> list[tuple[str, str]]: ...
+
+
+_rendered_validators: dict[Any, Validator] = {}
+
+
+def _rendered_validator(cls: NodeTypeSchema) -> Validator:
+    validator = _rendered_validators.get(cls)
+    if validator is None:  # built once per node type (a race builds it twice, harmlessly)
+        per_item = '"x-per-item"' in json.dumps(cls.config_schema)  # else the plain class: no wrapper per keyword
+        validator = _rendered_validators[cls] = schema_validator(cls.config_schema, _RenderedValidator if per_item else None)
+    return validator
+
+
+def rendered_problems(cls: NodeTypeSchema, config: Any) -> list[tuple[str, str]]:
+    """What is wrong with a rendered config: (JSON Pointer within the config, message),
+    against the node type's schema (its `x-` keywords are the editor's and are ignored;
+    fields rendered per item are left out), then its own bounds (`check_config`)."""
+    problems = [describe_error(error, cls.config_schema) for error in _rendered_validator(cls).iter_errors(config)]
+    if problems or not isinstance(config, dict):
+        return problems
+    return list(cls.check_config(config))
+
+
+def problems_message(problems: list[tuple[str, str]]) -> str:
+    """One sentence for a step's error: each problem with where it is in the config."""
+    return "Invalid config " + "; ".join(f"at /config{pointer}: {message.rstrip('.')}" for pointer, message in problems) + "."

@@ -12,6 +12,7 @@ from django.conf import settings
 from catalog.expressions.evaluate import evaluate, render_config
 from catalog.nodes import registry
 from catalog.nodes.base import NodeResult, StepContext, StepFailed
+from catalog.schemas import problems_message, rendered_problems
 from engine.orchestration.graph import Graph, edge_state
 from engine.orchestration.guards import guards
 from engine.store.models import Run
@@ -95,6 +96,8 @@ def node_evaluate(
         if cls is None:
             raise StepFailed(f"Unknown node type {node['type']!r}.", retryable=False)
         config = render_config(config, cls.config_schema, data)
+        if problems := rendered_problems(cls, config):
+            raise StepFailed(problems_message(problems), code="invalid_config", retryable=False)
         limit = timeout_s(node)
         ctx = StepContext(
             run_id=run.pk,
