@@ -27,7 +27,7 @@ django.setup()
 from designer.validation import Limits, validate_graph  # noqa: E402
 
 KINDS = [
-    ("http.request", {"method": "POST", "url": "https://api.example.com/{{ trigger.id }}", "json": {"n": "{{ steps.n0.output }}"}}),
+    ("http.request", {"method": "POST", "url": "https://api.example.com/{{ trigger.id }}", "json": {"n": "{{ steps.n1.output }}"}}),
     ("transform", {"expression": "$sum(trigger.items.price) * 2"}),
     ("condition", {"expression": "trigger.amount > 100"}),
     ("noop", {}),

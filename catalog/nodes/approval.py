@@ -5,6 +5,8 @@ from django.utils import timezone
 from catalog.nodes.base import JSONDict, NodeResult, NodeType, StepContext, TimerFired, literal, obj
 from catalog.nodes.registry import register
 
+MAX_TIMEOUT_S = 31_536_000  # a year, as a wait's longest duration
+
 
 @register
 class Approval(NodeType):
@@ -16,7 +18,7 @@ class Approval(NodeType):
     config_schema = obj(
         {
             "message": {"type": "string", "title": "Message to the approver"},
-            "timeout_s": literal({"type": "number", "exclusiveMinimum": 0, "title": "Timeout (s)"}),
+            "timeout_s": literal({"type": "number", "exclusiveMinimum": 0, "maximum": MAX_TIMEOUT_S, "title": "Timeout (s)"}),
             "on_timeout": literal({"enum": ["reject", "fail"], "title": "On timeout"}),
         }
     )

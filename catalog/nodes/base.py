@@ -205,7 +205,9 @@ class NodeType:
     @classmethod
     def check_config(cls, config: JSONDict) -> list[tuple[str, str]]:
         """Checks beyond the JSON Schema: (JSON Pointer within config, message) pairs.
-        Called only when the config already matches the schema."""
+        Called only when the config already matches the schema: on the config as written,
+        at validation (a value holding `{{ }}` is known only at run time: skip it), and on
+        the rendered config before each execution (catalog.schemas.rendered_problems)."""
         return []
 
     @classmethod
@@ -227,6 +229,15 @@ class NodeType:
             "dynamic_ports": cls.dynamic_ports,
             "has_input": not cls.is_trigger,
         }
+
+
+def whole_number(config: JSONDict, key: str, title: str) -> list[tuple[str, str]]:
+    """JSON Schema counts 1.0 as an integer; an id is written as one (1). The problem, if any,
+    as check_config returns it."""
+    value = config.get(key)
+    if isinstance(value, float):
+        return [(f"/{key}", f"{title}: {value!r} is not a whole number; write it without a decimal point.")]
+    return []
 
 
 def literal(schema: JSONDict) -> JSONDict:

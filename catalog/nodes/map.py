@@ -1,6 +1,6 @@
 from typing import Any
 
-from catalog.nodes.base import ChildPolicy, ChildRuns, JSONDict, NodeResult, NodeType, StepContext, StepFailed, literal, obj
+from catalog.nodes.base import ChildPolicy, ChildRuns, JSONDict, NodeResult, NodeType, StepContext, StepFailed, literal, obj, whole_number
 from catalog.nodes.registry import register
 
 MAX_ITEMS = 10_000
@@ -36,6 +36,10 @@ class Map(NodeType):
         required=("workflow_id", "items"),
     )
     default_config = {"items": [], "max_concurrency": 4, "failure_policy": "fail"}
+
+    @classmethod
+    def check_config(cls, config: JSONDict) -> list[tuple[str, str]]:
+        return whole_number(config, "workflow_id", "Sub-workflow")
 
     @classmethod
     def referenced_workflow_ids(cls, config: JSONDict) -> list[tuple[str, Any]]:

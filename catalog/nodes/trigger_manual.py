@@ -1,5 +1,6 @@
 from catalog.nodes.base import JSONDict, NodeType, literal, obj
 from catalog.nodes.registry import register
+from catalog.schemas import schema_problems
 
 
 @register
@@ -26,13 +27,11 @@ class ManualTrigger(NodeType):
 
     @classmethod
     def check_config(cls, config: JSONDict) -> list[tuple[str, str]]:
-        from jsonschema import Draft202012Validator
-        from jsonschema.exceptions import SchemaError
-
         schema = config.get("input_schema")
-        if schema:
-            try:
-                Draft202012Validator.check_schema(schema)
-            except SchemaError as exc:
-                return [("/input_schema", f"Input schema is not valid JSON Schema: {exc.message}")]
-        return []
+        if not schema:
+            return []
+        # The field is the whole schema (the editor shows it as one); where inside it, in the message.
+        return [
+            ("/input_schema", f"Input schema is not valid JSON Schema{f' at {pointer}' if pointer else ''}: {message}")
+            for pointer, message in schema_problems(schema)
+        ]

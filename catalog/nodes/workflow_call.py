@@ -1,6 +1,6 @@
 from typing import Any
 
-from catalog.nodes.base import ChildPolicy, ChildRuns, JSONDict, NodeResult, NodeType, StepContext, literal, obj
+from catalog.nodes.base import ChildPolicy, ChildRuns, JSONDict, NodeResult, NodeType, StepContext, literal, obj, whole_number
 from catalog.nodes.registry import register
 
 
@@ -18,6 +18,10 @@ class WorkflowCall(NodeType):
         required=("workflow_id",),
     )
     default_config = {"input": {}}
+
+    @classmethod
+    def check_config(cls, config: JSONDict) -> list[tuple[str, str]]:
+        return whole_number(config, "workflow_id", "Workflow")
 
     @classmethod
     def referenced_workflow_ids(cls, config: JSONDict) -> list[tuple[str, Any]]:

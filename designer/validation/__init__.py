@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from core.problems import Problem
 from designer.validation.config import check_node_configs
 from designer.validation.limits import Limits
+from designer.validation.references import check_step_references
 from designer.validation.structure import check_envelope, check_size
 from designer.validation.topology import check_topology
 
@@ -40,6 +41,7 @@ def validate_graph(
         return problems + size
     problems += check_node_configs(graph, limits=limits, owned_workflow_ids=owned_workflow_ids)  # type: ignore[arg-type]
     problems += check_topology(graph)  # type: ignore[arg-type]
+    problems += check_step_references(graph, limits=limits)  # type: ignore[arg-type]
     return problems
 
 

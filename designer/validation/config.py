@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
-from jsonschema import Draft202012Validator, validators
 from jsonschema.protocols import Validator
 
 from catalog.expressions import (
@@ -17,43 +16,20 @@ from catalog.expressions import (
     find_expressions,
     has_template,
     unclosed_template,
-    whole_expression,
 )
 from catalog.nodes import registry
+from catalog.schemas import ConfigValidator, describe_error, schema_validator
 from core.problems import Problem
 from designer.validation.limits import Limits
-from designer.validation.schema_errors import describe_error
 
-
-def _expression_aware(check: Callable[..., Any]) -> Callable[..., Any]:
-    """A value that is one whole `{{ }}` stands for any JSON value: its type is known only
-    at run time, so schema keywords don't apply to it (unless the field is literal-only)."""
-
-    def wrapped(validator: Any, value: Any, instance: Any, schema: Any) -> Any:
-        if (
-            isinstance(instance, str)
-            and isinstance(schema, dict)
-            and schema.get("x-expression", True) is not False
-            and whole_expression(instance) is not None
-        ):
-            return iter(())
-        return check(validator, value, instance, schema)
-
-    return wrapped
-
-
-# types-jsonschema leaves extend() unannotated; it returns a new validator class.
-ConfigValidator: type[Validator] = validators.extend(  # type: ignore[no-untyped-call]
-    Draft202012Validator,
-    {name: _expression_aware(check) for name, check in Draft202012Validator.VALIDATORS.items()},
-)
+__all__ = ["ConfigValidator", "check_node_configs", "config_expressions", "config_strings"]
 
 
 @lru_cache(maxsize=64)
 def _validator_for(node_type: str) -> Validator:
     cls = registry.get(node_type)
     assert cls is not None
-    return ConfigValidator(cls.config_schema)
+    return schema_validator(cls.config_schema, ConfigValidator)
 
 
 def check_node_configs(
@@ -107,7 +83,7 @@ def check_node_configs(
 
 def _check_expressions(node_id: str, config: dict[str, Any], schema: dict[str, Any], limits: Limits) -> list[Problem]:
     problems: list[Problem] = []
-    for pointer, text, mode in _walk(config, schema, "", "template"):
+    for pointer, text, mode in config_strings(config, schema):
         field = "/config" + pointer
         if mode == "literal":
             if has_template(text):
@@ -145,6 +121,22 @@ def _check_expressions(node_id: str, config: dict[str, Any], schema: dict[str, A
                     )
                 )
     return problems
+
+
+def config_strings(config: Any, schema: Any) -> Iterable[tuple[str, str, str]]:
+    """Every string in a config, with its JSON Pointer and how to read it (see `_walk`)."""
+    return _walk(config, schema, "", "template")
+
+
+def config_expressions(config: Any, schema: Any) -> Iterable[tuple[str, str]]:
+    """(JSON Pointer, JSONata source) of every expression of a config: each `{{ }}` of a
+    string, and the whole value of an `x-jsonata` field. Literal fields have none."""
+    for pointer, text, mode in config_strings(config, schema):
+        if mode == "jsonata":
+            yield pointer, text
+        elif mode == "template" and not unclosed_template(text):
+            for source in find_expressions(text):
+                yield pointer, source
 
 
 def _walk(value: Any, schema: Any, pointer: str, mode: str) -> Iterable[tuple[str, str, str]]:

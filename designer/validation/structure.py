@@ -5,11 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
+from catalog.schemas import describe_error, schema_validator
 from core.problems import Problem
 from designer.validation.limits import Limits
-from designer.validation.schema_errors import describe_error
 
 NODE_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 GRAPH_KEYS = {"nodes", "edges", "vars", "viewport"}
@@ -65,8 +63,8 @@ EDGE_ENVELOPE = {
     "additionalProperties": False,
 }
 
-_NODE_VALIDATOR = Draft202012Validator(NODE_ENVELOPE)
-_EDGE_VALIDATOR = Draft202012Validator(EDGE_ENVELOPE)
+_NODE_VALIDATOR = schema_validator(NODE_ENVELOPE)
+_EDGE_VALIDATOR = schema_validator(EDGE_ENVELOPE)
 
 
 def check_envelope(graph: Any) -> list[Problem]:

@@ -9,9 +9,9 @@ from functools import lru_cache
 from typing import Any, TypedDict, Unpack
 
 from django.utils import timezone
-from jsonschema import Draft202012Validator
 
 from catalog.nodes import registry
+from catalog.schemas import instance_problems
 from core.errors import DomainError
 from core.problems import Problem
 from designer.errors import GraphInvalid
@@ -70,8 +70,8 @@ def _check_input(graph: Graph, trigger_node: str, payload: Any) -> None:
     if not schema:
         return
     problems = [
-        Problem("invalid_input", error.message, node_id=trigger_node, field="/" + "/".join(str(p) for p in error.absolute_path))
-        for error in Draft202012Validator(schema).iter_errors(payload)
+        Problem("invalid_input", message, node_id=trigger_node, field=pointer or "/")
+        for pointer, message in instance_problems(schema, payload)
     ]
     if problems:
         raise InputInvalid("The input does not match the trigger's input schema.", problems)

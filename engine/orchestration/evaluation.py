@@ -13,6 +13,7 @@ from django.conf import settings
 from catalog.expressions.evaluate import DeadlineExceeded, Evaluation, Limits
 from catalog.nodes import registry
 from catalog.nodes.base import NodeResult, StepContext, StepFailed
+from catalog.schemas import problems_message, rendered_problems
 from engine.orchestration.graph import Graph, edge_state
 from engine.orchestration.guards import guards
 from engine.store.models import Run
@@ -121,6 +122,8 @@ def node_evaluate(
             config = evaluation.render(config, cls.config_schema, data)
         except DeadlineExceeded:
             raise _timed_out(limit, outcome_unknown=False) from None
+        if graph.templated(node_id) and (problems := rendered_problems(cls, config)):
+            raise StepFailed(problems_message(problems), code="invalid_config", retryable=False)
         ctx = StepContext(
             run_id=run.pk,
             node_id=node_id,

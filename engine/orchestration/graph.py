@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from catalog.expressions import find_expressions, reads_steps
+from catalog.expressions import find_expressions, has_template, reads_steps
 from catalog.nodes import registry
 from catalog.nodes.base import NodeType
 from engine.store.records import StepState
@@ -51,6 +51,7 @@ class Graph:
         # Nodes with no inbound edge that are not triggers are only reached as compensations.
         self.flow_nodes = [nid for nid in self.nodes if nid not in self.triggers and self.inbound.get(nid)]
         self._needs_data: dict[str, bool] = {}
+        self._templated: dict[str, bool] = {}
 
     def needs_data(self, node_id: str) -> bool:
         """Whether executing the node needs the outputs of every step (expressions may read
@@ -64,6 +65,14 @@ class Graph:
             sources = find_expressions(json.dumps(node.get("config") or {}))
             cached = bool(cls and cls.evaluates_expressions) or any(reads_steps(source) for source in sources)
             self._needs_data[node_id] = cached
+        return cached
+
+    def templated(self, node_id: str) -> bool:
+        """Whether the node's config holds a `{{ }}`: only then can its rendered config
+        differ from the literal one validated with the version."""
+        cached = self._templated.get(node_id)
+        if cached is None:
+            cached = self._templated[node_id] = has_template(json.dumps(self.nodes[node_id].get("config") or {}))
         return cached
 
     def node_type(self, node_id: str) -> str:

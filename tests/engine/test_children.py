@@ -129,7 +129,7 @@ def test_an_empty_map_succeeds_with_an_empty_list(embedded):
 @pytest.mark.parametrize(
     ("config", "code", "fragment"),
     [
-        ({"items": "{{ 'not a list' }}"}, "invalid_items", "must be a list"),
+        ({"items": "{{ 'not a list' }}"}, "invalid_config", "at /config/items: Items: 'not a list' is not of type 'array'"),
         ({"items": [{"n": 1}, {"n": "two"}]}, "child_invalid", "Item 1"),
     ],
 )

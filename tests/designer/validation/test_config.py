@@ -117,3 +117,40 @@ def test_workflow_references_are_checked_against_what_the_owner_has():
             "field": "/config/workflow_id",
         }
     ]
+
+
+def _input_schema_problems(schema):
+    graph = base()
+    graph["nodes"][0]["config"] = {"input_schema": schema}
+    return [p for p in problems_of(graph) if p["node_id"] == "start"]
+
+
+def test_an_input_schema_pattern_the_linear_engine_cannot_run_names_the_field():
+    # Backreferences and lookaround need backtracking: RE2 (linear time) has neither. The
+    # field is the input schema (the editor shows it whole); the message says where in it.
+    found = _input_schema_problems({"type": "object", "properties": {"code": {"type": "string", "pattern": "^(a)\\1$"}}})
+    assert [(p["code"], p["field"]) for p in found] == [("invalid_config", "/config/input_schema")]
+    assert found[0]["message"].startswith("Input schema is not valid JSON Schema at /properties/code/pattern: '^(a)\\\\1$' is not")
+    assert "RE2" in found[0]["message"] and "backreferences" in found[0]["message"]
+    found = _input_schema_problems({"type": "object", "patternProperties": {"^(?=x)": {"type": "integer"}}})
+    assert [p["field"] for p in found] == ["/config/input_schema"]
+    assert "at /patternProperties: '^(?=x)' is not a regular expression RE2 can run" in found[0]["message"]
+
+
+def test_an_input_schema_pattern_is_read_as_re2_not_python():
+    # \p{L} (any letter) is ECMA 262 and RE2; Python's re refuses it.
+    assert _input_schema_problems({"type": "object", "properties": {"name": {"type": "string", "pattern": "^\\p{L}+$"}}}) == []
+
+
+def test_an_input_schema_reference_that_leads_nowhere_names_the_field():
+    found = _input_schema_problems({"type": "object", "properties": {"a": {"$ref": "#/$defs/missing"}}})
+    assert [p["field"] for p in found] == ["/config/input_schema"]
+    assert found[0]["message"].startswith("Input schema is not valid JSON Schema at /properties/a/$ref: '#/$defs/missing' leads nowhere")
+    # Never fetched: a user's schema must not make the server call an address.
+    remote = _input_schema_problems({"$ref": "https://example.com/schema.json"})
+    assert [p["message"] for p in remote] == [
+        "Input schema is not valid JSON Schema at /$ref: 'https://example.com/schema.json' leads nowhere "
+        "(references are resolved within the schema, never fetched)"
+    ]
+    assert _input_schema_problems({"$defs": {"n": {"type": "integer"}}, "properties": {"a": {"$ref": "#/$defs/n"}}}) == []
+    assert _input_schema_problems({"$ref": "https://json-schema.org/draft/2020-12/schema"}) == []
