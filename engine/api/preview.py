@@ -37,6 +37,24 @@ if TYPE_CHECKING:
 MAX_ID = 2**63 - 1
 
 
+class _Text(serializers.CharField):
+    """A JSON string only: DRF's CharField also takes numbers (5 becomes "5")."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return str(super().to_internal_value(data))
+
+
+class _WholeNumber(serializers.IntegerField):
+    """A JSON whole number only: DRF's IntegerField also takes "5" and true."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not (isinstance(data, int) or (isinstance(data, float) and data.is_integer())):
+            self.fail("invalid")
+        return int(super().to_internal_value(data))
+
+
 class PinnedDataSerializer(serializers.Serializer[dict[str, Any]]):
     """What expressions see, as the person writes it; a name left out is what it is with
     no run (trigger {}, steps {}, the draft's vars). Any other name is refused."""
@@ -48,7 +66,7 @@ class PinnedDataSerializer(serializers.Serializer[dict[str, Any]]):
     vars = serializers.DictField(required=False, help_text="The graph's variables (default: the draft's).")
     run = serializers.DictField(required=False, help_text="{id, started_at, trigger, attempt}, as `run.id` reads them.")
     item = AnyJSONField(required=False, allow_null=True, help_text="Inside a map's input per item: the item.")
-    index = serializers.IntegerField(required=False, min_value=0, max_value=MAX_ID, help_text="Inside a map's input per item: its index.")
+    index = _WholeNumber(required=False, min_value=0, max_value=MAX_ID, help_text="Inside a map's input per item: its index.")
     compensating = serializers.DictField(required=False, help_text="In a compensation: {node_id, input, output} of the step it undoes.")
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
@@ -61,15 +79,15 @@ class PinnedDataSerializer(serializers.Serializer[dict[str, Any]]):
 
 
 class PreviewSerializer(serializers.Serializer[dict[str, Any]]):
-    expression = serializers.CharField(
+    expression = _Text(
         trim_whitespace=False,
         allow_blank=True,
         help_text="JSONata source, as inside {{ }} or in a transform's expression (at most STEPWISE_MAX_EXPRESSION_CHARS characters).",
     )
-    node_id = serializers.CharField(
+    node_id = _Text(
         max_length=64, help_text="The node whose field holds it: a node of the draft, or of the run's version when run_id is given."
     )
-    run_id = serializers.IntegerField(
+    run_id = _WholeNumber(
         required=False, allow_null=True, min_value=1, max_value=MAX_ID, help_text="Evaluate over what the node sees in this run."
     )
     # Not Serializer.data: DRF's metaclass moves declared fields off the class (as EventSerializer's).

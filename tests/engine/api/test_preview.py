@@ -176,7 +176,7 @@ def test_over_pinned_data(api, flow):
     source = GRAPH["nodes"][2]["config"]["expression"]
     # The names left out are as with no run: here the draft's vars.
     assert _preview(api, flow.pk, expression=source, node_id="greet", data=data) == {"value": "Hello Bo, you owe 7EUR"}
-    pinned = {"vars": {"currency": "USD"}, "run": {"id": 9}, "item": {"n": 2}, "index": 1, "trigger": None}
+    pinned = {"vars": {"currency": "USD"}, "run": {"id": 9}, "item": {"n": 2}, "index": 1.0, "trigger": None}
     body = _preview(api, flow.pk, expression="[vars.currency, run.id, item.n, index, steps]", node_id="greet", data=pinned)
     assert body == {"value": ["USD", 9, 2, 1, {}]}
     assert _preview(api, flow.pk, expression="trigger", node_id="greet", data={}) == {"value": {}}
@@ -189,6 +189,7 @@ def test_over_pinned_data(api, flow):
         ({"node_id": "greet"}, "/expression"),
         ({"expression": None, "node_id": "greet"}, "/expression"),
         ({"expression": ["1"], "node_id": "greet"}, "/expression"),
+        ({"expression": 5, "node_id": "greet"}, "/expression"),
         ({"expression": "x" * 10_001, "node_id": "greet"}, "/expression"),
         ({"expression": "1"}, "/node_id"),
         ({"expression": "1", "node_id": 5}, "/node_id"),
@@ -196,6 +197,9 @@ def test_over_pinned_data(api, flow):
         ({"expression": "1", "node_id": "n" * 65}, "/node_id"),
         ({"expression": "1", "node_id": "greet", "run_id": "first"}, "/run_id"),
         ({"expression": "1", "node_id": "greet", "run_id": 0}, "/run_id"),
+        ({"expression": "1", "node_id": "greet", "run_id": "1"}, "/run_id"),
+        ({"expression": "1", "node_id": "greet", "run_id": True}, "/run_id"),
+        ({"expression": "1", "node_id": "greet", "run_id": 1.5}, "/run_id"),
         ({"expression": "1", "node_id": "greet", "run_id": 2**64}, "/run_id"),
         ({"expression": "1", "node_id": "greet", "run_id": 1, "data": {}}, "/data"),
         ({"expression": "1", "node_id": "greet", "data": [1]}, "/data"),
@@ -204,6 +208,7 @@ def test_over_pinned_data(api, flow):
         ({"expression": "1", "node_id": "greet", "data": {"steps": {"total": 5}}}, "/data/steps/total"),
         ({"expression": "1", "node_id": "greet", "data": {"vars": "EUR"}}, "/data/vars"),
         ({"expression": "1", "node_id": "greet", "data": {"index": -1}}, "/data/index"),
+        ({"expression": "1", "node_id": "greet", "data": {"index": "1"}}, "/data/index"),
     ],
 )
 def test_bad_input_is_a_400_naming_the_field(api, flow, body, field):
