@@ -1,6 +1,6 @@
 from django.urls import path
 
-from engine.api import triggers, views
+from engine.api import preview, triggers, views
 
 urlpatterns = [
     path("workflows/<int:workflow_id>/activate/", triggers.WorkflowActivateView.as_view(), name="workflow-activate"),
@@ -10,6 +10,7 @@ urlpatterns = [
         "workflows/<int:workflow_id>/triggers/<str:node_id>/secret/", triggers.WebhookSecretView.as_view(), name="workflow-trigger-secret"
     ),
     path("workflows/<int:workflow_id>/runs/", views.WorkflowRunsView.as_view(), name="workflow-runs"),
+    path("workflows/<int:workflow_id>/preview/", preview.WorkflowPreviewView.as_view(), name="workflow-preview"),
     path("runs/", views.RunListView.as_view(), name="run-list"),
     path("runs/<int:run_id>/", views.RunDetailView.as_view(), name="run-detail"),
     path("runs/<int:run_id>/events/", views.RunEventsView.as_view(), name="run-events"),

@@ -210,9 +210,7 @@ function Editor({ workflowId }: { workflowId: number }) {
   const upstream = selected ? ancestors(doc, selected.id) : []
   const steps = runDetail.data?.steps ?? []
   const durations = new Map(steps.map((s): [string, number | null] => [s.node_id, s.duration_ms]))
-  const runData = runDetail.data
-    ? { trigger: runDetail.data.input, steps: Object.fromEntries(steps.map((s) => [s.node_id, { output: s.output, status: s.status }])), vars: doc.vars ?? {}, run: { id: runDetail.data.id } }
-    : null
+  const previewRun = runDetail.data ? { id: runDetail.data.id, seq: runDetail.data.last_seq } : null
 
   return (
     <div className="editor">
@@ -259,7 +257,8 @@ function Editor({ workflowId }: { workflowId: number }) {
             info={types.get(selected.type)}
             problems={problems.filter((p) => p.node_id === selected.id)}
             upstream={upstream}
-            runData={runData}
+            workflowId={workflowId}
+            run={previewRun}
             lastStep={steps.find((s) => s.node_id === selected.id) ?? null}
             allNodes={doc.nodes}
           />

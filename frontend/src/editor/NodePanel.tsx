@@ -1,14 +1,16 @@
 // The side panel for the selected node: name and id, its config as a form generated from
 // the node type's JSON Schema (or as JSON), failure settings, compensation, the problems
-// the server found on it, expression previews against the last run, and its last run data.
+// the server found on it, expression previews (the server's, against the last run), and its
+// last run data.
 import Form from '@rjsf/core'
 import type { FieldProps, UiSchema } from '@rjsf/utils'
 import { customizeValidator } from '@rjsf/validator-ajv8'
-import jsonata from 'jsonata'
 import { useEffect, useMemo, useState } from 'react'
-import type { Problem } from '../api/client'
+import { api, ApiError, type Problem } from '../api/client'
+import type { components } from '../api/generated/schema'
 import type { RunDetailStep } from '../runs/types'
 import { useGraph } from '../stores/graph'
+import { expressionsIn, type Expression } from './expressions'
 import type { GraphNode, NodeTypeInfo } from './types'
 
 const validator = customizeValidator({ ajvOptionsOverrides: { strict: false } })
@@ -57,38 +59,80 @@ function uiFor(schema: Record<string, unknown>): UiSchema {
   }
   return ui
 }
-const EXPRESSION = /\{\{([\s\S]*?)\}\}/g
+type PreviewResult = components['schemas']['PreviewResult']
+type PreviewState = { kind: 'pending' } | { kind: 'done'; result: PreviewResult } | { kind: 'refused'; message: string }
 
-function expressionsIn(value: unknown, out: string[] = []): string[] {
-  if (typeof value === 'string') for (const m of value.matchAll(EXPRESSION)) out.push(m[1].trim())
-  else if (Array.isArray(value)) value.forEach((v) => expressionsIn(v, out))
-  else if (value && typeof value === 'object') Object.values(value).forEach((v) => expressionsIn(v, out))
-  return out
-}
+const PREVIEW_DELAY_MS = 300
 
-function Preview({ source, data }: { source: string; data: Record<string, unknown> | null }) {
-  const [result, setResult] = useState<string>('…')
+/** What the server makes of one expression (POST /api/workflows/{id}/preview/), as a run
+ * would evaluate it: against the node's data in the run `runId`, or with no run. Asked
+ * again, debounced, when the source, the node, the run's data or the saved draft changes. */
+export function Preview({
+  workflowId,
+  nodeId,
+  runId,
+  runSeq,
+  savedVersion,
+  expression,
+}: {
+  workflowId: number
+  nodeId: string
+  runId: number | null
+  runSeq: number | null
+  /** The draft's saved version: its vars and nodes are what the server previews with. */
+  savedVersion: number | null
+  expression: Expression
+}) {
+  const { source, jsonata } = expression
+  const [state, setState] = useState<PreviewState>({ kind: 'pending' })
   useEffect(() => {
-    let cancelled = false
-    if (!data) {
-      setResult('run the workflow once to preview')
-      return
-    }
-    ;(async () => {
+    const controller = new AbortController()
+    const timer = setTimeout(async () => {
       try {
-        const value = await jsonata(source).evaluate(data)
-        if (!cancelled) setResult(value === undefined ? 'undefined' : JSON.stringify(value))
+        const body = JSON.stringify({ expression: source, node_id: nodeId, run_id: runId })
+        const result = await api<PreviewResult>(`/api/workflows/${workflowId}/preview/`, { method: 'POST', body, signal: controller.signal })
+        setState({ kind: 'done', result })
       } catch (err) {
-        if (!cancelled) setResult(`error: ${(err as Error).message}`)
+        if (controller.signal.aborted) return
+        setState({ kind: 'refused', message: err instanceof ApiError ? (err.problems[0]?.message ?? err.message) : String(err) })
       }
-    })()
+    }, PREVIEW_DELAY_MS)
     return () => {
-      cancelled = true
+      clearTimeout(timer)
+      controller.abort()
     }
-  }, [source, data])
+  }, [workflowId, nodeId, runId, runSeq, savedVersion, source])
+
+  const shown = jsonata ? source : `{{ ${source} }}`
+  const error = state.kind === 'done' ? state.result.error : undefined
+  const position = error?.position ?? null
   return (
-    <div className="preview">
-      <code>{`{{ ${source} }}`}</code> → <code className="preview-value">{result}</code>
+    <div className={`preview${error ? ' preview-failed' : ''}`} data-testid="preview">
+      {error && position !== null && position <= source.length ? (
+        <code title={`The error is at character ${position}`}>
+          {!jsonata && '{{ '}
+          {source.slice(0, position)}
+          <mark className="preview-at">{source.slice(position, position + 1) || ' '}</mark>
+          {source.slice(position + 1)}
+          {!jsonata && ' }}'}
+        </code>
+      ) : (
+        <code>{shown}</code>
+      )}{' '}
+      →{' '}
+      {state.kind === 'pending' && <span className="muted">…</span>}
+      {state.kind === 'refused' && <span className="muted preview-refused" data-testid="preview-refused">{state.message}</span>}
+      {state.kind === 'done' && !error && (
+        <code className="preview-value" data-testid="preview-value">{JSON.stringify(state.result.value ?? null)}</code>
+      )}
+      {error && (
+        <span className="preview-error" data-testid="preview-error">
+          {error.message}
+          {(position !== null || error.code) && (
+            <span className="preview-where"> ({[position !== null && `at character ${position}`, error.code].filter(Boolean).join(', ')})</span>
+          )}
+        </span>
+      )}
     </div>
   )
 }
@@ -98,7 +142,8 @@ export function NodePanel({
   info,
   problems,
   upstream,
-  runData,
+  workflowId,
+  run,
   lastStep,
   allNodes,
 }: {
@@ -106,12 +151,15 @@ export function NodePanel({
   info: NodeTypeInfo | undefined
   problems: Problem[]
   upstream: string[]
-  runData: Record<string, unknown> | null
+  workflowId: number
+  /** The run the previews are made against (its id and latest event), or none. */
+  run: { id: number; seq: number } | null
   lastStep: RunDetailStep | null
   allNodes: GraphNode[]
 }) {
   const updateNode = useGraph((s) => s.updateNode)
   const renameNode = useGraph((s) => s.renameNode)
+  const savedVersion = useGraph((s) => s.version)
   const [idDraft, setIdDraft] = useState(node.id)
   const [idError, setIdError] = useState<string | null>(null)
   const [asJson, setAsJson] = useState(false)
@@ -135,7 +183,7 @@ export function NodePanel({
     }
     return errors
   }, [problems])
-  const expressions = useMemo(() => expressionsIn(node.config), [node.config])
+  const expressions = useMemo(() => expressionsIn(node.config, info?.config_schema), [node.config, info])
   const others = allNodes.filter((n) => n.id !== node.id)
 
   return (
@@ -212,8 +260,21 @@ export function NodePanel({
             </button>
           ))}
         </div>
-        {expressions.map((source, i) => (
-          <Preview key={i} source={source} data={runData} />
+        {expressions.length > 0 && (
+          <p className="muted small" data-testid="preview-against">
+            {run ? `Previewed against run #${run.id}.` : 'No run yet: previewed with an empty trigger and the saved vars.'}
+          </p>
+        )}
+        {expressions.map((expression, i) => (
+          <Preview
+            key={i}
+            workflowId={workflowId}
+            nodeId={node.id}
+            runId={run?.id ?? null}
+            runSeq={run?.seq ?? null}
+            savedVersion={savedVersion}
+            expression={expression}
+          />
         ))}
       </div>
 

@@ -20,6 +20,7 @@ OWNED_ROUTES = {
     "workflow-version-detail": lambda wf, run: {"workflow_id": str(wf.pk), "number": "1"},
     "workflow-version-restore": lambda wf, run: {"workflow_id": str(wf.pk), "number": "1"},
     "workflow-runs": lambda wf, run: {"workflow_id": str(wf.pk)},
+    "workflow-preview": lambda wf, run: {"workflow_id": str(wf.pk)},
     "workflow-activate": lambda wf, run: {"workflow_id": str(wf.pk)},
     "workflow-deactivate": lambda wf, run: {"workflow_id": str(wf.pk)},
     "workflow-triggers": lambda wf, run: {"workflow_id": str(wf.pk)},

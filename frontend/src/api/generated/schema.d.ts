@@ -334,6 +334,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflows/{workflow_id}/preview/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Evaluate a JSONata expression as a run would: over what node_id saw in run_id (a run of this workflow), over pinned data, or over an empty trigger and the draft's vars. An expression that does not parse or fails is a 200 with `error`; a malformed request is a 400 naming the field. */
+        post: operations["workflows_preview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflows/{workflow_id}/runs/": {
         parameters: {
             query?: never;
@@ -603,6 +620,66 @@ export interface components {
             concurrency_policy?: components["schemas"]["ConcurrencyPolicyEnum"];
             /** @description The version the editor loaded (0 for none); a later save by someone else gives 409. */
             base_version?: number | null;
+        };
+        /**
+         * @description What expressions see, as the person writes it; a name left out is what it is with
+         *     no run (trigger {}, steps {}, the draft's vars). Any other name is refused.
+         */
+        PinnedDataRequest: {
+            /** @description The run's input. */
+            trigger?: unknown;
+            /** @description By node id: {output, status}, as `steps.<id>.output` reads them. */
+            steps?: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+            /** @description The graph's variables (default: the draft's). */
+            vars?: {
+                [key: string]: unknown;
+            };
+            /** @description {id, started_at, trigger, attempt}, as `run.id` reads them. */
+            run?: {
+                [key: string]: unknown;
+            };
+            /** @description Inside a map's input per item: the item. */
+            item?: unknown;
+            /**
+             * Format: int64
+             * @description Inside a map's input per item: its index.
+             */
+            index?: number;
+            /** @description In a compensation: {node_id, input, output} of the step it undoes. */
+            compensating?: {
+                [key: string]: unknown;
+            };
+        };
+        PreviewError: {
+            /** @description Why the expression cannot be parsed or failed. */
+            message: string;
+            /** @description Where in the expression (a character offset), when known. */
+            position: number | null;
+            /** @description The JSONata error code (S0201, T2002...), when known. */
+            code: string | null;
+        };
+        PreviewRequest: {
+            /** @description JSONata source, as inside {{ }} or in a transform's expression (at most STEPWISE_MAX_EXPRESSION_CHARS characters). */
+            expression: string;
+            /** @description The node whose field holds it: a node of the draft, or of the run's version when run_id is given. */
+            node_id: string;
+            /**
+             * Format: int64
+             * @description Evaluate over what the node sees in this run.
+             */
+            run_id?: number | null;
+            /** @description Evaluate over this data instead (not with run_id). */
+            data?: components["schemas"]["PinnedDataRequest"] | null;
+        };
+        PreviewResult: {
+            /** @description The expression's value (null for JSONata's undefined). */
+            value?: unknown;
+            /** @description Instead of `value`: the expression does not parse, or fails. */
+            error?: components["schemas"]["PreviewError"];
         };
         Problem: {
             code: string;
@@ -2720,6 +2797,85 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WorkflowSummary"];
+                };
+            };
+            /** @description Malformed request: the problems name the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in: use the session cookie or `Authorization: Token <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden (for example a missing CSRF token with session auth). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body or the graph is over the size limits. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported content type: send application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    workflows_preview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreviewRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewResult"];
                 };
             };
             /** @description Malformed request: the problems name the fields. */
