@@ -65,8 +65,8 @@ def test_a_syntax_error_is_a_200_with_the_error(api, flow):
     body = _preview(api, flow.pk, expression="1 +", node_id="greet")
     assert set(body) == {"error"} and set(body["error"]) == {"message", "position", "code"}
     assert body["error"]["message"] == "Unexpected end of expression"
-    # Where the parse stopped, once the evaluator reports it (the end of "1 +").
-    assert body["error"]["position"] in (None, 3)
+    # Where the parse stopped (the end of "1 +"), with JSONata's code.
+    assert body["error"]["position"] == 3 and body["error"]["code"] == "S0207"
     empty = _preview(api, flow.pk, expression="   ", node_id="greet")
     assert empty["error"]["message"] == "Empty expression"
 
