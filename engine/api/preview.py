@@ -1,7 +1,8 @@
 """Previewing an expression the way a run evaluates it: POST /api/workflows/{id}/preview/.
 
 The editor shows what an expression gives while a person types it. The value comes from
-the function runs evaluate with (`catalog.expressions.evaluate.evaluate`), over the data a
+the evaluation runs use (`catalog.expressions.evaluate.Evaluation`, with the same limits:
+bounded expressions here, the others in an evaluator process), over the data a
 run's step sees (`engine.orchestration.evaluation.expression_data`), so a preview cannot
 disagree with the run it was made against. The data is the node's in one of the
 workflow's runs (`run_id`), data the person pins (`data`), or, with neither, an empty
@@ -21,11 +22,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.expressions import ExpressionSyntaxError
-from catalog.expressions.evaluate import ExpressionError, evaluate
+from catalog.expressions.evaluate import Evaluation, ExpressionError
 from core.api.plumbing import signed_in_user
 from designer.models import Workflow
 from designer.selectors import workflow_get_for_user
-from engine.orchestration.evaluation import expression_data
+from engine.orchestration.evaluation import expression_data, expression_limits
 from engine.orchestration.pinned import graph_for
 from engine.serializers import AnyJSONField
 from engine.store.models import Run, StepRun
@@ -181,7 +182,7 @@ def preview(source: str, data: dict[str, Any]) -> dict[str, Any]:
     """{"value": ...}, or {"error": {message, position, code}} for an expression that does not
     parse or fails, exactly as a run would evaluate it."""
     try:
-        return {"value": evaluate(source, data)}
+        return {"value": Evaluation(expression_limits())(source, data)}
     except (ExpressionSyntaxError, ExpressionError) as exc:
         code = getattr(exc, "code", None)
         return {"error": {"message": exc.reason, "position": _position(exc), "code": code if isinstance(code, str) and code else None}}
