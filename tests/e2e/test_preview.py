@@ -73,6 +73,11 @@ def test_a_typed_expression_shows_the_servers_preview(page, server):
     expect(page.get_by_test_id("preview-value")).to_have_text("5")
     expression.fill("$error('no invoice for ' & trigger.name)")
     expect(page.get_by_test_id("preview-error")).to_contain_text("no invoice for Ada")
+    # A hostile expression previews as its limit, in the evaluator's time, not as a hung page.
+    expression.fill("$sum([1..10000000])")
+    expect(page.get_by_test_id("preview-error")).to_contain_text("took longer than 1000 ms", timeout=5000)
+    page.get_by_test_id("preview-error").scroll_into_view_if_needed()
+    shot(page, "42-preview-hostile")
 
     # Debounced: typing a key at a time asks once the typing pauses, not at every key.
     asked = []
