@@ -8,6 +8,7 @@ from celery.signals import worker_process_init
 from catalog.nodes import registry
 from catalog.nodes.net import http_client, ssl_context
 from core.connections import recycle_worker_connections
+from engine.orchestration.evaluation import warm_evaluators
 from engine.orchestration.execute import run_chain_retrying, run_together, worker_name
 from engine.orchestration.timers import timer_fire
 
@@ -49,3 +50,4 @@ def warm_up(**_: object) -> None:
     step_with_run(0)
     version_latest_lean(0)
     http_client()  # the child's pooled client, ready before its first HTTP step
+    warm_evaluators()  # its expression evaluators' zygote, started in the background

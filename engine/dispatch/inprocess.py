@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from django.conf import settings
 from django.db import connections
 
+from engine.orchestration.evaluation import warm_evaluators
 from engine.orchestration.execute import run_chain_retrying, run_together, worker_name
 from engine.orchestration.timers import timer_fire
 
@@ -136,6 +137,7 @@ class InProcessDispatcher:
             self._stop.clear()
             self._ticker = threading.Thread(target=self._tick_loop, args=(interval_s,), daemon=True, name="stepwise-tick")
             self._ticker.start()
+        warm_evaluators()  # the server's expression evaluators, before the first step needs one
 
     def _tick_loop(self, interval_s: float) -> None:
         assert self._tick is not None

@@ -5,12 +5,15 @@ the inline path (a pure step run under its run's lock); it reads, never writes."
 from __future__ import annotations
 
 import json
+import logging
+import threading
 import time
 from typing import Any
 
 from django.conf import settings
 
 from catalog.expressions.evaluate import DeadlineExceeded, Evaluation, Limits
+from catalog.expressions.sandbox import sandbox
 from catalog.nodes import registry
 from catalog.nodes.base import NodeResult, StepContext, StepFailed
 from catalog.schemas import problems_message, rendered_problems
@@ -42,6 +45,24 @@ def _call(cls: Any, ctx: StepContext, timeout_s: float, deadline: float) -> Node
         return guards.call(lambda: cls.execute(ctx), max(deadline - time.monotonic(), 0.001))  # type: ignore[no-any-return]
     except (TimeoutError, DeadlineExceeded):
         raise _timed_out(timeout_s, outcome_unknown=True) from None
+
+
+logger = logging.getLogger(__name__)
+
+
+def warm_evaluators() -> None:
+    """Start this process's evaluator zygote in the background (a worker process at its
+    start, the embedded executor at its): the first expression that needs an evaluator
+    then pays a fork (about 1 ms), not an interpreter's start (100 ms, more on a busy
+    machine), inside its step's time."""
+
+    def warm() -> None:
+        try:
+            sandbox.warm(expression_limits())
+        except Exception:  # the first evaluation starts one itself, and reports what fails
+            logger.warning("could not start the expression evaluators", exc_info=True)
+
+    threading.Thread(target=warm, name="stepwise-evaluator-warm", daemon=True).start()
 
 
 def expression_limits() -> Limits:
