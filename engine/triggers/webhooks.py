@@ -21,6 +21,7 @@ from django.db.models import F
 
 from catalog.nodes.trigger_webhook import WebhookTrigger
 from core.errors import DomainError
+from core.json_values import finite_float
 from designer.models import Workflow
 from engine.orchestration.admission import RunsInFlightExceeded
 from engine.orchestration.creation import InputInvalid
@@ -122,7 +123,7 @@ def _parse(call: HookCall, media: str) -> Any:
         return None
     if media == "application/json" or media.endswith("+json"):
         try:
-            return json.loads(call.body, parse_constant=_refuse_constant)
+            return json.loads(call.body, parse_constant=_refuse_constant, parse_float=finite_float)
         except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
             raise HookRefused(400, f"The body is not valid JSON: {exc}.") from None
         except RecursionError:
