@@ -8,10 +8,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.core.signals import request_finished  # noqa: E402
 
+from config import daphne_body  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from core.connections import close_thread_connections  # noqa: E402
+from core.middleware import RequestBodyLimit  # noqa: E402
 from engine.live.auth import TokenOrSession  # noqa: E402
 from engine.orchestration.dispatch import get_dispatcher  # noqa: E402
 
@@ -23,9 +26,14 @@ _dispatcher = get_dispatcher()
 if hasattr(_dispatcher, "start_ticker"):
     _dispatcher.start_ticker()
 
+# Request bodies past STEPWISE_MAX_BODY_BYTES are refused while they arrive: by daphne's
+# request when daphne serves (it buffers whole bodies before the application runs), by
+# RequestBodyLimit under any server; never stored past the limit (docs/architecture.md#errors).
+daphne_body.install(settings.STEPWISE_MAX_BODY_BYTES)
+
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": RequestBodyLimit(django_asgi_app),
         # types-channels wants its own pattern type here, which path() (see routing.py) does not return.
         "websocket": TokenOrSession(URLRouter(websocket_urlpatterns)),  # type: ignore[arg-type]
     }

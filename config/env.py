@@ -71,6 +71,19 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_proxy_ssl_header(name: str) -> tuple[str, str] | None:
+    """Django's SECURE_PROXY_SSL_HEADER from "Header-Name: value" (X-Forwarded-Proto: https):
+    the header the TLS-terminating proxy sets, and its value on a request that came over
+    HTTPS. None when unset."""
+    value = env_str(name)
+    if value is None:
+        return None
+    header, colon, expected = value.partition(":")
+    if not colon or not header.strip() or not expected.strip():
+        raise ImproperlyConfigured(f"{name}={value!r}: give the proxy's header and its HTTPS value, as 'X-Forwarded-Proto: https'")
+    return "HTTP_" + header.strip().upper().replace("-", "_"), expected.strip()
+
+
 def env_url(name: str, *, schemes: tuple[str, ...], default: str | None = None) -> str | None:
     value = env_str(name, default)
     if value is None:

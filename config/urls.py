@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from designer import pages
 from engine.api.hooks import hook
@@ -10,8 +10,10 @@ from engine.api.hooks import hook
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    # A person opens the docs in a browser: signed out, they are sent to sign in first.
-    path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="schema")), name="docs"),
+    # A person opens the docs in a browser: signed out, they are sent to sign in first. The
+    # split view serves its setup script by URL (?script), not inline: the CSP allows no
+    # inline script (config/settings/base.py).
+    path("api/docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="docs"),
     path("api/", include("designer.api.urls")),
     path("api/", include("engine.api.urls")),
     path("hooks/<str:token>", hook, name="hook"),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
@@ -9,6 +10,76 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from whitenoise.middleware import WhiteNoiseMiddleware
 
 from core.errors import JSON_PREFIXES, error_body
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Any, Any, Any], Awaitable[None]]
+
+
+def _declared_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name.lower() == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None  # the server or BodySizeLimitMiddleware answers it with a 400
+    return None
+
+
+class RequestBodyLimit:
+    """ASGI, around the HTTP application: a request body past STEPWISE_MAX_BODY_BYTES gets
+    the JSON 413 as soon as Content-Length announces it (nothing is read) or as soon as the
+    bytes received pass it (nothing more is read; the application is told the client left,
+    and whatever it would answer is dropped). Any ASGI server streams bodies this way;
+    daphne buffers them first, so config/daphne_body.py refuses them before it does."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    @staticmethod
+    async def _refuse(send: Send, limit: int, length: int | None) -> None:
+        said = f"is {length} bytes" if length is not None else f"is over {limit} bytes"
+        body = json.dumps(error_body(f"The request body {said}; the limit is {limit}.")).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), (b"connection", b"close")]
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = int(settings.STEPWISE_MAX_BODY_BYTES)
+        length = _declared_length(scope)
+        if length is not None and length > limit:
+            await self._refuse(send, limit, length)
+            return
+        received = 0
+        refused = started = False
+
+        async def bounded_receive() -> Message:
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    refused = True
+                    if not started:
+                        await self._refuse(send, limit, None)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if refused:
+                return
+            started = True
+            await send(message)
+
+        await self.app(scope, bounded_receive, guarded_send)
 
 
 class BodySizeLimitMiddleware:

@@ -3,6 +3,8 @@ database or the validators cannot take (NUL characters, lone surrogates, deep ne
 
 from __future__ import annotations
 
+import codecs
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any
@@ -13,8 +15,11 @@ from django.contrib.auth.models import AnonymousUser
 from rest_framework import serializers
 from rest_framework.exceptions import NotAuthenticated, ParseError, ValidationError
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import JSONParser, get_encoding  # type: ignore[attr-defined]  # newer than the stubs
 from rest_framework.request import Request
+from rest_framework.utils.json import strict_constant
+
+from core.json_values import finite_float
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -150,9 +155,15 @@ class StrictFilterSet(django_filters.FilterSet):
 
 
 class SafeJSONParser(JSONParser):
+    """DRF's JSON parser, also refusing numbers out of a float's range (1e400 would be
+    infinity: see core/json_values.py), nesting too deep and unstorable strings."""
+
     def parse(self, stream: IO[Any], media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        encoding = get_encoding(parser_context or {})
         try:
-            data = super().parse(stream, media_type, parser_context)
+            data: dict[str, Any] = json.load(codecs.getreader(encoding)(stream), parse_constant=strict_constant, parse_float=finite_float)
+        except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, NonFiniteNumber
+            raise ParseError(f"JSON parse error - {exc}") from None
         except RecursionError:
             raise ParseError("JSON is nested too deeply.") from None
         check_json_value(data)

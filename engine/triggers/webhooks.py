@@ -1,6 +1,8 @@
 """Receiving a webhook: the checks in the order a caller can act on them (unknown hook 404,
-method 405, rate 429, size 413, content type 415, signature 401, body 400), then one run per
-`webhook-id`. Synchronous and ORM-only: the HTTP view (engine/api/hooks.py) does the I/O
+method 405, size 413, content type 415, signature 401, body 400), then one run per
+`webhook-id`. The rate limit (429) counts the calls that may use the sender's budget: on a
+signed hook only those whose signature verified (after the 401), on a public hook every
+call (before the 413). Synchronous and ORM-only: the HTTP view (engine/api/hooks.py) does the I/O
 and the waiting."""
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from django.db.models import F
 
 from catalog.nodes.trigger_webhook import WebhookTrigger
 from core.errors import DomainError
+from core.json_values import finite_float
 from designer.models import Workflow
 from engine.orchestration.admission import RunsInFlightExceeded
 from engine.orchestration.creation import InputInvalid
@@ -97,6 +100,15 @@ def _rate_limited(endpoint: WebhookEndpoint, per_minute: int, now: datetime) -> 
     return not counted.update(rate_count=F("rate_count") + 1)
 
 
+def _within_rate(endpoint: WebhookEndpoint, config: dict[str, Any], now: datetime) -> None:
+    """Count the call in the hook's minute, or refuse it (429) past rate_limit_per_minute."""
+    if _rate_limited(endpoint, int(config["rate_limit_per_minute"]), now):
+        retry = 60 - now.second
+        raise HookRefused(
+            429, f"More than {config['rate_limit_per_minute']} calls this minute; retry in {retry} s.", {"Retry-After": str(retry)}
+        )
+
+
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
@@ -122,7 +134,7 @@ def _parse(call: HookCall, media: str) -> Any:
         return None
     if media == "application/json" or media.endswith("+json"):
         try:
-            return json.loads(call.body, parse_constant=_refuse_constant)
+            return json.loads(call.body, parse_constant=_refuse_constant, parse_float=finite_float)
         except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
             raise HookRefused(400, f"The body is not valid JSON: {exc}.") from None
         except RecursionError:
@@ -144,11 +156,9 @@ def webhook_receive(call: HookCall, *, now: datetime) -> HookAccepted:
     methods = [m.upper() for m in config["methods"]]
     if call.method.upper() not in methods:
         raise HookRefused(405, f"This hook accepts {', '.join(methods)}.", {"Allow": ", ".join(methods)})
-    if _rate_limited(endpoint, int(config["rate_limit_per_minute"]), now):
-        retry = 60 - now.second
-        raise HookRefused(
-            429, f"More than {config['rate_limit_per_minute']} calls this minute; retry in {retry} s.", {"Retry-After": str(retry)}
-        )
+    public = bool(config.get("public"))
+    if public:
+        _within_rate(endpoint, config, now)
     if len(call.body) > int(config["max_body_bytes"]):
         raise HookRefused(413, f"The body is {len(call.body)} bytes; this hook accepts at most {config['max_body_bytes']}.")
     media = _media_type(call.headers)
@@ -156,7 +166,7 @@ def webhook_receive(call: HookCall, *, now: datetime) -> HookAccepted:
     if call.body and media not in accepted:
         raise HookRefused(415, f"Content-Type {media or '(none)'} is not accepted; send one of: {', '.join(accepted)}.")
     message_id = call.headers.get("webhook-id") or None
-    if not config.get("public"):
+    if not public:
         in_force = [endpoint.secret]
         if endpoint.previous_secret and endpoint.previous_secret_expires_at and endpoint.previous_secret_expires_at > now:
             in_force.append(endpoint.previous_secret)
@@ -164,19 +174,26 @@ def webhook_receive(call: HookCall, *, now: datetime) -> HookAccepted:
             message_id = verify(call.headers, call.body, in_force, now=now.timestamp())
         except SignatureError as exc:
             raise HookRefused(401, str(exc)) from None
+        # Only a verified call uses the sender's budget: whoever knows the URL cannot spend it.
+        _within_rate(endpoint, config, now)
     if message_id is not None and len(message_id) > 200:
         raise HookRefused(400, "webhook-id is longer than 200 characters.")
-    payload = {
-        "body": _parse(call, media),
-        "query": {k: v[0] if len(v) == 1 else v for k, v in call.query.items()},
-        "headers": {k: v for k, v in call.headers.items() if k not in PRIVATE_HEADERS},
-        "method": call.method.upper(),
-        "webhook_id": message_id,
-    }
-    for part in ("body", "query", "headers"):
-        _storable(payload[part], part)
+    query = {k: v[0] if len(v) == 1 else v for k, v in call.query.items()}
+    headers = {k: v for k, v in call.headers.items() if k not in PRIVATE_HEADERS}
+    _storable(query, "query")
+    _storable(headers, "headers")
+    payload: dict[str, Any] = {"body": _parse(call, media)}
+    _storable(payload["body"], "body")
+    if public:
+        payload.update(query=query, headers=headers)
+    else:
+        # The signature covers the id, the timestamp and the body; the query and the headers
+        # are whatever reached the server (a proxy or a forger may have changed them), so
+        # they never sit beside what was verified.
+        payload["unsigned"] = {"query": query, "headers": headers}
+    payload.update(method=call.method.upper(), webhook_id=message_id)
     key = message_id
-    if message_id is not None and config.get("public"):
+    if message_id is not None and public:
         # Unsigned: anyone may send any id, so an id only deduplicates the same body (a
         # guessed id cannot swallow someone else's event or read its run's output).
         key = f"{message_id[:100]}:{hashlib.sha256(call.body).hexdigest()[:32]}"

@@ -33,9 +33,13 @@ def test_a_signed_call_starts_a_run_of_the_active_version_with_the_request(db):
     run = Run.objects.get(pk=response.json()["run_id"])
     assert response["X-Stepwise-Run-Id"] == str(run.pk)
     assert run.trigger == "webhook" and run.version == workflow.active_version
-    assert run.input["body"] == ORDER and run.input["query"] == {"source": "shop"} and run.input["method"] == "POST"
-    assert run.input["webhook_id"] == "msg_1"
-    assert "webhook-signature" not in run.input["headers"] and run.input["headers"]["content-type"] == "application/json"
+    assert run.input["body"] == ORDER and run.input["method"] == "POST" and run.input["webhook_id"] == "msg_1"
+    # The signature covers the id, the timestamp and the body, not the query or the headers:
+    # on a signed hook they are under "unsigned", never beside what was verified.
+    assert "query" not in run.input and "headers" not in run.input
+    unsigned = run.input["unsigned"]
+    assert unsigned["query"] == {"source": "shop"} and unsigned["headers"]["content-type"] == "application/json"
+    assert "webhook-signature" not in unsigned["headers"]
     assert run.steps.get(node_id="hook").output == run.input
 
 
@@ -248,3 +252,48 @@ def test_a_refusal_without_headers_is_a_json_4xx_not_a_crash():
     response = _refused(refused)
     assert response.status_code == 422
     assert json.loads(response.content) == {"detail": "The input does not match.", "problems": []}
+
+
+def _receive(hook, body, *, at, msg_id=None, headers=None):
+    """webhook_receive as the view calls it: signed when msg_id is given, else `headers`."""
+    if headers is None:
+        headers = {k[5:].replace("_", "-").lower(): v for k, v in signed(hook, body, msg_id=msg_id, at=at).items()}
+    sent = headers
+    sent = {**sent, "content-type": "application/json"}
+    return webhook_receive(HookCall(token=hook.token, method="POST", headers=sent, query={}, body=body), now=at)
+
+
+def test_unverified_calls_do_not_use_a_signed_hooks_rate_limit(db):
+    """Anyone who knows the URL can send calls; only the sender's verified ones count, so
+    a flood of unsigned or forged calls cannot lock the sender out."""
+    _, endpoint = make_hook({"rate_limit_per_minute": 3})
+    minute = datetime.now(UTC).replace(second=5, microsecond=0)
+    body = _body()
+    forged = {"webhook-id": "x", "webhook-timestamp": str(int(minute.timestamp())), "webhook-signature": "v1,bm90IGEgc2lnbmF0dXJl"}
+    for i, headers in enumerate([{}, forged] * 10):
+        with pytest.raises(HookRefused) as refused:
+            _receive(endpoint, body, at=minute + timedelta(seconds=i), headers=headers)
+        assert refused.value.status == 401
+    for i in range(3):
+        _receive(endpoint, body, at=minute + timedelta(seconds=30), msg_id=f"real{i}")
+    with pytest.raises(HookRefused) as refused:
+        _receive(endpoint, body, at=minute + timedelta(seconds=31), msg_id="real3")
+    assert refused.value.status == 429  # the sender's own fourth call is over its budget
+    with pytest.raises(HookRefused) as refused:
+        _receive(endpoint, body, at=minute + timedelta(seconds=32), headers={})
+    assert refused.value.status == 401  # and an unsigned one is still told it is unsigned
+    assert Run.objects.count() == 3
+
+
+def test_a_public_hook_counts_every_call_and_keeps_query_and_headers_at_the_top(db):
+    _, endpoint = make_hook({"public": True, "rate_limit_per_minute": 2})
+    minute = datetime.now(UTC).replace(second=5, microsecond=0)
+    body = _body()
+    for i in range(2):
+        _receive(endpoint, body, at=minute + timedelta(seconds=i), headers={})
+    with pytest.raises(HookRefused) as refused:
+        _receive(endpoint, body, at=minute + timedelta(seconds=3), headers={})
+    assert refused.value.status == 429
+    run = Run.objects.first()
+    # Nothing is signed on a public hook: its input is all the request, as documented.
+    assert set(run.input) == {"body", "query", "headers", "method", "webhook_id"}
