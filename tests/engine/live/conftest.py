@@ -19,10 +19,12 @@ def run_async():
     return lambda coro: asyncio.run(coro)
 
 
-def session_headers(user, origin="http://testserver"):
+def session_headers(user, origin="http://testserver", host="testserver"):
     client = Client()
     client.force_login(user)
     headers = [(b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())]
     if origin:
         headers.append((b"origin", origin.encode()))
+    if host:
+        headers.append((b"host", host.encode()))
     return headers

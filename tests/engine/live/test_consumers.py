@@ -70,7 +70,8 @@ def test_anonymous_clients_are_closed_with_4401(embedded, ws_app, run_async):
     run = wait_for(run_start(workflow=make_workflow(user, graph=CHAIN), user=user))
 
     async def scenario():
-        communicator, connected, _ = await _connect(ws_app, f"/ws/runs/{run.pk}/", [(b"origin", b"http://testserver")])
+        anonymous = [(b"origin", b"http://testserver"), (b"host", b"testserver")]
+        communicator, connected, _ = await _connect(ws_app, f"/ws/runs/{run.pk}/", anonymous)
         assert connected
         closed = await communicator.receive_output(timeout=2)
         assert closed == {"type": "websocket.close", "code": m.CLOSE_UNAUTHENTICATED}
@@ -106,6 +107,60 @@ def test_a_foreign_origin_is_refused(embedded, ws_app, run_async):
         assert not connected
 
     run_async(scenario())
+
+
+def test_only_the_exact_origin_is_allowed(embedded, ws_app, run_async, settings):
+    """Scheme, host and port, as Django's CSRF checks them: another port of the same host is
+    another origin (browsers send its session cookie all the same)."""
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "testserver", "app.example"]
+    settings.CSRF_TRUSTED_ORIGINS = ["https://console.example", "https://*.trusted.example"]
+    user = make_user()
+    key = Token.objects.create(user=user).key
+    run = wait_for(run_start(workflow=make_workflow(user, graph=CHAIN), user=user))
+
+    def headers(origin, host="127.0.0.1:8000", token=False, extra=()):
+        if token:
+            base = [(b"authorization", f"Token {key}".encode()), (b"origin", origin.encode())]
+        else:
+            return [*session_headers(user, origin=origin, host=host), *extra]
+        return [*base, (b"host", host.encode()), *extra]
+
+    cases = [
+        (headers("http://127.0.0.1:8000"), True),  # the app's own origin
+        (headers("http://127.0.0.1:5173"), False),  # another port of the same host
+        (headers("http://127.0.0.1"), False),  # no port is port 80: another origin
+        (headers("https://127.0.0.1:8000"), False),  # another scheme
+        (headers("http://127.0.0.1:5173", token=True), False),  # a page sending a token, same rule
+        (headers("http://127.0.0.1:8000", token=True), True),
+        (headers("null"), False),
+        (headers("http://evil.example:8000", host="evil.example:8000"), False),  # not an allowed host
+        (headers("https://console.example"), True),  # CSRF_TRUSTED_ORIGINS, exactly
+        (headers("https://console.example:444"), False),
+        (headers("http://console.example"), False),
+        (headers("https://a.trusted.example"), True),  # and its subdomain pattern
+        (headers("https://app.example", host="app.example", extra=[(b"x-forwarded-proto", b"https")]), False),
+    ]
+
+    async def scenario():
+        results = []
+        for hdrs, _ in cases:
+            communicator, connected, _ = await _connect(ws_app, f"/ws/runs/{run.pk}/", hdrs)
+            results.append(connected)
+            await communicator.disconnect()
+        return results
+
+    assert run_async(scenario()) == [allowed for _, allowed in cases]
+
+    # Behind a TLS proxy, with Django's setting for it, https is the app's own scheme.
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    behind = headers("https://app.example", host="app.example", extra=[(b"x-forwarded-proto", b"https")])
+
+    async def proxied():
+        communicator, connected, _ = await _connect(ws_app, f"/ws/runs/{run.pk}/", behind)
+        await communicator.disconnect()
+        return connected
+
+    assert run_async(proxied())
 
 
 def test_replay_from_zero_then_live_without_gaps_or_duplicates(embedded, ws_app, run_async):
