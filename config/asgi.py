@@ -16,6 +16,7 @@ from config.routing import websocket_urlpatterns  # noqa: E402
 from core.connections import close_thread_connections  # noqa: E402
 from core.middleware import RequestBodyLimit  # noqa: E402
 from engine.live.auth import TokenOrSession  # noqa: E402
+from engine.live.flow import with_pending_bytes  # noqa: E402
 from engine.orchestration.dispatch import get_dispatcher  # noqa: E402
 
 # Requests close their connections when they finish (see core/connections.py).
@@ -35,6 +36,7 @@ application = ProtocolTypeRouter(
     {
         "http": RequestBodyLimit(django_asgi_app),
         # types-channels wants its own pattern type here, which path() (see routing.py) does not return.
-        "websocket": TokenOrSession(URLRouter(websocket_urlpatterns)),  # type: ignore[arg-type]
+        # Outermost, with_pending_bytes sees daphne's own send: the consumers' flow control.
+        "websocket": with_pending_bytes(TokenOrSession(URLRouter(websocket_urlpatterns))),  # type: ignore[arg-type]
     }
 )

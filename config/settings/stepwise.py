@@ -58,6 +58,15 @@ STEPWISE_TIMER_LOOKAHEAD_S = env_float("STEPWISE_TIMER_LOOKAHEAD_S", 3.0, minimu
 # layer dropped, and past how many missed events a reconnecting client gets a snapshot.
 STEPWISE_LIVE_POLL_S = env_float("STEPWISE_LIVE_POLL_S", 2.0, minimum=0.05)
 STEPWISE_LIVE_SNAPSHOT_AFTER = env_int("STEPWISE_LIVE_SNAPSHOT_AFTER", 500, minimum=1)
+# Flow control: a websocket consumer writes nothing more while this many bytes wait in the
+# server for its client, and closes it (4408) when they have not drained in the given time;
+# resumes closer together than the interval are answered once (engine/live/consumers.py).
+STEPWISE_LIVE_PENDING_BYTES = env_int("STEPWISE_LIVE_PENDING_BYTES", 1_048_576, minimum=65_536)
+STEPWISE_LIVE_SLOW_CLOSE_S = env_float("STEPWISE_LIVE_SLOW_CLOSE_S", 20.0, minimum=0.1)
+STEPWISE_LIVE_RESUME_MIN_S = env_float("STEPWISE_LIVE_RESUME_MIN_S", 0.5, minimum=0.0)
+# The largest websocket frame a consumer sends; a snapshot over it goes in parts. Daphne
+# refuses to send a message over its --websocket-max-message-size (1 MiB by default).
+STEPWISE_LIVE_FRAME_BYTES = env_int("STEPWISE_LIVE_FRAME_BYTES", 524_288, minimum=4096)
 # Run retention (manage.py prune_runs): finished runs older than this many days, and beyond
 # the newest N of each workflow, are deleted. 0 turns a limit off. Runs in progress stay.
 STEPWISE_RUN_RETENTION_DAYS = env_int("STEPWISE_RUN_RETENTION_DAYS", 90, minimum=0)

@@ -19,11 +19,24 @@ class LiveRun:
         self.steps: dict[str, tuple[str, int]] = {}
         self.frames = 0
         self.connections = 0
+        self.snapshot: dict[str, Any] | None = None  # the last one, whole
+        self._parts: list[str] = []
 
     def apply(self, frame: dict[str, Any]) -> bool:
         """False on a gap (the caller asks again)."""
         self.frames += 1
+        if frame["type"] == "snapshot_part":  # a snapshot too big for one frame: its JSON, in order
+            # Part 0 starts one; a part out of order drops it (the snapshot is asked for again).
+            if frame["part"] == 0:
+                self._parts = [frame["data"]]
+            else:
+                self._parts = [*self._parts, frame["data"]] if frame["part"] == len(self._parts) else []
+            if len(self._parts) != frame["parts"]:
+                return True
+            frame = {"type": "snapshot", "seq": frame["seq"], "run": json.loads("".join(self._parts))}
+            self._parts = []
         if frame["type"] == "snapshot":
+            self.snapshot = frame["run"]
             self.seq, self.status = frame["seq"], frame["run"]["status"]
             self.steps = {s["node_id"]: (s["status"], s["attempt"]) for s in frame["run"]["steps"]}
             return True

@@ -4,6 +4,7 @@
 export const SERVER_FIELDS = {
   event: ['type', 'run_id', 'workflow_id', 'seq', 'kind', 'node_id', 'status', 'attempt', 'at', 'data'],
   snapshot: ['type', 'run_id', 'seq', 'run'],
+  snapshot_part: ['type', 'run_id', 'seq', 'part', 'parts', 'data'],
   runs: ['type', 'workflow_id', 'runs'],
   error: ['type', 'detail'],
 } as const
@@ -14,6 +15,7 @@ export const CLIENT_FIELDS = {
 
 export const CLOSE_UNAUTHENTICATED = 4401
 export const CLOSE_NOT_FOUND = 4404
+export const CLOSE_TOO_SLOW = 4408 // the client fell behind: reconnect with ?after=
 
 export interface EventMessage {
   type: 'event'
@@ -42,6 +44,17 @@ export interface SnapshotMessage {
   run: { status: string; last_seq: number; steps: SnapshotStep[]; [field: string]: unknown }
 }
 
+// A snapshot too big for one frame: its run's JSON text in `parts` pieces, sent in order;
+// joined and parsed, they are the `run` of a SnapshotMessage.
+export interface SnapshotPartMessage {
+  type: 'snapshot_part'
+  run_id: number
+  seq: number
+  part: number
+  parts: number
+  data: string
+}
+
 export interface RunsMessage {
   type: 'runs'
   workflow_id: number
@@ -53,7 +66,7 @@ export interface ErrorMessage {
   detail: string
 }
 
-export type ServerMessage = EventMessage | SnapshotMessage | RunsMessage | ErrorMessage
+export type ServerMessage = EventMessage | SnapshotMessage | SnapshotPartMessage | RunsMessage | ErrorMessage
 
 export interface ResumeMessage {
   type: 'resume'

@@ -63,6 +63,34 @@ describe('RunStream', () => {
     s.stop()
   })
 
+  it('joins a snapshot sent in parts, then applies what follows it', () => {
+    const { s, changes } = stream()
+    const run = { status: 'running', last_seq: 9, steps: [{ node_id: 'a', status: 'succeeded', attempt: 1, output: 'x"\\é'.repeat(50) }] }
+    const text = JSON.stringify(run)
+    const cut = [text.slice(0, 40), text.slice(40, 120), text.slice(120)]
+    cut.forEach((data, part) => {
+      FakeSocket.all[0].push({ type: 'snapshot_part', run_id: 7, seq: 9, part, parts: cut.length, data })
+      if (part < cut.length - 1) expect(changes).toEqual([]) // nothing applied before the last part
+    })
+    expect(s.state.seq).toBe(9)
+    expect(s.state.steps.a).toEqual({ status: 'succeeded', attempt: 1 })
+    FakeSocket.all[0].push(event(10, 'b', 'queued'))
+    expect(s.state.seq).toBe(10)
+    expect(changes).toEqual([9, 10])
+    s.stop()
+  })
+
+  it('drops a snapshot whose parts do not follow each other', () => {
+    const { s, changes } = stream()
+    const text = JSON.stringify({ status: 'running', last_seq: 4, steps: [] })
+    FakeSocket.all[0].push({ type: 'snapshot_part', run_id: 7, seq: 4, part: 0, parts: 3, data: text.slice(0, 10) })
+    FakeSocket.all[0].push({ type: 'snapshot_part', run_id: 7, seq: 4, part: 2, parts: 3, data: text.slice(20) })
+    FakeSocket.all[0].push({ type: 'snapshot_part', run_id: 7, seq: 5, part: 1, parts: 2, data: text.slice(10, 20) })
+    expect(changes).toEqual([])
+    expect(s.state.seq).toBe(0)
+    s.stop()
+  })
+
   it('stops for good when refused', () => {
     const fatal: number[] = []
     stream((code) => fatal.push(code))

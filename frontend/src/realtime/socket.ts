@@ -2,7 +2,7 @@
 // seq it applied, asks again when it notices a gap, and hands each message type to its
 // own handler.
 import { applyEvent, applySnapshot, emptyRun, type LiveRun } from './reducer'
-import { CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED, type ServerMessage } from './messages'
+import { CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED, type ServerMessage, type SnapshotMessage } from './messages'
 
 export interface RunStreamOptions {
   runId: number
@@ -31,6 +31,8 @@ export class RunStream {
   private attempt = 0
   private stopped = false
   private timer: ReturnType<typeof setTimeout> | null = null
+  private parts: string[] = [] // of a snapshot sent in parts, so far
+  private partsSeq = -1
   private readonly options: Required<Omit<RunStreamOptions, 'onFatal'>> & Pick<RunStreamOptions, 'onFatal'>
 
   constructor(options: RunStreamOptions) {
@@ -55,6 +57,20 @@ export class RunStream {
       if (next !== this.state) this.update(next)
     },
     snapshot: (message) => this.update(applySnapshot(this.state, message)),
+    snapshot_part: (message) => {
+      // Part 0 starts a snapshot; a part out of order drops it, and a gap then asks again.
+      const parts = message.part === 0 ? [] : this.parts
+      if (message.part !== parts.length || (parts.length > 0 && this.partsSeq !== message.seq)) {
+        this.parts = []
+        return
+      }
+      this.parts = [...parts, message.data]
+      this.partsSeq = message.seq
+      if (this.parts.length < message.parts) return
+      const run = JSON.parse(this.parts.join('')) as SnapshotMessage['run']
+      this.parts = []
+      this.update(applySnapshot(this.state, { type: 'snapshot', run_id: message.run_id, seq: message.seq, run }))
+    },
     runs: () => {},
     error: (message) => console.warn('live stream:', message.detail),
   }
@@ -76,6 +92,7 @@ export class RunStream {
     this.socket = socket
     socket.onopen = () => {
       this.attempt = 0
+      this.parts = []
     }
     socket.onmessage = (frame) => {
       const message = JSON.parse(String(frame.data)) as ServerMessage

@@ -3,6 +3,7 @@ who may connect, replay from a seq, live events without gaps or duplicates, resu
 snapshot past a long gap, and the workflow stream."""
 
 import asyncio
+import itertools
 
 from channels.testing import WebsocketCommunicator
 from rest_framework.authtoken.models import Token
@@ -11,7 +12,7 @@ from engine.live import messages as m
 from engine.orchestration.runs import run_start
 from engine.store.models import Run, RunEvent
 from tests.engine.harness import wait_for
-from tests.engine.live.conftest import session_headers
+from tests.engine.live.conftest import queued_bytes, session_headers
 from tests.factories import edge, make_user, make_workflow, node
 
 CHAIN = {
@@ -70,7 +71,8 @@ def test_anonymous_clients_are_closed_with_4401(embedded, ws_app, run_async):
     run = wait_for(run_start(workflow=make_workflow(user, graph=CHAIN), user=user))
 
     async def scenario():
-        communicator, connected, _ = await _connect(ws_app, f"/ws/runs/{run.pk}/", [(b"origin", b"http://testserver")])
+        anonymous = [(b"origin", b"http://testserver"), (b"host", b"testserver")]
+        communicator, connected, _ = await _connect(ws_app, f"/ws/runs/{run.pk}/", anonymous)
         assert connected
         closed = await communicator.receive_output(timeout=2)
         assert closed == {"type": "websocket.close", "code": m.CLOSE_UNAUTHENTICATED}
@@ -106,6 +108,60 @@ def test_a_foreign_origin_is_refused(embedded, ws_app, run_async):
         assert not connected
 
     run_async(scenario())
+
+
+def test_only_the_exact_origin_is_allowed(embedded, ws_app, run_async, settings):
+    """Scheme, host and port, as Django's CSRF checks them: another port of the same host is
+    another origin (browsers send its session cookie all the same)."""
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "testserver", "app.example"]
+    settings.CSRF_TRUSTED_ORIGINS = ["https://console.example", "https://*.trusted.example"]
+    user = make_user()
+    key = Token.objects.create(user=user).key
+    run = wait_for(run_start(workflow=make_workflow(user, graph=CHAIN), user=user))
+
+    def headers(origin, host="127.0.0.1:8000", token=False, extra=()):
+        if token:
+            base = [(b"authorization", f"Token {key}".encode()), (b"origin", origin.encode())]
+        else:
+            return [*session_headers(user, origin=origin, host=host), *extra]
+        return [*base, (b"host", host.encode()), *extra]
+
+    cases = [
+        (headers("http://127.0.0.1:8000"), True),  # the app's own origin
+        (headers("http://127.0.0.1:5173"), False),  # another port of the same host
+        (headers("http://127.0.0.1"), False),  # no port is port 80: another origin
+        (headers("https://127.0.0.1:8000"), False),  # another scheme
+        (headers("http://127.0.0.1:5173", token=True), False),  # a page sending a token, same rule
+        (headers("http://127.0.0.1:8000", token=True), True),
+        (headers("null"), False),
+        (headers("http://evil.example:8000", host="evil.example:8000"), False),  # not an allowed host
+        (headers("https://console.example"), True),  # CSRF_TRUSTED_ORIGINS, exactly
+        (headers("https://console.example:444"), False),
+        (headers("http://console.example"), False),
+        (headers("https://a.trusted.example"), True),  # and its subdomain pattern
+        (headers("https://app.example", host="app.example", extra=[(b"x-forwarded-proto", b"https")]), False),
+    ]
+
+    async def scenario():
+        results = []
+        for hdrs, _ in cases:
+            communicator, connected, _ = await _connect(ws_app, f"/ws/runs/{run.pk}/", hdrs)
+            results.append(connected)
+            await communicator.disconnect()
+        return results
+
+    assert run_async(scenario()) == [allowed for _, allowed in cases]
+
+    # Behind a TLS proxy, with Django's setting for it, https is the app's own scheme.
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    behind = headers("https://app.example", host="app.example", extra=[(b"x-forwarded-proto", b"https")])
+
+    async def proxied():
+        communicator, connected, _ = await _connect(ws_app, f"/ws/runs/{run.pk}/", behind)
+        await communicator.disconnect()
+        return connected
+
+    assert run_async(proxied())
 
 
 def test_replay_from_zero_then_live_without_gaps_or_duplicates(embedded, ws_app, run_async):
@@ -148,6 +204,67 @@ def test_resume_after_a_seq_sends_only_what_followed(embedded, ws_app, run_async
     assert [f["seq"] for f in frames] == list(range(6, last + 1))
     assert [f["seq"] for f in again] == list(range(4, last + 1))
     assert error["type"] == m.ERROR and "resume" in error["detail"]
+
+
+LONG = {
+    "nodes": [node("start", "trigger.manual"), *(node(f"n{i}", "noop") for i in range(30))],
+    "edges": [edge(f"e{i}", "start" if i == 0 else f"n{i - 1}", f"n{i}") for i in range(30)],
+}
+
+
+def test_a_client_that_never_reads_is_held_to_a_bound_then_closed(embedded, ws_app, run_async, settings):
+    """A client keeps sending `resume` and reads nothing: the consumer writes no more than the
+    bound for it, then closes it as too slow. (Before, each resume queued the whole run again,
+    without end.)"""
+    settings.STEPWISE_LIVE_PENDING_BYTES = 16_384
+    settings.STEPWISE_LIVE_SLOW_CLOSE_S = 1.0
+    user = make_user()
+    run = wait_for(run_start(workflow=make_workflow(user, graph=LONG), user=user))
+    headers = session_headers(user)
+
+    async def scenario():
+        communicator, connected, _ = await _connect(ws_app, f"/ws/runs/{run.pk}/?after={run.last_seq}", headers)
+        assert connected
+        queue = communicator.output_queue
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 15
+        while loop.time() < deadline and queued_bytes(queue) < 50 * settings.STEPWISE_LIVE_PENDING_BYTES:
+            if any(message["type"] == "websocket.close" for message in list(queue._queue)):
+                break
+            for _ in range(10):
+                await communicator.send_json_to({"type": m.RESUME, "after": 0})
+            await asyncio.sleep(0.05)
+        held = queued_bytes(queue)
+        messages = [await communicator.receive_output(timeout=1) for _ in range(queue.qsize())]
+        return held, messages
+
+    held, messages = run_async(scenario())
+    biggest = max(len(message.get("text") or "") for message in messages)
+    assert held <= settings.STEPWISE_LIVE_PENDING_BYTES + biggest, held
+    assert messages[-1]["type"] == "websocket.close" and messages[-1]["code"] == m.CLOSE_TOO_SLOW, messages[-1]
+
+
+def test_repeated_resumes_are_coalesced(embedded, ws_app, run_async):
+    """A hundred resumes in a row are one or a few replays, and the client that reads gets
+    everything after the least of them."""
+    user = make_user()
+    run = wait_for(run_start(workflow=make_workflow(user, graph=LONG), user=user))
+    headers = session_headers(user)
+
+    async def scenario():
+        communicator, _, _ = await _connect(ws_app, f"/ws/runs/{run.pk}/?after={run.last_seq}", headers)
+        for i in range(100):
+            await communicator.send_json_to({"type": m.RESUME, "after": 10 + (99 - i) // 2})  # 59 down to 10
+        frames = []
+        while not frames or frames[-1]["seq"] != run.last_seq or not await communicator.receive_nothing(timeout=0.5):
+            frames.append(await communicator.receive_json_from(timeout=5))
+        await communicator.disconnect()
+        return [f["seq"] for f in frames]
+
+    seqs = run_async(scenario())
+    replays = 1 + sum(1 for before, after in itertools.pairwise(seqs) if after <= before)
+    assert replays <= 10, replays
+    assert seqs[-(run.last_seq - 10) :] == list(range(11, run.last_seq + 1))
 
 
 def test_a_long_gap_gets_a_snapshot(embedded, ws_app, run_async, settings):
