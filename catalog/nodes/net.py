@@ -7,6 +7,16 @@ that resolves to 127.0.0.1, or a decimal/hex spelling of loopback is refused lik
 literal address. Only globally routable addresses are allowed, plus the networks in
 STEPWISE_HTTP_ALLOWED_NETWORKS (for tests and internal services the owner trusts).
 
+An IPv6 address that carries an IPv4 address is judged as that IPv4 address, by the allow
+list and by the rules: IPv4-mapped `::ffff:a.b.c.d`, IPv4-translated `::ffff:0:a.b.c.d`,
+IPv4-compatible `::a.b.c.d` and NAT64's well-known prefix `64:ff9b::a.b.c.d`; so
+`64:ff9b::10.0.0.1` is refused and `64:ff9b::8.8.8.8` is let through as 8.8.8.8 would be.
+Refused whole, whatever they carry: the local-use NAT64 prefix `64:ff9b:1::/48` (the
+operator's own translator), 6to4 `2002::/16` and Teredo `2001::/32` (not global), and
+REFUSED_NETWORKS, addresses Python's `is_global` lets through that are not public to us:
+site-local `fec0::/10`, Azure's wireserver 168.63.129.16, IPv6 documentation `3fff::/20`
+and SRv6 `5f00::/16`.
+
 Connections are kept alive in a pool, so a request may go out on a connection opened
 under an earlier setting: every write on a connection checks its peer address against the
 setting of the moment again, so a kept-alive connection never carries a request to an
@@ -57,12 +67,37 @@ def allowed_networks() -> tuple[Network, ...]:
     return _networks(tuple(getattr(settings, "STEPWISE_HTTP_ALLOWED_NETWORKS", ())))
 
 
+# Not public, though Python's `is_global` (3.13.0) says they are: site-local (deprecated,
+# still routed inside some networks), Azure's wireserver (metadata and agent traffic),
+# documentation (RFC 9637), SRv6 segment ids (RFC 9602); and the local-use NAT64 prefix
+# (RFC 8215), which only newer Pythons refuse.
+REFUSED_NETWORKS: tuple[Network, ...] = tuple(
+    ipaddress.ip_network(n) for n in ("fec0::/10", "168.63.129.16/32", "3fff::/20", "5f00::/16", "64:ff9b:1::/48")
+)
+
+# IPv6 prefixes whose last 32 bits are the IPv4 address the packet is meant for.
+_EMBEDDING: tuple[Network, ...] = tuple(ipaddress.ip_network(n) for n in ("::ffff:0:0/96", "::ffff:0:0:0/96", "64:ff9b::/96", "::/96"))
+
+
+def embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries (mapped, translated, compatible, NAT64's
+    well-known prefix), or None. `::` and `::1` carry none: they are IPv6's own."""
+    if isinstance(address, ipaddress.IPv6Address) and int(address) > 1 and any(address in net for net in _EMBEDDING):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def is_allowed(address: IPAddress, allow: Iterable[Network]) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    if any(address in network for network in allow):
+    """Whether a connection to `address` is allowed: in the allow list (the address or the
+    IPv4 address it carries), or else public: the IPv4 address it carries if any, or the
+    address itself, globally routable, not multicast, not in REFUSED_NETWORKS."""
+    inner = embedded_ipv4(address)
+    judged: IPAddress = inner if inner is not None else address
+    if any(judged in network or address in network for network in allow):
         return True
-    return address.is_global and not address.is_multicast
+    if any(judged in network or address in network for network in REFUSED_NETWORKS):
+        return False
+    return judged.is_global and not judged.is_multicast
 
 
 class GuardedStream(httpcore.NetworkStream):

@@ -99,6 +99,11 @@ def test_failing_status_keeps_the_response(server, settings):
         "http://[::ffff:127.0.0.1]/",
         "http://0.0.0.0/",
         "http://100.64.0.1/",
+        "http://[64:ff9b::a00:1]/",  # NAT64 of 10.0.0.1
+        "http://[::ffff:0:a00:1]/",  # IPv4-translated 10.0.0.1
+        "http://[::a00:1]/",  # IPv4-compatible 10.0.0.1
+        "http://[fec0::1]/",  # site-local
+        "http://168.63.129.16/",  # Azure's wireserver
     ],
 )
 def test_blocks_non_public_addresses_by_default(url, settings):
