@@ -20,17 +20,25 @@ and SRv6 `5f00::/16`.
 Connections are kept alive in a pool, so a request may go out on a connection opened
 under an earlier setting: every write on a connection checks its peer address against the
 setting of the moment again, so a kept-alive connection never carries a request to an
-address the current setting refuses (the request fails as a refused connect does)."""
+address the current setting refuses (the request fails as a refused connect does).
+
+Inside `deadline(at)` every network operation of a request ends by `at`: waiting for a
+pooled connection, connecting, TLS, each write and each read, on every redirect hop and
+while the body is read. httpx's own timeouts are per operation, so a server sending a byte
+a second would otherwise keep a call (and its thread and socket) forever."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import ipaddress
 import os
 import socket
 import ssl
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
@@ -100,6 +108,33 @@ def is_allowed(address: IPAddress, allow: Iterable[Network]) -> bool:
     return judged.is_global and not judged.is_multicast
 
 
+_deadline: ContextVar[float | None] = ContextVar("stepwise_http_deadline", default=None)
+
+
+@contextlib.contextmanager
+def deadline(at: float | None) -> Iterator[None]:
+    """Requests made inside end by `at` (a time.monotonic() value; None: no deadline), all
+    of their network operations together: the one past it raises httpx's timeout of its
+    kind (a connect, a write, a read, the pool). Nested, the sooner one holds."""
+    outer = _deadline.get()
+    token = _deadline.set(at if outer is None else outer if at is None else min(at, outer))
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def _bounded(timeout: float | None, error: type[httpcore.TimeoutException]) -> float | None:
+    """An operation's timeout cut to the time left before the deadline (`error` once none is)."""
+    at = _deadline.get()
+    if at is None:
+        return timeout
+    left = at - time.monotonic()
+    if left <= 0:
+        raise error("The request's deadline passed.")
+    return left if timeout is None else min(timeout, left)
+
+
 class GuardedStream(httpcore.NetworkStream):
     """A connection to a checked address that checks it again before each write: a
     connection kept alive in the pool carries no request the current setting refuses."""
@@ -110,18 +145,19 @@ class GuardedStream(httpcore.NetworkStream):
         self.address = address
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, timeout)
+        return self._stream.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         if not is_allowed(self.address, allowed_networks()):
             raise BlockedAddress(self.host, str(self.address))
-        self._stream.write(buffer, timeout)
+        self._stream.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
 
     def close(self) -> None:
         self._stream.close()
 
     def start_tls(self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None) -> httpcore.NetworkStream:
-        return GuardedStream(self._stream.start_tls(ssl_context, server_hostname, timeout), self.host, self.address)
+        stream = self._stream.start_tls(ssl_context, server_hostname, _bounded(timeout, httpcore.ConnectTimeout))
+        return GuardedStream(stream, self.host, self.address)
 
     def get_extra_info(self, info: str) -> Any:
         return self._stream.get_extra_info(info)
@@ -147,9 +183,21 @@ class GuardedBackend(httpcore.SyncBackend):
             if not is_allowed(address, allow):
                 blocked = BlockedAddress(host, str(address))
                 continue
-            stream = super().connect_tcp(str(address), port, timeout, local_address, socket_options)
+            stream = super().connect_tcp(str(address), port, _bounded(timeout, httpcore.ConnectTimeout), local_address, socket_options)
             return GuardedStream(stream, host, address)
         raise blocked or httpcore.ConnectError(f"No address for {host}")
+
+
+class GuardedPool(httpcore.ConnectionPool):
+    """The pool, its wait for a free connection cut to the deadline too (each redirect hop
+    waits again)."""
+
+    def handle_request(self, request: httpcore.Request) -> httpcore.Response:
+        if _deadline.get() is not None:
+            timeouts = dict(request.extensions.get("timeout", {}))
+            timeouts["pool"] = _bounded(timeouts.get("pool"), httpcore.PoolTimeout)
+            request.extensions = {**request.extensions, "timeout": timeouts}
+        return super().handle_request(request)
 
 
 @functools.cache
@@ -163,7 +211,7 @@ def guarded_client() -> httpx.Client:
     """A new guarded client with its own pool. Nodes use the process's (`http_client`)."""
     transport = httpx.HTTPTransport(verify=ssl_context())
     # httpx builds its pool without a way to pass a network backend: swap in one that is guarded.
-    transport._pool = httpcore.ConnectionPool(
+    transport._pool = GuardedPool(
         ssl_context=transport._pool._ssl_context,
         max_connections=MAX_CONNECTIONS,
         max_keepalive_connections=MAX_KEEPALIVE_CONNECTIONS,

@@ -3,6 +3,7 @@ the SSRF guard (loopback, private, link-local, metadata, odd spellings, names, r
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -10,6 +11,7 @@ import pytest
 
 from catalog.nodes.base import StepContext, StepFailed
 from catalog.nodes.http_request import MAX_RESPONSE_BYTES, HttpRequest
+from tests.catalog.nodes.drip import DripServer
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -154,3 +156,36 @@ def test_a_kept_alive_connection_carries_no_request_once_refused(server, setting
         _run(server + "/two")
     assert info.value.code == "blocked_address"
     assert [s["path"] for s in _Handler.seen] == ["/one"]
+
+
+@pytest.fixture
+def drip():
+    with DripServer(interval_s=0.5) as server:
+        yield server
+
+
+@pytest.mark.parametrize("path", ["/drip", "/drip-headers", "/redirect"])
+def test_the_timeout_bounds_the_whole_call_even_when_every_read_gets_a_byte(drip, settings, path):
+    """A byte every 0.5 s never trips a per-read timeout of 1 s: the node's timeout is a
+    total deadline (connect, send, every read, every redirect hop)."""
+    settings.STEPWISE_HTTP_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    started = time.monotonic()
+    with pytest.raises(StepFailed) as info:
+        _run(drip.url + path, timeout_s=1)
+    elapsed = time.monotonic() - started
+    assert info.value.code == "timeout" and info.value.outcome_unknown, info.value.message
+    assert elapsed < 5, elapsed  # about 1 s; the drip would go on for 20
+    assert drip.requests[-1].startswith("/drip")
+
+
+def test_the_steps_deadline_bounds_the_call_when_it_is_sooner(drip, settings):
+    """The engine hands the step's deadline (its timeout, less what rendering took) in the
+    context: the call ends then, whatever the config's timeout_s."""
+    settings.STEPWISE_HTTP_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    started = time.monotonic()
+    config = {"method": "GET", "url": drip.url + "/drip", "timeout_s": 60}
+    ctx = StepContext(run_id=7, node_id="fetch", iteration=0, attempt=1, config=config, data={}, deadline=started + 1)
+    with pytest.raises(StepFailed) as info:
+        HttpRequest.execute(ctx)
+    assert info.value.code == "timeout"
+    assert time.monotonic() - started < 5
