@@ -31,7 +31,10 @@ class HttpRequest(NodeType):
     category = "Actions"
     description = (
         "Calls an HTTP API. Sends an Idempotency-Key header that stays the same across retries. "
-        "The timeout bounds the whole call, redirects and the body included."
+        "The timeout bounds the whole call, redirects and the body included. "
+        "A redirect to another origin (scheme, host or port) drops every header that carries a credential: "
+        "Authorization, Proxy-Authorization, Cookie and any header named like one "
+        "(*auth*, *cookie*, *-key, *apikey*, *token*, *secret*, *password*, *session*, x-api-*)."
     )
     config_schema = obj(
         {

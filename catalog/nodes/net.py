@@ -25,7 +25,10 @@ address the current setting refuses (the request fails as a refused connect does
 Inside `deadline(at)` every network operation of a request ends by `at`: waiting for a
 pooled connection, connecting, TLS, each write and each read, on every redirect hop and
 while the body is read. httpx's own timeouts are per operation, so a server sending a byte
-a second would otherwise keep a call (and its thread and socket) forever."""
+a second would otherwise keep a call (and its thread and socket) forever.
+
+On a redirect to another origin (scheme, host or port) the client drops every header that
+carries a credential (`is_credential_header`), not only Authorization and Cookie."""
 
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ import contextlib
 import functools
 import ipaddress
 import os
+import re
 import socket
 import ssl
 import threading
@@ -135,6 +139,23 @@ def _bounded(timeout: float | None, error: type[httpcore.TimeoutException]) -> f
     return left if timeout is None else min(timeout, left)
 
 
+# Header names that carry a credential, matched whole and case-insensitive: dropped on a
+# redirect to another origin. Idempotency-Key is not one (the far side deduplicates by it).
+_CREDENTIAL = re.compile(r"(?i)(.*auth.*|.*cookie.*|.*-key|.*_key|.*apikey.*|.*token.*|.*secret.*|.*passw(or)?d.*|.*session.*|x-api-.*)")
+_NOT_CREDENTIAL = frozenset({"idempotency-key"})
+
+
+def is_credential_header(name: str) -> bool:
+    """Authorization, Proxy-Authorization, Cookie, and any header named like a credential:
+    `*auth*`, `*cookie*`, `*-key`, `*_key`, `*apikey*`, `*token*`, `*secret*`,
+    `*password*`, `*session*`, `x-api-*` (case-insensitive); not Idempotency-Key."""
+    return name.lower() not in _NOT_CREDENTIAL and _CREDENTIAL.fullmatch(name) is not None
+
+
+def origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return url.scheme, url.host, url.port or {"http": 80, "https": 443}.get(url.scheme)
+
+
 class GuardedStream(httpcore.NetworkStream):
     """A connection to a checked address that checks it again before each write: a
     connection kept alive in the pool carries no request the current setting refuses."""
@@ -200,6 +221,17 @@ class GuardedPool(httpcore.ConnectionPool):
         return super().handle_request(request)
 
 
+class GuardedClient(httpx.Client):
+    def _redirect_headers(self, request: httpx.Request, url: httpx.URL, method: str) -> httpx.Headers:
+        """httpx drops Authorization (not on an upgrade to https) and Cookie; to another
+        origin, every header that carries a credential goes too."""
+        headers = super()._redirect_headers(request, url, method)
+        if origin(url) != origin(request.url):
+            for name in [name for name in headers if is_credential_header(name)]:
+                del headers[name]
+        return headers
+
+
 @functools.cache
 def ssl_context() -> ssl.SSLContext:
     """The TLS settings every client of the process shares (the CA bundle loaded once: 20
@@ -221,7 +253,7 @@ def guarded_client() -> httpx.Client:
     # Shared by every run and owner of the process: it keeps no cookies, which would
     # otherwise go from one workflow's responses into another's requests.
     cookies = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
-    return httpx.Client(transport=transport, cookies=cookies, max_redirects=MAX_REDIRECTS)
+    return GuardedClient(transport=transport, cookies=cookies, max_redirects=MAX_REDIRECTS)
 
 
 _lock = threading.Lock()

@@ -189,3 +189,81 @@ def test_the_steps_deadline_bounds_the_call_when_it_is_sooner(drip, settings):
         HttpRequest.execute(ctx)
     assert info.value.code == "timeout"
     assert time.monotonic() - started < 5
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    """Records each request's headers; /hop?to=URL answers 302 to URL."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    timeout = 10
+
+    def log_message(self, *args):  # quiet
+        pass
+
+    def do_GET(self):
+        self.server.seen.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}})
+        if self.path.startswith("/hop"):
+            self.send_response(302)
+            self.send_header("Location", parse_qs(urlsplit(self.path).query)["to"][0])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+
+@pytest.fixture
+def two_origins():
+    """Two servers on 127.0.0.1, on two ports: two origins."""
+    servers = []
+    for _ in range(2):
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+        httpd.daemon_threads = True
+        httpd.seen = []
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        servers.append(httpd)
+    yield [(f"http://127.0.0.1:{s.server_address[1]}", s.seen) for s in servers]
+    for httpd in servers:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+CREDENTIALS = {
+    "Authorization": "Bearer a",
+    "Proxy-Authorization": "Basic b",
+    "Cookie": "sid=c",
+    "X-Api-Key": "d",
+    "Api-Key": "e",
+    "X-Auth-Token": "f",
+    "Private-Token": "g",
+    "X-Client-Secret": "h",
+    "X-API-Version-Sig": "i",
+    "X-Amz-Security-Token": "j",
+    "X-Goog-Authuser": "k",
+    "Ocp-Apim-Subscription-Key": "l",
+}
+PLAIN = {"X-Trace": "t1", "Accept": "application/json"}
+
+
+def test_a_cross_origin_redirect_drops_every_credential_header(two_origins, settings):
+    settings.STEPWISE_HTTP_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    (first, first_seen), (second, second_seen) = two_origins
+    result = _run(f"{first}/hop?to={second}/land", headers={**CREDENTIALS, **PLAIN})
+    assert result.output["status"] == 200 and result.output["url"] == f"{second}/land"
+    sent = first_seen[0]["headers"]
+    assert {name: sent.get(name.lower()) for name in CREDENTIALS} == CREDENTIALS  # the first origin got them all
+    landed = second_seen[0]["headers"]
+    assert [name for name in CREDENTIALS if name.lower() in landed] == []
+    assert landed["x-trace"] == "t1" and landed["accept"] == "application/json"
+    assert landed["idempotency-key"] == "7:fetch:0"  # not a credential: the far side deduplicates by it
+
+
+def test_a_same_origin_redirect_keeps_the_credential_headers(two_origins, settings):
+    settings.STEPWISE_HTTP_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    (first, first_seen), _ = two_origins
+    _run(f"{first}/hop?to={first}/land", headers={"Authorization": "Bearer a", "X-Api-Key": "d"})
+    assert [s["path"] for s in first_seen] == [f"/hop?to={first}/land", "/land"]
+    assert first_seen[1]["headers"]["authorization"] == "Bearer a" and first_seen[1]["headers"]["x-api-key"] == "d"
