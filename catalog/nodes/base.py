@@ -63,6 +63,9 @@ class StepContext:
     data: JSONDict  # trigger, steps.<id>.output, vars, run
     inputs: JSONDict = field(default_factory=dict)  # outputs of the predecessors whose edges were taken
     timeout_s: float | None = None
+    # When the step's time is up (a time.monotonic() value): a node waiting on I/O ends its
+    # call by then (the HTTP node: catalog.nodes.net.deadline), so its thread is free again.
+    deadline: float | None = None
     evaluate: Callable[[str], Any] = lambda source: None
     # A value's templates rendered against the step's data plus `extra` (a map's `item`).
     render: Callable[[Any, JSONDict], Any] = lambda value, extra: value

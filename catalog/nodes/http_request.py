@@ -1,4 +1,5 @@
 import json
+import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -6,7 +7,7 @@ from typing import Any
 import httpx
 
 from catalog.nodes.base import JSONDict, NodeResult, NodeType, StepContext, StepFailed, obj
-from catalog.nodes.net import BlockedAddress
+from catalog.nodes.net import BlockedAddress, deadline
 from catalog.nodes.registry import register
 
 _STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
@@ -28,7 +29,13 @@ class HttpRequest(NodeType):
     guarded = True
     title = "HTTP request"
     category = "Actions"
-    description = "Calls an HTTP API. Sends an Idempotency-Key header that stays the same across retries."
+    description = (
+        "Calls an HTTP API. Sends an Idempotency-Key header that stays the same across retries. "
+        "The timeout bounds the whole call, redirects and the body included. "
+        "A redirect to another origin (scheme, host or port) drops every header that carries a credential: "
+        "Authorization, Proxy-Authorization, Cookie and any header named like one "
+        "(*auth*, *cookie*, *-key, *apikey*, *token*, *secret*, *password*, *session*, x-api-*)."
+    )
     config_schema = obj(
         {
             "method": {"enum": ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"], "title": "Method"},
@@ -88,11 +95,16 @@ class HttpRequest(NodeType):
         timeout = float(config.get("timeout_s") or 30)
         if ctx.timeout_s:
             timeout = min(timeout, ctx.timeout_s)
+        # One deadline for the whole call: connect, send, every read, every redirect hop.
+        # A timeout is only per operation in httpx, so a drip of bytes would never end it.
+        until = time.monotonic() + timeout
+        if ctx.deadline is not None:
+            until = min(until, ctx.deadline)
         try:
             follow = bool(config.get("follow_redirects", True))
             # The process's pooled client: the connection is kept alive for the next step.
-            # Leaving the block early (too large) closes the connection, not returns it.
-            with ctx.http.stream(**request, timeout=timeout, follow_redirects=follow) as response:
+            # Leaving the block early (too large, too late) closes the connection, not returns it.
+            with deadline(until), ctx.http.stream(**request, timeout=timeout, follow_redirects=follow) as response:
                 received = bytearray()
                 for chunk in response.iter_bytes():
                     received += chunk

@@ -32,17 +32,24 @@ def _timed_out(timeout_s: float, *, outcome_unknown: bool) -> StepFailed:
     return StepFailed(f"The step took longer than its timeout of {timeout_s:g} s.", code="timeout", outcome_unknown=outcome_unknown)
 
 
+# How long past its deadline a guarded call is waited for before its thread is left to
+# it: a call that keeps the deadline itself (ctx.deadline: the HTTP node) ends with its
+# own error, and its thread is back in the pool before the step is recorded.
+GUARD_GRACE_S = 0.25
+
+
 def _call(cls: Any, ctx: StepContext, timeout_s: float, deadline: float) -> NodeResult:
     """The node type's work, within the step's timeout: a guarded type's in a thread of
-    its own, so that the timeout holds even when the library it calls enforces none; a
-    pure type's through its evaluations, which share the step's deadline."""
+    its own, so that the timeout holds even when the library it calls enforces none (within
+    GUARD_GRACE_S); a pure type's through its evaluations, which share the step's deadline."""
     if not cls.guarded:
         try:
             return cls.execute(ctx)  # type: ignore[no-any-return]
         except DeadlineExceeded:
             raise _timed_out(timeout_s, outcome_unknown=False) from None
     try:
-        return guards.call(lambda: cls.execute(ctx), max(deadline - time.monotonic(), 0.001))  # type: ignore[no-any-return]
+        wait = max(deadline - time.monotonic(), 0.001) + GUARD_GRACE_S
+        return guards.call(lambda: cls.execute(ctx), wait)  # type: ignore[no-any-return]
     except (TimeoutError, DeadlineExceeded):
         raise _timed_out(timeout_s, outcome_unknown=True) from None
 
@@ -154,6 +161,7 @@ def node_evaluate(
             data=data,
             inputs=inputs,
             timeout_s=limit,
+            deadline=deadline,
             evaluate=lambda source: evaluation(source, data),
             render=lambda value, extra: evaluation.render(value, {}, {**data, **extra}),
         )

@@ -3,6 +3,7 @@ the SSRF guard (loopback, private, link-local, metadata, odd spellings, names, r
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -10,6 +11,7 @@ import pytest
 
 from catalog.nodes.base import StepContext, StepFailed
 from catalog.nodes.http_request import MAX_RESPONSE_BYTES, HttpRequest
+from tests.catalog.nodes.drip import DripServer
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -99,6 +101,11 @@ def test_failing_status_keeps_the_response(server, settings):
         "http://[::ffff:127.0.0.1]/",
         "http://0.0.0.0/",
         "http://100.64.0.1/",
+        "http://[64:ff9b::a00:1]/",  # NAT64 of 10.0.0.1
+        "http://[::ffff:0:a00:1]/",  # IPv4-translated 10.0.0.1
+        "http://[::a00:1]/",  # IPv4-compatible 10.0.0.1
+        "http://[fec0::1]/",  # site-local
+        "http://168.63.129.16/",  # Azure's wireserver
     ],
 )
 def test_blocks_non_public_addresses_by_default(url, settings):
@@ -149,3 +156,114 @@ def test_a_kept_alive_connection_carries_no_request_once_refused(server, setting
         _run(server + "/two")
     assert info.value.code == "blocked_address"
     assert [s["path"] for s in _Handler.seen] == ["/one"]
+
+
+@pytest.fixture
+def drip():
+    with DripServer(interval_s=0.5) as server:
+        yield server
+
+
+@pytest.mark.parametrize("path", ["/drip", "/drip-headers", "/redirect"])
+def test_the_timeout_bounds_the_whole_call_even_when_every_read_gets_a_byte(drip, settings, path):
+    """A byte every 0.5 s never trips a per-read timeout of 1 s: the node's timeout is a
+    total deadline (connect, send, every read, every redirect hop)."""
+    settings.STEPWISE_HTTP_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    started = time.monotonic()
+    with pytest.raises(StepFailed) as info:
+        _run(drip.url + path, timeout_s=1)
+    elapsed = time.monotonic() - started
+    assert info.value.code == "timeout" and info.value.outcome_unknown, info.value.message
+    assert elapsed < 5, elapsed  # about 1 s; the drip would go on for 20
+    assert drip.requests[-1].startswith("/drip")
+
+
+def test_the_steps_deadline_bounds_the_call_when_it_is_sooner(drip, settings):
+    """The engine hands the step's deadline (its timeout, less what rendering took) in the
+    context: the call ends then, whatever the config's timeout_s."""
+    settings.STEPWISE_HTTP_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    started = time.monotonic()
+    config = {"method": "GET", "url": drip.url + "/drip", "timeout_s": 60}
+    ctx = StepContext(run_id=7, node_id="fetch", iteration=0, attempt=1, config=config, data={}, deadline=started + 1)
+    with pytest.raises(StepFailed) as info:
+        HttpRequest.execute(ctx)
+    assert info.value.code == "timeout"
+    assert time.monotonic() - started < 5
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    """Records each request's headers; /hop?to=URL answers 302 to URL."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    timeout = 10
+
+    def log_message(self, *args):  # quiet
+        pass
+
+    def do_GET(self):
+        self.server.seen.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}})
+        if self.path.startswith("/hop"):
+            self.send_response(302)
+            self.send_header("Location", parse_qs(urlsplit(self.path).query)["to"][0])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+
+@pytest.fixture
+def two_origins():
+    """Two servers on 127.0.0.1, on two ports: two origins."""
+    servers = []
+    for _ in range(2):
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+        httpd.daemon_threads = True
+        httpd.seen = []
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        servers.append(httpd)
+    yield [(f"http://127.0.0.1:{s.server_address[1]}", s.seen) for s in servers]
+    for httpd in servers:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+CREDENTIALS = {
+    "Authorization": "Bearer a",
+    "Proxy-Authorization": "Basic b",
+    "Cookie": "sid=c",
+    "X-Api-Key": "d",
+    "Api-Key": "e",
+    "X-Auth-Token": "f",
+    "Private-Token": "g",
+    "X-Client-Secret": "h",
+    "X-API-Version-Sig": "i",
+    "X-Amz-Security-Token": "j",
+    "X-Goog-Authuser": "k",
+    "Ocp-Apim-Subscription-Key": "l",
+}
+PLAIN = {"X-Trace": "t1", "Accept": "application/json"}
+
+
+def test_a_cross_origin_redirect_drops_every_credential_header(two_origins, settings):
+    settings.STEPWISE_HTTP_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    (first, first_seen), (second, second_seen) = two_origins
+    result = _run(f"{first}/hop?to={second}/land", headers={**CREDENTIALS, **PLAIN})
+    assert result.output["status"] == 200 and result.output["url"] == f"{second}/land"
+    sent = first_seen[0]["headers"]
+    assert {name: sent.get(name.lower()) for name in CREDENTIALS} == CREDENTIALS  # the first origin got them all
+    landed = second_seen[0]["headers"]
+    assert [name for name in CREDENTIALS if name.lower() in landed] == []
+    assert landed["x-trace"] == "t1" and landed["accept"] == "application/json"
+    assert landed["idempotency-key"] == "7:fetch:0"  # not a credential: the far side deduplicates by it
+
+
+def test_a_same_origin_redirect_keeps_the_credential_headers(two_origins, settings):
+    settings.STEPWISE_HTTP_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    (first, first_seen), _ = two_origins
+    _run(f"{first}/hop?to={first}/land", headers={"Authorization": "Bearer a", "X-Api-Key": "d"})
+    assert [s["path"] for s in first_seen] == [f"/hop?to={first}/land", "/land"]
+    assert first_seen[1]["headers"]["authorization"] == "Bearer a" and first_seen[1]["headers"]["x-api-key"] == "d"

@@ -18,7 +18,7 @@ import pytest
 
 from catalog.nodes.base import StepContext, StepFailed
 from catalog.nodes.http_request import HttpRequest
-from catalog.nodes.net import BlockedAddress, http_client
+from catalog.nodes.net import BlockedAddress, http_client, is_allowed
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -242,3 +242,60 @@ def test_timeout_and_redirects_are_per_request(server, settings):
     with pytest.raises(httpx.TooManyRedirects):
         http_client().get(f"{server.url}/loop", timeout=5, follow_redirects=True)
     assert len(server.requests) == 3 + 11  # the first request and at most 10 redirects
+
+
+@pytest.mark.parametrize(
+    ("address", "allowed"),
+    [
+        ("8.8.8.8", True),
+        ("2606:4700:4700::1111", True),
+        # NAT64's well-known prefix: judged by the IPv4 address it embeds.
+        ("64:ff9b::10.0.0.1", False),
+        ("64:ff9b::127.0.0.1", False),
+        ("64:ff9b::169.254.169.254", False),
+        ("64:ff9b::8.8.8.8", True),
+        # The local-use NAT64 prefix (RFC 8215): the operator's own translator, refused whole.
+        ("64:ff9b:1::a00:1", False),
+        ("64:ff9b:1::808:808", False),
+        # IPv4-compatible (deprecated) and IPv4-translated (SIIT): the embedded address decides.
+        ("::10.0.0.1", False),
+        ("::169.254.169.254", False),
+        ("::8.8.8.8", True),
+        ("::ffff:0:10.0.0.1", False),
+        ("::ffff:0:127.0.0.1", False),
+        ("::ffff:0:8.8.8.8", True),
+        ("::ffff:10.0.0.1", False),
+        ("::ffff:8.8.8.8", True),
+        # Site-local (deprecated, still routed inside some networks).
+        ("fec0::1", False),
+        ("feff:ffff::1", False),
+        # Azure's wireserver: a public address that answers only from inside Azure.
+        ("168.63.129.16", False),
+        ("168.63.129.17", True),
+        ("::ffff:168.63.129.16", False),
+        ("64:ff9b::168.63.129.16", False),
+        ("::1", False),
+        ("::", False),
+        # 6to4 and Teredo carry an address too, but are not global: refused whole.
+        ("2002:a00:1::", False),
+        ("2002:808:808::", False),
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", False),
+    ],
+)
+def test_the_address_policy(address, allowed):
+    assert is_allowed(ipaddress.ip_address(address), ()) is allowed
+
+
+def test_an_embedded_address_is_judged_by_the_allow_list_as_ipv4():
+    allow = [ipaddress.ip_network("10.0.0.0/8")]
+    assert is_allowed(ipaddress.ip_address("64:ff9b::10.1.2.3"), allow)
+    assert is_allowed(ipaddress.ip_address("::ffff:0:10.1.2.3"), allow)
+    assert not is_allowed(ipaddress.ip_address("64:ff9b::192.168.0.1"), allow)
+    assert is_allowed(ipaddress.ip_address("::1"), [ipaddress.ip_network("::1/128")])
+
+
+@pytest.mark.parametrize("host", ["[64:ff9b::a00:1]", "[::ffff:0:a00:1]", "[::a9fe:a9fe]", "[fec0::1]", "168.63.129.16"])
+def test_refuses_embedded_site_local_and_azure_addresses_on_the_pooled_client(settings, host):
+    settings.STEPWISE_HTTP_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    with pytest.raises(BlockedAddress):
+        _get(f"http://{host}/")
