@@ -11,16 +11,12 @@ import json
 import sys
 from typing import Any
 
-from core.errors import error_body
+from core.errors import body_too_large
 
 
 def refusal(limit: int, length: int | None) -> bytes:
     """The whole 413 response, status line to body."""
-    if length is None:
-        detail = f"The request body is over {limit} bytes; the limit is {limit}."
-    else:
-        detail = f"The request body is {length} bytes; the limit is {limit}."
-    body = json.dumps(error_body(detail)).encode()
+    body = json.dumps(body_too_large(limit, length)).encode()
     head = (
         "HTTP/1.1 413 Request Entity Too Large\r\n"
         "Content-Type: application/json\r\n"

@@ -29,3 +29,10 @@ class DomainError(Exception):
 
 def error_body(detail: str, problems: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     return {"detail": detail, "problems": problems or []}
+
+
+def body_too_large(limit: int, length: int | None) -> dict[str, Any]:
+    """The 413's body, wherever the limit is met: the length a request announced, or (read
+    while it arrived) only that it passed the limit."""
+    said = f"is {length} bytes" if length is not None else f"is over {limit} bytes"
+    return error_body(f"The request body {said}; the limit is {limit}.")

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from whitenoise.middleware import WhiteNoiseMiddleware
 
-from core.errors import JSON_PREFIXES, error_body
+from core.errors import JSON_PREFIXES, body_too_large, error_body
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -40,8 +40,7 @@ class RequestBodyLimit:
 
     @staticmethod
     async def _refuse(send: Send, limit: int, length: int | None) -> None:
-        said = f"is {length} bytes" if length is not None else f"is over {limit} bytes"
-        body = json.dumps(error_body(f"The request body {said}; the limit is {limit}.")).encode()
+        body = json.dumps(body_too_large(limit, length)).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), (b"connection", b"close")]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})
@@ -111,10 +110,7 @@ class BodySizeLimitMiddleware:
             except ValueError:
                 return JsonResponse(error_body("Invalid Content-Length header."), status=400)
             if length > settings.STEPWISE_MAX_BODY_BYTES:
-                return JsonResponse(
-                    error_body(f"The request body is {length} bytes; the limit is {settings.STEPWISE_MAX_BODY_BYTES}."),
-                    status=413,
-                )
+                return JsonResponse(body_too_large(settings.STEPWISE_MAX_BODY_BYTES, length), status=413)
         return None
 
 
