@@ -20,19 +20,26 @@ class RegexSyntaxError(ValueError):
     """RE2 cannot compile the pattern: what it says, without the library's prefix."""
 
 
-def _options(flags: RegexFlags) -> re2.Options:
+def re2_options(*, case_insensitive: bool = False, never_capture: bool = False, max_mem: int = _MAX_MEM) -> re2.Options:
+    """RE2's options for a user's pattern: a refused one is reported to its author, never
+    logged (RE2 logs to stderr by default)."""
     options = re2.Options()
-    options.case_sensitive = not flags.case_insensitive
+    options.case_sensitive = not case_insensitive
+    options.never_capture = never_capture
     options.log_errors = False
-    options.max_mem = _MAX_MEM
+    options.max_mem = max_mem
     return options
+
+
+def re2_reason(exc: re2.error) -> str:
+    """What RE2 says of a pattern it refused (its message comes as bytes)."""
+    return exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
 
 
 def re2_engine(pattern: str, flags: RegexFlags) -> re2._Regexp:
     """jsonata-python's `regex_engine`: the literal's pattern and flags, compiled by RE2."""
     source = f"(?m){pattern}" if flags.multiline else pattern
     try:
-        return re2.compile(source, _options(flags))
+        return re2.compile(source, re2_options(case_insensitive=flags.case_insensitive))
     except re2.error as exc:
-        reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
-        raise RegexSyntaxError(f"Regular expression /{pattern}/ is not supported: {reason}") from None
+        raise RegexSyntaxError(f"Regular expression /{pattern}/ is not supported: {re2_reason(exc)}") from None

@@ -14,10 +14,11 @@ from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
 from referencing import Registry
 
-_OPTIONS = re2.Options()
-_OPTIONS.log_errors = False  # a refused pattern is the user's problem, reported to them; not a log line
-_OPTIONS.max_mem = 2 << 20  # per pattern; past it RE2 stays linear, only slower
-_OPTIONS.never_capture = True  # only whether it matches is asked
+from catalog.expressions.regex import re2_options, re2_reason
+
+# Only whether a pattern matches is asked (no captures); 2 MiB per pattern: past it RE2
+# stays linear, only slower.
+_OPTIONS = re2_options(never_capture=True, max_mem=2 << 20)
 
 
 class PatternError(ValueError):
@@ -30,9 +31,8 @@ def compile_pattern(pattern: str) -> Any:
     try:
         return re2.compile(pattern, _OPTIONS)
     except re2.error as exc:
-        reason = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
         raise PatternError(
-            f"{pattern!r} is not a regular expression RE2 can run ({reason}); backreferences and lookaround are not supported"
+            f"{pattern!r} is not a regular expression RE2 can run ({re2_reason(exc)}); backreferences and lookaround are not supported"
         ) from None
 
 
