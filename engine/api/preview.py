@@ -21,7 +21,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.expressions import ExpressionSyntaxError
 from catalog.expressions.evaluate import Evaluation, ExpressionError
 from core.api.plumbing import signed_in_user
 from designer.models import Workflow
@@ -173,19 +172,13 @@ def preview_data(workflow: Workflow, user: User, request: dict[str, Any]) -> dic
     return {"trigger": {}, "steps": {}, "vars": _draft_vars(workflow), **(request.get("data") or {})}
 
 
-def _position(exc: Exception) -> int | None:
-    position = getattr(exc, "position", None)
-    return position if isinstance(position, int) and not isinstance(position, bool) and position >= 0 else None
-
-
 def preview(source: str, data: dict[str, Any]) -> dict[str, Any]:
     """{"value": ...}, or {"error": {message, position, code}} for an expression that does not
     parse or fails, exactly as a run would evaluate it."""
     try:
         return {"value": Evaluation(expression_limits())(source, data)}
-    except (ExpressionSyntaxError, ExpressionError) as exc:
-        code = getattr(exc, "code", None)
-        return {"error": {"message": exc.reason, "position": _position(exc), "code": code if isinstance(code, str) and code else None}}
+    except ExpressionError as exc:  # a syntax error too: the evaluation reports it as one
+        return {"error": {"message": exc.reason, "position": exc.position, "code": exc.code}}
 
 
 class WorkflowPreviewView(APIView):
