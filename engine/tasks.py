@@ -43,11 +43,22 @@ def fire_timer(step_id: int) -> None:
 
 @worker_process_init.connect
 def warm_up(**_: object) -> None:
-    """A new worker process opens its database connection and prepares the hot path's
-    queries before its first message, not during it."""
+    """A new worker process compiles the hot path's queries before its first message, not
+    during it, and starts what its steps call on (the HTTP client, the evaluators).
+
+    It closes the connection those queries opened before it starts anything else. Celery's
+    Django fixup has a receiver of this signal too, which may run after this one: it
+    os.close()s the descriptor of every connection it finds open (taking it for the
+    parent's) and then closes the connection, which closes that number once more. Left
+    open here, the second close took a descriptor the evaluators' warm-up thread had just
+    been given, and the pipes and sockets opened after it (the database's own) were closed
+    under their users: EBADF, and a step run twice (tests/integration/test_worker_start.py)."""
+    from django.db import connections
+
     from engine.store.loading import step_with_run, version_latest_lean
 
     step_with_run(0)
     version_latest_lean(0)
+    connections.close_all()
     http_client()  # the child's pooled client, ready before its first HTTP step
     warm_evaluators()  # its expression evaluators' zygote, started in the background
