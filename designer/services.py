@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import ProtectedError
 
+from credentials.selectors import credential_types_owned
+from designer.credential_refs import graph_for_export, graph_from_import
 from designer.errors import GraphTooLarge, GraphUnloadable, InUse, InvalidImport, VersionConflict
 from designer.models import ConcurrencyPolicy, Workflow, WorkflowVersion, empty_graph, graph_hash
 from designer.selectors import version_get, version_latest, workflow_ids_owned
@@ -44,6 +46,7 @@ def graph_validate(*, graph: Any, user: User | None) -> list[Problem]:
         graph,
         limits=graph_limits(),
         owned_workflow_ids=lambda ids: workflow_ids_owned(user=user, ids=ids),
+        credential_types=lambda ids: credential_types_owned(user=user, ids=ids),
     )
 
 
@@ -187,7 +190,7 @@ def workflow_export(*, workflow: Workflow) -> dict[str, Any]:
         "name": workflow.name,
         "description": workflow.description,
         "version": latest.number if latest else None,
-        "graph": workflow.graph,
+        "graph": graph_for_export(workflow.graph, owner=workflow.owner),
     }
 
 
@@ -208,6 +211,8 @@ def workflow_import(*, owner: User, data: Any, name: str | None = None) -> tuple
         raise InvalidImport("`name` and `description` must be strings.")
     source_version = data.get("version")
     message = f"Imported (exported from version {source_version})" if isinstance(source_version, int) else "Imported"
-    return workflow_create(
-        owner=owner, name=title.strip()[:200] or "Imported workflow", description=description, graph=data["graph"], message=message
+    graph, unmapped = graph_from_import(data["graph"], owner=owner)
+    workflow, problems = workflow_create(
+        owner=owner, name=title.strip()[:200] or "Imported workflow", description=description, graph=graph, message=message
     )
+    return workflow, unmapped + problems

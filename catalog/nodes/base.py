@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from catalog.credentials import credential_fields
 from catalog.nodes.net import http_client
 
 JSONDict = dict[str, Any]
@@ -52,8 +53,10 @@ class StepContext:
 
     `http`: the process's pooled HTTP client, guarded against private, loopback and
     metadata addresses (catalog.nodes.net); give `timeout=` and `follow_redirects=` with
-    each request. It keeps no cookies. `secrets`: credentials for the step, by name; a
-    placeholder for now (always empty, read-only) until credentials arrive."""
+    each request. It keeps no cookies. `secrets`: the credentials the config names, by
+    config field ({"credential": {"type": "http.bearer", "token": ...}}, read-only),
+    decrypted for this call only (catalog.credentials: how a node applies one). Whatever
+    the node returns or raises is masked of their values before it is stored."""
 
     run_id: int
     node_id: str
@@ -70,7 +73,7 @@ class StepContext:
     # A value's templates rendered against the step's data plus `extra` (a map's `item`).
     render: Callable[[Any, JSONDict], Any] = lambda value, extra: value
     http: httpx.Client = field(default_factory=http_client)
-    secrets: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    secrets: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def idempotency_key(self) -> str:
@@ -212,6 +215,12 @@ class NodeType:
         at validation (a value holding `{{ }}` is known only at run time: skip it), and on
         the rendered config before each execution (catalog.schemas.rendered_problems)."""
         return []
+
+    @classmethod
+    def referenced_credentials(cls, config: JSONDict) -> list[tuple[str, Any, tuple[str, ...]]]:
+        """(pointer, id, the types that fit) of credentials this config names; validation
+        checks they are the owner's and of a fitting type."""
+        return [(f"/{name}", config.get(name), types) for name, types in credential_fields(cls.config_schema).items() if name in config]
 
     @classmethod
     def referenced_workflow_ids(cls, config: JSONDict) -> list[tuple[str, Any]]:

@@ -6,8 +6,9 @@ from typing import Any
 
 import httpx
 
+from catalog.credentials import HTTP_TYPES, credential_field, http_auth
 from catalog.nodes.base import JSONDict, NodeResult, NodeType, StepContext, StepFailed, obj
-from catalog.nodes.net import BlockedAddress, deadline
+from catalog.nodes.net import SECRET_HEADERS, BlockedAddress, deadline
 from catalog.nodes.registry import register
 
 _STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
@@ -40,6 +41,7 @@ class HttpRequest(NodeType):
         {
             "method": {"enum": ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"], "title": "Method"},
             "url": {"type": "string", "title": "URL", "minLength": 1, "pattern": "^(https?://|\\{\\{)"},
+            "credential": credential_field(*HTTP_TYPES, title="Credential"),
             "headers": {**_STRING_MAP, "title": "Headers"},
             "query": {**_STRING_MAP, "title": "Query parameters"},
             "json": {"title": "JSON body"},
@@ -77,6 +79,10 @@ class HttpRequest(NodeType):
     def execute(cls, ctx: StepContext) -> NodeResult:
         config = ctx.config
         headers = {str(k): str(v) for k, v in (config.get("headers") or {}).items()}
+        auth_headers, auth_query = _credential(ctx)
+        if auth_headers:  # the credential's headers win over the config's of the same name
+            taken = {name.lower() for name in auth_headers}
+            headers = {k: v for k, v in headers.items() if k.lower() not in taken} | auth_headers
         # The same key on every attempt of this step, so the far side can deduplicate.
         headers.setdefault("Idempotency-Key", ctx.idempotency_key)
         try:
@@ -85,9 +91,13 @@ class HttpRequest(NodeType):
             url = httpx.URL(str(config["url"]))
             if config.get("query"):
                 url = url.copy_merge_params(config["query"])
+            if auth_query:
+                url = url.copy_merge_params(auth_query)
         except (httpx.InvalidURL, TypeError, ValueError) as exc:
             raise StepFailed(f"Invalid URL {config['url']!r}: {exc}", code="invalid_url", retryable=False) from None
         request: JSONDict = {"method": config["method"], "url": url, "headers": headers}
+        if auth_headers:
+            request["extensions"] = {SECRET_HEADERS: tuple(auth_headers)}
         if "json" in config:
             request["json"] = config["json"]
         elif "body" in config:
@@ -149,6 +159,15 @@ class HttpRequest(NodeType):
             unknown = response.status_code in (502, 504)
             raise StepFailed(message, code="http_status", retryable=retryable, details=output, retry_after_s=after, outcome_unknown=unknown)
         return NodeResult(output=output)
+
+
+def _credential(ctx: StepContext) -> tuple[dict[str, str], dict[str, str]]:
+    """The headers and query parameters of the step's credential (none without one). Its
+    headers win over the config's of the same name."""
+    data = ctx.secrets.get("credential")
+    if not data:
+        return {}, {}
+    return http_auth(str(data["type"]), data)
 
 
 def retry_after_s(value: str | None, now: datetime | None = None) -> float | None:

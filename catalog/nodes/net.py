@@ -221,13 +221,19 @@ class GuardedPool(httpcore.ConnectionPool):
         return super().handle_request(request)
 
 
+# A request extension: the names of headers a credential set, whatever they are named,
+# dropped on a redirect to another origin like the headers named like credentials.
+SECRET_HEADERS = "stepwise_secret_headers"
+
+
 class GuardedClient(httpx.Client):
     def _redirect_headers(self, request: httpx.Request, url: httpx.URL, method: str) -> httpx.Headers:
         """httpx drops Authorization (not on an upgrade to https) and Cookie; to another
         origin, every header that carries a credential goes too."""
         headers = super()._redirect_headers(request, url, method)
         if origin(url) != origin(request.url):
-            for name in [name for name in headers if is_credential_header(name)]:
+            secret = {str(n).lower() for n in request.extensions.get(SECRET_HEADERS, ())}
+            for name in [name for name in headers if is_credential_header(name) or name.lower() in secret]:
                 del headers[name]
         return headers
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
 from pathlib import Path
 
@@ -31,6 +32,27 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _encryption_keys() -> list[str]:
+    """The keys that encrypt what is stored secret (credentials, webhook signing secrets):
+    STEPWISE_ENCRYPTION_KEY, comma-separated Fernet keys, the first encrypting and all of
+    them decrypting (rotation: put the new key first, run `manage.py rotate_encryption_key`,
+    then drop the old one). Unset: one generated once into the untracked local state."""
+    keys = env_list("STEPWISE_ENCRYPTION_KEY")
+    if keys:
+        return keys
+    path = VAR_DIR / "encryption_key"
+    if path.exists():
+        return [path.read_text().strip()]
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    path.write_text(key)
+    path.chmod(0o600)
+    return [key]
+
+
+STEPWISE_ENCRYPTION_KEYS = _encryption_keys()
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -49,6 +71,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "credentials",
     "designer",
     "engine",
 ]

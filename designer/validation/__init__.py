@@ -27,9 +27,11 @@ def validate_graph(
     *,
     limits: Limits = DEFAULT_LIMITS,
     owned_workflow_ids: Callable[[Iterable[int]], set[int]] | None = None,
+    credential_types: Callable[[Iterable[int]], dict[int, str]] | None = None,
 ) -> list[Problem]:
     """All problems of a graph. `owned_workflow_ids` answers which of the given workflow
-    ids the graph's owner may call; without it, references are not checked."""
+    ids the graph's owner may call, `credential_types` the types of the given credential
+    ids that are the owner's; without them, those references are not checked."""
     depth = json_depth(graph)
     if depth > MAX_DEPTH:
         return [Problem("too_deep", f"The graph is nested {depth} levels deep; the limit is {MAX_DEPTH}.", field="")]
@@ -39,7 +41,12 @@ def validate_graph(
     size = check_size(graph, limits)  # type: ignore[arg-type]
     if size:
         return problems + size
-    problems += check_node_configs(graph, limits=limits, owned_workflow_ids=owned_workflow_ids)  # type: ignore[arg-type]
+    problems += check_node_configs(
+        graph,  # type: ignore[arg-type]
+        limits=limits,
+        owned_workflow_ids=owned_workflow_ids,
+        credential_types=credential_types,
+    )
     problems += check_topology(graph)  # type: ignore[arg-type]
     problems += check_step_references(graph, limits=limits)  # type: ignore[arg-type]
     return problems

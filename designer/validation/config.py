@@ -37,9 +37,11 @@ def check_node_configs(
     *,
     limits: Limits,
     owned_workflow_ids: Callable[[Iterable[int]], set[int]] | None,
+    credential_types: Callable[[Iterable[int]], dict[int, str]] | None = None,
 ) -> list[Problem]:
     problems: list[Problem] = []
     references: list[tuple[str, str, int]] = []
+    credentials: list[tuple[str, str, int, tuple[str, ...]]] = []
     for node in graph["nodes"]:
         if not isinstance(node, dict) or not isinstance(node.get("id"), str) or not isinstance(node.get("type"), str):
             continue
@@ -65,6 +67,9 @@ def check_node_configs(
             for pointer, workflow_id in cls.referenced_workflow_ids(config):
                 if isinstance(workflow_id, int) and not isinstance(workflow_id, bool):
                     references.append((node_id, pointer, workflow_id))
+            for pointer, credential_id, types in cls.referenced_credentials(config):
+                if isinstance(credential_id, int) and not isinstance(credential_id, bool):
+                    credentials.append((node_id, pointer, credential_id, types))
     if owned_workflow_ids is not None and references:
         owned = owned_workflow_ids({ref[2] for ref in references})
         for node_id, pointer, workflow_id in references:
@@ -78,6 +83,25 @@ def check_node_configs(
                         field="/config" + pointer,
                     )
                 )
+    if credential_types is not None and credentials:
+        problems += _check_credentials(credentials, credential_types)
+    return problems
+
+
+def _check_credentials(
+    credentials: list[tuple[str, str, int, tuple[str, ...]]], credential_types: Callable[[Iterable[int]], dict[int, str]]
+) -> list[Problem]:
+    problems = []
+    owned = credential_types({ref[2] for ref in credentials})
+    for node_id, pointer, credential_id, types in credentials:
+        kind = owned.get(credential_id)
+        field = "/config" + pointer
+        if kind is None:  # the same words whether it does not exist or belongs to someone else
+            problems.append(Problem("unknown_credential", f"Credential {credential_id} was not found.", node_id=node_id, field=field))
+        elif kind not in types:
+            wanted = ", ".join(types)
+            message = f"Credential {credential_id} is a {kind} credential; this field takes {wanted}."
+            problems.append(Problem("wrong_credential_type", message, node_id=node_id, field=field))
     return problems
 
 

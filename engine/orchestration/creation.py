@@ -105,8 +105,9 @@ def _self_contained_problems(version_id: int, graph_hash: str) -> tuple[Problem,
 
 def version_problems(version: WorkflowVersion, user: Any) -> list[Problem]:
     """A version's problems. Versions never change, so a graph that names no other
-    workflow validates the same for everyone, forever: computed once per process. One that
-    does (workflow.call, map) is checked each time: the workflows it names may be gone."""
+    workflow and no credential validates the same for everyone, forever: computed once
+    per process. One that does (workflow.call, map, a credential) is checked each time:
+    what it names may be gone."""
     if _names_workflows(version.pk, version.graph_hash):
         return graph_validate(graph=version.graph, user=user)
     return list(_self_contained_problems(version.pk, version.graph_hash))
@@ -118,7 +119,7 @@ def _names_workflows(version_id: int, graph_hash: str) -> bool:
     for node in graph.get("nodes", []) if isinstance(graph, dict) else []:
         cls = registry.get(str(node.get("type"))) if isinstance(node, dict) else None
         config = node.get("config") if cls else None
-        if cls and isinstance(config, dict) and cls.referenced_workflow_ids(config):
+        if cls and isinstance(config, dict) and (cls.referenced_workflow_ids(config) or cls.referenced_credentials(config)):
             return True
     return False
 

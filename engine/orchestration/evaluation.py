@@ -19,6 +19,7 @@ from catalog.nodes.base import NodeResult, StepContext, StepFailed
 from catalog.schemas import problems_message, rendered_problems
 from engine.orchestration.graph import Graph, edge_state
 from engine.orchestration.guards import guards
+from engine.orchestration.step_secrets import masked_failure, masked_result, step_secrets, values_of
 from engine.store.models import Run
 from engine.store.reads import step_rows
 from engine.store.records import StepRow
@@ -164,8 +165,14 @@ def node_evaluate(
             deadline=deadline,
             evaluate=lambda source: evaluation(source, data),
             render=lambda value, extra: evaluation.render(value, {}, {**data, **extra}),
+            secrets=step_secrets(run, cls, config, deadline),
         )
-        result = _call(cls, ctx, limit, deadline)
+        hidden = values_of(ctx.secrets)
+        try:
+            result = masked_result(_call(cls, ctx, limit, deadline), hidden)
+        except StepFailed as exc:
+            masked_failure(exc, hidden)
+            raise
         size = len(json.dumps(result.output, default=str))
         if size > settings.STEPWISE_MAX_OUTPUT_BYTES:
             raise StepFailed(

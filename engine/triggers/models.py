@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from core.crypto import EncryptedTextField
 from designer.models import Workflow
 from engine.store.models import Run
 
@@ -17,8 +18,9 @@ class WebhookEndpoint(models.Model):
     workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="webhooks")
     node_id = models.CharField(max_length=64)
     token = models.CharField(max_length=64, unique=True)
-    secret = models.CharField(max_length=100, help_text="Standard Webhooks signing secret (whsec_...).")
-    previous_secret = models.CharField(max_length=100, blank=True, default="")
+    # Encrypted at rest (core.crypto): a database dump or backup does not sign webhooks.
+    secret = EncryptedTextField(help_text="Standard Webhooks signing secret (whsec_...), encrypted.")
+    previous_secret = EncryptedTextField(blank=True, default="")
     previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     rate_window = models.DateTimeField(null=True, blank=True, help_text="Start of the current one-minute rate window.")
     rate_count = models.PositiveIntegerField(default=0)

@@ -34,7 +34,19 @@ OWNED_ROUTES = {
     "run-step-reject": lambda wf, run: {"run_id": str(run.pk), "node_id": "review"},
     "run-step-mark-done": lambda wf, run: {"run_id": str(run.pk), "node_id": "review"},
     "run-step-retry": lambda wf, run: {"run_id": str(run.pk), "node_id": "review"},
+    "credential-detail": lambda wf, run: {"pk": str(_victim_credential(wf.owner).pk)},
+    "credential-test": lambda wf, run: {"pk": str(_victim_credential(wf.owner).pk)},
 }
+
+
+def _victim_credential(owner):
+    from credentials.models import Credential
+    from credentials.services import credential_create
+
+    found = Credential.objects.filter(owner=owner).first()
+    return found or credential_create(owner=owner, name="Payroll API", type="http.bearer", data={"token": "victim-token-1"})
+
+
 # Routes whose parameter is not an owned object, and why.
 NOT_OWNED = {
     "node-type-detail": "the node catalog is the same for everyone",
@@ -84,6 +96,7 @@ def test_another_users_objects_are_404_on_every_route_and_method(user, other_api
     assert victim.active is False
     assert user.workflows.count() == 1  # no duplicate made for the attacker either
     assert Run.objects.count() == 1 and victim_run.events.count() == events_before  # no run started, cancelled or rerun
+    assert [c.name for c in user.credentials.all()] == ["Payroll API"]  # not renamed, not deleted
 
 
 def test_the_404_says_the_same_as_for_a_missing_object(user, other_api):
