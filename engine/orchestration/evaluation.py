@@ -16,12 +16,13 @@ from catalog.expressions.evaluate import DeadlineExceeded, Evaluation, Limits
 from catalog.expressions.sandbox import sandbox
 from catalog.nodes import registry
 from catalog.nodes.base import NodeResult, StepContext, StepFailed
-from catalog.schemas import problems_message, rendered_problems
+from catalog.schemas import problems_code, problems_message, rendered_problems
 from engine.orchestration.graph import Graph, edge_state
 from engine.orchestration.guards import guards
 from engine.store.models import Run
 from engine.store.reads import step_rows
 from engine.store.records import StepRow
+from engine.store.usage import owner_successes_since
 
 
 def iso(value: Any) -> str | None:
@@ -151,7 +152,7 @@ def node_evaluate(
         except DeadlineExceeded:
             raise _timed_out(limit, outcome_unknown=False) from None
         if graph.templated(node_id) and (problems := rendered_problems(cls, config)):
-            raise StepFailed(problems_message(problems), code="invalid_config", retryable=False)
+            raise StepFailed(problems_message(problems), code=problems_code(problems), retryable=False)
         ctx = StepContext(
             run_id=run.pk,
             node_id=node_id,
@@ -164,6 +165,7 @@ def node_evaluate(
             deadline=deadline,
             evaluate=lambda source: evaluation(source, data),
             render=lambda value, extra: evaluation.render(value, {}, {**data, **extra}),
+            recent_successes=lambda node_type, since, limit: owner_successes_since(run.owner_id, node_type, since, limit),
         )
         result = _call(cls, ctx, limit, deadline)
         size = len(json.dumps(result.output, default=str))
