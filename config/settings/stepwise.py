@@ -78,3 +78,8 @@ STEPWISE_SCHEDULE_GRACE_S = env_int("STEPWISE_SCHEDULE_GRACE_S", 60, minimum=1)
 # caller may wait for the run's result (?wait= or response mode "wait").
 STEPWISE_WEBHOOK_ROTATION_GRACE_S = env_int("STEPWISE_WEBHOOK_ROTATION_GRACE_S", 24 * 3600, minimum=0)
 STEPWISE_WEBHOOK_MAX_WAIT_S = env_int("STEPWISE_WEBHOOK_MAX_WAIT_S", 300, minimum=1)
+# A signed hook's calls whose signature did not verify, per minute: from one address, and
+# from all addresses together. Past either, such a call gets 429 instead of 401 (counted in
+# each web process's memory; a verified call is never refused by them).
+STEPWISE_WEBHOOK_UNVERIFIED_PER_ADDRESS = env_int("STEPWISE_WEBHOOK_UNVERIFIED_PER_ADDRESS", 30, minimum=1)
+STEPWISE_WEBHOOK_UNVERIFIED_PER_HOOK = env_int("STEPWISE_WEBHOOK_UNVERIFIED_PER_HOOK", 600, minimum=1)
