@@ -16,6 +16,10 @@ STEPWISE_MAX_EXPRESSION_CHARS = env_int("STEPWISE_MAX_EXPRESSION_CHARS", 10_000,
 # Networks the HTTP node may reach although they are not public (CIDRs, comma-separated).
 # Empty by default: loopback, private, link-local and metadata addresses are refused.
 STEPWISE_HTTP_ALLOWED_NETWORKS = env_list("STEPWISE_HTTP_ALLOWED_NETWORKS", [])
+# DNS servers the HTTP node asks for names (`host`, `host:port` or `[v6]:port`,
+# comma-separated), each query within the step's deadline. Empty by default: the system's
+# resolver (/etc/hosts, resolv.conf), waited for within the deadline on a thread of its own.
+STEPWISE_HTTP_NAMESERVERS = env_list("STEPWISE_HTTP_NAMESERVERS", [])
 # Largest output a step may record, in bytes.
 STEPWISE_MAX_OUTPUT_BYTES = env_int("STEPWISE_MAX_OUTPUT_BYTES", 1_048_576, minimum=1024)
 # Threads that run steps in the embedded (in-process) mode.
