@@ -1,4 +1,5 @@
 import smtplib
+import socket
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -129,6 +130,10 @@ def _send(message: EmailMultiAlternatives, ctx: StepContext) -> int:
     except smtplib.SMTPSenderRefused as exc:
         why = f"The mail server refused the sender {exc.sender}: {_reply(exc)}"
         raise StepFailed(why, code="sender_refused", retryable=False) from None
+    except (ConnectionRefusedError, socket.gaierror, smtplib.SMTPConnectError) as exc:  # nothing was sent
+        raise StepFailed(f"Cannot reach the mail server: {exc}", code="smtp_unreachable") from None
+    except smtplib.SMTPAuthenticationError:
+        raise StepFailed("The mail server refused the server's credentials.", code="smtp_auth", retryable=False) from None
     except ValueError as exc:  # an address Django's mail cannot encode
         raise StepFailed(f"Cannot send: {exc}", code="invalid_recipient", retryable=False) from None
     except (OSError, smtplib.SMTPException) as exc:  # smtplib's errors are OSErrors; a timeout too

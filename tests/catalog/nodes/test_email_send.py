@@ -145,3 +145,12 @@ def test_a_silent_smtp_server_ends_the_call_by_the_steps_deadline(settings):
             EmailSend.execute(_ctx({"to": ["ops@example.com"]}, deadline=time.monotonic() + 0.5, timeout_s=0.5))
         assert failed.value.code == "smtp_timeout" and failed.value.outcome_unknown
         assert silent.hung_up.wait(10), "the connection to the silent server is still open"
+
+
+def test_a_mail_server_that_refuses_the_connection_is_a_failure_with_nothing_sent(settings):
+    with SilentSMTP() as closed:
+        port = closed.port
+    settings.MAILERS = _mailers(port)  # nobody listens there any more
+    with pytest.raises(StepFailed) as failed:
+        EmailSend.execute(_ctx({"to": ["ops@example.com"]}, deadline=time.monotonic() + 5))
+    assert failed.value.code == "smtp_unreachable" and not failed.value.outcome_unknown and failed.value.retryable
