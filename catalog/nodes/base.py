@@ -56,7 +56,10 @@ class StepContext:
     each request. It keeps no cookies. `secrets`: the credentials the config names, by
     config field ({"credential": {"type": "http.bearer", "token": ...}}, read-only),
     decrypted for this call only (catalog.credentials: how a node applies one). Whatever
-    the node returns or raises is masked of their values before it is stored."""
+    the node returns or raises is masked of their values before it is stored.
+    `recent_successes(node_type, since, limit)`: when the steps of that node type in the
+    run's owner's runs succeeded since `since` (aware datetimes, newest first, at most
+    `limit`): what a node acting on the owner's behalf counts its rate by (the email node)."""
 
     run_id: int
     node_id: str
@@ -73,6 +76,7 @@ class StepContext:
     # A value's templates rendered against the step's data plus `extra` (a map's `item`).
     render: Callable[[Any, JSONDict], Any] = lambda value, extra: value
     http: httpx.Client = field(default_factory=http_client)
+    recent_successes: Callable[[str, datetime, int], list[datetime]] = lambda node_type, since, limit: []
     secrets: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
@@ -123,6 +127,19 @@ class ChildPolicy:
     max_concurrency: int = 1
     failure_policy: str = "fail"
     single: bool = False
+
+
+class ConfigProblem(tuple[str, str]):
+    """A problem `check_config` reports, (JSON Pointer within config, message) like any
+    other, with the code that names it: the validation problem's code and, found in a
+    rendered config, the failed step's (a plain pair is `invalid_config`)."""
+
+    code: str
+
+    def __new__(cls, pointer: str, message: str, code: str = "invalid_config") -> ConfigProblem:
+        problem = super().__new__(cls, (pointer, message))
+        problem.code = code
+        return problem
 
 
 # Port every non-trigger node has for incoming edges.

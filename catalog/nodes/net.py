@@ -23,8 +23,9 @@ setting of the moment again, so a kept-alive connection never carries a request 
 address the current setting refuses (the request fails as a refused connect does).
 
 Inside `deadline(at)` every network operation of a request ends by `at`: waiting for a
-pooled connection, connecting, TLS, each write and each read, on every redirect hop and
-while the body is read. httpx's own timeouts are per operation, so a server sending a byte
+pooled connection, resolving the name (catalog.nodes.resolve: the system's resolver, or
+the servers of STEPWISE_HTTP_NAMESERVERS), connecting, TLS, each write and each read, on
+every redirect hop and while the body is read. httpx's own timeouts are per operation, so a server sending a byte
 a second would otherwise keep a call (and its thread and socket) forever.
 
 On a redirect to another origin (scheme, host or port) the client drops every header that
@@ -37,7 +38,6 @@ import functools
 import ipaddress
 import os
 import re
-import socket
 import ssl
 import threading
 import time
@@ -49,6 +49,8 @@ from typing import Any
 import httpcore
 import httpx
 from django.conf import settings
+
+from catalog.nodes.resolve import resolve
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -194,13 +196,10 @@ class GuardedBackend(httpcore.SyncBackend):
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
         allow = allowed_networks()
-        try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except socket.gaierror as exc:
-            raise httpcore.ConnectError(f"Cannot resolve {host}: {exc}") from None
+        # The name is resolved within the request's deadline too (catalog.nodes.resolve).
+        addresses = resolve(host, port, _bounded(timeout, httpcore.ConnectTimeout))
         blocked = None
-        for _family, _type, _proto, _name, sockaddr in infos:
-            address = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
+        for address in addresses:
             if not is_allowed(address, allow):
                 blocked = BlockedAddress(host, str(address))
                 continue

@@ -12,7 +12,7 @@ schema a user writes (a trigger's `input_schema`) and every node config is check
 value; `rendered_problems` checks the config an expression produced, before the node uses it.
 """
 
-from catalog.schemas.configs import ConfigValidator, problems_message, rendered_problems
+from catalog.schemas.configs import ConfigValidator, problem_code, problems_code, problems_message, rendered_problems
 from catalog.schemas.keywords import FORMAT_CHECKER, SchemaValidator, compile_pattern, schema_validator
 from catalog.schemas.problems import describe_error, instance_problems, pointer_of, schema_problems
 
@@ -24,6 +24,8 @@ __all__ = [
     "describe_error",
     "instance_problems",
     "pointer_of",
+    "problem_code",
+    "problems_code",
     "problems_message",
     "rendered_problems",
     "schema_problems",

@@ -84,6 +84,18 @@ def rendered_problems(cls: NodeTypeSchema, config: Any) -> list[tuple[str, str]]
     return list(cls.check_config(config))
 
 
+def problem_code(problem: tuple[str, str]) -> str:
+    """The code of a check_config problem: the one its node type named (a ConfigProblem of
+    catalog.nodes.base), else `invalid_config`."""
+    return str(getattr(problem, "code", "invalid_config"))
+
+
+def problems_code(problems: list[tuple[str, str]]) -> str:
+    """The code a step failed by these problems records: theirs when they share one."""
+    codes = {problem_code(problem) for problem in problems}
+    return codes.pop() if len(codes) == 1 else "invalid_config"
+
+
 def problems_message(problems: list[tuple[str, str]]) -> str:
     """One sentence for a step's error: each problem with where it is in the config."""
     return "Invalid config " + "; ".join(f"at /config{pointer}: {message.rstrip('.')}" for pointer, message in problems) + "."

@@ -16,6 +16,10 @@ STEPWISE_MAX_EXPRESSION_CHARS = env_int("STEPWISE_MAX_EXPRESSION_CHARS", 10_000,
 # Networks the HTTP node may reach although they are not public (CIDRs, comma-separated).
 # Empty by default: loopback, private, link-local and metadata addresses are refused.
 STEPWISE_HTTP_ALLOWED_NETWORKS = env_list("STEPWISE_HTTP_ALLOWED_NETWORKS", [])
+# DNS servers the HTTP node asks for names (`host`, `host:port` or `[v6]:port`,
+# comma-separated), each query within the step's deadline. Empty by default: the system's
+# resolver (/etc/hosts, resolv.conf), waited for within the deadline on a thread of its own.
+STEPWISE_HTTP_NAMESERVERS = env_list("STEPWISE_HTTP_NAMESERVERS", [])
 # Largest output a step may record, in bytes.
 STEPWISE_MAX_OUTPUT_BYTES = env_int("STEPWISE_MAX_OUTPUT_BYTES", 1_048_576, minimum=1024)
 # Threads that run steps in the embedded (in-process) mode.
@@ -78,3 +82,8 @@ STEPWISE_SCHEDULE_GRACE_S = env_int("STEPWISE_SCHEDULE_GRACE_S", 60, minimum=1)
 # caller may wait for the run's result (?wait= or response mode "wait").
 STEPWISE_WEBHOOK_ROTATION_GRACE_S = env_int("STEPWISE_WEBHOOK_ROTATION_GRACE_S", 24 * 3600, minimum=0)
 STEPWISE_WEBHOOK_MAX_WAIT_S = env_int("STEPWISE_WEBHOOK_MAX_WAIT_S", 300, minimum=1)
+# A signed hook's calls whose signature did not verify, per minute: from one address, and
+# from all addresses together. Past either, such a call gets 429 instead of 401 (counted in
+# each web process's memory; a verified call is never refused by them).
+STEPWISE_WEBHOOK_UNVERIFIED_PER_ADDRESS = env_int("STEPWISE_WEBHOOK_UNVERIFIED_PER_ADDRESS", 30, minimum=1)
+STEPWISE_WEBHOOK_UNVERIFIED_PER_HOOK = env_int("STEPWISE_WEBHOOK_UNVERIFIED_PER_HOOK", 600, minimum=1)

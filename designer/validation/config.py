@@ -18,7 +18,7 @@ from catalog.expressions import (
     unclosed_template,
 )
 from catalog.nodes import registry
-from catalog.schemas import ConfigValidator, describe_error, schema_validator
+from catalog.schemas import ConfigValidator, describe_error, problem_code, schema_validator
 from core.problems import Problem
 from designer.validation.limits import Limits
 
@@ -61,8 +61,8 @@ def check_node_configs(
         problems += _check_expressions(node_id, config, cls.config_schema, limits)
         if not schema_problems:
             problems += [
-                Problem("invalid_config", message, node_id=node_id, field="/config" + pointer)
-                for pointer, message in cls.check_config(config)
+                Problem(problem_code(problem), problem[1], node_id=node_id, field="/config" + problem[0])
+                for problem in cls.check_config(config)
             ]
             for pointer, workflow_id in cls.referenced_workflow_ids(config):
                 if isinstance(workflow_id, int) and not isinstance(workflow_id, bool):

@@ -110,6 +110,7 @@ async def hook(request: HttpRequest, token: str) -> HttpResponse:
         headers={k.lower(): v for k, v in request.headers.items()},
         query={k: request.GET.getlist(k) for k in request.GET},
         body=body,
+        address=str(request.META.get("REMOTE_ADDR") or ""),
     )
     try:
         asked = _wait_seconds(request)

@@ -16,13 +16,14 @@ from catalog.expressions.evaluate import DeadlineExceeded, Evaluation, Limits
 from catalog.expressions.sandbox import sandbox
 from catalog.nodes import registry
 from catalog.nodes.base import NodeResult, StepContext, StepFailed
-from catalog.schemas import problems_message, rendered_problems
+from catalog.schemas import problems_code, problems_message, rendered_problems
 from engine.orchestration.graph import Graph, edge_state
 from engine.orchestration.guards import guards
 from engine.orchestration.step_secrets import masked_failure, masked_result, step_secrets, values_of
 from engine.store.models import Run
 from engine.store.reads import step_rows
 from engine.store.records import StepRow
+from engine.store.usage import owner_successes_since
 
 
 def iso(value: Any) -> str | None:
@@ -152,7 +153,7 @@ def node_evaluate(
         except DeadlineExceeded:
             raise _timed_out(limit, outcome_unknown=False) from None
         if graph.templated(node_id) and (problems := rendered_problems(cls, config)):
-            raise StepFailed(problems_message(problems), code="invalid_config", retryable=False)
+            raise StepFailed(problems_message(problems), code=problems_code(problems), retryable=False)
         ctx = StepContext(
             run_id=run.pk,
             node_id=node_id,
@@ -166,6 +167,7 @@ def node_evaluate(
             evaluate=lambda source: evaluation(source, data),
             render=lambda value, extra: evaluation.render(value, {}, {**data, **extra}),
             secrets=step_secrets(run, cls, config, deadline),
+            recent_successes=lambda node_type, since, limit: owner_successes_since(run.owner_id, node_type, since, limit),
         )
         hidden = values_of(ctx.secrets)
         try:

@@ -2,8 +2,10 @@
 method 405, size 413, content type 415, signature 401, body 400), then one run per
 `webhook-id`. The rate limit (429) counts the calls that may use the sender's budget: on a
 signed hook only those whose signature verified (after the 401), on a public hook every
-call (before the 413). Synchronous and ORM-only: the HTTP view (engine/api/hooks.py) does the I/O
-and the waiting."""
+call (before the 413). A signed hook's unverified calls have caps of their own, in memory
+(engine/triggers/refusals.py): past them a bad signature is answered 429, not 401.
+Synchronous and ORM-only: the HTTP view (engine/api/hooks.py) does the I/O and the
+waiting."""
 
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from engine.orchestration.admission import RunsInFlightExceeded
 from engine.orchestration.creation import InputInvalid
 from engine.store import reads
 from engine.triggers.models import WebhookDelivery, WebhookEndpoint
+from engine.triggers.refusals import unverified_over_cap
 from engine.triggers.signatures import SignatureError, verify
 from engine.triggers.start import trigger_run_start
 
@@ -56,6 +59,7 @@ class HookCall:
     headers: dict[str, str]  # lower-case names
     query: dict[str, list[str]]
     body: bytes
+    address: str = ""  # the caller's (REMOTE_ADDR): unverified calls are capped per address
 
 
 @dataclass
@@ -107,6 +111,16 @@ def _within_rate(endpoint: WebhookEndpoint, config: dict[str, Any], now: datetim
         raise HookRefused(
             429, f"More than {config['rate_limit_per_minute']} calls this minute; retry in {retry} s.", {"Retry-After": str(retry)}
         )
+
+
+def _unverified(endpoint: WebhookEndpoint, address: str, now: datetime, why: str) -> HookRefused:
+    """A call whose signature did not verify: 401 saying why, or 429 once this hook's
+    unverified calls this minute are past their caps (from this address, or from all)."""
+    if unverified_over_cap(endpoint.pk, address, now):
+        retry = 60 - now.second
+        detail = f"Too many calls without a valid signature this minute; retry in {retry} s."
+        return HookRefused(429, detail, {"Retry-After": str(retry)})
+    return HookRefused(401, why)
 
 
 def _refuse_constant(name: str) -> Any:
@@ -173,7 +187,7 @@ def webhook_receive(call: HookCall, *, now: datetime) -> HookAccepted:
         try:
             message_id = verify(call.headers, call.body, in_force, now=now.timestamp())
         except SignatureError as exc:
-            raise HookRefused(401, str(exc)) from None
+            raise _unverified(endpoint, call.address, now, str(exc)) from None
         # Only a verified call uses the sender's budget: whoever knows the URL cannot spend it.
         _within_rate(endpoint, config, now)
     if message_id is not None and len(message_id) > 200:

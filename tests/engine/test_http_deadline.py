@@ -13,6 +13,7 @@ import pytest
 
 from engine.orchestration.runs import run_start
 from engine.store.models import Run
+from tests.catalog.nodes.dns_servers import SilentDNS
 from tests.catalog.nodes.drip import DripServer
 from tests.engine.test_inline import drain
 from tests.factories import edge, make_user, make_workflow, node
@@ -79,3 +80,23 @@ def test_timed_out_calls_leave_no_thread_and_no_socket_behind(collecting, settin
         assert after[0] <= before[0], f"threads: {before[0]} before, {after[0]} after {STEPS} timed-out steps"
         assert after[1] <= before[1], f"sockets to the drip server: {before[1]} before, {after[1]} after {STEPS} timed-out steps"
         assert drip.active == 0, "a timed-out call's connection is still open"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_resolver_that_never_answers_does_not_hold_the_step_past_its_deadline(collecting, settings):
+    """The HTTP node's name is resolved within the step's deadline: against a DNS server
+    that reads every query and never answers, each step fails with the node's own connect
+    timeout (not the guard's `timeout`, which would have left the call blocked behind it)
+    and its guard thread is back in the pool, so the threads do not grow."""
+    user = make_user()
+    with SilentDNS() as silent:
+        settings.STEPWISE_HTTP_NAMESERVERS = [silent.address]
+        first = _step(collecting, user, "http://hang.example.test/", 1)  # warms the guard thread up
+        assert first.status == "failed" and first.error["code"] == "connect_timeout", first.error
+        before = threading.active_count()
+        for i in range(STEPS):
+            step = _step(collecting, user, f"http://hang{i}.example.test/", 1)
+            assert step.status == "failed" and step.finished_at is not None
+            assert step.error == {"code": "connect_timeout", "message": f"No connection within 1 s to http://hang{i}.example.test/."}
+        assert threading.active_count() <= before, "a step's resolution kept a thread"
+        assert {f"hang{i}.example.test A" for i in range(STEPS)} <= set(silent.queries)

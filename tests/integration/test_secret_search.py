@@ -50,13 +50,13 @@ def _edge(source: str, target: str) -> dict[str, Any]:
 
 
 def _database_dump(server) -> str:
-    url = server.env["DATABASE_URL"] if "DATABASE_URL" in server.env else ""
+    url = server.env.get("DATABASE_URL", "")
     if url.startswith("postgres"):
         import psycopg
 
         with psycopg.connect(url) as conn:
             tables = [r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
-            rows = [str(r[0]) for t in tables for r in conn.execute(f'SELECT row_to_json(t)::text FROM "{t}" t')]  # noqa: S608
+            rows = [str(r[0]) for t in tables for r in conn.execute(f'SELECT row_to_json(t)::text FROM "{t}" t')]
         return "\n".join(rows)
     with sqlite3.connect(Path(server.var_dir) / "stepwise.sqlite3") as conn:
         return "\n".join(conn.iterdump())
@@ -132,7 +132,10 @@ def test_no_planted_secret_is_found_outside_the_encrypted_columns(tmp_path):
                         "oauth2.client_credentials",
                         {"token_url": f"{echo.base}/token", "client_id": "stepwise-client", "client_secret": planted["client_secret"]},
                     ),
-                    "smtp": ("smtp", {"host": "mail.example.com", "port": 587, "security": "starttls", "username": "u", "password": planted["smtp"]}),
+                    "smtp": (
+                        "smtp",
+                        {"host": "mail.example.com", "port": 587, "security": "starttls", "username": "u", "password": planted["smtp"]},
+                    ),
                 }
                 ids = {}
                 for label, (kind, data) in kinds.items():

@@ -1,0 +1,103 @@
+"""Django's SMTP backend, each connection ending by its step's deadline.
+
+smtplib's timeout is per socket operation, and Django's default is none: a mail server
+that accepts the connection and never answers kept an email step's guard thread and its
+socket forever, and one that answers a byte at a time would too with any timeout. Inside
+`deadline(at)` every operation of a connection opened by this backend ends by `at` (a
+time.monotonic() value): the connect, the TLS handshake, each command sent and each
+reply read, the time left being worked out again for every read. Past it the operation
+raises TimeoutError, smtplib closes the socket and reports the server disconnected.
+
+MAILERS (config/settings/email.py) names this backend wherever Django's SMTP backend
+would be used; outside `deadline` it is Django's."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import smtplib
+import socket
+import time
+from collections.abc import Iterator
+from contextvars import ContextVar
+from typing import Any
+
+from django.core.mail.backends.smtp import EmailBackend as DjangoSMTPBackend
+
+_deadline: ContextVar[float | None] = ContextVar("stepwise_smtp_deadline", default=None)
+
+
+@contextlib.contextmanager
+def deadline(at: float | None) -> Iterator[None]:
+    """SMTP connections opened inside end every operation by `at` (None: no deadline)."""
+    token = _deadline.set(at)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def _left(at: float) -> float:
+    left = at - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("the step's deadline passed")
+    return left
+
+
+class _DeadlineReader(io.RawIOBase):
+    """The socket read with a timeout of the time left before the deadline, computed again
+    for each read: a server sending a byte a second cannot stretch a reply past it."""
+
+    def __init__(self, sock: socket.socket, at: float) -> None:
+        self._sock = sock
+        self._at = at
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        self._sock.settimeout(_left(self._at))
+        return self._sock.recv_into(buffer)
+
+
+class _Deadlined(smtplib.SMTP):
+    """smtplib's SMTP (or SMTP_SSL, mixed in before it) within the deadline in force
+    when it was made."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._at = _deadline.get()
+        super().__init__(*args, **kwargs)
+
+    def _get_socket(self, host: str, port: int, timeout: Any) -> socket.socket:
+        if self._at is not None:
+            left = _left(self._at)
+            timeout = left if not isinstance(timeout, int | float) else min(timeout, left)
+        return super()._get_socket(host, port, timeout)  # type: ignore[misc, no-any-return]
+
+    def send(self, s: Any) -> None:
+        if self._at is not None and self.sock is not None:
+            try:
+                self.sock.settimeout(_left(self._at))
+            except TimeoutError:
+                self.close()
+                raise smtplib.SMTPServerDisconnected("The step's deadline passed.") from None
+        super().send(s)
+
+    def getreply(self) -> tuple[int, bytes]:
+        if self._at is not None and self.file is None and self.sock is not None:
+            self.file = io.BufferedReader(_DeadlineReader(self.sock, self._at))
+        return super().getreply()
+
+
+class DeadlineSMTP(_Deadlined):
+    pass
+
+
+class DeadlineSMTPSSL(_Deadlined, smtplib.SMTP_SSL):
+    pass
+
+
+class EmailBackend(DjangoSMTPBackend):
+    @property
+    def connection_class(self) -> type[smtplib.SMTP]:
+        return DeadlineSMTPSSL if self.use_ssl else DeadlineSMTP
