@@ -34,11 +34,13 @@ OWNED_ROUTES = {
     "run-step-reject": lambda wf, run: {"run_id": str(run.pk), "node_id": "review"},
     "run-step-mark-done": lambda wf, run: {"run_id": str(run.pk), "node_id": "review"},
     "run-step-retry": lambda wf, run: {"run_id": str(run.pk), "node_id": "review"},
+    "token-detail": lambda wf, run: {"token_id": str(_victims_token(wf.owner))},
 }
 # Routes whose parameter is not an owned object, and why.
 NOT_OWNED = {
     "node-type-detail": "the node catalog is the same for everyone",
     "setup": "one-time first-account link (a secret token, not an object id)",
+    "password_reset_confirm": "a password reset link: the user's id with a signed one-time token that Django checks",
     "hook": "a webhook URL: the random token and the request's signature are its authentication (tests/engine/triggers)",
 }
 APPROVAL_GRAPH = {
@@ -48,6 +50,14 @@ APPROVAL_GRAPH = {
     ],
     "edges": [{"id": "e1", "source": "start", "target": "review"}],
 }
+
+
+def _victims_token(owner) -> int:
+    from accounts.tokens import token_create
+
+    return token_create(owner=owner, name="victim's").token.pk
+
+
 BODIES = {"PUT": {"name": "pwned"}, "PATCH": {"name": "pwned", "graph": {"nodes": [], "edges": []}}, "POST": {}}
 
 
@@ -84,6 +94,7 @@ def test_another_users_objects_are_404_on_every_route_and_method(user, other_api
     assert victim.active is False
     assert user.workflows.count() == 1  # no duplicate made for the attacker either
     assert Run.objects.count() == 1 and victim_run.events.count() == events_before  # no run started, cancelled or rerun
+    assert not user.api_tokens.exclude(revoked_at=None).exists()  # no token revoked
 
 
 def test_the_404_says_the_same_as_for_a_missing_object(user, other_api):
