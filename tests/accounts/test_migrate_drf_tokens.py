@@ -26,10 +26,10 @@ def _make_drf_table(user_id: int) -> None:
             "user_id integer NOT NULL UNIQUE REFERENCES auth_user (id))"
         )
         cursor.execute("INSERT INTO authtoken_token VALUES (%s, %s, %s)", [DRF_KEY, datetime(2026, 3, 1, tzinfo=UTC), user_id])
-        cursor.execute("INSERT INTO django_migrations (app, name, applied) VALUES ('authtoken', '0001_initial', now())")
+        cursor.execute("INSERT INTO django_migrations (app, name, applied) VALUES ('authtoken', '0001_initial', %s)", [datetime(2026, 3, 1, tzinfo=UTC)])
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # SQLite's schema editor refuses to run inside a transaction
 def test_an_existing_drf_key_keeps_working_and_is_stored_only_as_its_hash():
     user = make_user("legacy")
     _make_drf_table(user.pk)
@@ -49,7 +49,7 @@ def test_an_existing_drf_key_keeps_working_and_is_stored_only_as_its_hash():
         assert cursor.fetchone() == (0,)
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # SQLite's schema editor refuses to run inside a transaction
 def test_a_database_without_drf_tokens_migrates_as_it_is():
     with connection.schema_editor() as editor:
         migration.hash_drf_tokens(apps, editor)
