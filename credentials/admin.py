@@ -15,7 +15,7 @@ class CredentialAdmin(admin.ModelAdmin[Credential]):
     list_display = ["name", "type", "owner", "updated_at"]
     list_filter = ["type"]
     search_fields = ["name", "owner__username"]
-    fields = ["owner", "name", "type", "created_at", "updated_at", "token_expires_at"]
+    fields = ("owner", "name", "type", "created_at", "updated_at", "token_expires_at")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:

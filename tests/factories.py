@@ -22,6 +22,13 @@ def make_user(username: str | None = None, password: str = "correct-horse-batter
     return get_user_model().objects.create_user(username=username, password=password)
 
 
+def make_token(user, name: str = "tests") -> str:
+    """A new API token of the user's; its key (only its hash is stored)."""
+    from accounts.tokens import token_create
+
+    return token_create(owner=user, name=name).key
+
+
 def node(node_id: str, node_type: str, config: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
     return {"id": node_id, "type": node_type, "name": node_id.title(), "position": {"x": 0, "y": 0}, "config": config or {}, **extra}
 

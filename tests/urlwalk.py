@@ -36,7 +36,16 @@ def api_routes() -> list[Route]:
     return [r for r in all_routes() if r.route.startswith("api/")]
 
 
-VALUES = {"pk": "1", "workflow_id": "1", "number": "1", "node_type": "noop", "format": "json", "run_id": "1", "node_id": "approve"}
+VALUES = {
+    "pk": "1",
+    "workflow_id": "1",
+    "number": "1",
+    "node_type": "noop",
+    "format": "json",
+    "run_id": "1",
+    "node_id": "approve",
+    "token_id": "1",
+}
 
 
 def fill(route: str, values: dict[str, str] | None = None) -> str:

@@ -4,6 +4,7 @@ in-memory channel layer."""
 
 import django_stubs_ext
 
+from config.settings.accounts import *  # noqa: F403
 from config.settings.api import *  # noqa: F403
 from config.settings.base import *  # noqa: F403
 from config.settings.database import *  # noqa: F403

@@ -5,7 +5,7 @@ from __future__ import annotations
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first so that an unauthenticated request gets 401 with WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -26,7 +26,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Stepwise API",
     "DESCRIPTION": (
         "Design, version, validate and run workflows. Session auth (with CSRF) for the "
-        "browser; `Authorization: Token <key>` for integrations."
+        "browser; `Authorization: Token <key>` for integrations (create a key on the Account page or "
+        "with POST /api/tokens/; it is shown once). Too many wrong keys from one address: 429 for a while."
     ),
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -44,12 +44,14 @@ class CredentialSerializer(serializers.ModelSerializer[Credential]):
 class CredentialCreateSerializer(serializers.Serializer[dict[str, Any]]):
     name = serializers.CharField(max_length=200)
     type = serializers.CharField(max_length=64)
-    data = serializers.JSONField(help_text="The credential's fields, as its type's schema says; secret ones are write-only.")
+    data = serializers.JSONField(  # type: ignore[assignment]  # a field named data: DRF's metaclass takes it off the class
+        help_text="The credential's fields, as its type's schema says; secret ones are write-only."
+    )
 
 
 class CredentialUpdateSerializer(serializers.Serializer[dict[str, Any]]):
     name = serializers.CharField(max_length=200, required=False)
-    data = serializers.JSONField(
+    data = serializers.JSONField(  # type: ignore[assignment]  # as above
         required=False, help_text="Fields to change; a secret field left out keeps its value, null clears a field."
     )
 

@@ -34,11 +34,19 @@ def _header(scope: _ChannelScope, name: bytes) -> str | None:
 
 
 @database_sync_to_async
-def _token_user(key: str) -> User | None:
-    from rest_framework.authtoken.models import Token
+def _token_user(key: str, scope: _ChannelScope) -> User | None:
+    """The key's user, checked as the REST API checks it (accounts/tokens.py): a wrong key
+    counts against the address, a locked-out address is refused whatever the key."""
+    from accounts import throttle
+    from accounts.errors import SignInLocked, TokenRefused
+    from accounts.tokens import token_authenticate
 
-    token = Token.objects.select_related("user").filter(key=key).first()
-    return token.user if token is not None and token.user.is_active else None
+    request = _Handshake({**scope, "method": "GET"}, io.BytesIO())
+    try:
+        user, _ = token_authenticate(key=key, address=throttle.client_address(request))
+    except (SignInLocked, TokenRefused):
+        return None
+    return user
 
 
 class _Handshake(ASGIRequest):
@@ -98,7 +106,7 @@ class TokenOrSession:
     async def __call__(self, scope: _ChannelScope, receive: ASGIReceiveCallable, send: ASGISendCallable) -> Any:
         authorization = _header(scope, b"authorization") or ""
         if authorization.startswith("Token "):
-            user = await _token_user(authorization[6:].strip())
+            user = await _token_user(authorization[6:].strip(), scope)
             if user is not None:
                 # The user itself, where AuthMiddleware puts a lazy one: consumers read both alike
                 # (types-channels allows only the lazy one).

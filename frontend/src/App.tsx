@@ -10,6 +10,7 @@ type Me = { id: number; username: string }
 const EditorPage = lazy(() => import('./editor/Editor').then((m) => ({ default: m.EditorPage })))
 const RunPage = lazy(() => import('./runs/RunView').then((m) => ({ default: m.RunPage })))
 const RunList = lazy(() => import('./pages/RunList').then((m) => ({ default: m.RunList })))
+const AccountPage = lazy(() => import('./pages/Account').then((m) => ({ default: m.AccountPage })))
 
 const loading = <div className="content"><p className="muted">Loading…</p></div>
 
@@ -20,11 +21,13 @@ export default function App() {
   const workflowRuns = path.match(/^\/workflows\/(\d+)\/runs\/?$/)
   const run = path.match(/^\/runs\/(\d+)\/?$/)
   const runs = /^\/runs\/?$/.test(path)
+  const account = /^\/account\/?$/.test(path)
   let page: React.ReactNode = <WorkflowList />
   if (editor) page = <EditorPage key={editor[1]} workflowId={Number(editor[1])} />
   else if (run) page = <RunPage key={run[1]} runId={Number(run[1])} />
   else if (workflowRuns) page = <RunList key={workflowRuns[1]} workflowId={Number(workflowRuns[1])} />
   else if (runs) page = <RunList />
+  else if (account) page = <AccountPage username={me.data?.username} />
   return (
     <div className={editor || run ? 'page page-editor' : 'page'}>
       <header className="topbar">
@@ -35,6 +38,7 @@ export default function App() {
           <a href="/" onClick={(e) => { e.preventDefault(); navigate('/') }}>Workflows</a>
           <a href="/runs" onClick={(e) => { e.preventDefault(); navigate('/runs') }}>Runs</a>
           <a href="/api/docs/">API docs</a>
+          <a href="/account" onClick={(e) => { e.preventDefault(); navigate('/account') }}>Account</a>
           {me.data && <span className="user">{me.data.username}</span>}
           <form method="post" action="/logout/">
             <input type="hidden" name="csrfmiddlewaretoken" value={document.cookie.match(/csrftoken=([^;]+)/)?.[1] ?? ''} />

@@ -8,12 +8,11 @@ import random
 
 import pytest
 import redis
-from rest_framework.authtoken.models import Token
 
 from engine.orchestration.runs import run_start
 from engine.store.models import Run
 from tests.engine.harness import wait_for
-from tests.factories import edge, make_user, make_workflow, node
+from tests.factories import edge, make_token, make_user, make_workflow, node
 from tests.integration.celery_mode import own_redis
 from tests.integration.live_client import LiveRun
 from tests.integration.server import Server
@@ -102,7 +101,7 @@ def _finished_seq(run_id):
 
 def test_fifty_runs_with_clients_dropping_their_sockets_converge(live_stack):
     user = make_user()
-    token = Token.objects.create(user=user).key
+    token = make_token(user)
     workflow = make_workflow(user, graph=GRAPH)
     rng = random.Random(20261125)
     base_ws = live_stack.base_url.replace("http", "ws")
@@ -130,7 +129,7 @@ def test_a_client_behind_an_overflowing_channel_still_converges(live_stack):
     from channels.layers import get_channel_layer
 
     user = make_user()
-    token = Token.objects.create(user=user).key
+    token = make_token(user)
     workflow = make_workflow(user, graph=GRAPH)
     base_ws = live_stack.base_url.replace("http", "ws")
     run = run_start(workflow=workflow, user=user, payload={"n": 1})
@@ -162,7 +161,7 @@ def _layer_settings():
 
 def test_a_second_user_learns_nothing_in_100_tries(live_stack):
     owner, other = make_user(), make_user()
-    other_token = Token.objects.create(user=other).key
+    other_token = make_token(other)
     workflow = make_workflow(owner, graph=GRAPH)
     run = run_start(workflow=workflow, user=owner, payload={"n": 1})
     base_ws = live_stack.base_url.replace("http", "ws")
@@ -215,7 +214,7 @@ def test_an_idle_stream_over_channels_redis_stays_open_through_a_20_s_wait(live_
     import websockets
 
     user = make_user()
-    token = Token.objects.create(user=user).key
+    token = make_token(user)
     workflow = make_workflow(user, graph=IDLE_GRAPH)
     run = run_start(workflow=workflow, user=user, payload={})
     client = LiveRun(live_stack.base_url.replace("http", "ws"), run.pk, token)

@@ -1,8 +1,8 @@
 import pytest
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tests.factories import make_token
 from tests.urlwalk import allowed_methods, api_routes, fill
 
 
@@ -24,7 +24,7 @@ def test_every_api_route_requires_login(anon):
 
 
 def test_token_auth_for_integrations(user, workflow):
-    key = Token.objects.create(user=user).key
+    key = make_token(user)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert client.get("/api/workflows/").json()["count"] == 1
@@ -45,13 +45,23 @@ def test_session_auth_enforces_csrf_on_writes(user):
 
 
 def test_create_api_token_command(user, capsys):
+    """Each call makes a new hashed token and prints its key (the only time it is known);
+    --rotate revokes the user's tokens of that name first."""
+    from accounts.models import ApiToken
+
+    client = APIClient()
     call_command("create_api_token", "alice")
     first = capsys.readouterr().out.strip()
-    assert Token.objects.get(user=user).key == first
     call_command("create_api_token", "alice")
-    assert capsys.readouterr().out.strip() == first
+    second = capsys.readouterr().out.strip()
+    assert first != second and ApiToken.objects.filter(owner=user, revoked_at=None).count() == 2
+    call_command("create_api_token", "alice", "--name", "ci")
+    ci = capsys.readouterr().out.strip()
     call_command("create_api_token", "alice", "--rotate")
-    assert capsys.readouterr().out.strip() != first
+    rotated = capsys.readouterr().out.strip()
+    for key, works in [(first, False), (second, False), (ci, True), (rotated, True)]:
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        assert (client.get("/api/me/").status_code == 200) == works, key
 
 
 def test_create_api_token_unknown_user(db):

@@ -36,6 +36,7 @@ OWNED_ROUTES = {
     "run-step-retry": lambda wf, run: {"run_id": str(run.pk), "node_id": "review"},
     "credential-detail": lambda wf, run: {"pk": str(_victim_credential(wf.owner).pk)},
     "credential-test": lambda wf, run: {"pk": str(_victim_credential(wf.owner).pk)},
+    "token-detail": lambda wf, run: {"token_id": str(_victims_token(wf.owner))},
 }
 
 
@@ -51,6 +52,7 @@ def _victim_credential(owner):
 NOT_OWNED = {
     "node-type-detail": "the node catalog is the same for everyone",
     "setup": "one-time first-account link (a secret token, not an object id)",
+    "password_reset_confirm": "a password reset link: the user's id with a signed one-time token that Django checks",
     "hook": "a webhook URL: the random token and the request's signature are its authentication (tests/engine/triggers)",
 }
 APPROVAL_GRAPH = {
@@ -60,6 +62,14 @@ APPROVAL_GRAPH = {
     ],
     "edges": [{"id": "e1", "source": "start", "target": "review"}],
 }
+
+
+def _victims_token(owner) -> int:
+    from accounts.tokens import token_create
+
+    return token_create(owner=owner, name="victim's").token.pk
+
+
 BODIES = {"PUT": {"name": "pwned"}, "PATCH": {"name": "pwned", "graph": {"nodes": [], "edges": []}}, "POST": {}}
 
 
@@ -97,6 +107,7 @@ def test_another_users_objects_are_404_on_every_route_and_method(user, other_api
     assert user.workflows.count() == 1  # no duplicate made for the attacker either
     assert Run.objects.count() == 1 and victim_run.events.count() == events_before  # no run started, cancelled or rerun
     assert [c.name for c in user.credentials.all()] == ["Payroll API"]  # not renamed, not deleted
+    assert not user.api_tokens.exclude(revoked_at=None).exists()  # no token revoked
 
 
 def test_the_404_says_the_same_as_for_a_missing_object(user, other_api):

@@ -4,7 +4,7 @@ from rest_framework.test import APIClient
 
 from engine.store.models import Run
 from tests.engine.harness import wait_for, wait_for_step
-from tests.factories import edge, make_user, node
+from tests.factories import edge, make_token, make_user, node
 
 
 def _client(user):
@@ -51,12 +51,10 @@ def test_start_inspect_and_events(embedded):
 
 
 def test_token_started_runs_are_api_triggered(embedded):
-    from rest_framework.authtoken.models import Token
-
     user = make_user()
     wf = _workflow(_client(user), [node("start", "trigger.manual"), node("n", "noop")], [edge("e1", "start", "n")])
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {make_token(user)}")
     response = client.post(f"/api/workflows/{wf}/runs/", {}, format="json")
     assert response.status_code == 201 and response.json()["trigger"] == "api"
 

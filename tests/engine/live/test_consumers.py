@@ -6,14 +6,13 @@ import asyncio
 import itertools
 
 from channels.testing import WebsocketCommunicator
-from rest_framework.authtoken.models import Token
 
 from engine.live import messages as m
 from engine.orchestration.runs import run_start
 from engine.store.models import Run, RunEvent
 from tests.engine.harness import wait_for
 from tests.engine.live.conftest import queued_bytes, session_headers
-from tests.factories import edge, make_user, make_workflow, node
+from tests.factories import edge, make_token, make_user, make_workflow, node
 
 CHAIN = {
     "nodes": [node("start", "trigger.manual"), node("a", "noop"), node("b", "noop"), node("c", "noop")],
@@ -116,7 +115,7 @@ def test_only_the_exact_origin_is_allowed(embedded, ws_app, run_async, settings)
     settings.ALLOWED_HOSTS = ["127.0.0.1", "testserver", "app.example"]
     settings.CSRF_TRUSTED_ORIGINS = ["https://console.example", "https://*.trusted.example"]
     user = make_user()
-    key = Token.objects.create(user=user).key
+    key = make_token(user)
     run = wait_for(run_start(workflow=make_workflow(user, graph=CHAIN), user=user))
 
     def headers(origin, host="127.0.0.1:8000", token=False, extra=()):
@@ -308,7 +307,7 @@ def test_a_dropped_layer_message_is_repaired_from_the_log(embedded, ws_app, run_
 
 def test_an_api_client_connects_with_a_token_and_no_origin(embedded, ws_app, run_async):
     user = make_user()
-    key = Token.objects.create(user=user).key
+    key = make_token(user)
     run = wait_for(run_start(workflow=make_workflow(user, graph=CHAIN), user=user))
 
     async def scenario():
@@ -346,3 +345,29 @@ def test_the_workflow_stream_lists_recent_runs_then_relays_every_run(embedded, w
     first, new, frames = run_async(scenario())
     assert first["type"] == m.RUNS and [r["id"] for r in first["runs"]] == [earlier.pk]
     assert {f["run_id"] for f in frames} == {new.pk} and frames[0]["status"] == "queued"
+
+
+def test_wrong_tokens_from_one_address_lock_it_out_of_the_stream_too(embedded, ws_app, run_async, settings):
+    """The handshake's token is checked as the REST API checks it (accounts/tokens.py): a run
+    of wrong keys from one address locks it, the right key included, while others connect."""
+    settings.STEPWISE_SIGNIN_MAX_FAILURES_PER_ADDRESS = 3
+    user = make_user()
+    key = make_token(user)
+    run = wait_for(run_start(workflow=make_workflow(user, graph=CHAIN), user=user))
+
+    async def attempt(token, address):
+        communicator = WebsocketCommunicator(ws_app, f"/ws/runs/{run.pk}/", headers=[(b"authorization", f"Token {token}".encode())])
+        communicator.scope["client"] = (address, 40000)
+        connected, _ = await communicator.connect(timeout=5)
+        if connected:
+            await communicator.disconnect()
+        return connected
+
+    async def scenario():
+        before = await attempt(key, "10.4.4.4")
+        guesses = [await attempt(f"guess-{n}", "10.4.4.4") for n in range(3)]
+        return before, guesses, await attempt(key, "10.4.4.4"), await attempt(key, "10.4.4.5")
+
+    before, guesses, locked, elsewhere = run_async(scenario())
+    assert before and not any(guesses)
+    assert not locked and elsewhere
