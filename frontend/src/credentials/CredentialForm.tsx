@@ -89,7 +89,10 @@ export function CredentialForm({
       'aria-invalid': error ? true : undefined,
       'aria-describedby': error ? `${id}-error` : undefined,
     } as const
-    const set = (value: string) => setValues((v) => ({ ...v, [fieldName]: value }))
+    const set = (value: string) => {
+      save.reset()
+      setValues((v) => ({ ...v, [fieldName]: value }))
+    }
     let input: React.ReactNode
     if (schema.enum) {
       input = (
@@ -150,7 +153,10 @@ export function CredentialForm({
         {credential || types.length === 1 ? (
           <p className="type-fixed" id={`${idPrefix}-type`}>{kind?.title ?? type}</p>
         ) : (
-          <select id={`${idPrefix}-type`} value={type} onChange={(e) => setType(e.target.value)} aria-invalid={typeError ? true : undefined}>
+          <select id={`${idPrefix}-type`} value={type} onChange={(e) => {
+            save.reset()
+            setType(e.target.value)
+          }} aria-invalid={typeError ? true : undefined}>
             {types.map((t) => <option key={t.type} value={t.type}>{t.title}</option>)}
           </select>
         )}
@@ -166,7 +172,10 @@ export function CredentialForm({
           autoComplete="off"
           placeholder="e.g. Stripe live key"
           aria-invalid={nameError ? true : undefined}
-          onChange={(e) => setName(e.target.value)}
+          onChange={(e) => {
+            save.reset()
+            setName(e.target.value)
+          }}
         />
         {nameError && <p className="field-error">{nameError}</p>}
       </div>
