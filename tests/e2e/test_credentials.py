@@ -121,6 +121,8 @@ def test_create_a_credential_from_the_node_panel_and_run_with_it(page, server, e
     token = editing.get_by_label("Token")
     expect(token).to_have_value("")
     expect(token).to_have_attribute("placeholder", "set — type to replace")
+    expect(editing.get_by_label("Type")).to_have_value("Bearer token")
+    shot(page, "54-credential-edit-form")
     editing.get_by_label("Name", exact=True).fill("Payments API (live)")
     editing.get_by_role("button", name="Save changes").click()
     expect(editing).to_have_count(0)

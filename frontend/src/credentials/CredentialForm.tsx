@@ -6,32 +6,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { useId, useState } from 'react'
 import { api, ApiError } from '../api/client'
 import { CREDENTIALS_KEY, type Credential, type CredentialType, type FieldSchema } from './api'
-
-type Values = Record<string, string>
-
-function initialValues(credential: Credential | undefined): Values {
-  const values: Values = {}
-  for (const [key, value] of Object.entries(credential?.values ?? {})) values[key] = value == null ? '' : String(value)
-  return values
-}
-
-/** The `data` to send: creating, the fields filled in; editing, only what changed, with
- * null for a field emptied and no entry for a secret left empty (it keeps its value). */
-export function dataToSend(kind: CredentialType, values: Values, credential: Credential | undefined): Record<string, unknown> {
-  const data: Record<string, unknown> = {}
-  for (const [name, field] of Object.entries(kind.schema.properties)) {
-    const text = (values[name] ?? '').trim() === '' ? '' : values[name]
-    const before = credential?.values[name]
-    if (text === '') {
-      if (credential && !field.writeOnly && before != null && before !== '') data[name] = null
-      continue
-    }
-    const value = field.type === 'integer' || field.type === 'number' ? Number(text) : text
-    if (credential && !field.writeOnly && before === value) continue
-    data[name] = value
-  }
-  return data
-}
+import { dataToSend, initialValues, type Values } from './data'
 
 export function CredentialForm({
   types,
@@ -151,7 +126,7 @@ export function CredentialForm({
       <div className="field">
         <label htmlFor={`${idPrefix}-type`}>Type</label>
         {credential || types.length === 1 ? (
-          <p className="type-fixed" id={`${idPrefix}-type`}>{kind?.title ?? type}</p>
+          <input className="type-fixed" id={`${idPrefix}-type`} value={kind?.title ?? type} readOnly />
         ) : (
           <select id={`${idPrefix}-type`} value={type} onChange={(e) => {
             save.reset()

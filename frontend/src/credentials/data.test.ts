@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Credential, CredentialType } from './api'
-import { dataToSend } from './CredentialForm'
+import { dataToSend } from './data'
 
 const basic: CredentialType = {
   type: 'http.basic',
