@@ -11,6 +11,7 @@ const EditorPage = lazy(() => import('./editor/Editor').then((m) => ({ default: 
 const RunPage = lazy(() => import('./runs/RunView').then((m) => ({ default: m.RunPage })))
 const RunList = lazy(() => import('./pages/RunList').then((m) => ({ default: m.RunList })))
 const AccountPage = lazy(() => import('./pages/Account').then((m) => ({ default: m.AccountPage })))
+const CredentialsPage = lazy(() => import('./credentials/CredentialsPage').then((m) => ({ default: m.CredentialsPage })))
 
 const loading = <div className="content"><p className="muted">Loading…</p></div>
 
@@ -22,12 +23,14 @@ export default function App() {
   const run = path.match(/^\/runs\/(\d+)\/?$/)
   const runs = /^\/runs\/?$/.test(path)
   const account = /^\/account\/?$/.test(path)
+  const credentials = /^\/credentials\/?$/.test(path)
   let page: React.ReactNode = <WorkflowList />
   if (editor) page = <EditorPage key={editor[1]} workflowId={Number(editor[1])} />
   else if (run) page = <RunPage key={run[1]} runId={Number(run[1])} />
   else if (workflowRuns) page = <RunList key={workflowRuns[1]} workflowId={Number(workflowRuns[1])} />
   else if (runs) page = <RunList />
   else if (account) page = <AccountPage username={me.data?.username} />
+  else if (credentials) page = <CredentialsPage />
   return (
     <div className={editor || run ? 'page page-editor' : 'page'}>
       <header className="topbar">
@@ -37,6 +40,7 @@ export default function App() {
         <nav>
           <a href="/" onClick={(e) => { e.preventDefault(); navigate('/') }}>Workflows</a>
           <a href="/runs" onClick={(e) => { e.preventDefault(); navigate('/runs') }}>Runs</a>
+          <a href="/credentials" onClick={(e) => { e.preventDefault(); navigate('/credentials') }}>Credentials</a>
           <a href="/api/docs/">API docs</a>
           <a href="/account" onClick={(e) => { e.preventDefault(); navigate('/account') }}>Account</a>
           {me.data && <span className="user">{me.data.username}</span>}

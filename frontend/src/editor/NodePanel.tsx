@@ -10,6 +10,7 @@ import { api, ApiError, type Problem } from '../api/client'
 import type { components } from '../api/generated/schema'
 import type { RunDetailStep } from '../runs/types'
 import { useGraph } from '../stores/graph'
+import { CREDENTIAL_TYPES_KEYWORD, CredentialField } from './CredentialField'
 import { expressionsIn, type Expression } from './expressions'
 import type { GraphNode, NodeTypeInfo } from './types'
 
@@ -50,12 +51,14 @@ function JsonField(props: FieldProps) {
 
 const TYPED = ['type', 'enum', 'const', 'oneOf', 'anyOf', 'allOf', '$ref']
 
-/** uiSchema sending every untyped property to the JSON field. */
+/** uiSchema sending every untyped property to the JSON field, and those naming a
+ * credential to the credential picker. */
 function uiFor(schema: Record<string, unknown>): UiSchema {
   const ui: UiSchema = { 'ui:submitButtonOptions': { norender: true } }
   const properties = (schema.properties ?? {}) as Record<string, Record<string, unknown>>
   for (const [name, property] of Object.entries(properties)) {
-    if (!TYPED.some((key) => key in property)) ui[name] = { 'ui:field': 'json' }
+    if (CREDENTIAL_TYPES_KEYWORD in property) ui[name] = { 'ui:field': 'credential', 'ui:label': false }
+    else if (!TYPED.some((key) => key in property)) ui[name] = { 'ui:field': 'json' }
   }
   return ui
 }
@@ -244,7 +247,7 @@ export function NodePanel({
             extraErrors={extraErrors as never}
             showErrorList={false}
             uiSchema={uiFor(schema)}
-            fields={{ json: JsonField }}
+            fields={{ json: JsonField, credential: CredentialField }}
             onChange={(e) => updateNode(node.id, { config: (e.formData ?? {}) as Record<string, unknown> })}
           />
         )}
