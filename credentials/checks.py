@@ -5,16 +5,17 @@ a token; SMTP connects and signs in. The answer says what happened, never a secr
 from __future__ import annotations
 
 import smtplib
-import socket
 import ssl
 import time
 from typing import Any
 
+import httpcore
 import httpx
 
 from catalog.credentials import HTTP_TYPES, http_auth, mask, secret_values
+from catalog.nodes import smtp
 from catalog.nodes.base import StepFailed
-from catalog.nodes.net import SECRET_HEADERS, BlockedAddress, allowed_networks, deadline, http_client, is_allowed, ssl_context
+from catalog.nodes.net import SECRET_HEADERS, BlockedAddress, allowed_address, deadline, http_client
 from credentials.models import Credential
 from credentials.runtime import access_token
 from credentials.services import credential_data
@@ -66,37 +67,33 @@ def _http(kind: str, data: dict[str, Any], url: str, until: float) -> dict[str, 
 
 
 def _smtp(data: dict[str, Any]) -> dict[str, Any]:
+    """Connect (at an address the address policy allows), TLS as configured, sign in."""
     host, port, security = str(data["host"]), int(data["port"]), data.get("security", "starttls")
     try:
-        address = _checked_address(host, port)
+        address = allowed_address(host, port, TIMEOUT_S)
     except BlockedAddress as exc:
         return {"ok": False, "message": str(exc), "status": None}
-    except OSError:
+    except (httpcore.ConnectError, httpcore.ConnectTimeout, OSError):
         return {"ok": False, "message": f"{host} could not be resolved.", "status": None}
+    backend = smtp.EmailBackend(
+        host=address,
+        port=port,
+        username=str(data.get("username") or ""),
+        password=str(data.get("password") or ""),
+        use_tls=security == "starttls",
+        use_ssl=security == "tls",
+        timeout=TIMEOUT_S,
+        server_name=host,
+        alias="credential-test",
+    )
     try:
-        if security == "tls":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(address, port, timeout=TIMEOUT_S, context=ssl_context())
-        else:
-            client = smtplib.SMTP(address, port, timeout=TIMEOUT_S)
-        with client:
-            if security == "starttls":
-                client.starttls(context=ssl_context())
-            if data.get("username"):
-                client.login(str(data["username"]), str(data.get("password", "")))
+        with smtp.deadline(time.monotonic() + TIMEOUT_S):
+            backend.open()
     except smtplib.SMTPAuthenticationError:
         return {"ok": False, "message": "The server refused the user name or password.", "status": None}
     except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
         return {"ok": False, "message": f"Could not talk to {host}:{port}: {type(exc).__name__}.", "status": None}
-    return {"ok": True, "message": f"Connected to {host}:{port}" + (" and signed in." if data.get("username") else "."), "status": None}
-
-
-def _checked_address(host: str, port: int) -> str:
-    """An address of `host` that the HTTP node's address policy allows (BlockedAddress if none)."""
-    import ipaddress
-
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    for *_, sockaddr in infos:
-        address = ipaddress.ip_address(sockaddr[0])
-        if is_allowed(address, allowed_networks()):
-            return str(address)
-    raise BlockedAddress(host, str(infos[0][4][0]) if infos else "?")
+    finally:
+        backend.close()
+    signed = " and signed in." if data.get("username") else "."
+    return {"ok": True, "message": f"Connected to {host}:{port}{signed}", "status": None}

@@ -4,12 +4,15 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpcore
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
+from catalog.credentials import credential_field
 from catalog.expressions import has_template
 from catalog.nodes import mail, smtp
 from catalog.nodes.base import ConfigProblem, JSONDict, NodeResult, NodeType, StepContext, StepFailed, obj
+from catalog.nodes.net import BlockedAddress, allowed_address
 from catalog.nodes.registry import register
 from catalog.schemas import problems_code, problems_message
 
@@ -75,7 +78,8 @@ class EmailSend(NodeType):
     title = "Send email"
     category = "Actions"
     description = (
-        "Sends an email through the server's configured email backend, from an address the server allows. "
+        "Sends an email through the server's configured email backend (or the SMTP server of a credential), "
+        "from an address the server allows. "
         "Each item of To and Cc is one address, checked after its expressions are rendered."
     )
     config_schema = obj(
@@ -86,6 +90,7 @@ class EmailSend(NodeType):
             "subject": {"type": "string", "title": "Subject", "maxLength": 998},
             "body": {"type": "string", "title": "Body"},
             "html": {"type": "boolean", "title": "Body is HTML"},
+            "credential": credential_field("smtp", title="Mail server"),
         },
         required=("to", "subject"),
     )
@@ -113,6 +118,8 @@ class EmailSend(NodeType):
         )
         if config.get("html"):
             message.attach_alternative(body, "text/html")
+        if server := ctx.secrets.get("credential"):
+            message.connection = _connection(server, ctx)
         sent = _send(message, ctx)
         return NodeResult(output={"sent": sent, "to": list(config["to"])})
 
@@ -141,6 +148,32 @@ def _send(message: EmailMultiAlternatives, ctx: StepContext) -> int:
             left = f"{ctx.timeout_s:g} s" if ctx.timeout_s else "the step's time"
             raise StepFailed(f"No answer from the mail server within {left}.", code="smtp_timeout", outcome_unknown=True) from None
         raise StepFailed(f"Sending failed: {exc}", code="smtp_error", outcome_unknown=True) from None
+
+
+def _connection(server: Any, ctx: StepContext) -> smtp.EmailBackend:
+    """A connection to an SMTP credential's server, at an address the address policy allows
+    (a user's mail server is no way into the private network) and within the step's time."""
+    host, port = str(server["host"]), int(server["port"])
+    left = (ctx.deadline - time.monotonic()) if ctx.deadline is not None else ctx.timeout_s
+    try:
+        address = allowed_address(host, port, left)
+    except BlockedAddress as exc:
+        raise StepFailed(str(exc), code="blocked_address", retryable=False) from None
+    except (httpcore.ConnectTimeout, httpcore.ConnectError, OSError) as exc:
+        raise StepFailed(f"Cannot reach the mail server {host}: {type(exc).__name__}", code="smtp_unreachable") from None
+    security = server.get("security", "starttls")
+    return smtp.EmailBackend(
+        host=address,
+        port=port,
+        username=str(server.get("username") or ""),
+        password=str(server.get("password") or ""),
+        use_tls=security == "starttls",
+        use_ssl=security == "tls",
+        fail_silently=False,
+        timeout=left,
+        server_name=host,
+        alias="credential",  # configured here, not by MAILERS
+    )
 
 
 def _reply(exc: Any) -> str:

@@ -114,6 +114,17 @@ def is_allowed(address: IPAddress, allow: Iterable[Network]) -> bool:
     return judged.is_global and not judged.is_multicast
 
 
+def allowed_address(host: str, port: int, timeout_s: float | None) -> str:
+    """An address of `host` that the address policy allows, for a connection this client
+    does not make (a credential's SMTP server): BlockedAddress when none is; httpcore's
+    ConnectTimeout or ConnectError when the name does not resolve in time."""
+    addresses = resolve(host, port, timeout_s)
+    for address in addresses:
+        if is_allowed(address, allowed_networks()):
+            return str(address)
+    raise BlockedAddress(host, str(addresses[0]) if addresses else "?")
+
+
 _deadline: ContextVar[float | None] = ContextVar("stepwise_http_deadline", default=None)
 
 

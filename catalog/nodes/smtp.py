@@ -98,6 +98,27 @@ class DeadlineSMTPSSL(_Deadlined, smtplib.SMTP_SSL):
 
 
 class EmailBackend(DjangoSMTPBackend):
+    """`server_name`: connect to `host` (an address already checked against the address
+    policy) but greet, and verify TLS, as this name (a credential's mail server)."""
+
+    def __init__(self, *args: Any, server_name: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.server_name = server_name
+
     @property
     def connection_class(self) -> type[smtplib.SMTP]:
-        return DeadlineSMTPSSL if self.use_ssl else DeadlineSMTP
+        base = DeadlineSMTPSSL if self.use_ssl else DeadlineSMTP
+        name = self.server_name
+        if name is None:
+            return base
+
+        class Pinned(base):  # type: ignore[valid-type, misc]
+            def _get_socket(self, host: str, port: int, timeout: Any) -> socket.socket:
+                self._host = name  # TLS's server name (SNI, certificate), not the address dialled
+                return super()._get_socket(host, port, timeout)  # type: ignore[no-any-return]
+
+            def starttls(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+                self._host = name
+                return super().starttls(*args, **kwargs)  # type: ignore[no-any-return]
+
+        return Pinned

@@ -117,3 +117,19 @@ def test_the_filter_by_type(api):
     _create(api, name="Hdr", type="http.header", data={"name": "X-K", "value": SECRET})
     names = [c["name"] for c in api.get("/api/credentials/?type=http.header").json()["results"]]
     assert names == ["Hdr"]
+
+
+def test_the_smtp_test_action_signs_in_and_reports_a_blocked_address(api, settings):
+    from tests.catalog.nodes.smtp import SMTPSink
+
+    with SMTPSink() as sink:
+        port = sink.port
+        data = {"host": "127.0.0.1", "port": port, "security": "none", "username": "u", "password": "pw-12345"}
+        credential_id = _create(api, name="Mail", type="smtp", data=data).json()["id"]
+        settings.STEPWISE_HTTP_ALLOWED_NETWORKS = []
+        blocked = api.post(f"/api/credentials/{credential_id}/test/", {}, format="json").json()
+        assert blocked["ok"] is False and "Refused to connect" in blocked["message"] and sink.connections == 0
+        settings.STEPWISE_HTTP_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+        answer = api.post(f"/api/credentials/{credential_id}/test/", {}, format="json").json()
+    assert answer == {"ok": True, "message": f"Connected to 127.0.0.1:{port} and signed in.", "status": None}
+    assert sink.logins == ["\0u\0pw-12345"]

@@ -113,3 +113,32 @@ def test_a_mail_server_that_never_answers_ends_the_step_by_its_timeout(collectin
         assert step.error["message"] == "No answer from the mail server within 1 s.", step.error
         assert silent.hung_up.wait(10), "the email step's connection to the silent server is still open"
         assert silent.connections == 1
+
+
+def test_an_smtp_credential_sends_through_its_own_server_with_its_password(collecting, settings):
+    from credentials.services import credential_create
+
+    settings.STEPWISE_HTTP_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    _smtp(settings, 9)  # the server's own mail server: nothing listens there
+    with SMTPSink() as sink:
+        user = make_user()
+        data = {"host": "127.0.0.1", "port": sink.port, "security": "none", "username": "mailer", "password": "smtp-pass-7d1e"}
+        server = credential_create(owner=user, name="Our SMTP", type="smtp", data=data)
+        step = _email_step(collecting, user, {"to": ["ok@example.com"], "credential": server.pk})
+    assert step.status == "succeeded", step.error
+    assert [m.recipients for m in sink.messages] == [["ok@example.com"]]
+    assert sink.logins == ["\0mailer\0smtp-pass-7d1e"]
+    assert "smtp-pass-7d1e" not in str([step.input, step.output, step.error])
+
+
+def test_an_smtp_credential_cannot_reach_a_private_address(collecting, settings):
+    from credentials.services import credential_create
+
+    settings.STEPWISE_HTTP_ALLOWED_NETWORKS = []
+    with SMTPSink() as sink:
+        user = make_user()
+        data = {"host": "127.0.0.1", "port": sink.port, "security": "none"}
+        server = credential_create(owner=user, name="Inside", type="smtp", data=data)
+        step = _email_step(collecting, user, {"to": ["ok@example.com"], "credential": server.pk})
+    assert step.status == "failed" and step.error["code"] == "blocked_address", step.error
+    assert sink.connections == 0

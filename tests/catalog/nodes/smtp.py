@@ -64,6 +64,7 @@ class SMTPSink(_Server):
     def __init__(self) -> None:
         super().__init__()
         self.messages: list[Envelope] = []
+        self.logins: list[str] = []  # AUTH PLAIN's decoded "\0user\0password"
 
     def _serve(self, conn: socket.socket) -> None:
         conn.settimeout(10)
@@ -82,7 +83,14 @@ class SMTPSink(_Server):
                 verb = line.split(" ", 1)[0].upper()
                 if verb == "EHLO":
                     say("250-sink")
+                    say("250-AUTH PLAIN")
                     say("250 8BITMIME")
+                elif verb == "AUTH":
+                    import base64
+
+                    with self.lock:
+                        self.logins.append(base64.b64decode(line.split(" ")[2]).decode())
+                    say("235 accepted")
                 elif verb == "HELO":
                     say("250 sink")
                 elif verb == "MAIL":
