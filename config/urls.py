@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/", include("designer.api.urls")),
     path("api/", include("engine.api.urls")),
     path("api/", include("credentials.api.urls")),
+    path("api/", include("audit.api.urls")),
     path("hooks/<str:token>", hook, name="hook"),
     path("login/", auth_views.LoginView.as_view(template_name="designer/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -24,7 +25,7 @@ urlpatterns = [
     path("healthz", pages.health, name="health"),
     path("", pages.app, name="app"),
     # Client-side routes of the single-page app.
-    re_path(r"^(?:workflows|runs|credentials)(?:/.*)?$", pages.app),
+    re_path(r"^(?:workflows|runs|credentials|activity)(?:/.*)?$", pages.app),
 ]
 
 handler400 = "core.api.errors.bad_request"
