@@ -9,11 +9,11 @@ from audit.models import Action, AuditEntry, How, TargetType
 
 
 class AuditEntrySerializer(serializers.ModelSerializer[AuditEntry]):
-    action = serializers.ChoiceField(choices=Action.choices)
+    action = serializers.ChoiceField(choices=Action.choices, read_only=True)
     summary = serializers.SerializerMethodField(help_text="The action in words: 'changed workflow (new version)'.")
     actor = serializers.SerializerMethodField(help_text="Who did it, by name as it was; null for a webhook, a schedule or a command.")
-    how = serializers.ChoiceField(choices=How.choices, help_text="session, token (API), webhook, schedule or command.")
-    target_type = serializers.ChoiceField(choices=[("", "none"), *TargetType.choices])
+    how = serializers.ChoiceField(choices=How.choices, read_only=True, help_text="session, token (API), webhook, schedule or command.")
+    target_type = serializers.ChoiceField(choices=[("", "none"), *TargetType.choices], read_only=True, help_text="Empty when none.")
     target_exists = serializers.SerializerMethodField(help_text="The target is still there (a link to it works).")
     workflow_exists = serializers.SerializerMethodField(help_text="The workflow of workflow_id is still there.")
     details = serializers.SerializerMethodField(help_text="Ids, field names and version numbers; never a value or a secret.")
