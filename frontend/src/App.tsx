@@ -10,6 +10,7 @@ type Me = { id: number; username: string }
 const EditorPage = lazy(() => import('./editor/Editor').then((m) => ({ default: m.EditorPage })))
 const RunPage = lazy(() => import('./runs/RunView').then((m) => ({ default: m.RunPage })))
 const RunList = lazy(() => import('./pages/RunList').then((m) => ({ default: m.RunList })))
+const ActivityList = lazy(() => import('./pages/ActivityList').then((m) => ({ default: m.ActivityList })))
 
 const loading = <div className="content"><p className="muted">Loading…</p></div>
 
@@ -20,11 +21,15 @@ export default function App() {
   const workflowRuns = path.match(/^\/workflows\/(\d+)\/runs\/?$/)
   const run = path.match(/^\/runs\/(\d+)\/?$/)
   const runs = /^\/runs\/?$/.test(path)
+  const workflowActivity = path.match(/^\/workflows\/(\d+)\/activity\/?$/)
+  const activity = /^\/activity\/?$/.test(path)
   let page: React.ReactNode = <WorkflowList />
   if (editor) page = <EditorPage key={editor[1]} workflowId={Number(editor[1])} />
   else if (run) page = <RunPage key={run[1]} runId={Number(run[1])} />
   else if (workflowRuns) page = <RunList key={workflowRuns[1]} workflowId={Number(workflowRuns[1])} />
   else if (runs) page = <RunList />
+  else if (workflowActivity) page = <ActivityList key={workflowActivity[1]} workflowId={Number(workflowActivity[1])} />
+  else if (activity) page = <ActivityList />
   return (
     <div className={editor || run ? 'page page-editor' : 'page'}>
       <header className="topbar">
@@ -34,6 +39,7 @@ export default function App() {
         <nav>
           <a href="/" onClick={(e) => { e.preventDefault(); navigate('/') }}>Workflows</a>
           <a href="/runs" onClick={(e) => { e.preventDefault(); navigate('/runs') }}>Runs</a>
+          <a href="/activity" onClick={(e) => { e.preventDefault(); navigate('/activity') }}>Activity</a>
           <a href="/api/docs/">API docs</a>
           {me.data && <span className="user">{me.data.username}</span>}
           <form method="post" action="/logout/">
