@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.core.management import call_command
 from django.utils import timezone
 
 from audit.models import Action, How
 from engine.triggers.schedules import schedules_fire
 from tests.audit.conftest import client_from, entries
 from tests.engine.triggers.test_schedules import T0, make_schedule
-from tests.factories import make_user, valid_graph
+from tests.factories import edge, make_user, make_workflow, node, valid_graph
 
 
 def _results(client, query=""):
@@ -84,3 +85,13 @@ def test_a_scheduled_run_has_no_actor_and_no_address(db):
     (entry,) = entries(action=Action.RUN_STARTED)
     assert entry.owner == owner and entry.actor is None and entry.how == How.SCHEDULE and entry.address is None
     assert entry.workflow_id == workflow.pk and entry.details == {"trigger": "schedule", "node_id": "every", "version": 1}
+
+
+def test_a_run_started_from_the_command_line_says_so(db, collecting):
+    owner = make_user("shell")
+    graph = {"nodes": [node("start", "trigger.manual"), node("n", "noop")], "edges": [edge("e1", "start", "n")]}
+    workflow = make_workflow(owner, graph=graph)
+    call_command("run_workflow", str(workflow.pk), "--input", "{}")
+    (entry,) = entries(action=Action.RUN_STARTED)
+    assert entry.owner == owner and entry.actor is None and entry.how == How.COMMAND and entry.address is None
+    assert entry.workflow_id == workflow.pk and entry.details == {"trigger": "api", "version": 1}

@@ -67,7 +67,8 @@ def test_an_edit_shows_on_the_workflows_activity_page(page, server):
 
 def test_a_run_started_through_the_api_links_to_the_run(page, server):
     api = Api(server, "omar")
-    workflow_id = api.workflow("Nightly report", {"nodes": [n("start", "trigger.manual"), n("done", "noop")], "edges": [e("start", "done")]})
+    graph = {"nodes": [n("start", "trigger.manual"), n("done", "noop")], "edges": [e("start", "done")]}
+    workflow_id = api.workflow("Nightly report", graph)
     run_id = api.run(workflow_id)
     api.wait(run_id)
     _sign_in(page, server, "omar")
@@ -78,6 +79,6 @@ def test_a_run_started_through_the_api_links_to_the_run(page, server):
     expect(row).to_contain_text("API token")
     expect(row.get_by_role("link", name=f"Nightly report #{run_id}")).to_have_attribute("href", f"/runs/{run_id}")
     shot(page, "activity-run")
-    row.get_by_role("link", name="workflow’s activity").click()
+    row.get_by_role("link", name="workflow activity").click()
     expect(page).to_have_url(f"{server.base_url}/workflows/{workflow_id}/activity")
     expect(page.locator("table.activity tbody tr")).to_have_count(2)  # the run's entry and the creation

@@ -24,7 +24,7 @@ function Target({ entry }: { entry: AuditEntry }) {
       {path ? <a href={path} onClick={go(path)}>{name}</a> : <span>{name}</span>}
       {!path && entry.target_type !== 'user' && <span className="muted small"> (deleted)</span>}
       {entry.target_type === 'run' && entry.workflow_id !== null && entry.workflow_exists && (
-        <div className="small"><a href={`/workflows/${entry.workflow_id}/activity`} onClick={go(`/workflows/${entry.workflow_id}/activity`)}>workflow’s activity</a></div>
+        <div className="small"><a href={`/workflows/${entry.workflow_id}/activity`} onClick={go(`/workflows/${entry.workflow_id}/activity`)}>workflow activity</a></div>
       )}
     </>
   )
