@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit.models import Action
-from audit.services import record, request_origin, workflow_target
+from audit.services import Detail, record, request_origin, workflow_target
 from catalog.nodes import registry
 from core.api.plumbing import StrictBooleanFilter, StrictDateTimeFilter, StrictFilterSet, signed_in_user
 from core.api.serializers import ErrorSerializer
@@ -71,11 +71,11 @@ def _latest_number(workflow: Workflow) -> int | None:
     return latest.number if latest else None
 
 
-def _audit(request: Request, action: Action, workflow: Workflow, **details: Any) -> None:
+def _audit(request: Request, action: Action, workflow: Workflow, **details: Detail) -> None:
     record(action=action, origin=request_origin(request), owner=workflow.owner, target=workflow_target(workflow), details=details)
 
 
-def _audit_saved(request: Request, before: Workflow, before_version: int | None, after: Workflow, **details: Any) -> None:
+def _audit_saved(request: Request, before: Workflow, before_version: int | None, after: Workflow, **details: Detail) -> None:
     """A save: one entry for a new version, one for changed settings (field names only).
     `before_version` is read before the service locks the row: a save by someone else in
     between (without base_version) could be counted as this one's version."""
