@@ -21,6 +21,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import SignInThrottle, ThrottleKind
+from core.client import client_address as core_client_address
 
 
 def now() -> datetime:
@@ -53,18 +54,10 @@ def _network_key(address: str) -> str:
 
 
 def client_address(request: HttpRequest) -> str:
-    """The client's address: the socket's peer, unless STEPWISE_CLIENT_IP_HEADER says a
-    proxy in front is trusted to add it. Then it is the entry STEPWISE_TRUSTED_PROXIES from
-    the right of that header (each proxy appends the address it saw; whatever a client
-    wrote itself is further left and is never read)."""
-    header = settings.STEPWISE_CLIENT_IP_HEADER
-    if header:
-        meta_key = "HTTP_" + header.upper().replace("-", "_")
-        entries = [e.strip() for e in str(request.META.get(meta_key, "")).split(",") if e.strip()]
-        depth = settings.STEPWISE_TRUSTED_PROXIES
-        if len(entries) >= depth:
-            return _network_key(entries[-depth])
-    return _network_key(str(request.META.get("REMOTE_ADDR") or ""))
+    """The key an address is throttled by: the client's address (core.client: behind
+    STEPWISE_TRUSTED_PROXIES trusted proxies, from the header they append to), an IPv6
+    one by its /64."""
+    return _network_key(core_client_address(request) or "")
 
 
 def _username_key(username: str) -> str:

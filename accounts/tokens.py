@@ -44,11 +44,12 @@ def token_list_for_user(*, user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(owner=user, revoked_at__isnull=True)
 
 
-def token_revoke(*, user: User, token_id: int) -> None:
+def token_revoke(*, user: User, token_id: int) -> ApiToken:
     """Revoke one of the user's tokens; another user's, or one revoked already, is a 404."""
     revoked = ApiToken.objects.filter(pk=token_id, owner=user, revoked_at__isnull=True).update(revoked_at=throttle.now())
     if not revoked:
         raise TokenNotFound("No such token.")
+    return ApiToken.objects.get(pk=token_id)
 
 
 def tokens_revoke_named(*, user: User, name: str) -> int:

@@ -23,13 +23,14 @@ urlpatterns = [
     path("api/", include("designer.api.urls")),
     path("api/", include("engine.api.urls")),
     path("api/", include("credentials.api.urls")),
+    path("api/", include("audit.api.urls")),
     path("hooks/<str:token>", hook, name="hook"),
     path("", include("accounts.urls")),
     path("setup/<str:token>/", pages.setup, name="setup"),
     path("healthz", pages.health, name="health"),
     path("", pages.app, name="app"),
     # Client-side routes of the single-page app.
-    re_path(r"^(?:workflows|runs|credentials)(?:/.*)?$", pages.app),
+    re_path(r"^(?:workflows|runs|credentials|activity)(?:/.*)?$", pages.app),
     re_path(r"^account/?$", pages.app),
 ]
 

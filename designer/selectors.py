@@ -43,3 +43,9 @@ def version_get(*, workflow: Workflow, number: int) -> WorkflowVersion:
         return workflow.versions.select_related("author").get(number=number)
     except (WorkflowVersion.DoesNotExist, ValueError, OverflowError):
         raise Http404("Version not found.") from None
+
+
+def workflow_ids_existing(owner_id: int, ids: list[int]) -> list[int]:
+    """Of these ids, the owner's workflows that still exist (the audit log links to those)."""
+    wanted = [i for i in ids if 0 < i < 2**63]
+    return list(Workflow.objects.filter(owner_id=owner_id, pk__in=wanted).values_list("pk", flat=True))

@@ -11,6 +11,8 @@ class EngineConfig(AppConfig):
     verbose_name = "Stepwise engine"
 
     def ready(self) -> None:
+        from audit import targets
+        from audit.models import TargetType
         from engine.clock import tick
         from engine.live.publish import publisher
         from engine.orchestration.admission import slots_freed
@@ -18,8 +20,10 @@ class EngineConfig(AppConfig):
         from engine.orchestration.children import parent_resume_after_commit
         from engine.orchestration.dispatch import set_dispatcher
         from engine.store.events import set_event_sink
+        from engine.store.reads import run_ids_existing
 
         set_event_sink(publisher)
+        targets.register(TargetType.RUN, run_ids_existing)
         on_run_ended(parent_resume_after_commit)
         on_run_ended(slots_freed)
 

@@ -3,6 +3,7 @@ Views validate, call one service or selector, serialize (docs/architecture.md)."
 
 from __future__ import annotations
 
+from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
@@ -13,6 +14,8 @@ from rest_framework.views import APIView
 from accounts import tokens
 from accounts.api.serializers import ApiTokenCreateSerializer, ApiTokenSerializer, NewApiTokenSerializer
 from accounts.models import ApiToken
+from audit.models import Action, TargetType
+from audit.services import Target, record, request_origin
 from core.api.plumbing import signed_in_user
 from core.api.serializers import ErrorSerializer
 
@@ -38,7 +41,10 @@ class TokenListView(APIView):
             raise PermissionDenied("A token cannot create tokens: sign in to Stepwise and create one on the Account page.")
         given = ApiTokenCreateSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        created = tokens.token_create(owner=signed_in_user(request), **given.validated_data)
+        with transaction.atomic():
+            created = tokens.token_create(owner=signed_in_user(request), **given.validated_data)
+            target = Target(TargetType.API_TOKEN, created.token.pk, created.token.name)
+            record(action=Action.TOKEN_CREATED, origin=request_origin(request), owner=created.token.owner, target=target)
         body = NewApiTokenSerializer(created.token).data | {"key": created.key}
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -50,5 +56,9 @@ class TokenDetailView(APIView):
         operation_id="tokens_revoke",
     )
     def delete(self, request: Request, token_id: int) -> Response:
-        tokens.token_revoke(user=signed_in_user(request), token_id=token_id)
+        user = signed_in_user(request)
+        with transaction.atomic():
+            token = tokens.token_revoke(user=user, token_id=token_id)
+            target = Target(TargetType.API_TOKEN, token.pk, token.name)
+            record(action=Action.TOKEN_REVOKED, origin=request_origin(request), owner=user, target=target)
         return Response(status=status.HTTP_204_NO_CONTENT)

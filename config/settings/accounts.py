@@ -23,10 +23,3 @@ def _header_name(name: str) -> str | None:
     if value is not None and not re.fullmatch(r"[A-Za-z0-9-]+", value):
         raise ImproperlyConfigured(f"{name}={value!r} is not a header name (as X-Forwarded-For)")
     return value
-
-
-# The header a trusted proxy in front sets to the client's address (X-Forwarded-For,
-# X-Real-IP). Unset: the socket's peer is the address, and no header a client sends is read.
-STEPWISE_CLIENT_IP_HEADER = _header_name("STEPWISE_CLIENT_IP_HEADER")
-# How many proxies append to that header: the address is this many entries from its right.
-STEPWISE_TRUSTED_PROXIES = env_int("STEPWISE_TRUSTED_PROXIES", 1, minimum=1)

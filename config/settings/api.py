@@ -36,6 +36,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RunStatusEnum": "engine.store.statuses.RunStatus",
         "StepStatusEnum": "engine.store.statuses.StepStatus",
+        "AuditActionEnum": "audit.models.Action",
+        "AuditHowEnum": "audit.models.How",
+        "AuditTargetTypeEnum": "audit.models.TargetType",
     },
 }
 

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "channels",
     "credentials",
     "accounts",
+    "audit",
     "designer",
     "engine",
 ]
@@ -163,6 +164,12 @@ SECURE_CSP = {
 # "X-Forwarded-Proto: https") tells Django a request came over HTTPS; set it only when a
 # proxy that overwrites that header is the only way in.
 SECURE_PROXY_SSL_HEADER = env_proxy_ssl_header("SECURE_PROXY_SSL_HEADER")
+# How many proxies in front of the server append the client's address to the header
+# STEPWISE_CLIENT_IP_HEADER names (X-Forwarded-For; core/client.py, for the audit log and
+# the sign-in throttle): 0, the default, ignores that header, which anyone can send, and
+# takes the peer's address. Set it only when those proxies are the only way in.
+STEPWISE_TRUSTED_PROXIES = env_int("STEPWISE_TRUSTED_PROXIES", 0, minimum=0)
+STEPWISE_CLIENT_IP_HEADER = env_str("STEPWISE_CLIENT_IP_HEADER") or "X-Forwarded-For"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 # A load balancer's health check may come over plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -13,6 +14,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.models import Action, TargetType
+from audit.services import Detail, Target, record, request_origin
 from catalog.credentials import TYPES
 from core.api.plumbing import signed_in_user
 from credentials import selectors, services
@@ -26,6 +29,13 @@ from credentials.api.serializers import (
 )
 from credentials.checks import credential_check
 from credentials.models import Credential
+
+
+def _audit(request: Request, action: Action, credential: Credential, **details: Detail) -> None:
+    target = Target(TargetType.CREDENTIAL, credential.pk, credential.name)
+    record(
+        action=action, origin=request_origin(request), owner=credential.owner, target=target, details={"type": credential.type, **details}
+    )
 
 
 def _valid(serializer_class: type[serializers.Serializer[dict[str, Any]]], data: Any) -> dict[str, Any]:
@@ -59,7 +69,9 @@ class CredentialViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Credentia
     @extend_schema(request=CredentialCreateSerializer, responses={201: CredentialSerializer})
     def create(self, request: Request) -> Response:
         data = _valid(CredentialCreateSerializer, request.data)
-        credential = services.credential_create(owner=signed_in_user(request), **data)
+        with transaction.atomic():
+            credential = services.credential_create(owner=signed_in_user(request), **data)
+            _audit(request, Action.CREDENTIAL_CREATED, credential)
         return Response(CredentialSerializer(credential).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: CredentialSerializer})
@@ -70,12 +82,18 @@ class CredentialViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Credentia
     def partial_update(self, request: Request, pk: str) -> Response:
         credential = self.get_object()
         data = _valid(CredentialUpdateSerializer, request.data)
-        credential = services.credential_update(credential=credential, **data)
+        with transaction.atomic():
+            credential = services.credential_update(credential=credential, **data)
+            changed = sorted(str(k) for k in data.get("data") or {} if isinstance(k, str))
+            _audit(request, Action.CREDENTIAL_CHANGED, credential, renamed="name" in data, fields=changed)
         return Response(CredentialSerializer(credential).data)
 
     @extend_schema(responses={204: None})
     def destroy(self, request: Request, pk: str) -> Response:
-        services.credential_delete(credential=self.get_object())
+        credential = self.get_object()
+        with transaction.atomic():
+            _audit(request, Action.CREDENTIAL_DELETED, credential)
+            services.credential_delete(credential=credential)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=CredentialTestRequestSerializer, responses={200: CredentialTestSerializer})
@@ -83,4 +101,6 @@ class CredentialViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Credentia
     def test(self, request: Request, pk: str) -> Response:
         credential = self.get_object()
         data = _valid(CredentialTestRequestSerializer, request.data)
-        return Response(credential_check(credential, url=data.get("url")))
+        answer = credential_check(credential, url=data.get("url"))
+        _audit(request, Action.CREDENTIAL_TESTED, credential, ok=bool(answer["ok"]))
+        return Response(answer)

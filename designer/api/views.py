@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import django_filters
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -18,6 +19,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.models import Action
+from audit.services import Detail, record, request_origin, workflow_target
 from catalog.nodes import registry
 from core.api.plumbing import StrictBooleanFilter, StrictDateTimeFilter, StrictFilterSet, signed_in_user
 from core.api.serializers import ErrorSerializer
@@ -60,6 +63,30 @@ class WorkflowFilter(StrictFilterSet):
         fields = ["active", "name"]
 
 
+SETTINGS_FIELDS = ("name", "description", "concurrency_limit", "concurrency_policy")
+
+
+def _latest_number(workflow: Workflow) -> int | None:
+    latest = selectors.version_latest(workflow=workflow)
+    return latest.number if latest else None
+
+
+def _audit(request: Request, action: Action, workflow: Workflow, **details: Detail) -> None:
+    record(action=action, origin=request_origin(request), owner=workflow.owner, target=workflow_target(workflow), details=details)
+
+
+def _audit_saved(request: Request, before: Workflow, before_version: int | None, after: Workflow, **details: Detail) -> None:
+    """A save: one entry for a new version, one for changed settings (field names only).
+    `before_version` is read before the service locks the row: a save by someone else in
+    between (without base_version) could be counted as this one's version."""
+    version = _latest_number(after)
+    if version != before_version:
+        _audit(request, Action.WORKFLOW_CHANGED, after, version=version, **details)
+    changed = [name for name in SETTINGS_FIELDS if getattr(before, name) != getattr(after, name)]
+    if changed:
+        _audit(request, Action.WORKFLOW_SETTINGS_CHANGED, after, fields=changed)
+
+
 def _detail(workflow: Workflow, problems: list[Problem], *, code: int = status.HTTP_200_OK) -> Response:
     if not hasattr(workflow, "latest_version"):
         latest = selectors.version_latest(workflow=workflow)
@@ -88,7 +115,9 @@ class WorkflowViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Workflow]):
     @extend_schema(request=WorkflowCreateSerializer, responses={201: WorkflowDetailSerializer})
     def create(self, request: Request) -> Response:
         data = _valid(WorkflowCreateSerializer, request.data)
-        workflow, problems = services.workflow_create(owner=signed_in_user(request), **data)
+        with transaction.atomic():
+            workflow, problems = services.workflow_create(owner=signed_in_user(request), **data)
+            _audit(request, Action.WORKFLOW_CREATED, workflow, version=_latest_number(workflow))
         return _detail(workflow, problems, code=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: WorkflowDetailSerializer})
@@ -112,12 +141,19 @@ class WorkflowViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Workflow]):
     def _save(self, request: Request, *, partial: bool) -> Response:
         workflow = self.get_object()
         data = _valid(WorkflowUpdateSerializer if partial else WorkflowReplaceSerializer, request.data)
-        workflow, problems = services.workflow_update(workflow=workflow, actor=signed_in_user(request), **data)
-        return _detail(workflow, problems)
+        with transaction.atomic():
+            before_version = _latest_number(workflow)
+            saved, problems = services.workflow_update(workflow=workflow, actor=signed_in_user(request), **data)
+            _audit_saved(request, workflow, before_version, saved)
+        return _detail(saved, problems)
 
     @extend_schema(responses={204: None, 409: OpenApiResponse(ErrorSerializer, description="Runs use this workflow.")})
     def destroy(self, request: Request, pk: str) -> Response:
-        services.workflow_delete(workflow=self.get_object())
+        workflow = self.get_object()
+        target = workflow_target(workflow)  # before the delete clears its id
+        with transaction.atomic():
+            services.workflow_delete(workflow=workflow)
+            record(action=Action.WORKFLOW_DELETED, origin=request_origin(request), owner=workflow.owner, target=target)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -139,7 +175,9 @@ class WorkflowViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Workflow]):
     @action(detail=True, methods=["get"])
     def export(self, request: Request, pk: str) -> Response:
         workflow = self.get_object()
-        response = Response(services.workflow_export(workflow=workflow))
+        exported = services.workflow_export(workflow=workflow)
+        _audit(request, Action.WORKFLOW_EXPORTED, workflow, version=exported["version"])
+        response = Response(exported)
         slug = "".join(c if c.isalnum() else "-" for c in workflow.name.lower()).strip("-")[:60] or "workflow"
         response["Content-Disposition"] = f'attachment; filename="{slug}.stepwise.json"'
         return response
@@ -147,7 +185,10 @@ class WorkflowViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Workflow]):
     @extend_schema(request=None, responses={201: WorkflowDetailSerializer})
     @action(detail=True, methods=["post"])
     def duplicate(self, request: Request, pk: str) -> Response:
-        workflow, problems = services.workflow_duplicate(workflow=self.get_object(), owner=signed_in_user(request))
+        source = self.get_object()
+        with transaction.atomic():
+            workflow, problems = services.workflow_duplicate(workflow=source, owner=signed_in_user(request))
+            _audit(request, Action.WORKFLOW_DUPLICATED, workflow, from_workflow=source.pk, version=_latest_number(workflow))
         return _detail(workflow, problems, code=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -160,7 +201,9 @@ class WorkflowViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Workflow]):
     @action(detail=False, methods=["post"], url_path="import")
     def import_(self, request: Request) -> Response:
         _valid(ImportSerializer, request.data)
-        workflow, problems = services.workflow_import(owner=signed_in_user(request), data=request.data)
+        with transaction.atomic():
+            workflow, problems = services.workflow_import(owner=signed_in_user(request), data=request.data)
+            _audit(request, Action.WORKFLOW_IMPORTED, workflow, version=_latest_number(workflow))
         return _detail(workflow, problems, code=status.HTTP_201_CREATED)
 
 
@@ -198,8 +241,11 @@ class VersionRestoreView(APIView):
     )
     def post(self, request: Request, workflow_id: int, number: int) -> Response:
         workflow = selectors.workflow_get_for_user(user=signed_in_user(request), workflow_id=workflow_id)
-        workflow, problems = services.workflow_restore_version(workflow=workflow, number=number, actor=signed_in_user(request))
-        return _detail(workflow, problems)
+        with transaction.atomic():
+            before_version = _latest_number(workflow)
+            saved, problems = services.workflow_restore_version(workflow=workflow, number=number, actor=signed_in_user(request))
+            _audit_saved(request, workflow, before_version, saved, restored_from=number)
+        return _detail(saved, problems)
 
 
 class NodeTypeListView(APIView):

@@ -18,6 +18,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from audit.models import How
+from audit.services import origin_of
 from core.connections import close_thread_connections
 from core.errors import DomainError, error_body
 from engine.live.waiting import ends_run, run_bell
@@ -104,13 +106,16 @@ async def hook(request: HttpRequest, token: str) -> HttpResponse:
         body = request.body
     except RequestDataTooBig:
         return _refused(HookRefused(413, f"The body is over {settings.STEPWISE_MAX_BODY_BYTES} bytes."))
+    origin = origin_of(request, how=How.WEBHOOK)
     call = HookCall(
         token=token,
         method=request.method or "GET",
         headers={k.lower(): v for k, v in request.headers.items()},
         query={k: request.GET.getlist(k) for k in request.GET},
         body=body,
-        address=str(request.META.get("REMOTE_ADDR") or ""),
+        # The client's address as the audit log has it (through trusted proxies only).
+        address=origin.address or "",
+        origin=origin,
     )
     try:
         asked = _wait_seconds(request)

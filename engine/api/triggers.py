@@ -5,15 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.models import Action
+from audit.services import Detail, record, request_origin, workflow_target
 from core.api.plumbing import signed_in_user
 from core.api.serializers import ErrorSerializer
 from designer.api.serializers import WorkflowSummarySerializer
+from designer.models import Workflow
 from designer.selectors import workflow_get_for_user
 from engine.triggers.activation import (
     triggers_describe,
@@ -50,6 +54,10 @@ class SecretSerializer(serializers.Serializer[dict[str, Any]]):
     previous_secret_expires_at = serializers.DateTimeField(allow_null=True)
 
 
+def _audit(request: Request, action: Action, workflow: Workflow, **details: Detail) -> None:
+    record(action=action, origin=request_origin(request), owner=workflow.owner, target=workflow_target(workflow), details=details)
+
+
 def _base_url(request: Request) -> str:
     return str(request.build_absolute_uri("/")).rstrip("/")
 
@@ -63,7 +71,10 @@ class WorkflowActivateView(APIView):
     )
     def post(self, request: Request, workflow_id: int) -> Response:
         workflow = workflow_get_for_user(user=signed_in_user(request), workflow_id=workflow_id)
-        workflow_activate(workflow=workflow, actor=signed_in_user(request))
+        with transaction.atomic():
+            activated = workflow_activate(workflow=workflow, actor=signed_in_user(request))
+            pinned = activated.active_version
+            _audit(request, Action.WORKFLOW_ACTIVATED, activated, version=pinned.number if pinned else None)
         return Response(WorkflowSummarySerializer(workflow_get_for_user(user=signed_in_user(request), workflow_id=workflow_id)).data)
 
 
@@ -71,7 +82,9 @@ class WorkflowDeactivateView(APIView):
     @extend_schema(request=None, responses={200: WorkflowSummarySerializer}, operation_id="workflows_deactivate")
     def post(self, request: Request, workflow_id: int) -> Response:
         workflow = workflow_get_for_user(user=signed_in_user(request), workflow_id=workflow_id)
-        workflow_deactivate(workflow=workflow)
+        with transaction.atomic():
+            workflow_deactivate(workflow=workflow)
+            _audit(request, Action.WORKFLOW_DEACTIVATED, workflow)
         return Response(WorkflowSummarySerializer(workflow_get_for_user(user=signed_in_user(request), workflow_id=workflow_id)).data)
 
 
@@ -90,13 +103,17 @@ class WebhookSecretView(APIView):
         """The webhook's signing secret, for the owner to configure the sender."""
         workflow = workflow_get_for_user(user=signed_in_user(request), workflow_id=workflow_id)
         endpoint = webhook_endpoint_get(workflow=workflow, node_id=node_id)
+        _audit(request, Action.WEBHOOK_SECRET_VIEWED, workflow, node_id=endpoint.node_id)
         return Response(SecretSerializer(_secret(endpoint)).data)
 
     @extend_schema(request=None, responses={200: SecretSerializer}, operation_id="workflows_triggers_secret_rotate")
     def post(self, request: Request, workflow_id: int, node_id: str) -> Response:
         """A new secret; the previous one stays valid for STEPWISE_WEBHOOK_ROTATION_GRACE_S."""
         workflow = workflow_get_for_user(user=signed_in_user(request), workflow_id=workflow_id)
-        return Response(SecretSerializer(_secret(webhook_secret_rotate(workflow=workflow, node_id=node_id))).data)
+        with transaction.atomic():
+            endpoint = webhook_secret_rotate(workflow=workflow, node_id=node_id)
+            _audit(request, Action.WEBHOOK_SECRET_ROTATED, workflow, node_id=endpoint.node_id)
+        return Response(SecretSerializer(_secret(endpoint)).data)
 
 
 def _secret(endpoint: WebhookEndpoint) -> dict[str, Any]:

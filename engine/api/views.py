@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import django_filters
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -14,6 +15,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.models import Action
+from audit.services import Detail, record, request_origin, run_target
 from core.api.plumbing import StrictBooleanFilter, StrictDateTimeFilter, StrictFilterSet, StrictIdFilter, query_int, signed_in_user
 from core.api.serializers import ErrorSerializer
 from designer.selectors import workflow_get_for_user
@@ -53,6 +56,10 @@ def run_get(user: User, run_id: int) -> Run:
         raise Http404("Run not found.") from None
 
 
+def _audit(request: Request, action: Action, run: Run, **details: Detail) -> None:
+    record(action=action, origin=request_origin(request), owner=run.owner, target=run_target(run), details=details)
+
+
 def _detail(run: Run, code: int = status.HTTP_200_OK) -> Response:
     run = Run.objects.select_related("workflow", "version", "parent_step").prefetch_related("steps").get(pk=run.pk)
     return Response(RunDetailSerializer(run).data, status=code)
@@ -86,7 +93,10 @@ class WorkflowRunsView(APIView):
         serializer = RunStartSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         trigger = Trigger.MANUAL if request.auth is None else Trigger.API
-        run = run_start(workflow=workflow, user=signed_in_user(request), payload=serializer.validated_data.get("input"), trigger=trigger)
+        with transaction.atomic():
+            payload = serializer.validated_data.get("input")
+            run = run_start(workflow=workflow, user=signed_in_user(request), payload=payload, trigger=trigger)
+            _audit(request, Action.RUN_STARTED, run, trigger=trigger, version=run.version.number)
         return _detail(run, status.HTTP_201_CREATED)
 
 
@@ -129,13 +139,19 @@ class RunEventsView(APIView):
 class RunCancelView(APIView):
     @extend_schema(request=None, responses={200: RunDetailSerializer, 409: REFUSED}, operation_id="runs_cancel")
     def post(self, request: Request, run_id: int) -> Response:
-        return _detail(run_cancel(run=run_get(signed_in_user(request), run_id)))
+        with transaction.atomic():
+            run = run_cancel(run=run_get(signed_in_user(request), run_id))
+            _audit(request, Action.RUN_CANCELLED, run)
+        return _detail(run)
 
 
 class RunRetryView(APIView):
     @extend_schema(request=None, responses={200: RunDetailSerializer, 409: REFUSED}, operation_id="runs_retry")
     def post(self, request: Request, run_id: int) -> Response:
-        return _detail(run_retry(run=run_get(signed_in_user(request), run_id)))
+        with transaction.atomic():
+            run = run_retry(run=run_get(signed_in_user(request), run_id))
+            _audit(request, Action.RUN_RETRIED, run)
+        return _detail(run)
 
 
 class RunRerunView(APIView):
@@ -146,7 +162,10 @@ class RunRerunView(APIView):
         run = run_get(signed_in_user(request), run_id)
         serializer = RerunSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        new = run_rerun(run=run, user=signed_in_user(request), from_node=serializer.validated_data.get("from_node"))
+        from_node = serializer.validated_data.get("from_node")
+        with transaction.atomic():
+            new = run_rerun(run=run, user=signed_in_user(request), from_node=from_node)
+            _audit(request, Action.RUN_RERUN, new, from_run=run.pk, from_node=from_node, version=new.version.number)
         return _detail(new, status.HTTP_201_CREATED)
 
 
@@ -158,14 +177,17 @@ class _DecisionView(APIView):
         serializer = DecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        step_decide(
-            run=run,
-            node_id=node_id,
-            approve=self.approve,
-            user=signed_in_user(request),
-            comment=data["comment"],
-            payload=data.get("payload"),
-        )
+        with transaction.atomic():
+            step = step_decide(
+                run=run,
+                node_id=node_id,
+                approve=self.approve,
+                user=signed_in_user(request),
+                comment=data["comment"],
+                payload=data.get("payload"),
+            )
+            # The comment and the payload are the person's words and data: not in the log.
+            _audit(request, Action.STEP_APPROVED if self.approve else Action.STEP_REJECTED, run, node_id=step.node_id)
         return _detail(run)
 
 
@@ -189,7 +211,10 @@ class StepMarkDoneView(APIView):
         run = run_get(signed_in_user(request), run_id)
         serializer = MarkDoneSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        step_resolve(run=run, node_id=node_id, done=True, user=signed_in_user(request), output=serializer.validated_data.get("output"))
+        with transaction.atomic():
+            output = serializer.validated_data.get("output")
+            step = step_resolve(run=run, node_id=node_id, done=True, user=signed_in_user(request), output=output)
+            _audit(request, Action.STEP_MARKED_DONE, run, node_id=step.node_id, attempt=step.attempt)
         return _detail(run)
 
 
@@ -197,5 +222,7 @@ class StepRetryView(APIView):
     @extend_schema(request=None, responses={200: RunDetailSerializer, 409: REFUSED}, operation_id="runs_steps_retry")
     def post(self, request: Request, run_id: int, node_id: str) -> Response:
         run = run_get(signed_in_user(request), run_id)
-        step_resolve(run=run, node_id=node_id, done=False, user=signed_in_user(request))
+        with transaction.atomic():
+            step = step_resolve(run=run, node_id=node_id, done=False, user=signed_in_user(request))
+            _audit(request, Action.STEP_RETRIED, run, node_id=step.node_id, attempt=step.attempt)
         return _detail(run)

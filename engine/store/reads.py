@@ -201,3 +201,9 @@ def run_result(run_id: int, node_id: str | None) -> tuple[str, Any, Any] | None:
     if node_id:
         output = StepRun.objects.filter(run_id=run_id, node_id=node_id, iteration=0).values_list("output", flat=True).first()
     return str(row["status"]), output, row["error"]
+
+
+def run_ids_existing(owner_id: int, ids: list[int]) -> list[int]:
+    """Of these ids, the owner's runs that still exist (the audit log links to those)."""
+    wanted = [i for i in ids if 0 < i < 2**63]
+    return list(Run.objects.filter(owner_id=owner_id, pk__in=wanted).values_list("pk", flat=True))

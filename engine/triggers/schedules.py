@@ -16,6 +16,8 @@ from croniter import croniter
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from audit import services as audit
+from audit.models import Action, How
 from core.errors import DomainError
 from engine.store.models import Trigger
 from engine.store.sql import backend
@@ -128,6 +130,9 @@ def _fire(schedule: Schedule, slot: datetime, now: datetime, missed: int) -> int
     try:
         with transaction.atomic():
             run = trigger_run_start(workflow=workflow, node_id=schedule.node_id, payload=payload, trigger=Trigger.SCHEDULE)
+            details: dict[str, audit.Detail] = {"trigger": "schedule", "node_id": schedule.node_id, "version": run.version.number}
+            origin = audit.Origin(how=How.SCHEDULE)
+            audit.record(action=Action.RUN_STARTED, origin=origin, owner=workflow.owner, target=audit.run_target(run), details=details)
     except DomainError as exc:
         # The slot stays recorded (with no run): it is not retried at every tick.
         logger.warning("schedule %s:%s slot %s started no run: %s", workflow.pk, schedule.node_id, slot, exc.detail)

@@ -23,6 +23,8 @@ from urllib.parse import parse_qs
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from audit.models import Action, How
+from audit.services import Detail, Origin, record, run_target
 from catalog.nodes.trigger_webhook import WebhookTrigger
 from core.errors import DomainError
 from core.json_values import finite_float
@@ -59,7 +61,9 @@ class HookCall:
     headers: dict[str, str]  # lower-case names
     query: dict[str, list[str]]
     body: bytes
-    address: str = ""  # the caller's (REMOTE_ADDR): unverified calls are capped per address
+    address: str = ""  # the caller's (core/client.py): unverified calls are capped per address
+    # Where the call came from, for the audit log (engine/api/hooks.py reads the request).
+    origin: Origin = field(default_factory=lambda: Origin(how=How.WEBHOOK))
 
 
 @dataclass
@@ -211,7 +215,7 @@ def webhook_receive(call: HookCall, *, now: datetime) -> HookAccepted:
         # Unsigned: anyone may send any id, so an id only deduplicates the same body (a
         # guessed id cannot swallow someone else's event or read its run's output).
         key = f"{message_id[:100]}:{hashlib.sha256(call.body).hexdigest()[:32]}"
-    return _start_once(endpoint, key, payload, config)
+    return _start_once(endpoint, key, payload, config, call.origin)
 
 
 def _delivered(endpoint: WebhookEndpoint, message_id: str | None) -> int | None:
@@ -221,7 +225,7 @@ def _delivered(endpoint: WebhookEndpoint, message_id: str | None) -> int | None:
     return WebhookDelivery.objects.filter(endpoint=endpoint, message_id=message_id).values_list("run_id", flat=True).first()
 
 
-def _start_once(endpoint: WebhookEndpoint, message_id: str | None, payload: Any, config: dict[str, Any]) -> HookAccepted:
+def _start_once(endpoint: WebhookEndpoint, message_id: str | None, payload: Any, config: dict[str, Any], origin: Origin) -> HookAccepted:
     """The run and its delivery record commit together; a second call with the same id
     (even at the same moment: the unique index makes it wait, then fail) gets that run."""
     workflow = endpoint.workflow
@@ -233,6 +237,8 @@ def _start_once(endpoint: WebhookEndpoint, message_id: str | None, payload: Any,
             run = trigger_run_start(workflow=workflow, node_id=endpoint.node_id, payload=payload, trigger="webhook")
             if message_id is not None:
                 WebhookDelivery.objects.create(endpoint=endpoint, message_id=message_id, run=run)
+            details: dict[str, Detail] = {"trigger": "webhook", "node_id": endpoint.node_id, "version": run.version.number}
+            record(action=Action.RUN_STARTED, origin=origin, owner=workflow.owner, target=run_target(run), details=details)
     except InputInvalid:
         raise  # the caller's payload: 422 with the problems is theirs to read
     except RunsInFlightExceeded as exc:

@@ -12,6 +12,7 @@ const RunPage = lazy(() => import('./runs/RunView').then((m) => ({ default: m.Ru
 const RunList = lazy(() => import('./pages/RunList').then((m) => ({ default: m.RunList })))
 const AccountPage = lazy(() => import('./pages/Account').then((m) => ({ default: m.AccountPage })))
 const CredentialsPage = lazy(() => import('./credentials/CredentialsPage').then((m) => ({ default: m.CredentialsPage })))
+const ActivityList = lazy(() => import('./pages/ActivityList').then((m) => ({ default: m.ActivityList })))
 
 const loading = <div className="content"><p className="muted">Loading…</p></div>
 
@@ -24,6 +25,8 @@ export default function App() {
   const runs = /^\/runs\/?$/.test(path)
   const account = /^\/account\/?$/.test(path)
   const credentials = /^\/credentials\/?$/.test(path)
+  const workflowActivity = path.match(/^\/workflows\/(\d+)\/activity\/?$/)
+  const activity = /^\/activity\/?$/.test(path)
   let page: React.ReactNode = <WorkflowList />
   if (editor) page = <EditorPage key={editor[1]} workflowId={Number(editor[1])} />
   else if (run) page = <RunPage key={run[1]} runId={Number(run[1])} />
@@ -31,6 +34,8 @@ export default function App() {
   else if (runs) page = <RunList />
   else if (account) page = <AccountPage username={me.data?.username} />
   else if (credentials) page = <CredentialsPage />
+  else if (workflowActivity) page = <ActivityList key={workflowActivity[1]} workflowId={Number(workflowActivity[1])} />
+  else if (activity) page = <ActivityList />
   return (
     <div className={editor || run ? 'page page-editor' : 'page'}>
       <header className="topbar">
@@ -41,6 +46,7 @@ export default function App() {
           <a href="/" onClick={(e) => { e.preventDefault(); navigate('/') }}>Workflows</a>
           <a href="/runs" onClick={(e) => { e.preventDefault(); navigate('/runs') }}>Runs</a>
           <a href="/credentials" onClick={(e) => { e.preventDefault(); navigate('/credentials') }}>Credentials</a>
+          <a href="/activity" onClick={(e) => { e.preventDefault(); navigate('/activity') }}>Activity</a>
           <a href="/api/docs/">API docs</a>
           <a href="/account" onClick={(e) => { e.preventDefault(); navigate('/account') }}>Account</a>
           {me.data && <span className="user">{me.data.username}</span>}

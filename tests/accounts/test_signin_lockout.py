@@ -142,7 +142,7 @@ def test_the_proxy_header_counts_only_when_the_setting_trusts_it(settings):
         )
     assert _post_login(Client(), "/login/", "alice", PASSWORD, address="10.0.0.5").status_code == 429
     # Trusted (one proxy in front that appends the address it saw): the header's last entry.
-    settings.STEPWISE_CLIENT_IP_HEADER = "X-Forwarded-For"
+    settings.STEPWISE_TRUSTED_PROXIES = 1
     for number in range(3):
         Client().post(
             "/login/", {"username": f"y{number}", "password": "w"}, REMOTE_ADDR="10.0.0.6", HTTP_X_FORWARDED_FOR=f"6.6.6.6, 5.5.5.{number}"

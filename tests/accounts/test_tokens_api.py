@@ -131,3 +131,18 @@ def test_a_token_cannot_create_tokens_only_a_signed_in_person_can(api):
     response = _with_key(key).post("/api/tokens/", {"name": "more"}, format="json")
     assert response.status_code == 403
     assert _with_key(key).get("/api/tokens/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_creating_and_revoking_a_token_is_in_the_audit_log_without_the_key(api, user):
+    from audit.models import AuditEntry
+
+    created = api.post("/api/tokens/", {"name": "ci"}, format="json").json()
+    assert api.delete(f"/api/tokens/{created['id']}/").status_code == 204
+    entries = list(
+        AuditEntry.objects.filter(owner=user, action__startswith="token.")
+        .order_by("id")
+        .values_list("action", "target_id", "target_name", "details")
+    )
+    assert entries == [("token.created", str(created["id"]), "ci", {}), ("token.revoked", str(created["id"]), "ci", {})]
+    assert created["key"] not in str(entries)

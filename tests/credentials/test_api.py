@@ -133,3 +133,23 @@ def test_the_smtp_test_action_signs_in_and_reports_a_blocked_address(api, settin
         answer = api.post(f"/api/credentials/{credential_id}/test/", {}, format="json").json()
     assert answer == {"ok": True, "message": f"Connected to 127.0.0.1:{port} and signed in.", "status": None}
     assert sink.logins == ["\0u\0pw-12345"]
+
+
+def test_each_change_is_in_the_owners_audit_log_without_the_secret(api, user):
+    from audit.models import AuditEntry
+
+    credential_id = _create(api).json()["id"]
+    api.patch(f"/api/credentials/{credential_id}/", {"name": "Stripe live", "data": {"token": "sk_live_rotated_1"}}, format="json")
+    api.post(f"/api/credentials/{credential_id}/test/", {}, format="json")
+    api.delete(f"/api/credentials/{credential_id}/")
+    entries = list(
+        AuditEntry.objects.filter(owner=user, action__startswith="credential.").order_by("id").values_list("action", "target_id", "details")
+    )
+    assert [(a, t) for a, t, _ in entries] == [
+        ("credential.created", str(credential_id)),
+        ("credential.changed", str(credential_id)),
+        ("credential.tested", str(credential_id)),
+        ("credential.deleted", str(credential_id)),
+    ]
+    assert entries[1][2]["fields"] == ["token"] and entries[1][2]["renamed"] is True
+    assert SECRET not in str(entries) and "sk_live_rotated_1" not in str(entries)

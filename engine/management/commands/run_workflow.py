@@ -4,7 +4,10 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
+from audit.models import Action, How
+from audit.services import Detail, Origin, record, run_target
 from core.errors import DomainError
 from designer.models import Workflow
 from engine.orchestration.dispatch import get_dispatcher
@@ -35,7 +38,12 @@ class Command(BaseCommand):
         if actor is None or actor != workflow.owner:
             raise CommandError(f"Workflow {workflow_id} was not found for user {user!r}.")
         try:
-            run = run_start(workflow=workflow, user=actor, payload=payload, trigger=Trigger.API)
+            with transaction.atomic():
+                run = run_start(workflow=workflow, user=actor, payload=payload, trigger=Trigger.API)
+                # Whoever has the shell: no actor, the way in says it.
+                details: dict[str, Detail] = {"trigger": Trigger.API.value, "version": run.version.number}
+                origin = Origin(how=How.COMMAND)
+                record(action=Action.RUN_STARTED, origin=origin, owner=workflow.owner, target=run_target(run), details=details)
         except DomainError as exc:  # invalid graph or input, a conflict, a quota (429)
             problems = "".join(f"\n  - {p.node_id or p.edge_id or ''} {p.field or ''}: {p.message}" for p in exc.problems)
             raise CommandError(f"{exc.detail}{problems}") from None

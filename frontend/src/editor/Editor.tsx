@@ -230,6 +230,7 @@ function Editor({ workflowId }: { workflowId: number }) {
         <button type="button" className="secondary" onClick={() => void layout()}>Auto-layout</button>
         <button type="button" className="secondary" onClick={() => setDialog('versions')}>Versions</button>
         <button type="button" className="secondary" onClick={() => navigate(`/workflows/${workflowId}/runs`)}>Runs</button>
+        <button type="button" className="secondary" onClick={() => navigate(`/workflows/${workflowId}/activity`)}>Activity</button>
         <button type="button" className="secondary" onClick={() => setDialog('help')} title="Keyboard shortcuts">?</button>
         <button type="button" className="secondary" onClick={() => void save()} disabled={saving || !dirty}>{saving ? 'Saving…' : 'Save'}</button>
         <button type="button" onClick={openRun}>▶ Run</button>

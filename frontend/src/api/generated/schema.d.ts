@@ -4,6 +4,23 @@
  */
 
 export interface paths {
+    "/api/audit/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Who created, changed, ran, approved, exported or deleted what of yours, when, from which address and how (session, API token, webhook, schedule); your sign-ins too. Newest first. */
+        get: operations["audit_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/credential-types/": {
         parameters: {
             query?: never;
@@ -594,6 +611,104 @@ export interface components {
             expires_at?: string | null;
         };
         /**
+         * @description * `workflow.created` - created workflow
+         *     * `workflow.changed` - changed workflow (new version)
+         *     * `workflow.settings_changed` - changed workflow settings
+         *     * `workflow.duplicated` - duplicated workflow
+         *     * `workflow.exported` - exported workflow
+         *     * `workflow.imported` - imported workflow
+         *     * `workflow.deleted` - deleted workflow
+         *     * `workflow.activated` - activated workflow
+         *     * `workflow.deactivated` - deactivated workflow
+         *     * `webhook.secret_viewed` - viewed webhook secret
+         *     * `webhook.secret_rotated` - rotated webhook secret
+         *     * `run.started` - started run
+         *     * `run.cancelled` - cancelled run
+         *     * `run.retried` - retried run from failure
+         *     * `run.rerun` - reran run
+         *     * `step.approved` - approved step
+         *     * `step.rejected` - rejected step
+         *     * `step.marked_done` - marked step done
+         *     * `step.retried` - retried step
+         *     * `auth.signed_in` - signed in
+         *     * `auth.sign_in_failed` - failed to sign in
+         *     * `auth.signed_out` - signed out
+         *     * `credential.created` - created credential
+         *     * `credential.changed` - changed credential
+         *     * `credential.rotated` - rotated credential
+         *     * `credential.deleted` - deleted credential
+         *     * `credential.tested` - tested credential
+         *     * `token.created` - created API token
+         *     * `token.revoked` - revoked API token
+         * @enum {string}
+         */
+        AuditActionEnum: "workflow.created" | "workflow.changed" | "workflow.settings_changed" | "workflow.duplicated" | "workflow.exported" | "workflow.imported" | "workflow.deleted" | "workflow.activated" | "workflow.deactivated" | "webhook.secret_viewed" | "webhook.secret_rotated" | "run.started" | "run.cancelled" | "run.retried" | "run.rerun" | "step.approved" | "step.rejected" | "step.marked_done" | "step.retried" | "auth.signed_in" | "auth.sign_in_failed" | "auth.signed_out" | "credential.created" | "credential.changed" | "credential.rotated" | "credential.deleted" | "credential.tested" | "token.created" | "token.revoked";
+        AuditEntry: {
+            readonly id: number;
+            /** Format: date-time */
+            readonly at: string;
+            readonly action: components["schemas"]["AuditActionEnum"];
+            /** @description The action in words: 'changed workflow (new version)'. */
+            readonly summary: string;
+            /** @description Who did it, by name as it was; null for a webhook, a schedule or a command. */
+            readonly actor: string | null;
+            /**
+             * @description session, token (API), webhook, schedule or command.
+             *
+             *     * `session` - Session
+             *     * `token` - Token
+             *     * `webhook` - Webhook
+             *     * `schedule` - Schedule
+             *     * `command` - Command
+             */
+            readonly how: components["schemas"]["AuditHowEnum"];
+            readonly address: string | null;
+            readonly user_agent: string;
+            /**
+             * @description Empty when none.
+             *
+             *     * `` - none
+             *     * `workflow` - Workflow
+             *     * `run` - Run
+             *     * `user` - User
+             *     * `credential` - Credential
+             *     * `api_token` - Api Token
+             */
+            readonly target_type: components["schemas"]["AuditTargetTypeEnum"] | components["schemas"]["BlankEnum"];
+            readonly target_id: string;
+            readonly target_name: string;
+            /** @description The target is still there (a link to it works). */
+            readonly target_exists: boolean;
+            readonly workflow_id: number | null;
+            /** @description The workflow of workflow_id is still there. */
+            readonly workflow_exists: boolean;
+            /** @description Ids, field names and version numbers; never a value or a secret. */
+            readonly details: {
+                [key: string]: (string | number | boolean | (string | number)[]) | null;
+            };
+        };
+        /**
+         * @description * `session` - Session
+         *     * `token` - Token
+         *     * `webhook` - Webhook
+         *     * `schedule` - Schedule
+         *     * `command` - Command
+         * @enum {string}
+         */
+        AuditHowEnum: "session" | "token" | "webhook" | "schedule" | "command";
+        /**
+         * @description * `` - none
+         *     * `workflow` - Workflow
+         *     * `run` - Run
+         *     * `user` - User
+         *     * `credential` - Credential
+         *     * `api_token` - Api Token
+         * @enum {string}
+         */
+        AuditTargetTypeEnum: "workflow" | "run" | "user" | "credential" | "api_token";
+        /** @enum {unknown} */
+        BlankEnum: "";
+        /**
          * @description * `queue` - Queue it: it starts, in order, when a run ends
          *     * `cancel_new` - Cancel the new run
          *     * `fail_new` - Fail the new run
@@ -726,6 +841,21 @@ export interface components {
             dynamic_ports: {
                 [key: string]: unknown;
             } | null;
+        };
+        PaginatedAuditEntryList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["AuditEntry"][];
         };
         PaginatedCredentialList: {
             /** @example 123 */
@@ -1205,6 +1335,112 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    audit_list: {
+        parameters: {
+            query?: {
+                /**
+                 * @description * `workflow.created` - created workflow
+                 *     * `workflow.changed` - changed workflow (new version)
+                 *     * `workflow.settings_changed` - changed workflow settings
+                 *     * `workflow.duplicated` - duplicated workflow
+                 *     * `workflow.exported` - exported workflow
+                 *     * `workflow.imported` - imported workflow
+                 *     * `workflow.deleted` - deleted workflow
+                 *     * `workflow.activated` - activated workflow
+                 *     * `workflow.deactivated` - deactivated workflow
+                 *     * `webhook.secret_viewed` - viewed webhook secret
+                 *     * `webhook.secret_rotated` - rotated webhook secret
+                 *     * `run.started` - started run
+                 *     * `run.cancelled` - cancelled run
+                 *     * `run.retried` - retried run from failure
+                 *     * `run.rerun` - reran run
+                 *     * `step.approved` - approved step
+                 *     * `step.rejected` - rejected step
+                 *     * `step.marked_done` - marked step done
+                 *     * `step.retried` - retried step
+                 *     * `auth.signed_in` - signed in
+                 *     * `auth.sign_in_failed` - failed to sign in
+                 *     * `auth.signed_out` - signed out
+                 *     * `credential.created` - created credential
+                 *     * `credential.changed` - changed credential
+                 *     * `credential.rotated` - rotated credential
+                 *     * `credential.deleted` - deleted credential
+                 *     * `credential.tested` - tested credential
+                 *     * `token.created` - created API token
+                 *     * `token.revoked` - revoked API token
+                 */
+                action?: "auth.sign_in_failed" | "auth.signed_in" | "auth.signed_out" | "credential.changed" | "credential.created" | "credential.deleted" | "credential.rotated" | "credential.tested" | "run.cancelled" | "run.rerun" | "run.retried" | "run.started" | "step.approved" | "step.marked_done" | "step.rejected" | "step.retried" | "token.created" | "token.revoked" | "webhook.secret_rotated" | "webhook.secret_viewed" | "workflow.activated" | "workflow.changed" | "workflow.created" | "workflow.deactivated" | "workflow.deleted" | "workflow.duplicated" | "workflow.exported" | "workflow.imported" | "workflow.settings_changed";
+                after?: string;
+                before?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /** @description With target_type, one object's entries. */
+                target_id?: string;
+                /**
+                 * @description * `workflow` - Workflow
+                 *     * `run` - Run
+                 *     * `user` - User
+                 *     * `credential` - Credential
+                 *     * `api_token` - Api Token
+                 */
+                target_type?: "api_token" | "credential" | "run" | "user" | "workflow";
+                /** @description A workflow's entries and its runs'. */
+                workflow?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedAuditEntryList"];
+                };
+            };
+            /** @description Malformed request: the problems name the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in: use the session cookie or `Authorization: Token <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden (for example a missing CSRF token with session auth). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     credential_types_list: {
         parameters: {
             query?: never;
