@@ -11,7 +11,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.signals import request_finished  # noqa: E402
 
-from config import daphne_body  # noqa: E402
+from config import daphne_access, daphne_body  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from core.connections import close_thread_connections  # noqa: E402
 from core.middleware import RequestBodyLimit  # noqa: E402
@@ -31,6 +31,8 @@ if hasattr(_dispatcher, "start_ticker"):
 # request when daphne serves (it buffers whole bodies before the application runs), by
 # RequestBodyLimit under any server; never stored past the limit (docs/architecture.md#errors).
 daphne_body.install(settings.STEPWISE_MAX_BODY_BYTES)
+# A webhook's token is its URL's secret: daphne's access log writes `/hooks/<token>` instead.
+daphne_access.install()
 
 application = ProtocolTypeRouter(
     {

@@ -174,6 +174,9 @@ def test_no_planted_secret_is_found_outside_the_encrypted_columns(tmp_path):
                 answered = httpx.post(trigger["url"], content=body, headers={**headers, "webhook-signature": signature}, timeout=30)
                 assert answered.status_code == 202, answered.text
                 seen.append(answered.text)
+                refused = httpx.post(trigger["url"], content=body, headers=headers, timeout=30)  # unsigned: 401, logged
+                assert refused.status_code == 401, refused.text
+                assert httpx.post(trigger["url"] + "x", content=body, headers=headers, timeout=30).status_code == 404
                 hook_run = _wait(api, answered.json()["run_id"])
 
                 for wf in (workflow["id"], hooked["id"]):
@@ -218,6 +221,8 @@ def test_no_planted_secret_is_found_outside_the_encrypted_columns(tmp_path):
             if len(form) >= 8 and form in text
         ]
         assert hits == [], hits
+        hook_token = urlparse(trigger["url"]).path.removeprefix("/hooks/")
+        assert len(hook_token) >= 16 and hook_token not in log, "the hook's token (its URL's secret) is in the log"
         assert "fernet:" in dump  # the secrets are there, encrypted
         assert urlparse(trigger["url"]).path.startswith("/hooks/")
 
