@@ -5,6 +5,7 @@ event or a websocket frame."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -15,10 +16,16 @@ from credentials.runtime import step_credential
 from engine.store.models import Run
 
 
+@functools.cache
+def _fields_of(cls: Any) -> dict[str, tuple[str, ...]]:
+    return credential_fields(cls.config_schema)
+
+
 def step_secrets(run: Run, cls: Any, config: Any, until: float | None) -> Mapping[str, Mapping[str, Any]]:
     """{config field: {"type": ..., **the credential's fields}} for the credential fields
-    the step's config sets."""
-    fields = credential_fields(cls.config_schema)
+    the step's config sets (a node type's fields read once per process: this is on every
+    step's path)."""
+    fields = _fields_of(cls)
     if not fields or not isinstance(config, dict):
         return MappingProxyType({})
     found = {}
