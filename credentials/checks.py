@@ -15,7 +15,7 @@ import httpx
 from catalog.credentials import HTTP_TYPES, http_auth, mask, secret_values
 from catalog.nodes import smtp
 from catalog.nodes.base import StepFailed
-from catalog.nodes.net import SECRET_HEADERS, BlockedAddress, allowed_address, deadline, http_client
+from catalog.nodes.net import SECRET_HEADERS, BlockedAddress, deadline, http_client
 from credentials.models import Credential
 from credentials.runtime import access_token
 from credentials.services import credential_data
@@ -68,24 +68,13 @@ def _http(kind: str, data: dict[str, Any], url: str, until: float) -> dict[str, 
 
 def _smtp(data: dict[str, Any]) -> dict[str, Any]:
     """Connect (at an address the address policy allows), TLS as configured, sign in."""
-    host, port, security = str(data["host"]), int(data["port"]), data.get("security", "starttls")
+    host, port = str(data["host"]), int(data["port"])
     try:
-        address = allowed_address(host, port, TIMEOUT_S)
+        backend = smtp.credential_backend(data, TIMEOUT_S, alias="credential-test")
     except BlockedAddress as exc:
         return {"ok": False, "message": str(exc), "status": None}
     except (httpcore.ConnectError, httpcore.ConnectTimeout, OSError):
         return {"ok": False, "message": f"{host} could not be resolved.", "status": None}
-    backend = smtp.EmailBackend(
-        host=address,
-        port=port,
-        username=str(data.get("username") or ""),
-        password=str(data.get("password") or ""),
-        use_tls=security == "starttls",
-        use_ssl=security == "tls",
-        timeout=TIMEOUT_S,
-        server_name=host,
-        alias="credential-test",
-    )
     try:
         with smtp.deadline(time.monotonic() + TIMEOUT_S):
             backend.open()

@@ -12,7 +12,7 @@ from catalog.credentials import credential_field
 from catalog.expressions import has_template
 from catalog.nodes import mail, smtp
 from catalog.nodes.base import ConfigProblem, JSONDict, NodeResult, NodeType, StepContext, StepFailed, obj
-from catalog.nodes.net import BlockedAddress, allowed_address
+from catalog.nodes.net import BlockedAddress
 from catalog.nodes.registry import register
 from catalog.schemas import problems_code, problems_message
 
@@ -153,27 +153,14 @@ def _send(message: EmailMultiAlternatives, ctx: StepContext) -> int:
 def _connection(server: Any, ctx: StepContext) -> smtp.EmailBackend:
     """A connection to an SMTP credential's server, at an address the address policy allows
     (a user's mail server is no way into the private network) and within the step's time."""
-    host, port = str(server["host"]), int(server["port"])
     left = (ctx.deadline - time.monotonic()) if ctx.deadline is not None else ctx.timeout_s
     try:
-        address = allowed_address(host, port, left)
+        return smtp.credential_backend(server, left, alias="credential")
     except BlockedAddress as exc:
         raise StepFailed(str(exc), code="blocked_address", retryable=False) from None
     except (httpcore.ConnectTimeout, httpcore.ConnectError, OSError) as exc:
-        raise StepFailed(f"Cannot reach the mail server {host}: {type(exc).__name__}", code="smtp_unreachable") from None
-    security = server.get("security", "starttls")
-    return smtp.EmailBackend(
-        host=address,
-        port=port,
-        username=str(server.get("username") or ""),
-        password=str(server.get("password") or ""),
-        use_tls=security == "starttls",
-        use_ssl=security == "tls",
-        fail_silently=False,
-        timeout=left,
-        server_name=host,
-        alias="credential",  # configured here, not by MAILERS
-    )
+        message = f"Cannot reach the mail server {server['host']}: {type(exc).__name__}"
+        raise StepFailed(message, code="smtp_unreachable") from None
 
 
 def _reply(exc: Any) -> str:

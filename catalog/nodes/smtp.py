@@ -18,11 +18,13 @@ import io
 import smtplib
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from typing import Any
 
 from django.core.mail.backends.smtp import EmailBackend as DjangoSMTPBackend
+
+from catalog.nodes.net import allowed_address
 
 _deadline: ContextVar[float | None] = ContextVar("stepwise_smtp_deadline", default=None)
 
@@ -122,3 +124,25 @@ class EmailBackend(DjangoSMTPBackend):
                 return super().starttls(*args, **kwargs)  # type: ignore[no-any-return]
 
         return Pinned
+
+
+def credential_backend(server: Mapping[str, Any], timeout_s: float | None, *, alias: str) -> EmailBackend:
+    """A backend for an SMTP credential's server (catalog.credentials: host, port, security,
+    username, password), dialling an address of its host that the HTTP node's address
+    policy allows (a user's mail server is no way into the private network) and greeting
+    and verifying TLS as the host's name. BlockedAddress when no address is allowed;
+    httpcore's ConnectTimeout or ConnectError when the name does not resolve in time."""
+    host, port = str(server["host"]), int(server["port"])
+    security = server.get("security", "starttls")
+    return EmailBackend(
+        host=allowed_address(host, port, timeout_s),
+        port=port,
+        username=str(server.get("username") or ""),
+        password=str(server.get("password") or ""),
+        use_tls=security == "starttls",
+        use_ssl=security == "tls",
+        fail_silently=False,
+        timeout=timeout_s,
+        server_name=host,
+        alias=alias,  # configured here, not by MAILERS
+    )
