@@ -31,6 +31,16 @@ def _forged(endpoint, address):
     return post(endpoint, BODY, headers=headers)
 
 
+def _past_the_cap(endpoint, address):
+    """The next forged call that is answered 429: the caps count per minute, and on a slow
+    machine the minute may turn after the flood, when 30 more are 401s before the cap."""
+    for _ in range(32):
+        answer = _forged(endpoint, address)
+        if answer.status_code == 429:
+            return answer
+    return answer
+
+
 def test_a_thousand_bad_signatures_get_429_past_the_cap_and_the_sender_still_gets_through(db, settings):
     settings.STEPWISE_WEBHOOK_UNVERIFIED_PER_ADDRESS = 30
     settings.STEPWISE_WEBHOOK_UNVERIFIED_PER_HOOK = 600
@@ -40,11 +50,16 @@ def test_a_thousand_bad_signatures_get_429_past_the_cap_and_the_sender_still_get
     assert set(statuses) == {401, 429}
     assert statuses[:30] == [401] * 30
     assert statuses.count(429) >= FLOOD - 60
-    refused = _forged(endpoint, "203.0.113.9")
+    refused = _past_the_cap(endpoint, "203.0.113.9")
     assert refused.status_code == 429 and 1 <= int(refused["Retry-After"]) <= 60
     assert refused.json()["detail"].startswith("Too many calls without a valid signature this minute")
     with CaptureQueriesContext(connection) as queries:
-        assert _forged(endpoint, "203.0.113.9").status_code == 429
+        again = _forged(endpoint, "203.0.113.9")
+    if again.status_code != 429:  # the minute turned between the two calls (a slow machine): once more, in the new one
+        _past_the_cap(endpoint, "203.0.113.9")
+        with CaptureQueriesContext(connection) as queries:
+            again = _forged(endpoint, "203.0.113.9")
+    assert again.status_code == 429
     assert [q["sql"].split()[0] for q in queries.captured_queries] == ["SELECT"]  # finding the hook, nothing written
 
     # The sender, from the flooded address and from its own: verified, so never capped.
