@@ -118,19 +118,18 @@ class EmailSend(NodeType):
         )
         if config.get("html"):
             message.attach_alternative(body, "text/html")
-        if server := ctx.secrets.get("credential"):
-            message.connection = _connection(server, ctx)
-        sent = _send(message, ctx)
+        server = ctx.secrets.get("credential")
+        sent = _send(message, ctx, _connection(server, ctx) if server else None)
         return NodeResult(output={"sent": sent, "to": list(config["to"])})
 
 
-def _send(message: EmailMultiAlternatives, ctx: StepContext) -> int:
+def _send(message: EmailMultiAlternatives, ctx: StepContext, connection: smtp.EmailBackend | None = None) -> int:
     """Send within the step's deadline (catalog.nodes.smtp): a mail server that never
     answers ends the call, and frees its thread and socket, when the step's time is up."""
     until = ctx.deadline if ctx.deadline is not None else time.monotonic() + (ctx.timeout_s or 60)
     try:
         with smtp.deadline(until):
-            return int(message.send())
+            return int(connection.send_messages([message]) if connection is not None else message.send())
     except smtplib.SMTPRecipientsRefused as exc:
         refused = ", ".join(sorted(exc.recipients))
         raise StepFailed(f"The mail server refused the recipient(s) {refused}.", code="recipient_refused", retryable=False) from None
