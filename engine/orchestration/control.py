@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from catalog.expressions import escape_pointer, has_template
 from catalog.schemas import problem_code, rendered_problems
 from core.problems import Problem
 from credentials.selectors import credential_types_owned
@@ -121,11 +122,31 @@ def step_resolve(*, run: Run, node_id: str, done: bool, user: Any, output: Any =
 Fixed = Literal["input", "output"]
 
 
+def _templates(value: Any, schema: Any, pointer: str = "") -> list[str]:
+    """The pointers of strings holding a `{{ }}` where the engine would render one: a fixed
+    input is used as given, so there it would reach the node as text. A field the node
+    renders itself (`x-per-item`) or that takes none (`x-expression: false`) is left out."""
+    schema = schema if isinstance(schema, dict) else {}
+    if schema.get("x-per-item") or schema.get("x-expression") is False or schema.get("x-jsonata"):
+        return []
+    if isinstance(value, str):
+        return [pointer] if has_template(value) else []
+    if isinstance(value, dict):
+        properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+        return [p for key, item in value.items() for p in _templates(item, properties.get(key), f"{pointer}/{escape_pointer(str(key))}")]
+    if isinstance(value, list):
+        return [p for index, item in enumerate(value) for p in _templates(item, schema.get("items"), f"{pointer}/{index}")]
+    return []
+
+
 def _input_problems(run: Run, cls: Any, value: dict[str, Any]) -> list[Problem]:
     """What is wrong with a person's input for a step: what a rendered config must pass
-    (the node type's schema, its check_config), and the credentials it names must be the
-    run's owner's, of a fitting type. Fields as JSON Pointers under /input."""
+    (the node type's schema, its check_config; no `{{ }}` left to render), and the
+    credentials it names must be the run's owner's, of a fitting type. Fields as JSON
+    Pointers under /input."""
     problems = [Problem(problem_code(p), p[1], field="/input" + p[0]) for p in rendered_problems(cls, value)]
+    message = "The input is used as given, not rendered: write the value itself instead of a {{ }} expression."
+    problems += [Problem("template_in_input", message, field="/input" + p) for p in _templates(value, cls.config_schema)]
     if problems:
         return problems
     named = [(pointer, cid, types) for pointer, cid, types in cls.referenced_credentials(value) if cid is not None]

@@ -212,6 +212,10 @@ def test_bad_fixes_are_refused_naming_the_field(embedded, ledger):
     unknown_credential = _fix(client, run, "charge", {"input": {"method": "POST", "url": "https://x.example", "credential": 987654}})
     assert unknown_credential.status_code == 422
     assert [(p["code"], p["field"]) for p in unknown_credential.json()["problems"]] == [("unknown_credential", "/input/credential")]
+    # The input is used as given, never rendered: an expression in it would reach the call as text.
+    templated = _fix(client, run, "charge", {"input": {"method": "POST", "url": "{{ vars.base }}/fixed"}})
+    assert templated.status_code == 422
+    assert [(p["code"], p["field"]) for p in templated.json()["problems"]] == [("template_in_input", "/input/url")]
     both = _fix(client, run, "charge", {"input": {"method": "GET", "url": "https://x"}, "output": 1})
     assert both.status_code == 400 and both.json()["problems"][0]["field"] == "/input"
     neither = _fix(client, run, "charge", {"comment": "?"})
