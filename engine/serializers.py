@@ -146,3 +146,30 @@ class DecisionSerializer(serializers.Serializer[dict[str, Any]]):
 
 class MarkDoneSerializer(serializers.Serializer[dict[str, Any]]):
     output = AnyJSONField(required=False, allow_null=True, help_text="The step's output, as the person knows it (null if omitted).")
+
+
+class FixSerializer(serializers.Serializer[dict[str, Any]]):
+    """A person's fix of a failed or interrupted step: exactly one of `input` and `output`."""
+
+    input = serializers.DictField(
+        required=False,
+        help_text="A new input for the step (its config as it runs, checked against the node type's schema): "
+        "the step runs again with it, on this attempt and every later one, not rendered again from the graph.",
+    )
+    output = AnyJSONField(
+        required=False,
+        allow_null=True,
+        help_text="The step's output, for a step whose effect happened (an at-most-once call that went out): "
+        "it succeeds with it and is not called again.",
+    )
+    port = serializers.CharField(
+        required=False, max_length=64, help_text="With `output`: the port it takes (default `out`; a condition's `true` or `false`)."
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000, help_text="Why, for the history.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("input" in attrs) == ("output" in attrs):
+            raise serializers.ValidationError({"input": "Give either a new input or the output, not both and not neither."})
+        if "port" in attrs and "output" not in attrs:
+            raise serializers.ValidationError({"port": "A port goes with an output."})
+        return attrs

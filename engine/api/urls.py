@@ -21,4 +21,5 @@ urlpatterns = [
     path("runs/<int:run_id>/steps/<str:node_id>/reject/", views.StepRejectView.as_view(), name="run-step-reject"),
     path("runs/<int:run_id>/steps/<str:node_id>/mark-done/", views.StepMarkDoneView.as_view(), name="run-step-mark-done"),
     path("runs/<int:run_id>/steps/<str:node_id>/retry/", views.StepRetryView.as_view(), name="run-step-retry"),
+    path("runs/<int:run_id>/steps/<str:node_id>/fix/", views.StepFixView.as_view(), name="run-step-fix"),
 ]

@@ -1,4 +1,4 @@
-"""Runs: start, list, inspect, events, and control (cancel, retry, rerun, approvals)."""
+"""Runs: start, list, inspect, events, and control (cancel, retry, rerun, approvals, fix)."""
 
 from __future__ import annotations
 
@@ -21,11 +21,12 @@ from core.api.plumbing import StrictBooleanFilter, StrictDateTimeFilter, StrictF
 from core.api.serializers import ErrorSerializer
 from designer.selectors import workflow_get_for_user
 from engine.orchestration.cancel import run_cancel
-from engine.orchestration.control import run_rerun, run_retry, step_decide, step_resolve
+from engine.orchestration.control import Fixed, run_rerun, run_retry, step_decide, step_fix, step_resolve
 from engine.orchestration.runs import run_start
 from engine.serializers import (
     DecisionSerializer,
     EventSerializer,
+    FixSerializer,
     MarkDoneSerializer,
     RerunSerializer,
     RunDetailSerializer,
@@ -225,4 +226,36 @@ class StepRetryView(APIView):
         with transaction.atomic():
             step = step_resolve(run=run, node_id=node_id, done=False, user=signed_in_user(request))
             _audit(request, Action.STEP_RETRIED, run, node_id=step.node_id, attempt=step.attempt)
+        return _detail(run)
+
+
+class StepFixView(APIView):
+    @extend_schema(
+        request=FixSerializer,
+        responses={200: RunDetailSerializer, 409: REFUSED, 422: INVALID},
+        operation_id="runs_steps_fix",
+        description="Fix a failed or interrupted step and resume the same run from it, every finished output kept: "
+        "give it a new `input` (it runs again with it) or, for a step whose effect happened, its `output` (it succeeds "
+        "with it, not called again). The step's attempts record who changed what, the old value and the new. "
+        "A step that finished, or one that has not run, cannot be fixed (409).",
+    )
+    def post(self, request: Request, run_id: int, node_id: str) -> Response:
+        run = run_get(signed_in_user(request), run_id)
+        serializer = FixSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        fixed: Fixed = "input" if "input" in data else "output"
+        with transaction.atomic():
+            step = step_fix(
+                run=run,
+                node_id=node_id,
+                user=signed_in_user(request),
+                fixed=fixed,
+                value=data[fixed],
+                port=data.get("port"),
+                comment=data["comment"],
+            )
+            # The values are the person's data: the log names only what was fixed.
+            action = Action.STEP_RETRIED if fixed == "input" else Action.STEP_MARKED_DONE
+            _audit(request, action, run, node_id=step.node_id, attempt=step.attempt, fixed=fixed)
         return _detail(run)

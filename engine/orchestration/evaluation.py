@@ -113,6 +113,16 @@ def expression_data(run: Run, rows: dict[str, StepRow], graph_vars: dict[str, An
     }
 
 
+def fixed_input(attempts: list[Any] | None) -> dict[str, Any] | None:
+    """The input a person gave the step (its latest fix of its input, in its history:
+    engine.orchestration.control.step_fix), which every later attempt runs with instead
+    of the config rendered from the graph; None when nobody fixed it."""
+    for entry in reversed(attempts or []):
+        if isinstance(entry, dict) and entry.get("fix") == "input" and isinstance(entry.get("new"), dict):
+            return dict(entry["new"])
+    return None
+
+
 def timeout_s(node: dict[str, Any]) -> float:
     return float(node.get("timeout_s") or settings.STEPWISE_DEFAULT_TIMEOUT_S)
 
@@ -133,12 +143,15 @@ def node_evaluate(
     data: dict[str, Any],
     inputs: dict[str, Any],
     inline: bool = False,
+    fixed: dict[str, Any] | None = None,
 ) -> tuple[Any, NodeResult]:
     """Render the node's config and call its node type: (the rendered config, the result),
     all within the node's timeout. Raises StepFailed, or ExpressionError for an expression
     that fails; the config is attached to the exception as `config` once rendered (a
     failed step keeps its input). `inline`: under the run's lock, where an expression
-    that needs an evaluator process raises NeedsIsolation instead (the executor runs it)."""
+    that needs an evaluator process raises NeedsIsolation instead (the executor runs it).
+    `fixed`: the input a person gave the step (`fixed_input`), used as its rendered config
+    (checked against the node type's schema again, never rendered)."""
     node = graph.nodes[node_id]
     cls = registry.get(node["type"])
     config: Any = node.get("config") or {}
@@ -148,11 +161,14 @@ def node_evaluate(
     try:
         if cls is None:
             raise StepFailed(f"Unknown node type {node['type']!r}.", retryable=False)
-        try:
-            config = evaluation.render(config, cls.config_schema, data)
-        except DeadlineExceeded:
-            raise _timed_out(limit, outcome_unknown=False) from None
-        if graph.templated(node_id) and (problems := rendered_problems(cls, config)):
+        if fixed is not None:
+            config = fixed
+        else:
+            try:
+                config = evaluation.render(config, cls.config_schema, data)
+            except DeadlineExceeded:
+                raise _timed_out(limit, outcome_unknown=False) from None
+        if (fixed is not None or graph.templated(node_id)) and (problems := rendered_problems(cls, config)):
             raise StepFailed(problems_message(problems), code=problems_code(problems), retryable=False)
         ctx = StepContext(
             run_id=run.pk,

@@ -20,7 +20,7 @@ from core.connections import recycle_worker_connections, trust_fresh_connections
 from engine.orchestration.advance import advance, advance_locked_nodes
 from engine.orchestration.children import children_prepare, children_start
 from engine.orchestration.dispatch import get_dispatcher
-from engine.orchestration.evaluation import expression_data, input_rows, iso, node_evaluate, step_inputs, timeout_s
+from engine.orchestration.evaluation import expression_data, fixed_input, input_rows, iso, node_evaluate, step_inputs, timeout_s
 from engine.orchestration.inline import Inliner, inline_type
 from engine.orchestration.leases import heartbeat, lease_s
 from engine.orchestration.outcomes import attempts_ended, step_failed
@@ -110,7 +110,16 @@ def _run_held(claimed: Claimed, chain_worker: str | None) -> Next:
     else:
         inputs = step_inputs(graph, step.node_id, rows)
     try:
-        config, result = node_evaluate(run, graph, step.node_id, iteration=step.iteration, attempt=step.attempt, data=data, inputs=inputs)
+        config, result = node_evaluate(
+            run,
+            graph,
+            step.node_id,
+            iteration=step.iteration,
+            attempt=step.attempt,
+            data=data,
+            inputs=inputs,
+            fixed=fixed_input(step.attempts),
+        )
         version = children_prepare(run, result.children) if result.children is not None else None
     except StepFailed as failure:
         return Next(step_failed(step, failure, config=_config_of(failure, node), node=node, token=token))
@@ -185,13 +194,14 @@ def _advance_and_chain(
 
 
 def _inlinable(step: StepRun) -> bool:
-    """Whether a step may run inline: a pure node's first step (not a compensation), with
-    inline work switched on."""
+    """Whether a step may run inline: a pure node's first step (not a compensation) whose
+    input nobody fixed, with inline work switched on."""
     return (
         settings.STEPWISE_INLINE_MAX_STEPS > 0
         and step.iteration == 0
         and not step.compensates
         and inline_type(graph_for(step.run), step.node_id)
+        and fixed_input(step.attempts) is None  # a person's input: the executor runs it with that
     )
 
 

@@ -54,7 +54,9 @@ STEP_TRANSITIONS: dict[StepStatus, frozenset[StepStatus]] = {
     # running -> queued: retry after backoff, or a lease reclaimed after a crash.
     S.RUNNING: frozenset({S.SUCCEEDED, S.FAILED, S.WAITING, S.QUEUED, S.INTERRUPTED, S.CANCELLED}),
     S.WAITING: frozenset({S.SUCCEEDED, S.FAILED, S.CANCELLED, S.QUEUED}),
-    S.FAILED: frozenset({S.QUEUED}),
+    # failed -> queued: retry from failure, or a person fixed its input; failed -> succeeded:
+    # a person entered the output of a step whose effect happened (control.step_fix).
+    S.FAILED: frozenset({S.QUEUED, S.SUCCEEDED}),
     S.INTERRUPTED: frozenset({S.QUEUED, S.SUCCEEDED, S.CANCELLED}),
     S.SUCCEEDED: frozenset({S.COMPENSATED}),
     S.SKIPPED: frozenset(),

@@ -1,10 +1,12 @@
 // The step inspector: input, output and error as collapsible JSON with copy, the attempts
-// with their timings and errors, the idempotency key, the step's log (its events), and the
-// approval actions of a waiting approval step.
+// with their timings and errors and the fixes a person made between them, the idempotency key,
+// the step's log (its events), the approval actions of a waiting approval step, and "Fix and
+// resume" on a failed or interrupted one (FixStep.tsx).
 import { useQuery } from '@tanstack/react-query'
 import { useState } from 'react'
 import { api, ApiError } from '../api/client'
 import { formatDuration } from '../format'
+import { canFix, FixEntryRow, FixStep, isFix } from './FixStep'
 import type { RunDetail, RunStep } from './types'
 
 interface RunEventRow {
@@ -78,20 +80,27 @@ export function Inspector({ run, step, nodeType, onChanged }: { run: RunDetail; 
           {error && <p className="error">{error}</p>}
         </div>
       )}
+      {canFix(run, step) && <FixStep key={`${step.node_id}-${step.attempt}-${step.status}`} run={run} step={step} nodeType={nodeType} onChanged={onChanged} />}
       {step.error != null && <JsonBlock title="Error" value={step.error} tone="error" />}
       <JsonBlock title="Input" value={step.input} />
       <JsonBlock title="Output" value={step.output} />
       <div className="panel-section">
         <h3>Attempts</h3>
         {step.attempts.length === 0 ? <p className="muted">None yet.</p> : (
-          <table className="attempts">
+          <table className="attempts" style={{ tableLayout: 'fixed', width: '100%' }}>
+            <colgroup>
+              <col style={{ width: 30 }} />
+              <col style={{ width: 84 }} />
+              <col style={{ width: 56 }} />
+              <col />
+            </colgroup>
             <tbody>
-              {step.attempts.map((a) => (
+              {step.attempts.map((a, i) => isFix(a) ? <FixEntryRow key={`fix-${i}`} entry={a} /> : (
                 <tr key={a.attempt} data-testid="attempt">
                   <td>#{a.attempt}</td>
                   <td className="muted">{a.started_at ? new Date(a.started_at).toLocaleTimeString() : '—'}</td>
                   <td>{a.started_at && a.finished_at ? formatDuration(new Date(a.finished_at).getTime() - new Date(a.started_at).getTime()) : '…'}</td>
-                  <td className={a.error ? 'error-text' : 'ok-text'}>{a.error ? a.error.message : 'ok'}</td>
+                  <td className={a.error ? 'error-text' : 'ok-text'} style={{ overflowWrap: 'anywhere' }}>{a.error ? a.error.message : 'ok'}</td>
                 </tr>
               ))}
             </tbody>

@@ -1,6 +1,7 @@
 // The run as a Gantt chart: one row per step in order of start, a bar per attempt (red when
 // it failed), the time a step waited (timer, approval or child runs) in amber, retries'
-// backoff as gaps, compensations marked.
+// backoff as gaps, compensations marked, a person's fixes (✎) at their time.
+import { FixMark, isFix } from './FixStep'
 import type { RunStep } from './types'
 
 const LABEL = 170
@@ -46,7 +47,8 @@ export function Timeline({ steps, selected, onSelect }: { steps: RunStep[]; sele
               <span className={`badge badge-${step.status}`}>{step.status}</span>
             </div>
             <div className="gantt-track">
-              {step.attempts.map((a) => {
+              {step.attempts.map((a, i) => {
+                if (isFix(a)) return <FixMark key={`fix-${i}`} entry={a} left={pct(ms(a.at) ?? t0)} />
                 const start = ms(a.started_at)
                 const end = ms(a.finished_at) ?? now
                 if (start === null) return null
@@ -70,7 +72,7 @@ export function Timeline({ steps, selected, onSelect }: { steps: RunStep[]; sele
         )
       })}
       <div className="gantt-legend muted small">
-        <span className="key gantt-ok" /> attempt <span className="key gantt-failed" /> failed attempt <span className="key gantt-wait" /> waiting ↺ compensation
+        <span className="key gantt-ok" /> attempt <span className="key gantt-failed" /> failed attempt <span className="key gantt-wait" /> waiting ↺ compensation ✎ fixed by a person
       </div>
     </div>
   )

@@ -34,6 +34,7 @@ OWNED_ROUTES = {
     "run-step-reject": lambda wf, run: {"run_id": str(run.pk), "node_id": "review"},
     "run-step-mark-done": lambda wf, run: {"run_id": str(run.pk), "node_id": "review"},
     "run-step-retry": lambda wf, run: {"run_id": str(run.pk), "node_id": "review"},
+    "run-step-fix": lambda wf, run: {"run_id": str(run.pk), "node_id": "review"},
     "credential-detail": lambda wf, run: {"pk": str(_victim_credential(wf.owner).pk)},
     "credential-test": lambda wf, run: {"pk": str(_victim_credential(wf.owner).pk)},
     "token-detail": lambda wf, run: {"token_id": str(_victims_token(wf.owner))},

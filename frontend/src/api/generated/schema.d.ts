@@ -245,6 +245,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/{run_id}/steps/{node_id}/fix/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Fix a failed or interrupted step and resume the same run from it, every finished output kept: give it a new `input` (it runs again with it) or, for a step whose effect happened, its `output` (it succeeds with it, not called again). The step's attempts record who changed what, the old value and the new. A step that finished, or one that has not run, cannot be fixed (409). */
+        post: operations["runs_steps_fix"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/runs/{run_id}/steps/{node_id}/mark-done/": {
         parameters: {
             query?: never;
@@ -785,6 +802,22 @@ export interface components {
             graph: {
                 [key: string]: unknown;
             };
+        };
+        /** @description A person's fix of a failed or interrupted step: exactly one of `input` and `output`. */
+        FixRequest: {
+            /** @description A new input for the step (its config as it runs, checked against the node type's schema): the step runs again with it, on this attempt and every later one, not rendered again from the graph. */
+            input?: {
+                [key: string]: unknown;
+            };
+            /** @description The step's output, for a step whose effect happened (an at-most-once call that went out): it succeeds with it and is not called again. */
+            output?: unknown;
+            /** @description With `output`: the port it takes (default `out`; a condition's `true` or `false`). */
+            port?: string;
+            /**
+             * @description Why, for the history.
+             * @default
+             */
+            comment: string;
         };
         ImportRequest: {
             format?: string;
@@ -2654,6 +2687,104 @@ export interface operations {
             };
             /** @description Unsupported content type: send application/json. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    runs_steps_fix: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                node_id: string;
+                run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["FixRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+            /** @description Malformed request: the problems name the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in: use the session cookie or `Authorization: Token <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden (for example a missing CSRF token with session auth). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The run is not in a state that allows this. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body or the graph is over the size limits. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported content type: send application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The workflow or the input is invalid (problems listed). */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
