@@ -1,20 +1,19 @@
 // The signed-in user's API tokens: list, create (the answer carries the key, once), revoke.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
-import { api } from './client'
-import type { components } from './generated/schema'
+import { call, client, type Schemas } from './client'
 
-export type ApiToken = components['schemas']['ApiToken']
-export type NewApiToken = components['schemas']['NewApiToken']
-export type TokenRequest = components['schemas']['ApiTokenCreateRequest']
+export type ApiToken = Schemas['ApiToken']
+export type NewApiToken = Schemas['NewApiToken']
+export type TokenRequest = Schemas['ApiTokenCreateRequest']
 
 const KEY = ['tokens']
 
-export const useTokens = () => useQuery({ queryKey: KEY, queryFn: () => api<ApiToken[]>('/api/tokens/') })
+export const useTokens = () => useQuery({ queryKey: KEY, queryFn: () => call(client.GET('/api/tokens/')) })
 
 export function useCreateToken() {
   const queryClient = useQueryClient()
   return useMutation({
-    mutationFn: (body: TokenRequest) => api<NewApiToken>('/api/tokens/', { method: 'POST', body: JSON.stringify(body) }),
+    mutationFn: (body: TokenRequest) => call(client.POST('/api/tokens/', { body })),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: KEY }),
   })
 }
@@ -22,7 +21,7 @@ export function useCreateToken() {
 export function useRevokeToken() {
   const queryClient = useQueryClient()
   return useMutation({
-    mutationFn: (id: number) => api<void>(`/api/tokens/${id}/`, { method: 'DELETE' }),
+    mutationFn: (id: number) => call(client.DELETE('/api/tokens/{token_id}/', { params: { path: { token_id: id } } })),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: KEY }),
   })
 }

@@ -11,7 +11,7 @@ import {
   useReactFlow,
 } from '@xyflow/react'
 import { useCallback, useMemo } from 'react'
-import { useGraph } from '../stores/graph'
+import { useGraph, useGraphStore } from '../stores/graph'
 import { useRun } from '../stores/run'
 import { DRAG_TYPE } from './Palette'
 import { flowEdge, StepNode, stepNodeData, type StepFlowNode } from './StepNode'
@@ -42,6 +42,7 @@ export function Canvas({
   problemsByNode: Map<string, number>
   durations: Map<string, number | null>
 }) {
+  const store = useGraphStore()
   const doc = useGraph((s) => s.doc)
   const selectedNodes = useGraph((s) => s.selectedNodes)
   const selectedEdges = useGraph((s) => s.selectedEdges)
@@ -88,7 +89,7 @@ export function Canvas({
   const onNodesChange = useCallback((changes: NodeChange<StepFlowNode>[]) => {
     const moves: Record<string, { x: number; y: number }> = {}
     let ended = false
-    const state = useGraph.getState()
+    const state = store.getState()
     let selection: Set<string> | null = null
     for (const change of changes) {
       if (change.type === 'position' && change.position) {
@@ -102,10 +103,10 @@ export function Canvas({
     }
     if (Object.keys(moves).length) state.moveNodes(moves, ended)
     if (selection) state.select([...selection], state.selectedEdges)
-  }, [])
+  }, [store])
 
   const onEdgesChange = useCallback((changes: EdgeChange[]) => {
-    const state = useGraph.getState()
+    const state = store.getState()
     const selection = new Set(state.selectedEdges)
     let changed = false
     for (const change of changes) {
@@ -116,11 +117,11 @@ export function Canvas({
       }
     }
     if (changed) state.select(state.selectedNodes, [...selection])
-  }, [])
+  }, [store])
 
   const onConnect = useCallback((c: Connection) => {
-    if (c.source && c.target) useGraph.getState().connect(c.source, c.sourceHandle ?? 'out', c.target)
-  }, [])
+    if (c.source && c.target) store.getState().connect(c.source, c.sourceHandle ?? 'out', c.target)
+  }, [store])
 
   const onDrop = useCallback(
     (event: React.DragEvent) => {
@@ -129,9 +130,9 @@ export function Canvas({
       const info = types.get(type)
       if (!info) return
       const position = screenToFlowPosition({ x: event.clientX, y: event.clientY })
-      useGraph.getState().addNode(type, { x: Math.round(position.x), y: Math.round(position.y) }, info.default_config)
+      store.getState().addNode(type, { x: Math.round(position.x), y: Math.round(position.y) }, info.default_config)
     },
-    [types, screenToFlowPosition],
+    [types, screenToFlowPosition, store],
   )
 
   return (

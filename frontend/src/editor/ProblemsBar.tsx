@@ -1,7 +1,7 @@
 // The editor's footer: the graph's problems (what keeps it from running) and its warnings
 // (advice that never blocks a run), each a button that selects its node.
 import type { Problem } from '../api/client'
-import { useGraph } from '../stores/graph'
+import { useGraphStore } from '../stores/graph'
 
 export function ProblemsBar({ problems, warnings }: { problems: Problem[]; warnings: Problem[] }) {
   return (
@@ -25,11 +25,12 @@ export function ProblemsBar({ problems, warnings }: { problems: Problem[]; warni
 }
 
 function ProblemList({ problems }: { problems: Problem[] }) {
+  const store = useGraphStore()
   return (
     <ul>
       {problems.map((p, i) => (
         <li key={i}>
-          <button type="button" className="link" onClick={() => p.node_id && useGraph.getState().select([p.node_id])}>
+          <button type="button" className="link" onClick={() => p.node_id && store.getState().select([p.node_id])}>
             {p.node_id ? <code>{p.node_id}</code> : null} {p.message}
           </button>
         </li>

@@ -4,7 +4,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect, useState } from 'react'
 import { api, ApiError, type Problem } from '../api/client'
-import { useGraph } from '../stores/graph'
+import { useGraph, useGraphStore } from '../stores/graph'
 
 export interface Activation {
   active: boolean
@@ -90,6 +90,7 @@ export function useActivation({
   onProblems: (problems: Problem[]) => void
 }): ActivationState {
   const queryClient = useQueryClient()
+  const store = useGraphStore()
   const latest = useGraph((s) => s.version)
   const base: Activation = { active: initial?.active ?? false, active_version: initial?.active_version ?? null }
   const [state, setState] = useState<Activation>(base)
@@ -103,7 +104,7 @@ export function useActivation({
   }
 
   const change = async (action: 'activate' | 'deactivate') => {
-    if (action === 'activate' && useGraph.getState().isDirty() && !(await save())) return
+    if (action === 'activate' && store.getState().isDirty() && !(await save())) return
     setBusy(true)
     try {
       const wf = await api<Activation>(`/api/workflows/${workflowId}/${action}/`, { method: 'POST' })
@@ -116,7 +117,7 @@ export function useActivation({
     } catch (err) {
       if (err instanceof ApiError) {
         onMessage(`Could not ${action}: ${err.message}`)
-        if (err.problems.length && !useGraph.getState().isDirty()) onProblems(err.problems)
+        if (err.problems.length && !store.getState().isDirty()) onProblems(err.problems)
       } else {
         onMessage(String(err))
       }

@@ -1,8 +1,7 @@
 // The audit log: who did what to which workflow or run, when, from where; one workflow's
 // (its runs' entries too) or everything of the signed-in user's.
-import { useQuery } from '@tanstack/react-query'
 import { useState } from 'react'
-import { api } from '../api/client'
+import { useAuditList, useWorkflowNames, type AuditFilter } from '../api/lists'
 import { navigate } from '../router'
 import { ACTION_GROUPS, ACTION_LABEL, HOW_LABEL, TARGET_TYPES, describeActor, describeDetails, targetPath, type AuditEntry } from './activity'
 
@@ -37,21 +36,14 @@ export function ActivityList({ workflowId }: { workflowId?: number }) {
   const [after, setAfter] = useState('')
   const [before, setBefore] = useState('')
   const [page, setPage] = useState(1)
-  const workflows = useQuery({
-    queryKey: ['workflows', 'all'],
-    queryFn: () => api<{ results: { id: number; name: string }[] }>('/api/workflows/?page_size=200&ordering=name'),
-  })
-  const params = new URLSearchParams({ page: String(page), page_size: String(PAGE) })
-  if (action) params.set('action', action)
-  if (targetType) params.set('target_type', targetType)
-  if (workflow) params.set('workflow', workflow)
-  if (after) params.set('after', new Date(after).toISOString())
-  if (before) params.set('before', new Date(before).toISOString())
-  const entries = useQuery({
-    queryKey: ['audit', params.toString()],
-    queryFn: () => api<{ count: number; results: AuditEntry[] }>(`/api/audit/?${params}`),
-    placeholderData: (previous) => previous,
-  })
+  const workflows = useWorkflowNames()
+  const filter: AuditFilter = { page, page_size: PAGE }
+  if (action) filter.action = action as AuditFilter['action']
+  if (targetType) filter.target_type = targetType as AuditFilter['target_type']
+  if (workflow) filter.workflow = Number(workflow)
+  if (after) filter.after = new Date(after).toISOString()
+  if (before) filter.before = new Date(before).toISOString()
+  const entries = useAuditList(filter)
   const reset = (fn: (v: string) => void) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) => {
     fn(e.target.value)
     setPage(1)

@@ -1,14 +1,13 @@
 // Every run, or one workflow's: filters, search by id, pagination; refreshed live.
-import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { useQueryClient } from '@tanstack/react-query'
 import { useEffect, useState } from 'react'
-import { api } from '../api/client'
+import { useRunList, useWorkflowNames, type RunFilter } from '../api/lists'
 import { followWorkflow } from '../realtime/feed'
 import { formatDuration } from '../format'
 import { navigate } from '../router'
-import type { RunSummary } from '../runs/types'
 
-const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelling', 'cancelled', 'compensating', 'compensated']
-const TRIGGERS = ['manual', 'api', 'webhook', 'schedule', 'rerun', 'subworkflow']
+const STATUSES: NonNullable<RunFilter['status']>[] = ['queued', 'running', 'succeeded', 'failed', 'cancelling', 'cancelled', 'compensating', 'compensated']
+const TRIGGERS: NonNullable<RunFilter['trigger']>[] = ['manual', 'api', 'webhook', 'schedule', 'rerun', 'subworkflow']
 const PAGE = 25
 
 export function RunList({ workflowId }: { workflowId?: number }) {
@@ -26,23 +25,15 @@ export function RunList({ workflowId }: { workflowId?: number }) {
     if (followed === null) return
     return followWorkflow({ workflowId: followed, onRunChange: () => void queryClient.invalidateQueries({ queryKey: ['runs'] }) })
   }, [followed, queryClient])
-  const workflows = useQuery({
-    queryKey: ['workflows', 'all'],
-    queryFn: () => api<{ results: { id: number; name: string }[] }>('/api/workflows/?page_size=200&ordering=name'),
-  })
-  const params = new URLSearchParams({ page: String(page), page_size: String(PAGE) })
-  if (status) params.set('status', status)
-  if (trigger) params.set('trigger', trigger)
-  if (workflow) params.set('workflow', workflow)
-  if (after) params.set('created_after', new Date(after).toISOString())
-  if (before) params.set('created_before', new Date(before).toISOString())
-  if (/^\d+$/.test(runId)) params.set('id', runId)
-  const runs = useQuery({
-    queryKey: ['runs', params.toString()],
-    queryFn: () => api<{ count: number; results: RunSummary[] }>(`/api/runs/?${params}`),
-    refetchInterval: followed === null ? 2000 : 15_000, // new runs and status changes show up without a reload
-    placeholderData: (previous) => previous,
-  })
+  const workflows = useWorkflowNames()
+  const filter: RunFilter = { page, page_size: PAGE }
+  if (status) filter.status = status as RunFilter['status']
+  if (trigger) filter.trigger = trigger as RunFilter['trigger']
+  if (workflow) filter.workflow = Number(workflow)
+  if (after) filter.created_after = new Date(after).toISOString()
+  if (before) filter.created_before = new Date(before).toISOString()
+  if (/^\d+$/.test(runId)) filter.id = Number(runId)
+  const runs = useRunList(filter, followed === null ? 2000 : 15_000)
   const reset = (fn: (v: string) => void) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) => {
     fn(e.target.value)
     setPage(1)

@@ -1,18 +1,9 @@
 // The workflow list: search, create, rename, duplicate, delete, import a JSON file, export.
-import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useRef, useState } from 'react'
-import { api, ApiError } from '../api/client'
+import { ApiError } from '../api/client'
+import { exportWorkflow, useWorkflowAction, useWorkflowList, type WorkflowAction } from '../api/lists'
+import type { WorkflowSummary } from '../api/queries'
 import { navigate } from '../router'
-
-interface WorkflowSummary {
-  id: number
-  name: string
-  description: string
-  active: boolean
-  latest_version: number | null
-  updated_at: string
-}
-type Page<T> = { count: number; results: T[] }
 
 function explain(err: unknown): string {
   return err instanceof ApiError ? [err.message, ...err.problems.map((p) => p.message)].join(' ') : String(err)
@@ -23,46 +14,35 @@ export function WorkflowList() {
   const [name, setName] = useState('')
   const [error, setError] = useState<string | null>(null)
   const fileInput = useRef<HTMLInputElement>(null)
-  const queryClient = useQueryClient()
-  const list = useQuery({
-    queryKey: ['workflows', search],
-    queryFn: () => api<Page<WorkflowSummary>>(`/api/workflows/?page_size=200&ordering=-updated_at&search=${encodeURIComponent(search)}`),
-  })
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ['workflows'] })
+  const list = useWorkflowList(search)
+  const action = useWorkflowAction()
 
-  const act = async (work: () => Promise<unknown>) => {
+  const act = (what: WorkflowAction, onDone?: (id: number | null) => void) => {
     setError(null)
-    try {
-      await work()
-      await refresh()
-    } catch (err) {
-      setError(explain(err))
-    }
+    action.mutate(what, { onSuccess: onDone, onError: (err) => setError(explain(err)) })
   }
 
   const create = (event: React.FormEvent) => {
     event.preventDefault()
-    void act(async () => {
-      const created = await api<{ id: number }>('/api/workflows/', { method: 'POST', body: JSON.stringify({ name: name.trim() }) })
+    act({ verb: 'create', name: name.trim() }, (id) => {
       setName('')
-      navigate(`/workflows/${created.id}`)
+      navigate(`/workflows/${id}`)
     })
   }
 
   const importFile = async (file: File) => {
-    await act(async () => {
-      let body: unknown
-      try {
-        body = JSON.parse(await file.text())
-      } catch {
-        throw new Error(`${file.name} is not a JSON file exported from Stepwise.`)
-      }
-      await api('/api/workflows/import/', { method: 'POST', body: JSON.stringify(body) })
-    })
+    let body: unknown
+    try {
+      body = JSON.parse(await file.text())
+    } catch {
+      setError(`${file.name} is not a JSON file exported from Stepwise.`)
+      return
+    }
+    act({ verb: 'import', body })
   }
 
   const exportOne = async (wf: WorkflowSummary) => {
-    const data = await api<unknown>(`/api/workflows/${wf.id}/export/`)
+    const data = await exportWorkflow(wf.id)
     const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }))
     const a = document.createElement('a')
     a.href = url
@@ -113,12 +93,12 @@ export function WorkflowList() {
                 <td className="actions">
                   <button type="button" className="link" onClick={() => {
                     const next = window.prompt('Rename workflow', wf.name)
-                    if (next && next.trim() && next !== wf.name) void act(() => api(`/api/workflows/${wf.id}/`, { method: 'PATCH', body: JSON.stringify({ name: next.trim() }) }))
+                    if (next && next.trim() && next !== wf.name) act({ verb: 'rename', id: wf.id, name: next.trim() })
                   }}>Rename</button>
-                  <button type="button" className="link" onClick={() => void act(() => api(`/api/workflows/${wf.id}/duplicate/`, { method: 'POST' }))}>Duplicate</button>
+                  <button type="button" className="link" onClick={() => act({ verb: 'duplicate', id: wf.id })}>Duplicate</button>
                   <button type="button" className="link" onClick={() => void exportOne(wf).catch((err) => setError(explain(err)))}>Export</button>
                   <button type="button" className="link danger" onClick={() => {
-                    if (window.confirm(`Delete “${wf.name}”? Its versions go with it.`)) void act(() => api(`/api/workflows/${wf.id}/`, { method: 'DELETE' }))
+                    if (window.confirm(`Delete “${wf.name}”? Its versions go with it.`)) act({ verb: 'delete', id: wf.id })
                   }}>Delete</button>
                 </td>
               </tr>

@@ -3,55 +3,49 @@
 // from a step). Follows the run live; after a reconnect it shows what the database says.
 import { ReactFlow, ReactFlowProvider, Background, Controls, type Edge } from '@xyflow/react'
 import '@xyflow/react/dist/style.css'
-import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { useQueryClient } from '@tanstack/react-query'
 import { useEffect, useMemo, useState } from 'react'
-import { api, ApiError } from '../api/client'
-import { useNodeTypes } from '../api/queries'
+import { ApiError } from '../api/client'
+import { useNodeTypes, useRunDetail, useVersionGraph } from '../api/queries'
 import { flowEdge, StepNode, stepNodeData, type StepFlowNode } from '../editor/StepNode'
-import type { GraphDoc, NodeTypeInfo } from '../editor/types'
+import type { NodeTypeInfo } from '../editor/types'
 import { formatDuration } from '../format'
 import { navigate } from '../router'
-import { useRun } from '../stores/run'
+import { RunProvider, useRun, useRunStore } from '../stores/run'
 import { Inspector } from './Inspector'
 import { Timeline } from './Timeline'
-import type { RunDetail } from './types'
+import { useRunAction, type RunAction } from './useRunAction'
 
 const nodeTypes = { step: StepNode }
 
 export function RunPage({ runId }: { runId: number }) {
   return (
-    <ReactFlowProvider>
-      <RunView runId={runId} />
-    </ReactFlowProvider>
+    <RunProvider>
+      <ReactFlowProvider>
+        <RunView runId={runId} />
+      </ReactFlowProvider>
+    </RunProvider>
   )
 }
 
 function RunView({ runId }: { runId: number }) {
+  const store = useRunStore()
   const live = useRun((s) => s.live)
   const fatal = useRun((s) => s.fatal)
   const queryClient = useQueryClient()
   const [tab, setTab] = useState<'graph' | 'timeline'>('graph')
   const [selected, setSelected] = useState<string | null>(null)
-  const [error, setError] = useState<string | null>(null)
   const types = useNodeTypes()
+  const action = useRunAction(runId)
 
   useEffect(() => {
-    useRun.getState().follow(runId)
-    return () => useRun.getState().stop()
-  }, [runId])
+    store.getState().follow(runId)
+    return () => store.getState().stop()
+  }, [runId, store])
 
   const seq = live?.runId === runId ? live.seq : 0
-  const run = useQuery({
-    queryKey: ['run', runId, seq],
-    queryFn: () => api<RunDetail>(`/api/runs/${runId}/`),
-    placeholderData: (previous) => previous,
-  })
-  const graph = useQuery({
-    queryKey: ['version', run.data?.workflow, run.data?.version],
-    queryFn: () => api<{ graph: GraphDoc }>(`/api/workflows/${run.data!.workflow}/versions/${run.data!.version}/`),
-    enabled: !!run.data,
-    staleTime: Infinity, // versions never change
-  })
+  const run = useRunDetail(runId, seq)
+  const graph = useVersionGraph(run.data?.workflow, run.data?.version)
   const typeMap = useMemo(() => new Map((types.data ?? []).map((t): [string, NodeTypeInfo] => [t.type, t])), [types.data])
   const steps = useMemo(() => run.data?.steps ?? [], [run.data])
   const byNode = useMemo(() => new Map(steps.map((s) => [s.node_id, s])), [steps])
@@ -95,17 +89,10 @@ function RunView({ runId }: { runId: number }) {
   const r = run.data
   const step = selected ? byNode.get(selected) ?? null : null
 
-  const act = async (label: string, path: string, body?: unknown) => {
-    if (!window.confirm(`${label}?`)) return
-    setError(null)
-    try {
-      const result = await api<RunDetail>(`/api/runs/${runId}/${path}/`, { method: 'POST', body: body === undefined ? undefined : JSON.stringify(body) })
-      if (result.id !== runId) navigate(`/runs/${result.id}`)
-      else void queryClient.invalidateQueries({ queryKey: ['run', runId] })
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err))
-    }
+  const act = (label: string, what: RunAction) => {
+    if (window.confirm(`${label}?`)) action.mutate(what)
   }
+  const error = action.error ? (action.error instanceof ApiError ? action.error.message : String(action.error)) : null
 
   return (
     <div className="runview">
@@ -120,10 +107,10 @@ function RunView({ runId }: { runId: number }) {
         {r.rerun_of && <a href={`/runs/${r.rerun_of}`} className="small" onClick={(e) => { e.preventDefault(); navigate(`/runs/${r.rerun_of}`) }}>rerun of #{r.rerun_of}</a>}
         {r.parent_run && <a href={`/runs/${r.parent_run}`} className="small" onClick={(e) => { e.preventDefault(); navigate(`/runs/${r.parent_run}`) }}>child of #{r.parent_run}</a>}
         <span className="spacer" />
-        {['queued', 'running'].includes(r.status) && <button type="button" className="secondary" onClick={() => void act('Cancel this run', 'cancel')}>Cancel</button>}
-        {r.status === 'failed' && <button type="button" onClick={() => void act('Retry the failed steps (finished outputs are kept)', 'retry')}>Retry from failure</button>}
-        <button type="button" className="secondary" onClick={() => void act('Start a new run with the same input', 'rerun', {})}>Rerun</button>
-        <button type="button" className="secondary" disabled={!selected} title={selected ? '' : 'Select a step first'} onClick={() => void act(`Rerun from ${selected} (outputs upstream of it are reused)`, 'rerun', { from_node: selected })}>
+        {['queued', 'running'].includes(r.status) && <button type="button" className="secondary" onClick={() => void act('Cancel this run', { verb: 'cancel' })}>Cancel</button>}
+        {r.status === 'failed' && <button type="button" onClick={() => void act('Retry the failed steps (finished outputs are kept)', { verb: 'retry' })}>Retry from failure</button>}
+        <button type="button" className="secondary" onClick={() => void act('Start a new run with the same input', { verb: 'rerun' })}>Rerun</button>
+        <button type="button" className="secondary" disabled={!selected} title={selected ? '' : 'Select a step first'} onClick={() => void act(`Rerun from ${selected} (outputs upstream of it are reused)`, { verb: 'rerun', fromNode: selected ?? undefined })}>
           Rerun from step
         </button>
       </header>

@@ -1,9 +1,13 @@
 import { beforeEach, describe, expect, it } from 'vitest'
-import { useGraph } from './graph'
+import { createGraphStore, type GraphStore } from './graph'
 
-const g = () => useGraph.getState()
+let store: GraphStore
+const g = () => store.getState()
 
-beforeEach(() => g().load({ nodes: [{ id: 'start', type: 'trigger.manual', position: { x: 0, y: 0 }, config: {} }], edges: [] }, 1))
+beforeEach(() => {
+  store = createGraphStore()
+  g().load({ nodes: [{ id: 'start', type: 'trigger.manual', position: { x: 0, y: 0 }, config: {} }], edges: [] }, 1)
+})
 
 describe('graph store', () => {
   it('adds nodes with unique ids and connects them', () => {
@@ -82,5 +86,25 @@ describe('graph store', () => {
     g().load({ nodes: [], edges: [] }, null) // another workflow
     expect(g().paste(text)).toEqual(['start', 'noop'])
     expect(g().paste('not json')).toEqual([])
+  })
+
+  it('each editor has a store of its own: an edit in one is not in the other', () => {
+    const other = createGraphStore()
+    other.getState().load({ nodes: [], edges: [] }, 7)
+    g().addNode('noop', { x: 0, y: 0 }, {})
+    expect(other.getState().doc.nodes).toHaveLength(0)
+    expect(other.getState().version).toBe(7)
+    expect(other.getState().isDirty()).toBe(false)
+    expect(g().version).toBe(1)
+  })
+
+  it('an edit made while a save is on its way stays unsaved', () => {
+    const sent = g().doc
+    g().addNode('noop', { x: 0, y: 0 }, {}) // while the PATCH is out
+    g().markSaved(2, sent)
+    expect(g().version).toBe(2)
+    expect(g().isDirty()).toBe(true)
+    g().undo()
+    expect(g().isDirty()).toBe(false)
   })
 })

@@ -1,6 +1,9 @@
 // The document store: the graph being edited, the selection and the undo history. The
 // live run never lives here: see stores/run.ts (docs/architecture.md#frontend-layout).
-import { create } from 'zustand'
+// One store per editor (createGraphStore), given to its components by GraphProvider, so
+// two editors, or two tests, never share a document and nothing is reset by hand.
+import { createContext, createElement, useContext, useState, type ReactNode } from 'react'
+import { createStore, useStore, type StoreApi } from 'zustand'
 import type { GraphDoc, GraphEdge, GraphNode, Position } from '../editor/types'
 
 const HISTORY_LIMIT = 200
@@ -15,7 +18,8 @@ export interface GraphState {
   saved: string
   version: number | null
   load: (doc: GraphDoc, version: number | null) => void
-  markSaved: (version: number | null) => void
+  /** The save of `doc` (by default the document now) made version `version`. */
+  markSaved: (version: number | null, doc?: GraphDoc) => void
   isDirty: () => boolean
   addNode: (type: string, position: Position, config: Record<string, unknown>) => string
   moveNodes: (moves: Record<string, Position>, record: boolean) => void
@@ -41,7 +45,9 @@ export function uniqueId(base: string, taken: Set<string>): string {
 
 const empty: GraphDoc = { nodes: [], edges: [] }
 
-export const useGraph = create<GraphState>((set, get) => {
+export type GraphStore = StoreApi<GraphState>
+
+export const createGraphStore = (): GraphStore => createStore<GraphState>((set, get) => {
   /** Apply an edit as one undoable step. */
   const commit = (next: GraphDoc, extra: Partial<GraphState> = {}) => {
     const { doc, past } = get()
@@ -61,7 +67,7 @@ export const useGraph = create<GraphState>((set, get) => {
     load: (doc, version) =>
       set({ doc, version, saved: JSON.stringify(doc), past: [], future: [], selectedNodes: [], selectedEdges: [] }),
 
-    markSaved: (version) => set({ version, saved: JSON.stringify(get().doc) }),
+    markSaved: (version, doc = get().doc) => set({ version, saved: JSON.stringify(doc) }),
 
     isDirty: () => JSON.stringify(get().doc) !== get().saved,
 
@@ -179,3 +185,23 @@ export const useGraph = create<GraphState>((set, get) => {
     },
   }
 })
+
+const GraphContext = createContext<GraphStore | null>(null)
+
+/** Gives its children a document store of their own, made once for the editor's life. */
+export function GraphProvider({ store, children }: { store?: GraphStore; children: ReactNode }) {
+  const [own] = useState(() => store ?? createGraphStore())
+  return createElement(GraphContext.Provider, { value: own }, children)
+}
+
+/** The editor's document store itself, for actions read at the moment (getState()). */
+export function useGraphStore(): GraphStore {
+  const store = useContext(GraphContext)
+  if (!store) throw new Error('useGraph is used outside a GraphProvider (the editor gives one).')
+  return store
+}
+
+/** A slice of the editor's document, re-rendering when it changes. */
+export function useGraph<T>(selector: (state: GraphState) => T): T {
+  return useStore(useGraphStore(), selector)
+}

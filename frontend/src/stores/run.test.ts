@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { useRun } from './run'
+import { createRunStore } from './run'
 import { RunStream, type RunStreamOptions } from '../realtime/socket'
 import type { EventMessage } from '../realtime/messages'
 
@@ -19,6 +19,7 @@ const event = (seq: number, node_id: string, status: string, kind: 'run' | 'step
 
 describe('run store', () => {
   it('applies the stream of a run to what the canvas shows', () => {
+    const useRun = createRunStore()
     let stream: FakeStream | null = null
     useRun.getState().follow(3, (options) => (stream = new FakeStream(options)))
     const s = stream as unknown as FakeStream

@@ -1,6 +1,9 @@
 // The live-run store: what the canvas shows of a run, fed only by server pushes (the
 // realtime handlers), never by the document's edits (docs/architecture.md#frontend-layout).
-import { create } from 'zustand'
+// One store per screen that follows a run (the editor, the run view), given by RunProvider:
+// leaving the screen drops its store and its stream, nothing is reset by hand.
+import { createContext, createElement, useContext, useEffect, useState, type ReactNode } from 'react'
+import { createStore, useStore, type StoreApi } from 'zustand'
 import type { LiveRun } from '../realtime/reducer'
 import { RunStream } from '../realtime/socket'
 
@@ -14,7 +17,9 @@ export interface RunState {
   stop: () => void
 }
 
-export const useRun = create<RunState>((set, get) => ({
+export type RunStore = StoreApi<RunState>
+
+export const createRunStore = (): RunStore => createStore<RunState>((set, get) => ({
   runId: null,
   live: null,
   fatal: null,
@@ -35,3 +40,23 @@ export const useRun = create<RunState>((set, get) => ({
     set({ stream: null })
   },
 }))
+
+const RunContext = createContext<RunStore | null>(null)
+
+/** Gives its children a live-run store of their own; its stream stops when they go. */
+export function RunProvider({ children }: { children: ReactNode }) {
+  const [store] = useState(createRunStore)
+  useEffect(() => () => store.getState().stop(), [store])
+  return createElement(RunContext.Provider, { value: store }, children)
+}
+
+export function useRunStore(): RunStore {
+  const store = useContext(RunContext)
+  if (!store) throw new Error('useRun is used outside a RunProvider (the editor and the run view give one).')
+  return store
+}
+
+/** A slice of the live run, re-rendering when it changes. */
+export function useRun<T>(selector: (state: RunState) => T): T {
+  return useStore(useRunStore(), selector)
+}
