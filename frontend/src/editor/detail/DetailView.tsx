@@ -17,7 +17,7 @@ import type { FormContext } from './widgets'
 export type DetailMode = 'modal' | 'panel'
 const MODE_KEY = 'stepwise-detail-view'
 
-export function rememberedMode(): DetailMode {
+function rememberedMode(): DetailMode {
   return localStorage.getItem(MODE_KEY) === 'panel' ? 'panel' : 'modal'
 }
 
@@ -69,7 +69,9 @@ export function DetailView({
     return all
   }, [data, upstream])
   const pathsRef = useRef(paths)
-  pathsRef.current = paths
+  useEffect(() => {
+    pathsRef.current = paths
+  }, [paths])
   const context: FormContext = useMemo(
     () => ({
       target: { workflowId, nodeId: node.id, runId: run?.id ?? null, runSeq: run?.seq ?? null, savedVersion },
@@ -79,7 +81,9 @@ export function DetailView({
   )
 
   const close = useRef(onClose)
-  close.current = onClose
+  useEffect(() => {
+    close.current = onClose
+  }, [onClose])
   useEffect(() => {
     view.current?.focus()
     const onKey = (e: KeyboardEvent) => {
