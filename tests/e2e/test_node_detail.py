@@ -100,9 +100,17 @@ def test_configure_an_http_node_in_the_detail_view(page, server, echo):
     assert page.evaluate(OVERFLOWING) == []
     shot(page, "60-detail-1024")
 
-    # Drag the customer's id from the input into the URL: the expression that reads it, previewed.
+    # A URL the node cannot call is refused in words that name it.
     url = _editor(view, "URL")
     url.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.type("ftp://bad.example")
+    expect(view.get_by_test_id("detail-params")).to_contain_text("The URL must start with http:// or https://")
+    page.keyboard.press("Control+a")
+    page.keyboard.type(f"{echo.base}/echo")
+    expect(view.get_by_test_id("detail-params")).not_to_contain_text("The URL must start with")
+
+    # Drag the customer's id from the input into the URL: the expression that reads it, previewed.
     page.keyboard.press("End")
     page.keyboard.type("/customers/")
     with page.expect_response(re.compile(r"/preview/$")) as answered:
@@ -162,3 +170,34 @@ def test_configure_an_http_node_in_the_detail_view(page, server, echo):
     expect(_field(view, "URL").get_by_test_id("preview-value")).to_have_text('"c-42"')
     expect(view.get_by_test_id("input-pane").locator("[data-path='steps.lookup.output.id']")).to_contain_text('"c-42"')
     shot(page, "66-detail-after-reload")
+
+
+def test_a_triggers_input_schema_is_edited_as_fields(page, server, echo):
+    _sign_in(page, server, "omar")
+    owner = "get_user_model().objects.get(username='omar')"
+    server.manage(
+        "shell",
+        "-c",
+        "from django.contrib.auth import get_user_model; from designer import services; "
+        f"services.workflow_create(owner={owner}, name='Intake', graph={_graph(echo.base + '/echo')!r})",
+    )
+    page.reload()
+    page.get_by_role("link", name="Intake").click()
+    view = _open_detail(page, "start")
+    expect(view.get_by_test_id("input-pane")).to_contain_text("A trigger receives the run input.")
+    view.get_by_role("button", name="+ Add a field").click()
+    view.get_by_label("Field 1 name").fill("customer")
+    view.get_by_role("button", name="+ Add a field").click()
+    view.get_by_label("Field 2 name").fill("total")
+    view.get_by_label("Field 2 type").select_option("number")
+    view.locator(".schema-row").first.get_by_role("checkbox").check()
+    assert page.evaluate(OVERFLOWING) == []
+    shot(page, "67-detail-trigger-schema")
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_test_id("unsaved")).to_have_count(0)
+    page.get_by_role("button", name="▶ Run", exact=True).click()
+    page.fill("textarea[aria-label='Run input']", json.dumps({"total": 3}))
+    page.click("text=Start run")
+    # The schema written from the rows is the one the run input is checked against.
+    expect(page.get_by_role("dialog", name="Run this workflow")).to_contain_text("customer")

@@ -7,6 +7,7 @@ import { customizeValidator } from '@rjsf/validator-ajv8'
 import { useMemo } from 'react'
 import type { Problem } from '../../api/client'
 import { CredentialField } from '../CredentialField'
+import { SchemaEditor } from './SchemaEditor'
 import { uiFor, type Schema } from './uiSchema'
 import { ExpressionWidget, JsonField, KeyValueField, ListField, SwitchWidget, type FormContext } from './widgets'
 
@@ -25,7 +26,7 @@ function errorsOf(problems: Problem[]): Record<string, unknown> {
   return errors
 }
 
-const FIELDS = { json: JsonField, credential: CredentialField, keyvalue: KeyValueField, list: ListField }
+const FIELDS = { json: JsonField, credential: CredentialField, keyvalue: KeyValueField, list: ListField, schema: SchemaEditor }
 const WIDGETS = { switch: SwitchWidget, expression: ExpressionWidget }
 
 export function ConfigForm({

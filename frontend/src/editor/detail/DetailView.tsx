@@ -134,7 +134,9 @@ export function DetailView({
             roots={inputRoots}
             empty={upstream.length ? 'Run the workflow (or pin data) to see what this node receives.' : 'A trigger receives the run input.'}
           />
-          <p className="muted small">Drag a field into a parameter to insert the expression that reads it.</p>
+          {inputRoots.some((r) => r.value !== undefined) && (
+            <p className="muted small">Drag a field into a parameter to insert the expression that reads it.</p>
+          )}
         </div>
         <div className="detail-col detail-params" data-testid="detail-params">
           <h3>Parameters</h3>

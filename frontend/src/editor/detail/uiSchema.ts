@@ -45,6 +45,7 @@ export function uiFor(schema: Schema, value: Record<string, unknown>, rich: bool
   for (const [name, property] of Object.entries(properties)) {
     const rendered = templates && property['x-expression'] !== false
     if (hidden.has(name)) ui[name] = { 'ui:widget': 'hidden' }
+    else if (name === 'input_schema' && property.type === 'object') ui[name] = { 'ui:field': 'schema' }
     else if (CREDENTIAL_TYPES_KEYWORD in property) ui[name] = { 'ui:field': 'credential', 'ui:label': false }
     else if (!TYPED.some((key) => key in property)) ui[name] = { 'ui:field': 'json' }
     // A switch left unset shows what the node does without it: its type's default.
