@@ -81,6 +81,9 @@ def test_configure_an_http_node_in_the_detail_view(page, server, echo):
     expect(page.locator(".react-flow__node[data-id='call'] .step")).to_have_class(re.compile("step-succeeded"), timeout=15000)
 
     page.set_viewport_size({"width": 1024, "height": 768})
+    # The side panel's form fits its 340 px too (it was 804 px wide: the status list's pickers).
+    _select(page, "call")
+    assert page.evaluate("() => [...document.querySelectorAll('.panel, .panel .rjsf')].map(e => e.scrollWidth - e.clientWidth)") == [0, 0]
     view = _open_detail(page, "call")
     expect(view.get_by_test_id("detail-against")).to_contain_text("run #")
     inputs = view.get_by_test_id("input-pane")
