@@ -40,7 +40,13 @@ class HttpRequest(NodeType):
     config_schema = obj(
         {
             "method": {"enum": ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"], "title": "Method"},
-            "url": {"type": "string", "title": "URL", "minLength": 1, "pattern": "^(https?://|\\{\\{)"},
+            "url": {
+                "type": "string",
+                "title": "URL",
+                "minLength": 1,
+                "pattern": "^(https?://|\\{\\{)",
+                "x-message": "The URL must start with http:// or https:// (or be an expression in {{ }}).",
+            },
             "credential": credential_field(*HTTP_TYPES, title="Credential"),
             "headers": {**_STRING_MAP, "title": "Headers"},
             "query": {**_STRING_MAP, "title": "Query parameters"},

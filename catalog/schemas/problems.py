@@ -121,6 +121,8 @@ def describe_error(error: ValidationError, root_schema: dict[str, Any]) -> tuple
         extra = sorted(str(k) for k in error.instance if k not in allowed)
         if extra:
             return pointer_of([*path, extra[0]]), f"Unknown field {extra[0]!r}."
+    if error.validator == "pattern" and isinstance(error.schema, Mapping) and isinstance(error.schema.get("x-message"), str):
+        return pointer_of(path), error.schema["x-message"]  # the field's own words for what its pattern wants
     label = _title(root_schema, path) or (str(path[-1]) if path else "Value")
     message = error.message
     long = repr(error.instance)

@@ -90,3 +90,15 @@ def test_a_huge_value_is_shown_short():
     schema = {"type": "object", "properties": {"n": {"title": "N", "maximum": 1}}}
     [error] = schema_validator(schema).iter_errors({"n": 10**400})
     assert describe_error(error, schema) == ("/n", "N: 1.000e+400 is greater than the maximum of 1")
+
+
+def test_a_pattern_with_its_own_message_reads_in_words():
+    """A field whose pattern says what it wants in `x-message` is refused in those words,
+    not as the regular expression."""
+    http = registry.get("http.request")
+    problems = rendered_problems(http, {"method": "GET", "url": "ftp://bad.example"})
+    assert problems == [("/url", "The URL must start with http:// or https:// (or be an expression in {{ }}).")]
+    # Without x-message, the plain message with the field's title.
+    schema = {"type": "object", "properties": {"code": {"type": "string", "title": "Code", "pattern": "^[A-Z]+$"}}}
+    error = next(schema_validator(schema).iter_errors({"code": "abc"}))
+    assert describe_error(error, schema) == ("/code", "Code: 'abc' does not match '^[A-Z]+$'")

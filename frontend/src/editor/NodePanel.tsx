@@ -1,67 +1,19 @@
 // The side panel for the selected node: name and id, its config as a form generated from
 // the node type's JSON Schema (or as JSON), failure settings, compensation, the problems
 // the server found on it, expression previews (the server's, against the last run), and its
-// last run data.
-import Form from '@rjsf/core'
-import type { FieldProps, UiSchema } from '@rjsf/utils'
-import { customizeValidator } from '@rjsf/validator-ajv8'
+// last run data. "Open details" shows the node detail view (editor/detail/DetailView.tsx).
 import { useEffect, useMemo, useState } from 'react'
 import { api, ApiError, type Problem } from '../api/client'
 import type { components } from '../api/generated/schema'
 import type { RunDetailStep } from '../runs/types'
 import { useGraph } from '../stores/graph'
-import { CREDENTIAL_TYPES_KEYWORD, CredentialField } from './CredentialField'
+import { ConfigForm } from './detail/ConfigForm'
+import { DetailView } from './detail/DetailView'
+import { StepSettings } from './detail/StepSettings'
+import { useNodeRun } from './detail/useNodeData'
 import { expressionsIn, type Expression } from './expressions'
 import type { GraphNode, NodeTypeInfo } from './types'
 
-const validator = customizeValidator({ ajvOptionsOverrides: { strict: false } })
-
-/** A field whose schema allows any JSON value (no `type`): edited as JSON text. */
-function JsonField(props: FieldProps) {
-  const [text, setText] = useState(() => (props.formData === undefined ? '' : JSON.stringify(props.formData, null, 2)))
-  const [bad, setBad] = useState(false)
-  return (
-    <label className="json-field">
-      {props.schema.title ?? props.name}
-      {props.schema.description && <span className="field-description">{props.schema.description}</span>}
-      <textarea
-        className="json"
-        rows={4}
-        id={props.fieldPathId.$id}
-        value={text}
-        onChange={(e) => {
-          setText(e.target.value)
-          if (!e.target.value.trim()) {
-            setBad(false)
-            props.onChange(undefined, props.fieldPathId.path)
-            return
-          }
-          try {
-            props.onChange(JSON.parse(e.target.value), props.fieldPathId.path)
-            setBad(false)
-          } catch {
-            setBad(true)
-          }
-        }}
-      />
-      {bad && <span className="error-detail">Not valid JSON yet.</span>}
-    </label>
-  )
-}
-
-const TYPED = ['type', 'enum', 'const', 'oneOf', 'anyOf', 'allOf', '$ref']
-
-/** uiSchema sending every untyped property to the JSON field, and those naming a
- * credential to the credential picker. */
-function uiFor(schema: Record<string, unknown>): UiSchema {
-  const ui: UiSchema = { 'ui:submitButtonOptions': { norender: true } }
-  const properties = (schema.properties ?? {}) as Record<string, Record<string, unknown>>
-  for (const [name, property] of Object.entries(properties)) {
-    if (CREDENTIAL_TYPES_KEYWORD in property) ui[name] = { 'ui:field': 'credential', 'ui:label': false }
-    else if (!TYPED.some((key) => key in property)) ui[name] = { 'ui:field': 'json' }
-  }
-  return ui
-}
 type PreviewResult = components['schemas']['PreviewResult']
 type PreviewState = { kind: 'pending' } | { kind: 'done'; result: PreviewResult } | { kind: 'refused'; message: string }
 
@@ -168,30 +120,28 @@ export function NodePanel({
   const [asJson, setAsJson] = useState(false)
   const [jsonDraft, setJsonDraft] = useState(JSON.stringify(node.config, null, 2))
   const [jsonError, setJsonError] = useState<string | null>(null)
+  const [detailOpen, setDetailOpen] = useState(false)
+  // After a reload the editor follows no run: the previews use the workflow's latest one.
+  const nodeRun = useNodeRun(workflowId, run)
+  const previewRun = nodeRun.run
+  const shownStep = lastStep ?? nodeRun.detail?.steps.find((s) => s.node_id === node.id) ?? null
   useEffect(() => {
     setIdDraft(node.id)
     setIdError(null)
     setJsonDraft(JSON.stringify(node.config, null, 2))
   }, [node.id, node.config])
 
-  const schema = useMemo(() => ({ ...(info?.config_schema ?? {}), title: undefined }), [info])
-  const extraErrors = useMemo(() => {
-    const errors: Record<string, unknown> = {}
-    for (const p of problems) {
-      const parts = (p.field ?? '').split('/').filter(Boolean)
-      if (parts[0] !== 'config' || parts.length < 2) continue
-      let target = errors as Record<string, unknown>
-      for (const part of parts.slice(1)) target = (target[part] ??= {}) as Record<string, unknown>
-      target.__errors = [...((target.__errors as string[]) ?? []), p.message]
-    }
-    return errors
-  }, [problems])
   const expressions = useMemo(() => expressionsIn(node.config, info?.config_schema), [node.config, info])
   const others = allNodes.filter((n) => n.id !== node.id)
 
   return (
     <aside className="panel" aria-label="Node settings">
-      <h2>{info?.title ?? node.type}</h2>
+      <div className="row">
+        <h2>{info?.title ?? node.type}</h2>
+        <button type="button" className="secondary small-button" onClick={() => setDetailOpen(true)} title="Input, parameters and output side by side">
+          Open details
+        </button>
+      </div>
       <p className="muted">{info?.description}</p>
       <label>
         Name
@@ -238,17 +188,13 @@ export function NodePanel({
             </button>
           </>
         ) : (
-          <Form
-            key={node.id}
-            schema={schema}
-            formData={node.config}
-            validator={validator}
-            noValidate
-            extraErrors={extraErrors as never}
-            showErrorList={false}
-            uiSchema={uiFor(schema)}
-            fields={{ json: JsonField, credential: CredentialField }}
-            onChange={(e) => updateNode(node.id, { config: (e.formData ?? {}) as Record<string, unknown> })}
+          <ConfigForm
+            formKey={node.id}
+            configSchema={info?.config_schema}
+            defaults={info?.default_config}
+            value={node.config}
+            problems={problems}
+            onChange={(config) => updateNode(node.id, { config })}
           />
         )}
       </div>
@@ -265,7 +211,7 @@ export function NodePanel({
         </div>
         {expressions.length > 0 && (
           <p className="muted small" data-testid="preview-against">
-            {run ? `Previewed against run #${run.id}.` : 'No run yet: previewed with an empty trigger and the saved vars.'}
+            {previewRun ? `Previewed against run #${previewRun.id}.` : 'No run yet: previewed with an empty trigger and the saved vars.'}
           </p>
         )}
         {expressions.map((expression, i) => (
@@ -273,8 +219,8 @@ export function NodePanel({
             key={i}
             workflowId={workflowId}
             nodeId={node.id}
-            runId={run?.id ?? null}
-            runSeq={run?.seq ?? null}
+            runId={previewRun?.id ?? null}
+            runSeq={previewRun?.seq ?? null}
             savedVersion={savedVersion}
             expression={expression}
           />
@@ -284,65 +230,42 @@ export function NodePanel({
       {!info?.is_trigger && (
         <div className="panel-section">
           <h3>When it fails</h3>
-          <label>
-            Attempts
-            <input
-              type="number"
-              min={1}
-              max={20}
-              value={node.retry?.max_attempts ?? 1}
-              onChange={(e) => updateNode(node.id, { retry: { ...node.retry, max_attempts: Number(e.target.value) || 1 } })}
-            />
-          </label>
-          <label>
-            Timeout (s)
-            <input
-              type="number"
-              min={1}
-              value={node.timeout_s ?? ''}
-              placeholder="default"
-              onChange={(e) => updateNode(node.id, { timeout_s: e.target.value ? Number(e.target.value) : undefined })}
-            />
-          </label>
-          <label>
-            On error
-            <select value={node.on_error ?? 'fail'} onChange={(e) => updateNode(node.id, { on_error: e.target.value as GraphNode['on_error'] })}>
-              <option value="fail">fail the run</option>
-              <option value="continue">continue with the error as output</option>
-              <option value="route">route to the error port</option>
-            </select>
-          </label>
-          <label>
-            Compensation (runs if the run fails later)
-            <select value={node.compensation ?? ''} onChange={(e) => updateNode(node.id, { compensation: e.target.value || undefined })}>
-              <option value="">none</option>
-              {others.map((n) => (
-                <option key={n.id} value={n.id}>
-                  {n.name || n.id}
-                </option>
-              ))}
-            </select>
-          </label>
+          <StepSettings node={node} others={others} />
         </div>
       )}
 
-      {lastStep && (
+      {shownStep && (
         <div className="panel-section" aria-label="Last run">
           <h3>
-            Last run: <span className={`badge badge-${lastStep.status}`}>{lastStep.status}</span>
-            {lastStep.duration_ms !== null && <span className="muted"> {lastStep.duration_ms} ms</span>}
+            Last run: <span className={`badge badge-${shownStep.status}`}>{shownStep.status}</span>
+            {shownStep.duration_ms !== null && <span className="muted"> {shownStep.duration_ms} ms</span>}
           </h3>
-          {lastStep.error != null && (
+          {shownStep.error != null && (
             <>
               <h4>Error</h4>
-              <pre className="json-view error-view">{JSON.stringify(lastStep.error, null, 2)}</pre>
+              <pre className="json-view error-view">{JSON.stringify(shownStep.error, null, 2)}</pre>
             </>
           )}
           <h4>Output</h4>
-          <pre className="json-view" data-testid="step-output">{JSON.stringify(lastStep.output, null, 2)}</pre>
+          <pre className="json-view" data-testid="step-output">{JSON.stringify(shownStep.output, null, 2)}</pre>
           <h4>Input (rendered config)</h4>
-          <pre className="json-view">{JSON.stringify(lastStep.input, null, 2)}</pre>
+          <pre className="json-view">{JSON.stringify(shownStep.input, null, 2)}</pre>
         </div>
+      )}
+      {detailOpen && (
+        <DetailView
+          node={node}
+          info={info}
+          problems={problems}
+          upstream={upstream}
+          workflowId={workflowId}
+          nodeRun={nodeRun}
+          lastStep={shownStep}
+          allNodes={allNodes}
+          onClose={() => setDetailOpen(false)}
+          // LEAD: mount the pinned-data/test-step pane here:
+          // pinAndTest={<PinAndTest workflowId={workflowId} nodeId={node.id} />}
+        />
       )}
     </aside>
   )

@@ -1,0 +1,67 @@
+// Which field or widget each property of a node's config gets in the form: the schema
+// read for what fits a narrow column (switches, pairs, lists as text) and for the fields
+// the chosen mode does not use.
+import type { UiSchema } from '@rjsf/utils'
+import { CREDENTIAL_TYPES_KEYWORD } from '../CredentialField'
+
+const TYPED = ['type', 'enum', 'const', 'oneOf', 'anyOf', 'allOf', '$ref']
+export type Schema = Record<string, unknown>
+
+function isStringMap(s: Schema): boolean {
+  const extra = s.additionalProperties as Schema | undefined
+  return s.type === 'object' && !s.properties && !!extra && extra.type === 'string'
+}
+
+function isPrimitive(value: unknown): value is string | number {
+  return typeof value === 'string' || typeof value === 'number'
+}
+
+function isShortList(s: Schema): boolean {
+  const items = (s.items ?? {}) as Schema
+  const choices = (items.anyOf ?? items.oneOf) as Schema[] | undefined
+  return s.type === 'array' && !!choices && choices.every((c) => c.type === 'integer' || c.type === 'number' || c.type === 'string')
+}
+
+/** The fields another mode needs: `allOf: [{if: {properties: {mode: {const: X}}}, then: {required: [...]}}]`
+ * ties fields to a value of a field; those of the values not chosen are hidden. */
+export function fieldsOfOtherModes(schema: Schema, value: Record<string, unknown>): Set<string> {
+  const mine = new Set<string>()
+  const theirs = new Set<string>()
+  for (const branch of (schema.allOf ?? []) as Schema[]) {
+    const condition = ((branch.if as Schema | undefined)?.properties ?? {}) as Record<string, Schema>
+    const required = ((branch.then as Schema | undefined)?.required ?? []) as string[]
+    const [field, test] = Object.entries(condition)[0] ?? []
+    if (!field || !test || !('const' in test)) continue
+    for (const name of required) (value[field] === test.const ? mine : theirs).add(name)
+  }
+  return new Set([...theirs].filter((name) => !mine.has(name)))
+}
+
+/** The uiSchema of a (sub)schema: which field or widget each property gets. */
+export function uiFor(schema: Schema, value: Record<string, unknown>, rich: boolean, templates = true, defaults: Record<string, unknown> = {}): UiSchema {
+  const ui: UiSchema = {}
+  const properties = (schema.properties ?? {}) as Record<string, Schema>
+  const hidden = fieldsOfOtherModes(schema, value)
+  for (const [name, property] of Object.entries(properties)) {
+    const rendered = templates && property['x-expression'] !== false
+    if (hidden.has(name)) ui[name] = { 'ui:widget': 'hidden' }
+    else if (name === 'input_schema' && property.type === 'object') ui[name] = { 'ui:field': 'schema' }
+    else if (CREDENTIAL_TYPES_KEYWORD in property) ui[name] = { 'ui:field': 'credential', 'ui:label': false }
+    else if (!TYPED.some((key) => key in property)) ui[name] = { 'ui:field': 'json' }
+    // A switch left unset shows what the node does without it: its type's default.
+    else if (property.type === 'boolean') ui[name] = { 'ui:widget': 'switch', 'ui:label': false, 'ui:options': { unset: property.default ?? defaults[name] } }
+    else if (isStringMap(property)) ui[name] = { 'ui:field': 'keyvalue' }
+    else if (isShortList(property)) ui[name] = { 'ui:field': 'list' }
+    else if ((property.type === 'number' || property.type === 'integer' || property.enum) && isPrimitive(defaults[name]))
+      ui[name] = { 'ui:placeholder': `${defaults[name]} (default)` }
+    else if (rich && property.type === 'string' && !property.enum && (property['x-jsonata'] || rendered)) ui[name] = { 'ui:widget': 'expression' }
+    else if (property.type === 'array' && (property.items as Schema | undefined)?.type === 'object') {
+      const items = property.items as Schema
+      ui[name] = { items: uiFor(items, {}, rich, rendered), 'ui:options': { orderable: false } }
+    } else if (property.type === 'object' && property.properties) {
+      ui[name] = uiFor(property, (value[name] ?? {}) as Record<string, unknown>, rich, rendered)
+    }
+  }
+  return ui
+}
+
