@@ -26,7 +26,7 @@ from engine.serializers import AnyJSONField
 from engine.store.step_tests import StepTest, StepTestStatus, step_tests_of
 
 
-class StepTestRequestSerializer(serializers.Serializer[dict[str, Any]]):
+class TestStepSerializer(serializers.Serializer[dict[str, Any]]):
     graph = AnyJSONField(
         required=False,
         allow_null=True,
@@ -88,7 +88,7 @@ class StepTestSerializer(serializers.ModelSerializer[StepTest]):
 
 class StepTestView(APIView):
     @extend_schema(
-        request=StepTestRequestSerializer,
+        request=TestStepSerializer,
         responses={
             201: StepTestSerializer,
             400: OpenApiResponse(ErrorSerializer, description="A malformed request: the field is named."),
@@ -104,7 +104,7 @@ class StepTestView(APIView):
     def post(self, request: Request, workflow_id: int, node_id: str) -> Response:
         user = signed_in_user(request)
         workflow = workflow_get_for_user(user=user, workflow_id=workflow_id)
-        serializer = StepTestRequestSerializer(data=request.data)
+        serializer = TestStepSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         body = serializer.validated_data
         graph = body.get("graph")

@@ -1219,7 +1219,13 @@ export interface components {
             finished_at: string;
             readonly duration_ms: number;
         };
-        StepTestRequestRequest: {
+        /**
+         * @description * `succeeded` - Succeeded
+         *     * `failed` - Failed
+         * @enum {string}
+         */
+        StepTestStatusEnum: "succeeded" | "failed";
+        TestStepRequest: {
             /** @description The graph as the editor has it, unsaved edits and pins included (default: the saved draft). Nothing is saved. */
             graph?: unknown;
             /**
@@ -1230,12 +1236,6 @@ export interface components {
             /** @description Over the run's data and the pinned outputs: trigger, steps by node id ({output}), vars, run, as expressions read them. */
             data?: components["schemas"]["PinnedDataRequest"] | null;
         };
-        /**
-         * @description * `succeeded` - Succeeded
-         *     * `failed` - Failed
-         * @enum {string}
-         */
-        StepTestStatusEnum: "succeeded" | "failed";
         Trigger: {
             node_id: string;
             type: components["schemas"]["TypeEnum"];
@@ -4064,7 +4064,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["StepTestRequestRequest"];
+                "application/json": components["schemas"]["TestStepRequest"];
             };
         };
         responses: {
