@@ -26,16 +26,19 @@ from designer.validation import Problem, is_loadable
 from engine.orchestration.evaluation import expression_data, node_evaluate
 from engine.orchestration.graph import Graph
 from engine.orchestration.pinned import graph_for
-from engine.store.models import Run, StepRun
+from engine.store.models import Run
 from engine.store.reads import step_of, step_rows
-from engine.store.step_tests import StepTest, step_test_record
+from engine.store.step_tests import StepTest, node_steps, run_latest, step_test_record
 
 logger = logging.getLogger(__name__)
 
 # Problems that stop a node from being evaluated at all: the graph's shape, or the tested
 # node's own config. Others (unreachable, a steps.<id> not upstream) concern a run, and the
 # test's data may provide what a run would not.
-GRAPH_BLOCKING = frozenset({"invalid_graph", "invalid_node", "invalid_edge", "duplicate_id", "invalid_id", "too_deep"})
+GRAPH_BLOCKING = frozenset(
+    {"invalid_graph", "invalid_node", "invalid_edge", "duplicate_id", "invalid_id", "too_deep"}
+    | {"too_many_nodes", "too_many_edges", "pinned_too_large"}  # validation stops at these: the node is not checked
+)
 NODE_BLOCKING = frozenset(
     {"unknown_type", "invalid_config", "unknown_credential", "wrong_credential_type", "expression_not_allowed", "invalid_expression"}
 )
@@ -59,7 +62,7 @@ def run_data(run: Run, node_id: str) -> dict[str, Any]:
     node's step's attempt; for a compensation, the step it undoes. The steps are as they are
     now: a step that finished after the node's is there too. The node's step is its first
     (iteration 0) or, for a compensation node (its steps come after the run's), its latest."""
-    steps = StepRun.objects.filter(run=run, node_id=node_id).values("iteration", "attempt", "compensates")
+    steps = node_steps(run.pk, node_id)
     step = min(steps, key=lambda s: (s["iteration"] != 0, -s["iteration"]), default=None)
     data = expression_data(run, step_rows(run.pk), graph_for(run).vars, (step["attempt"] if step else 0) or 1)
     if step and step["compensates"]:
@@ -77,10 +80,6 @@ def pinned_steps(graph: Any) -> dict[str, dict[str, Any]]:
         if isinstance(pinned, dict) and "output" in pinned and isinstance(node.get("id"), str):
             found[node["id"]] = {"output": pinned["output"], "status": "succeeded"}
     return found
-
-
-def latest_run(workflow: Workflow, owner_id: int) -> Run | None:
-    return Run.objects.filter(workflow=workflow, owner_id=owner_id).order_by("-created_at", "-id").first()
 
 
 def step_test_data(
@@ -137,7 +136,7 @@ def step_test_run(
     if blocking := _blocking(node_id, problems):
         raise StepTestRefused("The step cannot be tested: fix these problems first.", blocking)
     indexed = Graph(tested)
-    source = run or latest_run(workflow, user.pk)
+    source = run or run_latest(workflow=workflow, owner_id=user.pk)
     data = step_test_data(workflow=workflow, graph=tested, node_id=node_id, run=source, overrides=overrides)
     inputs = _inputs(indexed, node_id, data.get("steps") or {})
     started = timezone.now()

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import QuerySet
 
 from designer.models import Workflow
+from engine.store.models import Run, StepRun
 
 
 class StepTestStatus(models.TextChoices):
@@ -28,9 +29,7 @@ class StepTest(models.Model):
     node_id = models.CharField(max_length=64)
     node_type = models.CharField(max_length=100, help_text="The node's type when tested (its rate limits count tests too).")
     status = models.CharField(max_length=16, choices=StepTestStatus.choices)
-    run = models.ForeignKey(
-        "engine.Run", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", help_text="The run whose data it saw."
-    )
+    run = models.ForeignKey(Run, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", help_text="The run whose data it saw.")
     inputs = models.JSONField(default=dict, blank=True, help_text="Its predecessors' outputs, by node id, as it got them.")
     input = models.JSONField(null=True, blank=True, help_text="The rendered config.")
     output = models.JSONField(null=True, blank=True)
@@ -92,3 +91,14 @@ def tested_successes_since(owner_id: int, node_type: str, since: datetime, limit
     """When the user's tests of `node_type` succeeded since `since`, newest first."""
     found = StepTest.objects.filter(owner_id=owner_id, node_type=node_type, status=StepTestStatus.SUCCEEDED, finished_at__gte=since)
     return list(found.order_by("-finished_at").values_list("finished_at", flat=True)[: max(limit, 0)])
+
+
+def run_latest(*, workflow: Workflow, owner_id: int) -> Run | None:
+    """The user's newest run of the workflow: the data the editor shows a node by default."""
+    return Run.objects.filter(workflow=workflow, owner_id=owner_id).order_by("-created_at", "-id").first()
+
+
+def node_steps(run_id: int, node_id: str) -> list[dict[str, Any]]:
+    """The node's steps in a run: {iteration, attempt, compensates} each."""
+    rows = StepRun.objects.filter(run_id=run_id, node_id=node_id).values("iteration", "attempt", "compensates")
+    return [dict(row) for row in rows]

@@ -168,3 +168,20 @@ def test_a_successful_test_counts_toward_the_node_types_rate(db, ledger):
     test = StepTest.objects.get(pk=_test(client, wf, "fetch")["id"])
     assert owner_successes_since(user.pk, "http.request", test.started_at, 10) == [test.finished_at]
     assert owner_successes_since(user.pk, "email.send", test.started_at, 10) == []
+
+
+def test_another_users_credential_or_a_graph_over_the_limits_is_refused_before_any_call(db, ledger, settings):
+    from credentials.services import credential_create
+
+    owner, other = make_user(), make_user()
+    theirs = credential_create(owner=other, name="Theirs", type="http.bearer", data={"token": "their-secret-1"})
+    client = _client(owner)
+    wf = _create(client, _graph(ledger.base, pinned={"path": "/ok"}))
+    graph = _graph(ledger.base, pinned={"path": "/ok"})
+    graph["nodes"][2]["config"]["credential"] = theirs.pk
+    body = _test(client, wf, "fetch", expect=422, graph=graph)
+    assert [(p["code"], p["node_id"]) for p in body["problems"]] == [("unknown_credential", "fetch")]
+    settings.STEPWISE_MAX_NODES = 2
+    body = _test(client, wf, "fetch", expect=422, graph=_graph(ledger.base))
+    assert [p["code"] for p in body["problems"]] == ["too_many_nodes"]
+    assert ledger.calls == [] and StepTest.objects.count() == 0
