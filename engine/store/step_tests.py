@@ -5,12 +5,13 @@ appear in the run list, the history or a run's counts, and nothing has to filter
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from designer.models import Workflow
 from engine.store.models import Run, StepRun
@@ -102,3 +103,11 @@ def node_steps(run_id: int, node_id: str) -> list[dict[str, Any]]:
     """The node's steps in a run: {iteration, attempt, compensates} each."""
     rows = StepRun.objects.filter(run_id=run_id, node_id=node_id).values("iteration", "attempt", "compensates")
     return [dict(row) for row in rows]
+
+
+def step_tests_prune(*, days: int, now: datetime | None = None, dry_run: bool = False) -> int:
+    """Delete the tests older than `days` (0: none), as old runs are (manage.py prune_runs)."""
+    if days <= 0:
+        return 0
+    old = StepTest.objects.filter(started_at__lt=(now or timezone.now()) - timedelta(days=days))
+    return old.count() if dry_run else old.delete()[0]
