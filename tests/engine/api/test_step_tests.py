@@ -185,3 +185,15 @@ def test_another_users_credential_or_a_graph_over_the_limits_is_refused_before_a
     body = _test(client, wf, "fetch", expect=422, graph=_graph(ledger.base))
     assert [p["code"] for p in body["problems"]] == ["too_many_nodes"]
     assert ledger.calls == [] and StepTest.objects.count() == 0
+
+
+def test_a_step_that_parks_is_reported_as_such(db, ledger):
+    client = _client(make_user())
+    graph = _graph(ledger.base)
+    graph["nodes"] += [node("pause", "wait", {"mode": "duration", "duration_s": 60}), node("ask", "approval", {"message": "OK?"})]
+    graph["edges"] += [edge("e3", "start", "pause"), edge("e4", "start", "ask")]
+    wf = _create(client, graph)
+    for node_id in ("pause", "ask"):
+        body = _test(client, wf, node_id)
+        assert body["status"] == "failed" and body["error"]["code"] == "parks" and body["output"] is None
+    assert Run.objects.count() == 0
