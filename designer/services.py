@@ -37,6 +37,7 @@ def graph_limits() -> Limits:
         max_nodes=settings.STEPWISE_MAX_NODES,
         max_edges=settings.STEPWISE_MAX_EDGES,
         max_expression_chars=settings.STEPWISE_MAX_EXPRESSION_CHARS,
+        max_pinned_bytes=settings.STEPWISE_MAX_PINNED_BYTES,
     )
 
 

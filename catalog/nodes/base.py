@@ -78,9 +78,14 @@ class StepContext:
     http: httpx.Client = field(default_factory=http_client)
     recent_successes: Callable[[str, datetime, int], list[datetime]] = lambda node_type, since, limit: []
     secrets: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
+    # A test of one step, outside any run (run_id 0): the idempotency key it sends, its own,
+    # so that a far side deduplicating by key never takes a real run's call for a test's.
+    test_key: str | None = None
 
     @property
     def idempotency_key(self) -> str:
+        if self.test_key is not None:
+            return self.test_key
         return f"{self.run_id}:{self.node_id}:{self.iteration}"
 
 

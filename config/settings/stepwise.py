@@ -12,6 +12,9 @@ STEPWISE_MAX_BODY_BYTES = env_int("STEPWISE_MAX_BODY_BYTES", 5 * 1024 * 1024, mi
 DATA_UPLOAD_MAX_MEMORY_SIZE = STEPWISE_MAX_BODY_BYTES
 # Longest JSONata expression accepted inside {{ }}.
 STEPWISE_MAX_EXPRESSION_CHARS = env_int("STEPWISE_MAX_EXPRESSION_CHARS", 10_000, minimum=10)
+# A workflow's pinned data (the editor's, never a run's), all nodes together, as JSON bytes:
+# a draft over it is refused (413) with the node named.
+STEPWISE_MAX_PINNED_BYTES = env_int("STEPWISE_MAX_PINNED_BYTES", 1_048_576, minimum=1024)
 
 # Networks the HTTP node may reach although they are not public (CIDRs, comma-separated).
 # Empty by default: loopback, private, link-local and metadata addresses are refused.

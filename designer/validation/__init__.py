@@ -65,7 +65,7 @@ def is_loadable(graph: object) -> bool:
 
 
 def is_size_problem(problem: Problem) -> bool:
-    return problem.code in {"too_many_nodes", "too_many_edges", "too_deep"}
+    return problem.code in {"too_many_nodes", "too_many_edges", "too_deep", "pinned_too_large"}
 
 
 def json_depth(value: object) -> int:

@@ -10,3 +10,4 @@ class Limits:
     max_nodes: int = 2000
     max_edges: int = 5000
     max_expression_chars: int = 10_000
+    max_pinned_bytes: int = 1_048_576

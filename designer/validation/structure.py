@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -45,6 +46,15 @@ NODE_ENVELOPE = {
         "on_error": {"enum": ["fail", "continue", "route"], "title": "On error"},
         "compensation": {"type": ["string", "null"], "title": "Compensation node"},
         "delivery": {"enum": ["at_least_once", "at_most_once"], "title": "Delivery"},
+        # Editor-only data (docs/architecture.md#pinned-data): previews and step tests read it,
+        # runs never do. Any JSON value as the output, with nothing else beside it.
+        "pinned": {
+            "type": "object",
+            "title": "Pinned data",
+            "properties": {"output": {"title": "Pinned output"}},
+            "required": ["output"],
+            "additionalProperties": False,
+        },
     },
     "required": ["id", "type"],
     "additionalProperties": False,
@@ -106,6 +116,36 @@ def check_size(graph: dict[str, Any], limits: Limits) -> list[Problem]:
                 field="/edges",
             )
         )
+    return problems + _check_pinned(graph["nodes"], limits)
+
+
+def pinned_bytes(node: Any) -> int:
+    """The size of a node's pinned data as JSON, 0 when it has none."""
+    pinned = node.get("pinned") if isinstance(node, dict) else None
+    if not isinstance(pinned, dict) or "output" not in pinned:
+        return 0
+    return len(json.dumps(pinned["output"], separators=(",", ":"), ensure_ascii=False).encode())
+
+
+def _check_pinned(nodes: list[Any], limits: Limits) -> list[Problem]:
+    """Pinned data is stored in every version of the draft: all of a graph's together at
+    most `max_pinned_bytes`, named on the node that passes the limit."""
+    problems, total = [], 0
+    for node in nodes:
+        size = pinned_bytes(node)
+        total += size
+        if size and total > limits.max_pinned_bytes:
+            named = node.get("id") if isinstance(node.get("id"), str) else None
+            problems.append(
+                Problem(
+                    "pinned_too_large",
+                    f"The pinned data comes to {total} bytes with this node's {size}; a workflow's pinned data is at most "
+                    f"{limits.max_pinned_bytes} bytes. Pin less, or unpin another node.",
+                    node_id=named,
+                    field="/pinned",
+                )
+            )
+            break
     return problems
 
 

@@ -22,14 +22,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.expressions.evaluate import Evaluation, ExpressionError
-from core.api.plumbing import signed_in_user
+from core.api.plumbing import StrictBooleanField, signed_in_user
 from designer.models import Workflow
 from designer.selectors import workflow_get_for_user
-from engine.orchestration.evaluation import expression_data, expression_limits
+from engine.orchestration.evaluation import expression_limits
 from engine.orchestration.pinned import graph_for
+from engine.orchestration.step_test import pinned_steps, run_data
 from engine.serializers import AnyJSONField
-from engine.store.models import Run, StepRun
-from engine.store.reads import step_of, step_rows
+from engine.store.models import Run
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -46,7 +46,7 @@ class _Text(serializers.CharField):
         return str(super().to_internal_value(data))
 
 
-class _WholeNumber(serializers.IntegerField):
+class WholeNumber(serializers.IntegerField):
     """A JSON whole number only: DRF's IntegerField also takes "5" and true."""
 
     def to_internal_value(self, data: Any) -> int:
@@ -66,7 +66,7 @@ class PinnedDataSerializer(serializers.Serializer[dict[str, Any]]):
     vars = serializers.DictField(required=False, help_text="The graph's variables (default: the draft's).")
     run = serializers.DictField(required=False, help_text="{id, started_at, trigger, attempt}, as `run.id` reads them.")
     item = AnyJSONField(required=False, allow_null=True, help_text="Inside a map's input per item: the item.")
-    index = _WholeNumber(required=False, min_value=0, max_value=MAX_ID, help_text="Inside a map's input per item: its index.")
+    index = WholeNumber(required=False, min_value=0, max_value=MAX_ID, help_text="Inside a map's input per item: its index.")
     compensating = serializers.DictField(required=False, help_text="In a compensation: {node_id, input, output} of the step it undoes.")
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
@@ -87,12 +87,17 @@ class PreviewSerializer(serializers.Serializer[dict[str, Any]]):
     node_id = _Text(
         max_length=64, help_text="The node whose field holds it: a node of the draft, or of the run's version when run_id is given."
     )
-    run_id = _WholeNumber(
+    run_id = WholeNumber(
         required=False, allow_null=True, min_value=1, max_value=MAX_ID, help_text="Evaluate over what the node sees in this run."
     )
     # Not Serializer.data: DRF's metaclass moves declared fields off the class (as EventSerializer's).
     data = PinnedDataSerializer(  # type: ignore[assignment]
         required=False, allow_null=True, help_text="Evaluate over this data instead (not with run_id)."
+    )
+    pinned = StrictBooleanField(
+        required=False,
+        default=True,
+        help_text="Whether the draft's pinned outputs stand in for those steps' outputs (over the run's, under `data`'s).",
     )
 
     def validate_expression(self, value: str) -> str:
@@ -132,7 +137,7 @@ def _draft_vars(workflow: Workflow) -> dict[str, Any]:
     return dict(found) if isinstance(found, dict) else {}
 
 
-def _run_of(workflow: Workflow, user: User, run_id: int) -> Run:
+def run_of(workflow: Workflow, user: User, run_id: int) -> Run:
     try:
         return Run.objects.get(pk=run_id, owner=user, workflow=workflow)
     except Run.DoesNotExist:
@@ -145,31 +150,20 @@ def _no_node(node_id: str, where: str) -> ValidationError:
     )
 
 
-def run_data(run: Run, node_id: str) -> dict[str, Any]:
-    """What the node's expressions see in the run, built as the executor builds it: the
-    run's input, the steps' outputs and statuses, the pinned graph's vars, the run with the
-    node's step's attempt; for a compensation, the step it undoes. The steps are as they are
-    now: a step that finished after the node's is there too. The node's step is its first
-    (iteration 0) or, for a compensation node (its steps come after the run's), its latest."""
-    steps = StepRun.objects.filter(run=run, node_id=node_id).values("iteration", "attempt", "compensates")
-    step = min(steps, key=lambda s: (s["iteration"] != 0, -s["iteration"]), default=None)
-    data = expression_data(run, step_rows(run.pk), graph_for(run).vars, (step["attempt"] if step else 0) or 1)
-    if step and step["compensates"]:
-        undone = step_of(run.pk, step["compensates"])
-        data["compensating"] = {"node_id": step["compensates"], "input": undone.input, "output": undone.output}
-    return data
-
-
 def preview_data(workflow: Workflow, user: User, request: dict[str, Any]) -> dict[str, Any]:
     node_id = request["node_id"]
+    pinned = pinned_steps(workflow.graph) if request.get("pinned", True) else {}
     if request.get("run_id") is not None:
-        run = _run_of(workflow, user, request["run_id"])
+        run = run_of(workflow, user, request["run_id"])
         if node_id not in _node_ids(workflow.graph) and node_id not in graph_for(run).nodes:
             raise _no_node(node_id, f"Neither the workflow nor version {run.version.number} of run {run.pk}")
-        return run_data(run, node_id)
+        data = run_data(run, node_id)
+        return {**data, "steps": {**data["steps"], **pinned}}
     if node_id not in _node_ids(workflow.graph):
         raise _no_node(node_id, "The workflow")
-    return {"trigger": {}, "steps": {}, "vars": _draft_vars(workflow), **(request.get("data") or {})}
+    given = dict(request.get("data") or {})
+    steps = {**pinned, **given.pop("steps", {})}
+    return {"trigger": {}, "vars": _draft_vars(workflow), **given, "steps": steps}
 
 
 def preview(source: str, data: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from engine.api import preview, triggers, views
+from engine.api import preview, step_tests, triggers, views
 
 urlpatterns = [
     path("workflows/<int:workflow_id>/activate/", triggers.WorkflowActivateView.as_view(), name="workflow-activate"),
@@ -11,6 +11,8 @@ urlpatterns = [
     ),
     path("workflows/<int:workflow_id>/runs/", views.WorkflowRunsView.as_view(), name="workflow-runs"),
     path("workflows/<int:workflow_id>/preview/", preview.WorkflowPreviewView.as_view(), name="workflow-preview"),
+    path("workflows/<int:workflow_id>/nodes/<str:node_id>/test/", step_tests.StepTestView.as_view(), name="workflow-node-test"),
+    path("workflows/<int:workflow_id>/tests/", step_tests.StepTestListView.as_view(), name="workflow-tests"),
     path("runs/", views.RunListView.as_view(), name="run-list"),
     path("runs/<int:run_id>/", views.RunDetailView.as_view(), name="run-detail"),
     path("runs/<int:run_id>/events/", views.RunEventsView.as_view(), name="run-events"),

@@ -19,7 +19,7 @@ from catalog.nodes.base import NodeResult, StepContext, StepFailed
 from catalog.schemas import problems_code, problems_message, rendered_problems
 from engine.orchestration.graph import Graph, edge_state
 from engine.orchestration.guards import guards
-from engine.orchestration.step_secrets import masked_failure, masked_result, step_secrets, values_of
+from engine.orchestration.step_secrets import Runner, masked_failure, masked_result, step_secrets, values_of
 from engine.store.models import Run
 from engine.store.reads import step_rows
 from engine.store.records import StepRow
@@ -134,7 +134,7 @@ def step_inputs(graph: Graph, node_id: str, rows: dict[str, StepRow]) -> dict[st
 
 
 def node_evaluate(
-    run: Run,
+    run: Runner,
     graph: Graph,
     node_id: str,
     *,
@@ -144,6 +144,7 @@ def node_evaluate(
     inputs: dict[str, Any],
     inline: bool = False,
     fixed: dict[str, Any] | None = None,
+    test_key: str | None = None,
 ) -> tuple[Any, NodeResult]:
     """Render the node's config and call its node type: (the rendered config, the result),
     all within the node's timeout. Raises StepFailed, or ExpressionError for an expression
@@ -151,7 +152,8 @@ def node_evaluate(
     failed step keeps its input). `inline`: under the run's lock, where an expression
     that needs an evaluator process raises NeedsIsolation instead (the executor runs it).
     `fixed`: the input a person gave the step (`fixed_input`), used as its rendered config
-    (checked against the node type's schema again, never rendered)."""
+    (checked against the node type's schema again, never rendered).
+    `test_key`: a test of one step (engine.orchestration.step_test), its idempotency key."""
     node = graph.nodes[node_id]
     cls = registry.get(node["type"])
     config: Any = node.get("config") or {}
@@ -184,6 +186,7 @@ def node_evaluate(
             render=lambda value, extra: evaluation.render(value, {}, {**data, **extra}),
             secrets=step_secrets(run, cls, config, deadline),
             recent_successes=lambda node_type, since, limit: owner_successes_since(run.owner_id, node_type, since, limit),
+            test_key=test_key,
         )
         hidden = values_of(ctx.secrets)
         try:

@@ -8,12 +8,21 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 from catalog.credentials import credential_fields, mask, secret_values
 from catalog.nodes.base import NodeResult, StepFailed
 from credentials.runtime import step_credential
-from engine.store.models import Run
+
+
+class Runner(Protocol):
+    """Whom a node's evaluation acts for: a run, or a test of one step (whose `pk` is 0)."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def owner_id(self) -> int: ...
 
 
 @functools.cache
@@ -21,8 +30,8 @@ def _fields_of(cls: Any) -> dict[str, tuple[str, ...]]:
     return credential_fields(cls.config_schema)
 
 
-def step_secrets(run: Run, cls: Any, config: Any, until: float | None) -> Mapping[str, Mapping[str, Any]]:
-    """{config field: {"type": ..., **the credential's fields}} for the credential fields
+def step_secrets(run: Runner, cls: Any, config: Any, until: float | None) -> Mapping[str, Mapping[str, Any]]:
+    """{config field: {"type": ..., **the credential's fields}} of the run's owner for the credential fields
     the step's config sets (a node type's fields read once per process: this is on every
     step's path)."""
     fields = _fields_of(cls)

@@ -1,6 +1,7 @@
 """What a user's runs did lately, read from the steps they recorded: the counts a node type
 limits its rate by (the email node's sends per hour, StepContext.recent_successes). No
-counter of its own: a step that succeeded is the record of the send."""
+counter of its own: a step that succeeded is the record of the send, and so is a test of
+one step that succeeded (engine.store.step_tests), which had the same real effect."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.db.models import Q
 from designer.models import WorkflowVersion
 from engine.store.models import StepRun
 from engine.store.statuses import StepStatus
+from engine.store.step_tests import tested_successes_since
 
 
 @lru_cache(maxsize=1024)
@@ -24,9 +26,16 @@ def _nodes_of_type(version_id: int, node_type: str) -> tuple[str, ...]:
 
 
 def owner_successes_since(owner_id: int, node_type: str, since: datetime, limit: int) -> list[datetime]:
-    """When the steps of `node_type` in the user's runs (child runs included) succeeded
-    since `since`, newest first, at most `limit`. Two queries: the versions those runs
-    pinned, then the matching steps of those versions' nodes of that type."""
+    """When the steps of `node_type` in the user's runs (child runs included) and the
+    user's tests of it succeeded since `since`, newest first, at most `limit`."""
+    tested = tested_successes_since(owner_id, node_type, since, limit)
+    ran = _run_successes_since(owner_id, node_type, since, limit)
+    return sorted([*tested, *ran], reverse=True)[: max(limit, 0)]
+
+
+def _run_successes_since(owner_id: int, node_type: str, since: datetime, limit: int) -> list[datetime]:
+    """Two queries: the versions the user's runs pinned, then the matching steps of those
+    versions' nodes of that type."""
     succeeded = StepRun.objects.filter(
         Q(run__finished_at__isnull=True) | Q(run__finished_at__gte=since),
         run__owner_id=owner_id,

@@ -43,7 +43,9 @@ def test_an_edit_made_while_saving_stays_unsaved(page, server):
 
     # Hold the save's PATCH until the next edit is made, then let it through.
     held = []
-    page.route(re.compile(r"/api/workflows/\d+/$"), lambda route: held.append(route) if route.request.method == "PATCH" else route.fallback())
+    page.route(
+        re.compile(r"/api/workflows/\d+/$"), lambda route: held.append(route) if route.request.method == "PATCH" else route.fallback()
+    )
     page.click("button:has-text('Save')")
     expect(page.get_by_role("button", name="Saving…")).to_be_visible()
     assert len(held) == 1

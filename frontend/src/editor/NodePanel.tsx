@@ -9,6 +9,7 @@ import type { RunDetailStep } from '../runs/types'
 import { useGraph } from '../stores/graph'
 import { ConfigForm } from './detail/ConfigForm'
 import { DetailView } from './detail/DetailView'
+import { PinAndTest } from './detail/PinAndTest'
 import { StepSettings } from './detail/StepSettings'
 import { useNodeRun } from './detail/useNodeData'
 import { expressionsIn, type Expression } from './expressions'
@@ -263,8 +264,14 @@ export function NodePanel({
           lastStep={shownStep}
           allNodes={allNodes}
           onClose={() => setDetailOpen(false)}
-          // LEAD: mount the pinned-data/test-step pane here:
-          // pinAndTest={<PinAndTest workflowId={workflowId} nodeId={node.id} />}
+          pinAndTest={
+            <PinAndTest
+              workflowId={workflowId}
+              nodeId={node.id}
+              lastOutput={shownStep ? { output: shownStep.output } : null}
+              runId={previewRun?.id ?? null}
+            />
+          }
         />
       )}
     </aside>

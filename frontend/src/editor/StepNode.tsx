@@ -14,6 +14,7 @@ export interface StepNodeData extends Record<string, unknown> {
   attempt: number
   durationMs: number | null
   problems: number
+  pinned: boolean
 }
 
 export type StepFlowNode = Node<StepNodeData, 'step'>
@@ -43,6 +44,7 @@ export function stepNodeData(
     typeTitle: info?.title ?? n.type,
     ports: portsOf(n, info),
     hasInput: info ? info.has_input : true,
+    pinned: n.pinned !== undefined,
     ...run,
   }
 }
@@ -65,6 +67,11 @@ function StepNodeView({ data, selected }: NodeProps<StepFlowNode>) {
           </span>
         )}
         {data.durationMs !== null && <span className="step-duration">{formatDuration(data.durationMs)}</span>}
+        {data.pinned && (
+          <span className="badge badge-pinned" title="Pinned data: previews and step tests use it; runs never do.">
+            pinned
+          </span>
+        )}
         {data.problems > 0 && <span className="badge badge-failed">{data.problems} problem{data.problems > 1 ? 's' : ''}</span>}
       </div>
       <div className="ports">

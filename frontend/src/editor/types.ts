@@ -23,6 +23,8 @@ export interface GraphNode {
   on_error?: 'fail' | 'continue' | 'route'
   compensation?: string
   delivery?: 'at_least_once' | 'at_most_once'
+  /** The editor's stand-in output: previews and step tests read it, runs never do. */
+  pinned?: { output: unknown }
 }
 
 export interface GraphEdge {

@@ -21,6 +21,8 @@ OWNED_ROUTES = {
     "workflow-version-restore": lambda wf, run: {"workflow_id": str(wf.pk), "number": "1"},
     "workflow-runs": lambda wf, run: {"workflow_id": str(wf.pk)},
     "workflow-preview": lambda wf, run: {"workflow_id": str(wf.pk)},
+    "workflow-node-test": lambda wf, run: {"workflow_id": str(wf.pk), "node_id": "review"},
+    "workflow-tests": lambda wf, run: {"workflow_id": str(wf.pk)},
     "workflow-activate": lambda wf, run: {"workflow_id": str(wf.pk)},
     "workflow-deactivate": lambda wf, run: {"workflow_id": str(wf.pk)},
     "workflow-triggers": lambda wf, run: {"workflow_id": str(wf.pk)},
@@ -107,6 +109,7 @@ def test_another_users_objects_are_404_on_every_route_and_method(user, other_api
     assert victim.active is False
     assert user.workflows.count() == 1  # no duplicate made for the attacker either
     assert Run.objects.count() == 1 and victim_run.events.count() == events_before  # no run started, cancelled or rerun
+    assert not victim.step_tests.exists()  # no step of theirs tested
     assert [c.name for c in user.credentials.all()] == ["Payroll API"]  # not renamed, not deleted
     assert not user.api_tokens.exclude(revoked_at=None).exists()  # no token revoked
 

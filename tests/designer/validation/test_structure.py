@@ -93,3 +93,32 @@ def test_nesting_past_the_limit_is_one_problem():
     graph = base()
     graph["nodes"][1]["config"]["json"] = deep
     assert codes(graph) == ["too_deep"]
+
+
+@pytest.mark.parametrize("output", [None, 0, "text", [1, {"a": None}], {"user": {"id": 7}}])
+def test_a_pinned_output_is_any_json_value(output):
+    graph = base()
+    graph["nodes"][1]["pinned"] = {"output": output}
+    assert problems_of(graph) == []
+
+
+@pytest.mark.parametrize(("pinned", "field"), [(5, "/pinned"), ({}, "/pinned/output"), ({"output": 1, "at": "now"}, "/pinned/at")])
+def test_pinned_data_must_be_an_output_alone(pinned, field):
+    graph = base()
+    graph["nodes"][1]["pinned"] = pinned
+    found = problems_of(graph)
+    assert [(p["code"], p["node_id"], p["field"]) for p in found] == [("invalid_node", graph["nodes"][1]["id"], field)]
+
+
+def test_a_graphs_pinned_data_together_is_bounded_and_the_node_past_it_named():
+    from designer.validation import Limits, is_size_problem, validate_graph
+
+    graph = base()
+    first, second = graph["nodes"][1]["id"], graph["nodes"][2]["id"]
+    graph["nodes"][1]["pinned"] = {"output": "x" * 60}
+    limits = Limits(max_pinned_bytes=100)
+    assert problems_of(graph, limits=limits) == []
+    graph["nodes"][2]["pinned"] = {"output": "é" * 30}  # 60 bytes of UTF-8, 62 as JSON: 124 in all
+    found = validate_graph(graph, limits=limits)
+    assert [(p.code, p.node_id, p.field) for p in found] == [("pinned_too_large", second, "/pinned")]
+    assert is_size_problem(found[0]) and "124 bytes" in found[0].message and first != second

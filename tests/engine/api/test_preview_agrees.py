@@ -25,8 +25,8 @@ from catalog.expressions import find_expressions, iter_strings, whole_expression
 from catalog.expressions.evaluate import ExpressionError
 from catalog.nodes import registry
 from catalog.nodes.base import StepContext
-from engine.api.preview import run_data
 from engine.orchestration.pinned import graph_for
+from engine.orchestration.step_test import run_data
 from engine.store.models import Run
 from tests.engine.harness import golden_names, run_golden
 from tests.factories import make_user

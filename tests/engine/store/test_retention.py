@@ -76,3 +76,27 @@ def test_child_runs_go_with_their_parent_and_the_dry_run_deletes_nothing(embedde
     assert "1 run(s) would be deleted" in out.getvalue() and Run.objects.count() == 3
     call_command("prune_runs", "--days", "30", stdout=StringIO())
     assert Run.objects.count() == 0
+
+
+def test_step_tests_older_than_the_days_go_too(db):
+    from engine.store.step_tests import StepTest, step_test_record
+
+    user = make_user()
+    workflow = make_workflow(user, graph=QUICK)
+    now = timezone.now()
+
+    def tested(days_ago):
+        at = now - timedelta(days=days_ago)
+        return step_test_record(
+            owner_id=user.pk, workflow=workflow, node_id="start", node_type="trigger.manual", run_id=None, inputs={},
+            config={}, output={}, ports=["out"], error=None, started_at=at, finished_at=at,
+        )  # fmt: skip
+
+    old, recent = tested(100), tested(10)
+    out = StringIO()
+    call_command("prune_runs", "--dry-run", "--days", "30", stdout=out)
+    assert "1 step test(s) would be deleted" in out.getvalue() and StepTest.objects.count() == 2
+    call_command("prune_runs", "--days", "0", stdout=StringIO())
+    assert StepTest.objects.count() == 2  # 0: no age limit
+    call_command("prune_runs", "--days", "30", stdout=out)
+    assert list(StepTest.objects.values_list("pk", flat=True)) == [recent.pk] and old.pk != recent.pk

@@ -464,6 +464,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflows/{workflow_id}/nodes/{node_id}/test/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Test one step: evaluate the node as a run would (its config rendered in the sandbox, its real effects: an HTTP call happens, its credentials, its timeout) over the data it would see: the latest run's (or run_id's), the draft's pinned outputs over it, `data` over both. Saves no version and starts no run; the test is recorded (GET /api/workflows/{id}/tests/). A step that fails is a 201 with its `error`. */
+        post: operations["workflows_nodes_test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflows/{workflow_id}/preview/": {
         parameters: {
             query?: never;
@@ -492,6 +509,23 @@ export interface paths {
         put?: never;
         /** @description Start a run of the latest version. With a concurrency limit on the workflow, a run past it is created queued (it starts when a slot frees), cancelled or failed, by the workflow's concurrency_policy. */
         post: operations["workflows_runs_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/{workflow_id}/tests/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The workflow's step tests, newest first. */
+        get: operations["workflows_tests_list"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -920,6 +954,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["RunSummary"][];
         };
+        PaginatedStepTestList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["StepTest"][];
+        };
         PaginatedVersionSummaryList: {
             /** @example 123 */
             count: number;
@@ -1035,6 +1084,11 @@ export interface components {
             run_id?: number | null;
             /** @description Evaluate over this data instead (not with run_id). */
             data?: components["schemas"]["PinnedDataRequest"] | null;
+            /**
+             * @description Whether the draft's pinned outputs stand in for those steps' outputs (over the run's, under `data`'s).
+             * @default true
+             */
+            pinned: boolean;
         };
         PreviewResult: {
             /** @description The expression's value (null for JSONata's undefined). */
@@ -1174,6 +1228,47 @@ export interface components {
          * @enum {string}
          */
         StepStatusEnum: "pending" | "queued" | "running" | "waiting" | "succeeded" | "failed" | "skipped" | "cancelled" | "interrupted" | "compensated";
+        StepTest: {
+            readonly id: number;
+            workflow: number;
+            node_id: string;
+            /** @description The node's type when tested (its rate limits count tests too). */
+            node_type: string;
+            status: components["schemas"]["StepTestStatusEnum"];
+            /** @description The run whose data the node saw. */
+            run: number | null;
+            /** @description The predecessors' outputs it was given, by node id. */
+            inputs: unknown;
+            /** @description Its rendered config. */
+            input: unknown;
+            /** @description Any JSON value. */
+            output: unknown;
+            ports: string[];
+            /** @description Any JSON value. */
+            error: unknown;
+            /** Format: date-time */
+            started_at: string;
+            /** Format: date-time */
+            finished_at: string;
+            readonly duration_ms: number;
+        };
+        /**
+         * @description * `succeeded` - Succeeded
+         *     * `failed` - Failed
+         * @enum {string}
+         */
+        StepTestStatusEnum: "succeeded" | "failed";
+        TestStepRequest: {
+            /** @description The graph as the editor has it, unsaved edits and pins included (default: the saved draft). Nothing is saved. */
+            graph?: unknown;
+            /**
+             * Format: int64
+             * @description The run of this workflow whose data the node sees (default: the latest run, if any).
+             */
+            run_id?: number | null;
+            /** @description Over the run's data and the pinned outputs: trigger, steps by node id ({output}), vars, run, as expressions read them. */
+            data?: components["schemas"]["PinnedDataRequest"] | null;
+        };
         Trigger: {
             node_id: string;
             type: components["schemas"]["TypeEnum"];
@@ -4088,6 +4183,95 @@ export interface operations {
             };
         };
     };
+    workflows_nodes_test: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                node_id: string;
+                workflow_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["TestStepRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepTest"];
+                };
+            };
+            /** @description A malformed request: the field is named. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in: use the session cookie or `Authorization: Token <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden (for example a missing CSRF token with session auth). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such workflow of yours, node or run. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body or the graph is over the size limits. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported content type: send application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The node's config (or the graph) has problems: listed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     workflows_preview: {
         parameters: {
             query?: never;
@@ -4255,6 +4439,74 @@ export interface operations {
             };
             /** @description You have STEPWISE_MAX_RUNS_IN_FLIGHT_PER_USER runs in flight; try again after Retry-After seconds. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    workflows_tests_list: {
+        parameters: {
+            query?: {
+                /** @description Only this node's tests. */
+                node_id?: string;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /** @description A search term. */
+                search?: string;
+            };
+            header?: never;
+            path: {
+                workflow_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedStepTestList"];
+                };
+            };
+            /** @description Malformed request: the problems name the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in: use the session cookie or `Authorization: Token <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden (for example a missing CSRF token with session auth). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
