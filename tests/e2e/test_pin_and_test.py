@@ -72,6 +72,11 @@ def test_a_pinned_node_wears_a_badge_and_previews_read_its_pin(page, server, led
 def test_unpin_pin_by_hand_and_test_a_step(page, server, ledger):
     _open(page, server, ledger, "tess")
     section = _details(page, "lookup").get_by_test_id("pin-and-test")
+    page.keyboard.press("Escape")
+    # The node after it sees the pin as its input, in the detail view's input pane.
+    expect(_details(page, "fetch").get_by_text("steps.lookup.output (pinned)")).to_be_visible()
+    page.keyboard.press("Escape")
+    section = _details(page, "lookup").get_by_test_id("pin-and-test")
     expect(section.get_by_test_id("pinned-output")).to_contain_text('"/pinned/7"')
     section.scroll_into_view_if_needed()
     shot(page, "72-pinned-section")

@@ -54,11 +54,22 @@ export function DetailView({
   const { detail, run } = nodeRun
   const step0 = useMemo(() => (detail ? (detail.steps.find((s) => s.node_id === node.id) ?? null) : null), [detail, node.id])
   const shown = lastStep ?? step0
-  const outputs = useMemo(() => outputsOf(detail), [detail])
+  const nodes = useGraph((s) => s.doc.nodes)
+  // A pinned output stands for its step's, over the run's: what previews and step tests see too.
+  const pinned = useMemo(() => new Set(nodes.filter((n) => n.pinned).map((n) => n.id)), [nodes])
+  const outputs = useMemo(() => {
+    const merged = outputsOf(detail)
+    for (const n of nodes) if (n.pinned) merged[n.id] = n.pinned.output
+    return merged
+  }, [detail, nodes])
   const data = useMemo(() => ({ trigger: detail?.input, steps: outputs, vars: vars ?? {} }), [detail, outputs, vars])
   const inputRoots: PaneRoot[] = [
     ...(detail ? [{ path: 'trigger', label: 'trigger', value: detail.input }] : []),
-    ...upstream.map((id) => ({ path: `steps.${step(id)}.output`, label: `steps.${id}.output`, value: outputs[id] })),
+    ...upstream.map((id) => ({
+      path: `steps.${step(id)}.output`,
+      label: pinned.has(id) ? `steps.${id}.output (pinned)` : `steps.${id}.output`,
+      value: outputs[id],
+    })),
   ]
   const paths = useMemo(() => {
     const all: { path: string; type: string }[] = []
