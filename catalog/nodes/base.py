@@ -164,6 +164,11 @@ class NodeType:
       - `x-jsonata: true` on a string property: the whole value is a JSONata expression.
       - `x-per-item: true` on a property: rendered by the node once per item (with `item`
         and `index` in the context), not with the rest of the config.
+      - `x-message` on a string property with a `pattern`: what the pattern wants, in
+        words; validation says it instead of quoting the regular expression.
+      - `x-credential-types: [...]` on an integer property (made by
+        catalog.credentials.credential_field): it names one of the owner's credentials of
+        those types by id; the step gets its values in `ctx.secrets`.
     """
 
     type: ClassVar[str]
