@@ -164,6 +164,9 @@ class NodeType:
       - `x-jsonata: true` on a string property: the whole value is a JSONata expression.
       - `x-per-item: true` on a property: rendered by the node once per item (with `item`
         and `index` in the context), not with the rest of the config.
+      - `x-enum-titles: [...]` beside an `enum`: what a person reads for each value, in the
+        same order (`choices()`). The editor's selects show them and a wrong value's message
+        names them; validation still checks the `enum` alone.
     """
 
     type: ClassVar[str]
@@ -272,6 +275,11 @@ def whole_number(config: JSONDict, key: str, title: str) -> list[tuple[str, str]
     if isinstance(value, float):
         return [(f"/{key}", f"{title}: {value!r} is not a whole number; write it without a decimal point.")]
     return []
+
+
+def choices(titles: dict[str, str], **schema: Any) -> JSONDict:
+    """An enum of `titles`' keys, each shown as its title (`x-enum-titles`)."""
+    return {"enum": list(titles), "x-enum-titles": list(titles.values()), **schema}
 
 
 def literal(schema: JSONDict) -> JSONDict:
