@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from catalog.nodes.base import JSONDict, NodeResult, NodeType, StepContext, TimerFired, literal, obj
+from catalog.nodes.base import JSONDict, NodeResult, NodeType, StepContext, TimerFired, choices, literal, obj
 from catalog.nodes.registry import register
 
 MAX_TIMEOUT_S = 31_536_000  # a year, as a wait's longest duration
@@ -19,7 +19,7 @@ class Approval(NodeType):
         {
             "message": {"type": "string", "title": "Message to the approver"},
             "timeout_s": literal({"type": "number", "exclusiveMinimum": 0, "maximum": MAX_TIMEOUT_S, "title": "Timeout (s)"}),
-            "on_timeout": literal({"enum": ["reject", "fail"], "title": "On timeout"}),
+            "on_timeout": literal(choices({"reject": "Reject (the rejected port)", "fail": "Fail the step"}, title="On timeout")),
         }
     )
     default_config = {"message": "Please approve", "on_timeout": "fail"}

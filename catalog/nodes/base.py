@@ -169,6 +169,9 @@ class NodeType:
       - `x-credential-types: [...]` on an integer property (made by
         catalog.credentials.credential_field): it names one of the owner's credentials of
         those types by id; the step gets its values in `ctx.secrets`.
+      - `x-enum-titles: [...]` beside an `enum`: what a person reads for each value, in the
+        same order (`choices()`). The editor's selects show them and a wrong value's message
+        names them; validation still checks the `enum` alone.
     """
 
     type: ClassVar[str]
@@ -277,6 +280,11 @@ def whole_number(config: JSONDict, key: str, title: str) -> list[tuple[str, str]
     if isinstance(value, float):
         return [(f"/{key}", f"{title}: {value!r} is not a whole number; write it without a decimal point.")]
     return []
+
+
+def choices(titles: dict[str, str], **schema: Any) -> JSONDict:
+    """An enum of `titles`' keys, each shown as its title (`x-enum-titles`)."""
+    return {"enum": list(titles), "x-enum-titles": list(titles.values()), **schema}
 
 
 def literal(schema: JSONDict) -> JSONDict:

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from catalog.credentials import HTTP_TYPES, credential_field, http_auth
-from catalog.nodes.base import JSONDict, NodeResult, NodeType, StepContext, StepFailed, obj
+from catalog.nodes.base import JSONDict, NodeResult, NodeType, StepContext, StepFailed, choices, obj
 from catalog.nodes.net import SECRET_HEADERS, BlockedAddress, deadline
 from catalog.nodes.registry import register
 
@@ -39,7 +39,7 @@ class HttpRequest(NodeType):
     )
     config_schema = obj(
         {
-            "method": {"enum": ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"], "title": "Method"},
+            "method": choices({m: m for m in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")}, title="Method"),
             "url": {
                 "type": "string",
                 "title": "URL",
@@ -60,7 +60,7 @@ class HttpRequest(NodeType):
                 "items": {"anyOf": [{"type": "integer", "minimum": 100, "maximum": 599}, {"type": "string", "pattern": "^[1-5]xx$"}]},
             },
             "follow_redirects": {"type": "boolean", "title": "Follow redirects"},
-            "response_format": {"enum": ["auto", "json", "text"], "title": "Parse response as"},
+            "response_format": choices({"auto": "Detect from Content-Type", "json": "JSON", "text": "Text"}, title="Parse response as"),
         },
         required=("method", "url"),
     )

@@ -1,4 +1,4 @@
-from catalog.nodes.base import JSONDict, NodeResult, NodeType, StepContext, literal, obj
+from catalog.nodes.base import JSONDict, NodeResult, NodeType, StepContext, choices, literal, obj
 from catalog.nodes.registry import register
 
 
@@ -9,7 +9,10 @@ class Join(NodeType):
     category = "Flow"
     inline = True
     description = "Waits for its incoming branches: all of the taken ones, or the first one."
-    config_schema = obj({"mode": literal({"enum": ["all", "any"], "title": "Wait for"})}, required=("mode",))
+    config_schema = obj(
+        {"mode": literal(choices({"all": "All the taken branches", "any": "The first branch to arrive"}, title="Wait for"))},
+        required=("mode",),
+    )
     default_config = {"mode": "all"}
 
     @classmethod

@@ -1,6 +1,18 @@
 from typing import Any
 
-from catalog.nodes.base import ChildPolicy, ChildRuns, JSONDict, NodeResult, NodeType, StepContext, StepFailed, literal, obj, whole_number
+from catalog.nodes.base import (
+    ChildPolicy,
+    ChildRuns,
+    JSONDict,
+    NodeResult,
+    NodeType,
+    StepContext,
+    StepFailed,
+    choices,
+    literal,
+    obj,
+    whole_number,
+)
 from catalog.nodes.registry import register
 
 MAX_ITEMS = 10_000
@@ -27,7 +39,7 @@ class Map(NodeType):
             "max_concurrency": literal({"type": "integer", "minimum": 1, "maximum": 100, "title": "Max concurrency"}),
             "failure_policy": literal(
                 {
-                    "enum": ["fail", "continue"],
+                    **choices({"fail": "Fail the map step", "continue": "Continue (the error is in the output)"}),
                     "title": "When an item fails",
                     "description": "fail: the map step fails. continue: the item's error is in the output.",
                 }

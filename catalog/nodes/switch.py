@@ -1,4 +1,4 @@
-from catalog.nodes.base import ERROR_PORT, INPUT_PORT, JSONDict, NodeResult, NodeType, StepContext, literal, obj
+from catalog.nodes.base import ERROR_PORT, INPUT_PORT, JSONDict, NodeResult, NodeType, StepContext, choices, literal, obj
 from catalog.nodes.registry import register
 
 _PORT_NAME = "^[a-z][a-z0-9_]{0,39}$"
@@ -31,7 +31,13 @@ class Switch(NodeType):
                     ),
                 }
             ),
-            "mode": literal({"enum": ["first", "all"], "title": "Match", "description": "first: one port. all: every matching port."}),
+            "mode": literal(
+                choices(
+                    {"first": "The first matching case", "all": "Every matching case"},
+                    title="Match",
+                    description="first: one port. all: every matching port.",
+                )
+            ),
         },
         required=("cases",),
     )

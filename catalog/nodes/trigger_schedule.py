@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import CroniterBadDateError, croniter
 
-from catalog.nodes.base import JSONDict, NodeType, literal, obj
+from catalog.nodes.base import JSONDict, NodeType, choices, literal, obj
 from catalog.nodes.registry import register
 
 
@@ -21,7 +21,7 @@ class ScheduleTrigger(NodeType):
             "timezone": literal({"type": "string", "title": "Time zone", "minLength": 1}),
             "misfire": literal(
                 {
-                    "enum": ["skip", "run_once"],
+                    **choices({"skip": "Skip the missed slots", "run_once": "Run once to catch up"}),
                     "title": "After downtime",
                     "description": "skip: missed slots are dropped. run_once: one run catches up.",
                 }

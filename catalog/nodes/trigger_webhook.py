@@ -1,4 +1,4 @@
-from catalog.nodes.base import NodeType, literal, obj
+from catalog.nodes.base import NodeType, choices, literal, obj
 from catalog.nodes.registry import register
 
 
@@ -19,7 +19,7 @@ class WebhookTrigger(NodeType):
                 {
                     "type": "array",
                     "title": "Allowed methods",
-                    "items": {"enum": ["GET", "POST", "PUT", "PATCH", "DELETE"]},
+                    "items": choices({m: m for m in ("GET", "POST", "PUT", "PATCH", "DELETE")}),
                     "minItems": 1,
                     "uniqueItems": True,
                 }
@@ -29,7 +29,7 @@ class WebhookTrigger(NodeType):
             ),
             "response_mode": literal(
                 {
-                    "enum": ["async", "wait"],
+                    **choices({"async": "Reply at once (202)", "wait": "Wait for the run's output"}),
                     "title": "Response",
                     "description": "async: 202 with the run id at once. wait: answer with the run's output.",
                 }

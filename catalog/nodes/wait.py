@@ -4,7 +4,7 @@ from typing import Any
 from django.utils import timezone
 
 from catalog.expressions import has_template
-from catalog.nodes.base import JSONDict, NodeResult, NodeType, StepContext, StepFailed, literal, obj
+from catalog.nodes.base import JSONDict, NodeResult, NodeType, StepContext, StepFailed, choices, literal, obj
 from catalog.nodes.registry import register
 
 
@@ -35,7 +35,7 @@ class Wait(NodeType):
     description = "Pauses the branch for a duration or until a time. Durable: survives restarts."
     config_schema = obj(
         {
-            "mode": literal({"enum": ["duration", "until"], "title": "Wait"}),
+            "mode": literal(choices({"duration": "For a duration", "until": "Until a date and time"}, title="Wait")),
             "duration_s": {"type": "number", "minimum": 0, "maximum": 31_536_000, "title": "Duration (s)"},
             "until": {"type": "string", "format": "date-time", "title": "Until (ISO 8601)"},
         },

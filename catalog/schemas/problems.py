@@ -124,6 +124,12 @@ def describe_error(error: ValidationError, root_schema: dict[str, Any]) -> tuple
     if error.validator == "pattern" and isinstance(error.schema, Mapping) and isinstance(error.schema.get("x-message"), str):
         return pointer_of(path), error.schema["x-message"]  # the field's own words for what its pattern wants
     label = _title(root_schema, path) or (str(path[-1]) if path else "Value")
+    titles = error.schema.get("x-enum-titles") if error.validator == "enum" and isinstance(error.schema, Mapping) else None
+    if isinstance(titles, list) and isinstance(error.validator_value, list) and len(titles) == len(error.validator_value):
+        # The values a person reads beside the ones the config holds: "Text ('text')".
+        named = ", ".join(f"{title} ({value!r})" for title, value in zip(titles, error.validator_value, strict=True))
+        shown = _short(error.instance) if len(repr(error.instance)) > 80 else repr(error.instance)
+        return pointer_of(path), f"{label}: {shown} is not one of {named}."
     message = error.message
     long = repr(error.instance)
     if len(long) > 80 and message.startswith(long):  # "<the value> is not …": the value shortened

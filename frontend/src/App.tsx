@@ -1,10 +1,8 @@
 import { useQuery } from '@tanstack/react-query'
 import { lazy, Suspense } from 'react'
-import { api } from './api/client'
+import { call, client } from './api/client'
 import { WorkflowList } from './pages/WorkflowList'
 import { navigate, usePath } from './router'
-
-type Me = { id: number; username: string }
 
 // The editor (React Flow, forms, JSONata) loads when a workflow is opened, not with the list.
 const EditorPage = lazy(() => import('./editor/Editor').then((m) => ({ default: m.EditorPage })))
@@ -18,7 +16,7 @@ const loading = <div className="content"><p className="muted">Loading…</p></di
 
 export default function App() {
   const path = usePath()
-  const me = useQuery({ queryKey: ['me'], queryFn: () => api<Me>('/api/me/') })
+  const me = useQuery({ queryKey: ['me'], queryFn: () => call(client.GET('/api/me/')) })
   const editor = path.match(/^\/workflows\/(\d+)\/?$/)
   const workflowRuns = path.match(/^\/workflows\/(\d+)\/runs\/?$/)
   const run = path.match(/^\/runs\/(\d+)\/?$/)

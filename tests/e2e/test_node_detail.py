@@ -103,6 +103,14 @@ def test_configure_an_http_node_in_the_detail_view(page, server, echo):
     assert page.evaluate(OVERFLOWING) == []
     shot(page, "60-detail-1024")
 
+    # An enum's values by their titles (x-enum-titles), the config keeping the value.
+    parse = view.locator("select#root_response_format")
+    parse.scroll_into_view_if_needed()
+    expect(parse.locator("option")).to_contain_text(["Detect from Content-Type", "JSON", "Text"])
+    parse.select_option(label="Text")
+    expect(parse.locator("option:checked")).to_have_text("Text")
+    shot(page, "60b-detail-enum-titles")
+
     # A URL the node cannot call is refused in words that name it.
     url = _editor(view, "URL")
     url.click()

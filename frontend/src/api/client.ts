@@ -58,19 +58,3 @@ export async function call<D>(request: Promise<Answer<D>>): Promise<D> {
   return data as D
 }
 
-/**
- * The untyped call the screens not yet moved to `client` use: the same headers and errors.
- * New code uses `call(client.GET(...))`, typed by the schema.
- */
-export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
-  const headers = new Headers(init.headers)
-  headers.set('Accept', 'application/json')
-  if (init.body && !headers.has('Content-Type')) headers.set('Content-Type', 'application/json')
-  if (init.method && init.method !== 'GET') headers.set('X-CSRFToken', csrfToken())
-  const response = await fetch(path, { ...init, headers, credentials: 'same-origin' })
-  if (response.status === 401) toSignIn()
-  if (response.status === 204) return undefined as T
-  const body = await response.json().catch(() => ({ detail: response.statusText, problems: [] }))
-  if (!response.ok) throw apiError(response, body)
-  return body as T
-}

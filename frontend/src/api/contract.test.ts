@@ -63,6 +63,9 @@ describe('the frontend against the committed schema', () => {
     ['Step', 'duration_ms', 'elapsed_ms', 'src/runs/RunView.tsx'],
     ['WorkflowSummary', 'latest_version', 'version', 'src/pages/WorkflowList.tsx'],
     ['NodeType', 'has_input', 'accepts_input', 'src/api/contract.ts'],
+    ['Credential', 'secrets_set', 'secret_fields', 'src/credentials/CredentialForm.tsx'],
+    ['Trigger', 'url', 'webhook_url', 'src/editor/Triggers.tsx'],
+    ['StepTest', 'output', 'result', 'src/editor/detail/PinAndTest.tsx'],
   ])('fails when %s.%s is renamed on the server', (component, field, renamed, file) => {
     const errors = typecheck(copyWithSchema((s) => renameField(s, component, field, renamed)))
     expect(errors).toContain(file)

@@ -4,7 +4,7 @@
 // (`/name`, `/type`, `/data/<field>`) are shown on their field.
 import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { useId, useState } from 'react'
-import { api, ApiError } from '../api/client'
+import { ApiError, call, client } from '../api/client'
 import { CREDENTIALS_KEY, type Credential, type CredentialType, type FieldSchema } from './api'
 import { dataToSend, initialValues, type Values } from './data'
 
@@ -28,10 +28,10 @@ export function CredentialForm({
   const kind = types.find((t) => t.type === type)
 
   const save = useMutation({
-    mutationFn: (body: Record<string, unknown>) =>
+    mutationFn: ({ name, data }: { name: string; data: Record<string, unknown> }) =>
       credential
-        ? api<Credential>(`/api/credentials/${credential.id}/`, { method: 'PATCH', body: JSON.stringify(body) })
-        : api<Credential>('/api/credentials/', { method: 'POST', body: JSON.stringify(body) }),
+        ? call(client.PATCH('/api/credentials/{id}/', { params: { path: { id: String(credential.id) } }, body: { name, data } }))
+        : call(client.POST('/api/credentials/', { body: { name, type, data } })),
     onSuccess: async (saved) => {
       await queryClient.invalidateQueries({ queryKey: CREDENTIALS_KEY })
       onSaved(saved)
@@ -50,7 +50,7 @@ export function CredentialForm({
     e.stopPropagation()
     if (!kind) return
     const data = dataToSend(kind, values, credential)
-    save.mutate(credential ? { name: name.trim(), data } : { name: name.trim(), type, data })
+    save.mutate({ name: name.trim(), data })
   }
 
   const field = (fieldName: string, schema: FieldSchema) => {

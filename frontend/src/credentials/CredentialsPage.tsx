@@ -2,7 +2,7 @@
 // a form to add or edit one, delete with a confirmation, and "Test" against the far side.
 import { useQueryClient } from '@tanstack/react-query'
 import { Fragment, useState } from 'react'
-import { api, ApiError } from '../api/client'
+import { ApiError, call, client } from '../api/client'
 import { CREDENTIALS_KEY, testTakesUrl, useCredentials, useCredentialTypes, type Credential, type CredentialTest } from './api'
 import { CredentialDialog } from './CredentialDialog'
 
@@ -25,7 +25,7 @@ export function CredentialsPage() {
     if (!window.confirm(`Delete “${credential.name}”? Steps that use it will fail until they are given another.`)) return
     setError(null)
     try {
-      await api(`/api/credentials/${credential.id}/`, { method: 'DELETE' })
+      await call(client.DELETE('/api/credentials/{id}/', { params: { path: { id: String(credential.id) } } }))
       await queryClient.invalidateQueries({ queryKey: CREDENTIALS_KEY })
     } catch (err) {
       setError(explain(err))
@@ -118,7 +118,7 @@ function TestPanel({ credential }: { credential: Credential }) {
     setResult(null)
     try {
       const body = takesUrl && url.trim() ? { url: url.trim() } : {}
-      setResult(await api<CredentialTest>(`/api/credentials/${credential.id}/test/`, { method: 'POST', body: JSON.stringify(body) }))
+      setResult(await call(client.POST('/api/credentials/{id}/test/', { params: { path: { id: String(credential.id) } }, body })))
     } catch (err) {
       setResult({ ok: false, message: explain(err), status: null })
     } finally {

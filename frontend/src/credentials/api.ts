@@ -2,7 +2,7 @@
 // user's credentials. Secret fields are write-only: the server says which are set, never
 // their values.
 import { useQuery } from '@tanstack/react-query'
-import { api } from '../api/client'
+import { call, client } from '../api/client'
 import type { components } from '../api/generated/schema'
 
 export type Credential = components['schemas']['Credential']
@@ -27,13 +27,14 @@ export interface ObjectSchema {
 export const CREDENTIALS_KEY = ['credentials'] as const
 
 export const useCredentialTypes = () =>
-  useQuery({ queryKey: ['credential-types'], queryFn: () => api<CredentialType[]>('/api/credential-types/'), staleTime: Infinity })
+  useQuery({ queryKey: ['credential-types'], // The schema types a type's `schema` as any JSON: it is the JSON Schema of its fields.
+    queryFn: async () => (await call(client.GET('/api/credential-types/'))).map((t): CredentialType => ({ ...t, schema: t.schema as ObjectSchema })), staleTime: Infinity })
 
 /** All the user's credentials (one page of the most the API gives: nobody keeps 200). */
 export const useCredentials = () =>
   useQuery({
     queryKey: CREDENTIALS_KEY,
-    queryFn: async () => (await api<components['schemas']['PaginatedCredentialList']>('/api/credentials/?page_size=200')).results,
+    queryFn: async () => (await call(client.GET('/api/credentials/', { params: { query: { page_size: 200 } } }))).results,
   })
 
 /** The HTTP types take a URL to test against (OAuth2 may, to go beyond fetching a token). */

@@ -3,7 +3,7 @@
 // the server found on it, expression previews (the server's, against the last run), and its
 // last run data. "Open details" shows the node detail view (editor/detail/DetailView.tsx).
 import { useEffect, useMemo, useState } from 'react'
-import { api, ApiError, type Problem } from '../api/client'
+import { ApiError, call, client, type Problem } from '../api/client'
 import type { components } from '../api/generated/schema'
 import type { RunDetailStep } from '../runs/types'
 import { useGraph } from '../stores/graph'
@@ -45,8 +45,13 @@ export function Preview({
     const controller = new AbortController()
     const timer = setTimeout(async () => {
       try {
-        const body = JSON.stringify({ expression: source, node_id: nodeId, run_id: runId })
-        const result = await api<PreviewResult>(`/api/workflows/${workflowId}/preview/`, { method: 'POST', body, signal: controller.signal })
+        const result = await call(
+          client.POST('/api/workflows/{workflow_id}/preview/', {
+            params: { path: { workflow_id: workflowId } },
+            body: { expression: source, node_id: nodeId, run_id: runId },
+            signal: controller.signal,
+          }),
+        )
         setState({ kind: 'done', result })
       } catch (err) {
         if (controller.signal.aborted) return

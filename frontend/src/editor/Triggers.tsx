@@ -3,44 +3,21 @@
 // those triggers with their URL, signing secret and next fire times.
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect, useState } from 'react'
-import { api, ApiError, type Problem } from '../api/client'
+import { ApiError, call, client, type Problem, type Schemas } from '../api/client'
 import { useGraph, useGraphStore } from '../stores/graph'
 
-export interface Activation {
-  active: boolean
-  active_version: number | null
-}
+export type Activation = Required<Pick<Schemas['WorkflowSummary'], 'active' | 'active_version'>>
 
-interface WebhookTrigger {
-  node_id: string
-  type: 'trigger.webhook'
-  live: boolean
-  url: string
-  public: boolean
-  methods: string[]
-  response_mode: string
-  secret_hint: string
-  previous_secret_expires_at: string | null
-}
+// The schema has one Trigger with the fields of both kinds optional; the server sends a
+// webhook's fields with a webhook and a schedule's with a schedule (engine/api/triggers.py).
+type Trigger = Schemas['Trigger']
+type WebhookTrigger = Trigger &
+  Required<Pick<Trigger, 'url' | 'public' | 'methods' | 'response_mode' | 'secret_hint' | 'previous_secret_expires_at'>> & { type: 'trigger.webhook' }
+type ScheduleTrigger = Trigger & Required<Pick<Trigger, 'cron' | 'timezone' | 'misfire' | 'next_fire_at' | 'upcoming'>> & { type: 'trigger.schedule' }
+type Secret = Schemas['Secret']
 
-interface ScheduleTrigger {
-  node_id: string
-  type: 'trigger.schedule'
-  live: boolean
-  cron: string
-  timezone: string
-  misfire: string
-  next_fire_at: string | null
-  upcoming: string[]
-}
-
-type Trigger = WebhookTrigger | ScheduleTrigger
-
-interface Secret {
-  node_id: string
-  secret: string
-  previous_secret_expires_at: string | null
-}
+const isWebhook = (t: Trigger): t is WebhookTrigger => t.type === 'trigger.webhook'
+const isSchedule = (t: Trigger): t is ScheduleTrigger => t.type === 'trigger.schedule'
 
 const MISFIRE: Record<string, string> = {
   skip: 'skip (missed slots are dropped)',
@@ -107,7 +84,8 @@ export function useActivation({
     if (action === 'activate' && store.getState().isDirty() && !(await save())) return
     setBusy(true)
     try {
-      const wf = await api<Activation>(`/api/workflows/${workflowId}/${action}/`, { method: 'POST' })
+      const path = { params: { path: { workflow_id: workflowId } } }
+      const wf = await call(action === 'activate' ? client.POST('/api/workflows/{workflow_id}/activate/', path) : client.POST('/api/workflows/{workflow_id}/deactivate/', path))
       setState({ active: wf.active, active_version: wf.active_version })
       onMessage(
         wf.active
@@ -178,7 +156,7 @@ export function TriggerList({ workflowId }: { workflowId: number }) {
   const dirty = useGraph((s) => s.isDirty())
   const triggers = useQuery({
     queryKey: ['triggers', workflowId],
-    queryFn: () => api<Trigger[]>(`/api/workflows/${workflowId}/triggers/`),
+    queryFn: () => call(client.GET('/api/workflows/{workflow_id}/triggers/', { params: { path: { workflow_id: workflowId } } })),
     refetchInterval: 60_000,
   })
 
@@ -194,7 +172,7 @@ export function TriggerList({ workflowId }: { workflowId: number }) {
           <p className="muted">Add a Webhook or Schedule trigger from the palette, save, then activate the workflow.</p>
         </div>
       ) : (
-        list.map((t) => (t.type === 'trigger.webhook' ? <Webhook key={t.node_id} workflowId={workflowId} hook={t} readAt={triggers.dataUpdatedAt} /> : <Schedule key={t.node_id} schedule={t} />))
+        list.map((t) => (isWebhook(t) ? <Webhook key={t.node_id} workflowId={workflowId} hook={t} readAt={triggers.dataUpdatedAt} /> : isSchedule(t) ? <Schedule key={t.node_id} schedule={t} /> : null))
       )}
     </div>
   )
@@ -221,14 +199,14 @@ function Webhook({ workflowId, hook, readAt }: { workflowId: number; hook: Webho
   const [rotated, setRotated] = useState(false)
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
-  const url = `/api/workflows/${workflowId}/triggers/${encodeURIComponent(hook.node_id)}/secret/`
 
   const load = async (rotate: boolean) => {
     if (rotate && !window.confirm(`Rotate the signing secret of "${hook.node_id}"? Senders must switch to the new secret; the previous one stays valid for a while.`)) return
     setBusy(true)
     setError(null)
     try {
-      setSecret(await api<Secret>(url, rotate ? { method: 'POST' } : {}))
+      const path = { params: { path: { workflow_id: workflowId, node_id: hook.node_id } } }
+      setSecret(await call(rotate ? client.POST('/api/workflows/{workflow_id}/triggers/{node_id}/secret/', path) : client.GET('/api/workflows/{workflow_id}/triggers/{node_id}/secret/', path)))
       setRotated(rotate)
       if (rotate) void queryClient.invalidateQueries({ queryKey: ['triggers', workflowId] })
     } catch (err) {

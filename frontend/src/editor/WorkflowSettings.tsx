@@ -3,7 +3,7 @@
 // started while the limit is reached.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useId, useState } from 'react'
-import { api, ApiError, type Problem } from '../api/client'
+import { ApiError, call, client, type Problem } from '../api/client'
 import type { components } from '../api/generated/schema'
 
 type Policy = components['schemas']['ConcurrencyPolicyEnum']
@@ -20,7 +20,7 @@ export function WorkflowSettings({ workflowId }: { workflowId: number }) {
   const current = useQuery({
     queryKey: ['workflow-settings', workflowId],
     queryFn: async (): Promise<Settings> => {
-      const w = await api<Settings>(`/api/workflows/${workflowId}/`)
+      const w = await call(client.GET('/api/workflows/{id}/', { params: { path: { id: String(workflowId) } } }))
       return { concurrency_limit: w.concurrency_limit, concurrency_policy: w.concurrency_policy }
     },
   })
@@ -37,7 +37,7 @@ function SettingsForm({ workflowId, initial }: { workflowId: number; initial: Se
   const ids = { limit: useId(), limitHelp: useId(), policy: useId(), policyHelp: useId() }
 
   const save = useMutation({
-    mutationFn: (body: Settings) => api<Settings>(`/api/workflows/${workflowId}/`, { method: 'PATCH', body: JSON.stringify(body) }),
+    mutationFn: (body: Settings) => call(client.PATCH('/api/workflows/{id}/', { params: { path: { id: String(workflowId) } }, body })),
     onSuccess: (result) => {
       queryClient.setQueryData(['workflow-settings', workflowId], { concurrency_limit: result.concurrency_limit, concurrency_policy: result.concurrency_policy })
       setSaved(true)

@@ -3,7 +3,7 @@
 // succeeds with it, not called again). A fix is an entry of the step's `attempts`, between its
 // attempts: who changed what, when, the old value and the new; FixEntryRow shows one.
 import { useState } from 'react'
-import { api, ApiError, type Problem } from '../api/client'
+import { ApiError, call, client, type Problem, type Schemas } from '../api/client'
 import { useNodeTypes } from '../api/queries'
 import type { RunDetail, RunStep } from './types'
 
@@ -70,10 +70,11 @@ export function FixStep({ run, step, nodeType, onChanged }: { run: RunDetail; st
     if (parseError) return
     setBusy(true)
     setError(null)
-    const body: Record<string, unknown> = { comment, [mode]: parsed }
-    if (mode === 'output' && port) body.port = port
+    // An input is a JSON object (checked above, parseError); an output any JSON value.
+    const body: Schemas['FixRequest'] =
+      mode === 'input' ? { comment, input: parsed as Record<string, unknown> } : { comment, output: parsed, ...(port ? { port } : {}) }
     try {
-      await api(`/api/runs/${run.id}/steps/${step.node_id}/fix/`, { method: 'POST', body: JSON.stringify(body) })
+      await call(client.POST('/api/runs/{run_id}/steps/{node_id}/fix/', { params: { path: { run_id: run.id, node_id: step.node_id } }, body }))
       setOpen(false)
       onChanged()
     } catch (err) {

@@ -4,20 +4,10 @@
 // resume" on a failed or interrupted one (FixStep.tsx).
 import { useQuery } from '@tanstack/react-query'
 import { useState } from 'react'
-import { api, ApiError } from '../api/client'
+import { ApiError, call, client } from '../api/client'
 import { formatDuration } from '../format'
 import { canFix, FixEntryRow, FixStep, isFix } from './FixStep'
 import type { RunDetail, RunStep } from './types'
-
-interface RunEventRow {
-  seq: number
-  kind: string
-  node_id: string
-  status: string
-  attempt: number
-  data: Record<string, unknown>
-  at: string
-}
 
 function JsonBlock({ title, value, open = true, tone }: { title: string; value: unknown; open?: boolean; tone?: 'error' }) {
   const text = JSON.stringify(value, null, 2) ?? 'null'
@@ -47,13 +37,14 @@ export function Inspector({ run, step, nodeType, onChanged }: { run: RunDetail; 
   const [error, setError] = useState<string | null>(null)
   const log = useQuery({
     queryKey: ['events', run.id, run.last_seq],
-    queryFn: () => api<RunEventRow[]>(`/api/runs/${run.id}/events/?limit=1000`),
+    queryFn: () => call(client.GET('/api/runs/{run_id}/events/', { params: { path: { run_id: run.id }, query: { limit: 1000 } } })),
     placeholderData: (previous) => previous,
   })
   const decide = async (verb: 'approve' | 'reject') => {
     setError(null)
     try {
-      await api(`/api/runs/${run.id}/steps/${step.node_id}/${verb}/`, { method: 'POST', body: JSON.stringify({ comment }) })
+      const request = { params: { path: { run_id: run.id, node_id: step.node_id } }, body: { comment } }
+      await call(verb === 'approve' ? client.POST('/api/runs/{run_id}/steps/{node_id}/approve/', request) : client.POST('/api/runs/{run_id}/steps/{node_id}/reject/', request))
       onChanged()
     } catch (err) {
       setError(err instanceof ApiError ? err.message : String(err))
@@ -113,7 +104,7 @@ export function Inspector({ run, step, nodeType, onChanged }: { run: RunDetail; 
           {events.map((e) => (
             <li key={e.seq}>
               <span className="muted">#{e.seq} {new Date(e.at).toLocaleTimeString()}</span> <strong>{e.status}</strong>
-              {Object.keys(e.data ?? {}).length > 0 && <code className="small"> {JSON.stringify(e.data)}</code>}
+              {e.data !== null && typeof e.data === 'object' && Object.keys(e.data).length > 0 && <code className="small"> {JSON.stringify(e.data)}</code>}
             </li>
           ))}
         </ol>

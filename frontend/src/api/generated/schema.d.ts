@@ -807,7 +807,7 @@ export interface components {
         };
         DecisionRequest: {
             /** @default  */
-            comment: string;
+            comment?: string;
             /** @description Any JSON value. */
             payload?: unknown;
         };
@@ -851,7 +851,7 @@ export interface components {
              * @description Why, for the history.
              * @default
              */
-            comment: string;
+            comment?: string;
         };
         ImportRequest: {
             format?: string;
@@ -1017,7 +1017,7 @@ export interface components {
              * @description Version message.
              * @default
              */
-            message: string;
+            message?: string;
             /** @description At most this many top-level runs of the workflow run at once; null: no limit. */
             concurrency_limit?: number | null;
             /**
@@ -1088,7 +1088,7 @@ export interface components {
              * @description Whether the draft's pinned outputs stand in for those steps' outputs (over the run's, under `data`'s).
              * @default true
              */
-            pinned: boolean;
+            pinned?: boolean;
         };
         PreviewResult: {
             /** @description The expression's value (null for JSONata's undefined). */
@@ -1350,7 +1350,7 @@ export interface components {
         WorkflowCreateRequest: {
             name: string;
             /** @default  */
-            description: string;
+            description?: string;
             /** @description The workflow graph: {nodes: [{id, type, name, position, config, retry, timeout_s, on_error, compensation, delivery}], edges: [{id, source, source_port, target, target_port}]}. */
             graph?: {
                 [key: string]: unknown;
@@ -1359,7 +1359,7 @@ export interface components {
              * @description Version message.
              * @default
              */
-            message: string;
+            message?: string;
             /** @description At most this many top-level runs of the workflow run at once; null: no limit. */
             concurrency_limit?: number | null;
             /**
@@ -1416,7 +1416,7 @@ export interface components {
              * @description Version message.
              * @default
              */
-            message: string;
+            message?: string;
             /** @description At most this many top-level runs of the workflow run at once; null: no limit. */
             concurrency_limit?: number | null;
             /**

@@ -5,14 +5,13 @@
 // the node alone, with its real effects, and records a test, not a run.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect, useState } from 'react'
-import { api, ApiError, type Problem } from '../../api/client'
+import { ApiError, call, client, type Problem } from '../../api/client'
 import type { components } from '../../api/generated/schema'
 import { useGraph, useGraphStore } from '../../stores/graph'
 import type { GraphDoc } from '../types'
 
 export type StepTest = components['schemas']['StepTest']
 type TestBody = components['schemas']['TestStepRequest']
-type Page<T> = { count: number; results: T[] }
 
 /** The graph store, used here only: the node's pin, the document, and the edit that pins. */
 function usePin(nodeId: string) {
@@ -83,12 +82,12 @@ export function PinAndTestView({
 
   const tests = useQuery({
     queryKey: ['step-tests', workflowId, nodeId],
-    queryFn: () => api<Page<StepTest>>(`/api/workflows/${workflowId}/tests/?node_id=${encodeURIComponent(nodeId)}&page_size=5`),
+    queryFn: () => call(client.GET('/api/workflows/{workflow_id}/tests/', { params: { path: { workflow_id: workflowId }, query: { node_id: nodeId, page_size: 5 } } })),
   })
   const test = useMutation({
     mutationFn: () => {
       const body: TestBody = { graph: doc(), ...(runId ? { run_id: runId } : {}) }
-      return api<StepTest>(`/api/workflows/${workflowId}/nodes/${encodeURIComponent(nodeId)}/test/`, { method: 'POST', body: JSON.stringify(body) })
+      return call(client.POST('/api/workflows/{workflow_id}/nodes/{node_id}/test/', { params: { path: { workflow_id: workflowId, node_id: nodeId } }, body }))
     },
     onSuccess: (found) => {
       setResult(found)

@@ -49,3 +49,38 @@ describe('widgets that fit', () => {
     expect(uiFor(HTTP, {}, false).url).toBeUndefined()
   })
 })
+
+describe('enums with their titles', () => {
+  const HTTP = {
+    type: 'object',
+    properties: {
+      response_format: { enum: ['auto', 'json', 'text'], 'x-enum-titles': ['Detect from Content-Type', 'JSON', 'Text'], title: 'Parse response as' },
+      method: { enum: ['GET', 'POST'], title: 'Method' },
+      methods: { type: 'array', items: { enum: ['GET', 'POST'], 'x-enum-titles': ['GET', 'POST only'] }, uniqueItems: true },
+    },
+  }
+
+  it('gives a select its titles as ui:enumNames', () => {
+    expect(uiFor(HTTP, {}, true).response_format).toEqual({ 'ui:enumNames': ['Detect from Content-Type', 'JSON', 'Text'] })
+  })
+
+  it('keeps the default placeholder beside the titles', () => {
+    expect(uiFor(HTTP, {}, true, true, { response_format: 'auto' }).response_format).toEqual({
+      'ui:placeholder': 'auto (default)',
+      'ui:enumNames': ['Detect from Content-Type', 'JSON', 'Text'],
+    })
+  })
+
+  it('titles the items of a list of choices', () => {
+    expect(uiFor(HTTP, {}, true).methods).toEqual({ items: { 'ui:enumNames': ['GET', 'POST only'] } })
+  })
+
+  it('leaves an enum without titles as it was', () => {
+    expect(uiFor(HTTP, {}, true).method).toBeUndefined()
+  })
+
+  it('ignores titles that do not match the values one for one', () => {
+    const wrong = { type: 'object', properties: { mode: { enum: ['a', 'b'], 'x-enum-titles': ['A'] } } }
+    expect(uiFor(wrong, {}, true).mode).toBeUndefined()
+  })
+})

@@ -1,6 +1,6 @@
 // Which field or widget each property of a node's config gets in the form: the schema
 // read for what fits a narrow column (switches, pairs, lists as text) and for the fields
-// the chosen mode does not use.
+// the chosen mode does not use, and for the titles of an enum's values.
 import type { UiSchema } from '@rjsf/utils'
 import { CREDENTIAL_TYPES_KEYWORD } from '../CredentialField'
 
@@ -20,6 +20,23 @@ function isShortList(s: Schema): boolean {
   const items = (s.items ?? {}) as Schema
   const choices = (items.anyOf ?? items.oneOf) as Schema[] | undefined
   return s.type === 'array' && !!choices && choices.every((c) => c.type === 'integer' || c.type === 'number' || c.type === 'string')
+}
+
+/** The titles a select shows for an enum's values (`x-enum-titles`, catalog/nodes/base.py),
+ * when there is one per value. */
+export function enumTitles(s: Schema): string[] | null {
+  const values = s.enum
+  const titles = s['x-enum-titles']
+  if (!Array.isArray(values) || !Array.isArray(titles) || titles.length !== values.length) return null
+  return titles.every((t) => typeof t === 'string') ? (titles as string[]) : null
+}
+
+/** What the titles of a property's enum (or of its items' enum) add to its uiSchema. */
+function titled(property: Schema): UiSchema {
+  const own = enumTitles(property)
+  if (own) return { 'ui:enumNames': own }
+  const items = property.type === 'array' ? enumTitles((property.items ?? {}) as Schema) : null
+  return items ? { items: { 'ui:enumNames': items } } : {}
 }
 
 /** The fields another mode needs: `allOf: [{if: {properties: {mode: {const: X}}}, then: {required: [...]}}]`
@@ -61,6 +78,8 @@ export function uiFor(schema: Schema, value: Record<string, unknown>, rich: bool
     } else if (property.type === 'object' && property.properties) {
       ui[name] = uiFor(property, (value[name] ?? {}) as Record<string, unknown>, rich, rendered)
     }
+    const titles = titled(property)
+    if (Object.keys(titles).length && ui[name]?.['ui:widget'] !== 'hidden') ui[name] = { ...ui[name], ...titles }
   }
   return ui
 }

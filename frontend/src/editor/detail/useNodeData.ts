@@ -2,8 +2,8 @@
 // workflow's latest run as stored (so after a reload the view still has the last run's
 // data and its previews agree with it).
 import { useQuery } from '@tanstack/react-query'
-import { api } from '../../api/client'
-import type { RunDetail, RunSummary } from '../../runs/types'
+import { call, client } from '../../api/client'
+import { asRunDetail, type RunDetail } from '../../runs/types'
 
 export interface NodeRun {
   /** The run's id and latest event, for the previews; null when the workflow has no run. */
@@ -18,7 +18,7 @@ export function useNodeRun(workflowId: number, followed: { id: number; seq: numb
   const latest = useQuery({
     queryKey: ['latest-run', workflowId],
     queryFn: async () => {
-      const page = await api<{ results: RunSummary[] }>(`/api/runs/?workflow=${workflowId}&top_level=true&page_size=1`)
+      const page = await call(client.GET('/api/runs/', { params: { query: { workflow: workflowId, top_level: true, page_size: 1 } } }))
       return page.results[0] ?? null
     },
     enabled: followed === null,
@@ -28,7 +28,7 @@ export function useNodeRun(workflowId: number, followed: { id: number; seq: numb
   const detail = useQuery({
     // The editor reads the run it follows under the same key: one request for both.
     queryKey: ['run', id, followed?.seq],
-    queryFn: () => api<RunDetail>(`/api/runs/${id}/`),
+    queryFn: async (): Promise<RunDetail> => asRunDetail(await call(client.GET('/api/runs/{run_id}/', { params: { path: { run_id: id! } } }))),
     enabled: id !== null,
     placeholderData: (previous) => previous,
   })

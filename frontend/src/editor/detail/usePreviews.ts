@@ -2,7 +2,7 @@
 // evaluated as a run evaluates it, over what the node saw in a run, so the editor never
 // shows a value a run would not give.
 import { useEffect, useState } from 'react'
-import { api, ApiError } from '../../api/client'
+import { ApiError, call, client } from '../../api/client'
 import type { components } from '../../api/generated/schema'
 
 export type PreviewResult = components['schemas']['PreviewResult']
@@ -21,8 +21,13 @@ const DELAY_MS = 300
 
 async function ask(target: PreviewTarget, source: string, signal: AbortSignal): Promise<PreviewState> {
   try {
-    const body = JSON.stringify({ expression: source, node_id: target.nodeId, run_id: target.runId })
-    const result = await api<PreviewResult>(`/api/workflows/${target.workflowId}/preview/`, { method: 'POST', body, signal })
+    const result = await call(
+      client.POST('/api/workflows/{workflow_id}/preview/', {
+        params: { path: { workflow_id: target.workflowId } },
+        body: { expression: source, node_id: target.nodeId, run_id: target.runId },
+        signal,
+      }),
+    )
     return { kind: 'done', result }
   } catch (err) {
     return { kind: 'refused', message: err instanceof ApiError ? (err.problems[0]?.message ?? err.message) : String(err) }
