@@ -31,14 +31,15 @@ export function RunDialog({ workflowId, save, onClose }: { workflowId: number; s
     }
     setError(null)
     if (store.getState().isDirty() && !(await save())) return
-    start.mutate(payload, {
-      onSuccess: (run) => {
-        onClose()
-        runs.getState().follow(run.id)
-      },
-      onError: (err) =>
-        setError(err instanceof ApiError ? [err.message, ...err.problems.map((p) => `${p.node_id ?? ''} ${p.message}`)].join('\n') : String(err)),
-    })
+    // mutateAsync, not mutate's callbacks: those are dropped when the dialog is rendered
+    // anew while the request is out (seen: the run started, the dialog stayed open).
+    try {
+      const run = await start.mutateAsync(payload)
+      onClose()
+      runs.getState().follow(run.id)
+    } catch (err) {
+      setError(err instanceof ApiError ? [err.message, ...err.problems.map((p) => `${p.node_id ?? ''} ${p.message}`)].join('\n') : String(err))
+    }
   }
 
   return (

@@ -11,12 +11,14 @@ export function VersionsDialog({ workflowId, onClose }: { workflowId: number; on
   const restore = useRestoreVersion(workflowId)
   const onRestore = (number: number) => {
     if (store.getState().isDirty() && !window.confirm('Restoring replaces your unsaved changes. Continue?')) return
-    restore.mutate(number, {
-      onSuccess: (restored) => {
+    // mutateAsync: mutate's own callbacks are dropped if the dialog is rendered anew meanwhile.
+    restore
+      .mutateAsync(number)
+      .then((restored) => {
         store.getState().load(restored.graph, restored.latest_version)
         onClose()
-      },
-    })
+      })
+      .catch(() => {}) // shown from restore.error
   }
   const error = restore.error ?? versions.error
   return (

@@ -66,9 +66,10 @@ function CreateToken({ onCreated }: { onCreated: (token: NewApiToken) => void })
   const submit = (e: React.FormEvent) => {
     e.preventDefault()
     const expires_at = expiry === 'never' ? null : new Date(Date.now() + Number(expiry) * DAY).toISOString()
-    create.mutate({ name: name.trim(), expires_at }, {
-      onSuccess: (token) => { setName(''); onCreated(token) },
-    })
+    create.mutateAsync({ name: name.trim(), expires_at }).then(
+      (token) => { setName(''); onCreated(token) },
+      () => {}, // shown from create.error
+    )
   }
   return (
     <form className="token-create" onSubmit={submit} aria-label="Create a token">

@@ -19,7 +19,7 @@ export function WorkflowList() {
 
   const act = (what: WorkflowAction, onDone?: (id: number | null) => void) => {
     setError(null)
-    action.mutate(what, { onSuccess: onDone, onError: (err) => setError(explain(err)) })
+    action.mutateAsync(what).then(onDone, (err: unknown) => setError(explain(err)))
   }
 
   const create = (event: React.FormEvent) => {
