@@ -10,47 +10,31 @@ from __future__ import annotations
 
 import contextlib
 import socket
-import threading
 import time
+
+from tests.catalog.nodes.tcp import TCPServer
 
 DRIP_MAX_S = 20.0  # a client that never hangs up is let go after this long
 
 
-class DripServer:
+class DripServer(TCPServer):
+    name = "drip"
+
     def __init__(self, interval_s: float = 0.5) -> None:
+        super().__init__()
         self.interval_s = interval_s
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(0.1)
-        self.stopped = threading.Event()
         self.requests: list[str] = []
         self.active = 0  # connections being answered
-        self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._accept, daemon=True, name="drip-accept")
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        return f"http://127.0.0.1:{self.port}"
 
-    def __enter__(self) -> DripServer:
-        self._thread.start()
-        return self
+    def _accepted(self) -> None:
+        self.active += 1
 
-    def __exit__(self, *exc: object) -> None:
-        self.stopped.set()
-        self._thread.join(5)
-        self.listener.close()
-
-    def _accept(self) -> None:
-        while not self.stopped.is_set():
-            try:
-                conn, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            with self._lock:
-                self.active += 1
-            threading.Thread(target=self._answer, args=(conn,), daemon=True, name="drip-conn").start()
+    def _serve(self, conn: socket.socket) -> None:
+        self._answer(conn)
 
     def _answer(self, conn: socket.socket) -> None:
         try:
@@ -62,7 +46,7 @@ class DripServer:
                     return
                 received += chunk
             path = received.split(b" ", 2)[1].decode()
-            with self._lock:
+            with self.lock:
                 self.requests.append(path)
             if path.startswith("/ok"):
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
@@ -77,7 +61,7 @@ class DripServer:
             pass
         finally:
             conn.close()
-            with self._lock:
+            with self.lock:
                 self.active -= 1
 
     def _drip(self, conn: socket.socket, data: bytes) -> None:

@@ -12,6 +12,8 @@ import socket
 import threading
 from dataclasses import dataclass, field
 
+from tests.catalog.nodes.tcp import TCPServer
+
 SILENT_MAX_S = 30.0  # a client that never hangs up is let go after this long
 
 
@@ -22,42 +24,8 @@ class Envelope:
     data: str = ""
 
 
-class _Server:
-    def __init__(self) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(0.1)
-        self.stopped = threading.Event()
-        self.lock = threading.Lock()
-        self.connections = 0
-        self._thread = threading.Thread(target=self._accept, daemon=True, name="smtp-accept")
-
-    @property
-    def port(self) -> int:
-        return int(self.listener.getsockname()[1])
-
-    def __enter__(self):  # type: ignore[no-untyped-def]
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stopped.set()
-        self._thread.join(5)
-        self.listener.close()
-
-    def _accept(self) -> None:
-        while not self.stopped.is_set():
-            try:
-                conn, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            with self.lock:
-                self.connections += 1
-            threading.Thread(target=self._serve, args=(conn,), daemon=True, name="smtp-conn").start()
-
-    def _serve(self, conn: socket.socket) -> None:
-        raise NotImplementedError
+class _Server(TCPServer):
+    name = "smtp"
 
 
 class SMTPSink(_Server):
