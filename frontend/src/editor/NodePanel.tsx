@@ -3,22 +3,18 @@
 // the server found on it, expression previews (the server's, against the last run), and its
 // last run data. "Open details" shows the node detail view (editor/detail/DetailView.tsx).
 import { useEffect, useMemo, useState } from 'react'
-import { ApiError, call, client, type Problem } from '../api/client'
-import type { components } from '../api/generated/schema'
+import type { Problem } from '../api/client'
 import type { RunDetailStep } from '../runs/types'
 import { useGraph } from '../stores/graph'
 import { ConfigForm } from './detail/ConfigForm'
 import { DetailView } from './detail/DetailView'
 import { PinAndTest } from './detail/PinAndTest'
+import { PreviewAnswer } from './detail/PreviewAnswer'
 import { StepSettings } from './detail/StepSettings'
 import { useNodeRun } from './detail/useNodeData'
+import { usePreviews } from './detail/usePreviews'
 import { expressionsIn, type Expression } from './expressions'
 import type { GraphNode, NodeTypeInfo } from './types'
-
-type PreviewResult = components['schemas']['PreviewResult']
-type PreviewState = { kind: 'pending' } | { kind: 'done'; result: PreviewResult } | { kind: 'refused'; message: string }
-
-const PREVIEW_DELAY_MS = 300
 
 /** What the server makes of one expression (POST /api/workflows/{id}/preview/), as a run
  * would evaluate it: against the node's data in the run `runId`, or with no run. Asked
@@ -40,30 +36,7 @@ export function Preview({
   expression: Expression
 }) {
   const { source, jsonata } = expression
-  const [state, setState] = useState<PreviewState>({ kind: 'pending' })
-  useEffect(() => {
-    const controller = new AbortController()
-    const timer = setTimeout(async () => {
-      try {
-        const result = await call(
-          client.POST('/api/workflows/{workflow_id}/preview/', {
-            params: { path: { workflow_id: workflowId } },
-            body: { expression: source, node_id: nodeId, run_id: runId },
-            signal: controller.signal,
-          }),
-        )
-        setState({ kind: 'done', result })
-      } catch (err) {
-        if (controller.signal.aborted) return
-        setState({ kind: 'refused', message: err instanceof ApiError ? (err.problems[0]?.message ?? err.message) : String(err) })
-      }
-    }, PREVIEW_DELAY_MS)
-    return () => {
-      clearTimeout(timer)
-      controller.abort()
-    }
-  }, [workflowId, nodeId, runId, runSeq, savedVersion, source])
-
+  const [state = { kind: 'pending' }] = usePreviews({ workflowId, nodeId, runId, runSeq, savedVersion }, [source])
   const shown = jsonata ? source : `{{ ${source} }}`
   const error = state.kind === 'done' ? state.result.error : undefined
   const position = error?.position ?? null
@@ -81,19 +54,7 @@ export function Preview({
         <code>{shown}</code>
       )}{' '}
       →{' '}
-      {state.kind === 'pending' && <span className="muted">…</span>}
-      {state.kind === 'refused' && <span className="muted preview-refused" data-testid="preview-refused">{state.message}</span>}
-      {state.kind === 'done' && !error && (
-        <code className="preview-value" data-testid="preview-value">{JSON.stringify(state.result.value ?? null)}</code>
-      )}
-      {error && (
-        <span className="preview-error" data-testid="preview-error">
-          {error.message}
-          {(position !== null || error.code) && (
-            <span className="preview-where"> ({[position !== null && `at character ${position}`, error.code].filter(Boolean).join(', ')})</span>
-          )}
-        </span>
-      )}
+      <PreviewAnswer state={state} />
     </div>
   )
 }

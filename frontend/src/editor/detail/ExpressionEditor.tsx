@@ -11,6 +11,7 @@ import { tags } from '@lezer/highlight'
 import { useEffect, useMemo, useRef } from 'react'
 import { templateParts, template as templateOf } from './dataShape'
 import { completionSource, jsonataLanguage, templateLanguage } from './jsonata'
+import { PreviewAnswer } from './PreviewAnswer'
 import { usePreviews, type PreviewState, type PreviewTarget } from './usePreviews'
 
 /** The drag data of a field from an input pane: its path, bare. */
@@ -154,19 +155,7 @@ function PreviewLine({ source, state }: { source: string; state: PreviewState })
   return (
     <div className={`preview detail-preview${error ? ' preview-failed' : ''}`} data-testid="preview" title={source}>
       <span className="muted">→ </span>
-      {state.kind === 'pending' && <span className="muted">…</span>}
-      {state.kind === 'refused' && <span className="muted preview-refused" data-testid="preview-refused">{state.message}</span>}
-      {state.kind === 'done' && !error && (
-        <code className="preview-value" data-testid="preview-value">{JSON.stringify(state.result.value ?? null)}</code>
-      )}
-      {error && (
-        <span className="preview-error" data-testid="preview-error">
-          {error.message}
-          {(error.position != null || error.code) && (
-            <span className="preview-where"> ({[error.position != null && `at character ${error.position}`, error.code].filter(Boolean).join(', ')})</span>
-          )}
-        </span>
-      )}
+      <PreviewAnswer state={state} />
     </div>
   )
 }
