@@ -4,6 +4,7 @@ import { useState } from 'react'
 import { useAuditList, useWorkflowNames, type AuditFilter } from '../api/lists'
 import { navigate } from '../router'
 import { ACTION_GROUPS, ACTION_LABEL, HOW_LABEL, TARGET_TYPES, describeActor, describeDetails, targetPath, type AuditEntry } from './activity'
+import { Pager } from './Pager'
 
 const PAGE = 50
 
@@ -53,7 +54,6 @@ export function ActivityList({ workflowId }: { workflowId?: number }) {
   // A deleted workflow is named by its entries, as it was.
   const remembered = entries.data?.results.find((x) => x.target_type === 'workflow' && x.target_id === workflow)?.target_name
   const title = named ? named.name : remembered ? `${remembered} (deleted)` : `workflow #${workflow}`
-  const pages = Math.max(1, Math.ceil((entries.data?.count ?? 0) / PAGE))
   return (
     <main className="content wide">
       <div className="heading">
@@ -127,11 +127,7 @@ export function ActivityList({ workflowId }: { workflowId?: number }) {
               })}
             </tbody>
           </table>
-          <div className="pager">
-            <button type="button" className="secondary" disabled={page <= 1} onClick={() => setPage(page - 1)}>← Newer</button>
-            <span className="muted">page {page} of {pages}</span>
-            <button type="button" className="secondary" disabled={page >= pages} onClick={() => setPage(page + 1)}>Older →</button>
-          </div>
+          <Pager page={page} count={entries.data?.count ?? 0} size={PAGE} onPage={setPage} />
         </>
       )}
     </main>

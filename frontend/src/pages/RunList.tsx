@@ -5,6 +5,7 @@ import { useRunList, useWorkflowNames, type RunFilter } from '../api/lists'
 import { followWorkflow } from '../realtime/feed'
 import { formatDuration } from '../format'
 import { navigate } from '../router'
+import { Pager } from './Pager'
 
 const STATUSES: NonNullable<RunFilter['status']>[] = ['queued', 'running', 'succeeded', 'failed', 'cancelling', 'cancelled', 'compensating', 'compensated']
 const TRIGGERS: NonNullable<RunFilter['trigger']>[] = ['manual', 'api', 'webhook', 'schedule', 'rerun', 'subworkflow']
@@ -38,7 +39,6 @@ export function RunList({ workflowId }: { workflowId?: number }) {
     fn(e.target.value)
     setPage(1)
   }
-  const pages = Math.max(1, Math.ceil((runs.data?.count ?? 0) / PAGE))
   return (
     <main className="content wide">
       <div className="heading">
@@ -89,11 +89,7 @@ export function RunList({ workflowId }: { workflowId?: number }) {
               ))}
             </tbody>
           </table>
-          <div className="pager">
-            <button type="button" className="secondary" disabled={page <= 1} onClick={() => setPage(page - 1)}>← Newer</button>
-            <span className="muted">page {page} of {pages}</span>
-            <button type="button" className="secondary" disabled={page >= pages} onClick={() => setPage(page + 1)}>Older →</button>
-          </div>
+          <Pager page={page} count={runs.data?.count ?? 0} size={PAGE} onPage={setPage} />
         </>
       )}
     </main>
