@@ -3,30 +3,10 @@ input the step then runs with (not rendered again from the graph), or the output
 whose effect happened (it counts as its success, nothing is called again); the run keeps
 every finished output, and the step's history says who changed what."""
 
-from rest_framework.test import APIClient
-
 from audit.models import AuditEntry
-from engine.store.models import Run
+from tests.engine.api.test_runs import _client, _start, _workflow
 from tests.engine.harness import wait_for, wait_for_step
 from tests.factories import edge, make_user, node
-
-
-def _client(user):
-    client = APIClient()
-    client.force_login(user)
-    return client
-
-
-def _workflow(client, nodes, edges, **graph_extra):
-    response = client.post("/api/workflows/", {"name": "wf", "graph": {"nodes": nodes, "edges": edges, **graph_extra}}, format="json")
-    assert response.status_code == 201 and response.json()["problems"] == [], response.json()
-    return response.json()["id"]
-
-
-def _start(client, workflow_id, payload=None):
-    response = client.post(f"/api/workflows/{workflow_id}/runs/", {"input": payload or {}}, format="json")
-    assert response.status_code == 201, response.json()
-    return Run.objects.get(pk=response.json()["id"])
 
 
 def _failed_at_charge(client, ledger):
