@@ -1,6 +1,15 @@
 import pytest
 
+from tests.engine.harness import Ledger
 from tests.integration.server import make_server
+
+
+@pytest.fixture
+def ledger(settings):
+    """The engine tests' recording HTTP server, reachable by the HTTP node (127.0.0.1 let through)."""
+    settings.STEPWISE_HTTP_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    with Ledger() as running:
+        yield running
 
 
 @pytest.fixture

@@ -5,17 +5,10 @@ the embedded mode."""
 import pytest
 
 from engine.store.models import RunEvent
-from tests.engine.harness import Ledger, golden_names, load_golden, run_golden
+from tests.engine.harness import golden_names, load_golden, run_golden
 from tests.factories import make_user
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def ledger(settings):
-    settings.STEPWISE_HTTP_ALLOWED_NETWORKS = ["127.0.0.1/32"]
-    with Ledger() as running:
-        yield running
 
 
 def test_golden_workflows_in_celery_mode(celery_mode, ledger):

@@ -7,17 +7,10 @@ import pytest
 from rest_framework.test import APIClient
 
 from engine.store.models import Run, RunEvent
-from tests.engine.harness import Ledger, wait_for
+from tests.engine.harness import wait_for
 from tests.factories import edge, make_user, node
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def ledger(settings):
-    settings.STEPWISE_HTTP_ALLOWED_NETWORKS = ["127.0.0.1/32"]
-    with Ledger() as running:
-        yield running
 
 
 def test_a_fixed_step_resumes_in_a_worker_process(celery_mode, ledger):
