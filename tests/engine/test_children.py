@@ -93,7 +93,8 @@ def test_retry_from_failure_runs_the_fixed_sub_workflow(embedded):
     assert step.attempts[0]["error"]["code"] == "child_failed" and step.attempts[1]["error"] is None
     # The first attempt's children are kept (one failed; the other failed too or was
     # cancelled when the first failed, whichever came first), the second attempt's succeeded.
-    first = sorted(Run.objects.filter(parent_step=step, parent_attempt=1).values_list("status", flat=True))
+    # A child being cancelled settles on its own (its worker ends it): wait for it to, first.
+    first = sorted(wait_for(child).status for child in Run.objects.filter(parent_step=step, parent_attempt=1))
     second = list(Run.objects.filter(parent_step=step, parent_attempt=2).values_list("status", flat=True))
     assert first in (["failed", "failed"], ["cancelled", "failed"]) and second == ["succeeded", "succeeded"]
 
