@@ -194,6 +194,9 @@ class NodeType:
     # Its work can block on the outside world: it runs in a guard thread, so its timeout
     # holds even when the library it calls enforces none.
     guarded: ClassVar[bool] = False
+    # A guarded type whose work ends by ctx.deadline by itself (every blocking operation cut
+    # to the time left): it runs on the step's own thread, with no guard thread to hand over to.
+    keeps_deadline: ClassVar[bool] = False
     # For a trigger: the kind of start it answers (manual and API runs, a webhook, a schedule).
     starts_on: ClassVar[str | None] = None
     # A parked step of it waits for a person's decision (approve or reject).

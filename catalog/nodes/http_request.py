@@ -28,6 +28,7 @@ def _status_fails(status: int, rules: list[Any]) -> bool:
 class HttpRequest(NodeType):
     type = "http.request"
     guarded = True
+    keeps_deadline = True  # catalog.nodes.net.deadline: connect, DNS, every read and write, every hop
     title = "HTTP request"
     category = "Actions"
     description = (

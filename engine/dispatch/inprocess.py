@@ -155,11 +155,17 @@ class InProcessDispatcher:
         if self._ticker is not None:
             self._ticker.join(5)
             self._ticker = None
-        with self._lock:
-            if self._pool is not None:
-                self._close_connections(self._pool)
-                self._pool.shutdown(wait=True)
-                self._pool = None
+        # The pool is taken out under the lock but shut down outside it: a step finishing
+        # meanwhile sends its successors (send -> _executor takes the lock), and waiting for
+        # that thread while holding the lock was a deadlock. Such a send, once the pool is
+        # out, starts a pool of its own, shut down here too.
+        while True:
+            with self._lock:
+                pool, self._pool = self._pool, None
+            if pool is None:
+                return
+            self._close_connections(pool)
+            pool.shutdown(wait=True)
 
     def _close_connections(self, pool: ThreadPoolExecutor) -> None:
         """Each pool thread closes the connection it kept (a database being dropped, a

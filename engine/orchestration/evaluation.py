@@ -43,8 +43,10 @@ GUARD_GRACE_S = 0.25
 def _call(cls: Any, ctx: StepContext, timeout_s: float, deadline: float) -> NodeResult:
     """The node type's work, within the step's timeout: a guarded type's in a thread of
     its own, so that the timeout holds even when the library it calls enforces none (within
-    GUARD_GRACE_S); a pure type's through its evaluations, which share the step's deadline."""
-    if not cls.guarded:
+    GUARD_GRACE_S); a pure type's through its evaluations, which share the step's deadline;
+    one that keeps the deadline itself (NodeType.keeps_deadline: the HTTP node) on the
+    step's own thread, without the hand-over to a guard and back."""
+    if not cls.guarded or cls.keeps_deadline:
         try:
             return cls.execute(ctx)  # type: ignore[no-any-return]
         except DeadlineExceeded:

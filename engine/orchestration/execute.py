@@ -26,7 +26,7 @@ from engine.orchestration.leases import heartbeat, lease_s
 from engine.orchestration.outcomes import attempts_ended, step_failed
 from engine.orchestration.pinned import graph_for
 from engine.orchestration.timers import arm, arm_after_commit
-from engine.store.events import events_batched
+from engine.store.events import WriteRefused, events_batched
 from engine.store.loading import step_with_run, step_with_run_rows
 from engine.store.models import Run, StepRun
 from engine.store.reads import parse_json, parse_ports, run_lock_states, run_locked, step_of, step_row, still_queued
@@ -66,8 +66,7 @@ def claim(step: StepRun, worker: str) -> Claimed | None:
     timer is not due: the caller drops the message."""
     token = secrets.token_hex(8)
     now = timezone.now()
-    with transaction.atomic(savepoint=False), events_batched():  # the claim and its event: two statements, not three
-        known = step_claim(step.pk, worker=worker, token=token, lease_s=lease_s(), now=now)
+    known = step_claim(step.pk, worker=worker, token=token, lease_s=lease_s(), now=now)  # with its event
     if known is None:
         return None
     step.status, step.attempt, step.started_at, step.lease_token = S.RUNNING, known[2], now, token
@@ -154,17 +153,22 @@ def _run_held(claimed: Claimed, chain_worker: str | None) -> Next:
         if parked and result.wait_until is not None:
             arm_after_commit(step_id, result.wait_until, waiting=True)  # committed: armed at once
         return Next()
-    with transaction.atomic(), events_batched():
-        # The result and the next steps commit together: a worker that dies after its
-        # checkpoint cannot leave the run without successors. The run row is locked first.
-        states = run_lock_states(run)
-        fields = {"input": config, "output": result.output, "ports": list(result.ports), "attempts": attempts, "error": None}
-        if not step_transition(step_id, (S.RUNNING,), S.SUCCEEDED, lease_token=token, **fields):
-            return Next()  # our lease was reclaimed meanwhile: the result is not ours to record
-        states[step.node_id] = StepState(S.SUCCEEDED, tuple(result.ports))
-        # Its output is in hand: a successor that reads only its inputs need not read it back.
-        known = {step.node_id: step_row(step.node_id, S.SUCCEEDED, result.ports, result.output)}
-        return _advance_and_chain(run, chain_worker, known, states=states)
+    try:
+        with transaction.atomic(), events_batched():
+            # The result and the next steps commit together: a worker that dies after its
+            # checkpoint cannot leave the run without successors. The run row is locked first.
+            states = run_lock_states(run)
+            fields = {"input": config, "output": result.output, "ports": list(result.ports), "attempts": attempts, "error": None}
+            # A compensation's advance reads the steps back: its write is made at once.
+            identity = (run.pk, step.node_id, step.attempt) if not step.compensates else None
+            if not step_transition(step_id, (S.RUNNING,), S.SUCCEEDED, lease_token=token, known=identity, **fields):
+                return Next()  # our lease was reclaimed meanwhile: the result is not ours to record
+            states[step.node_id] = StepState(S.SUCCEEDED, tuple(result.ports))
+            # Its output is in hand: a successor that reads only its inputs need not read it back.
+            known = {step.node_id: step_row(step.node_id, S.SUCCEEDED, result.ports, result.output)}
+            return _advance_and_chain(run, chain_worker, known, states=states)
+    except WriteRefused:
+        return Next()  # the same, found when the deferred write was made: all of it rolled back
 
 
 def _advance_and_chain(

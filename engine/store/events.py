@@ -52,20 +52,27 @@ class _Batch(threading.local):
     events: list[Any] | None = None
     # Run rows to update with the sequence, by run: (statuses it must be in, values to set).
     run_updates: dict[int, tuple[tuple[str, ...], dict[str, Any]]] | None = None
-    # Other writes (SQL, params) to make in the same statement as the events.
-    writes: list[tuple[str, list[Any]]] | None = None
+    # Other writes (SQL, params, required) to make in the same statement as the events.
+    writes: list[tuple[str, list[Any], bool]] | None = None
 
 
 _batch = _Batch()
 
 
-def defer_write(sql: str, params: list[Any]) -> bool:
+class WriteRefused(RuntimeError):
+    """A required deferred write matched no row: the batch's transaction must roll back
+    (its caller's condition, such as a lease, no longer held)."""
+
+
+def defer_write(sql: str, params: list[Any], *, required: bool = False) -> bool:
     """Inside `events_batched` on PostgreSQL: make an INSERT or UPDATE whose result the
     transaction does not read back in the statement that writes the batch's events (a
-    data-modifying WITH), one round trip less. False: the caller writes it now."""
+    data-modifying WITH), one round trip less. `required`: a conditional write that must
+    match a row (its SQL ends in RETURNING), else the flush raises WriteRefused and
+    writes no event. False: the caller writes it now."""
     if _batch.writes is None or not backend().one_statement:
         return False
-    _batch.writes.append((sql, params))
+    _batch.writes.append((sql, params, required))
     return True
 
 
@@ -134,7 +141,7 @@ def _run_update_sql(run_id: int, count: int, update: tuple[tuple[str, ...], dict
 def _flush(
     events: list[Any],
     run_updates: dict[int, tuple[tuple[str, ...], dict[str, Any]]] | None = None,
-    writes: list[tuple[str, list[Any]]] | None = None,
+    writes: list[tuple[str, list[Any], bool]] | None = None,
 ) -> None:
     """One sequence update per run (with its deferred transition, if any), then one
     multi-row INSERT for every buffered event."""
@@ -178,39 +185,48 @@ def _flush(
     published_after_commit(events)
 
 
-def _execute(writes: list[tuple[str, list[Any]]]) -> None:
-
-    for sql, params in writes:
+def _execute(writes: list[tuple[str, list[Any], bool]]) -> None:
+    for sql, params, required in writes:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
+            if required and cursor.rowcount == 0:
+                raise WriteRefused(sql.split(" WHERE ", 1)[0])
 
 
 def _flush_one_statement(
     events: list[Any],
     at: Any,
     update: tuple[tuple[str, ...], dict[str, Any]] | None,
-    writes: list[tuple[str, list[Any]]],
+    writes: list[tuple[str, list[Any], bool]],
 ) -> None:
     """PostgreSQL, one run: the deferred writes, the sequence update and the INSERT in one
-    statement (a data-modifying WITH), numbering the events from the run's new last_seq."""
+    statement (a data-modifying WITH), numbering the events from the run's new last_seq.
+    The events are written only if every required write matched; if one did not, the
+    statement answers -1 and nothing of it is kept (WriteRefused rolls back)."""
 
     quote = connection.ops.quote_name
     n, run_id = len(events), events[0].run_id
     update_sql, update_params = _run_update_sql(run_id, n, update)
-    before = "".join(f"w{i} AS ({sql}), " for i, (sql, _) in enumerate(writes))
+    before = "".join(f"w{i} AS ({sql}), " for i, (sql, _, _) in enumerate(writes))
+    required = " AND ".join(f"EXISTS (SELECT 1 FROM w{i})" for i, (_, _, must) in enumerate(writes) if must)
     source, source_params = events_source(events, range(1, n + 1))
-    params: list[Any] = [p for _, write_params in writes for p in write_params]
+    params: list[Any] = [p for _, write_params, _ in writes for p in write_params]
     params += [*update_params, run_id, n, at, *source_params]  # in the order of the placeholders below
-    sql = (
-        f"WITH {before}r AS ({update_sql})"
-        f" INSERT INTO {quote(RunEvent._meta.db_table)} (run_id, seq, kind, node_id, status, attempt, data, at)"
+    insert = (
+        f"INSERT INTO {quote(RunEvent._meta.db_table)} (run_id, seq, kind, node_id, status, attempt, data, at)"
         f" SELECT {typed_param(RunEvent._meta.get_field('run'))}, r.last_seq - %s + v.column1,"
         f" v.column2, v.column3, v.column4, v.column5, v.column6, {typed_param(RunEvent._meta.get_field('at'))}"
-        f" FROM r, {source} RETURNING seq"
+        f" FROM r, {source}{f' WHERE {required}' if required else ''} RETURNING seq"
     )
+    if required:
+        sql = f"WITH {before}r AS ({update_sql}), e AS ({insert}) SELECT seq FROM e UNION ALL SELECT -1 WHERE NOT ({required})"
+    else:
+        sql = f"WITH {before}r AS ({update_sql}) {insert}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         seqs = [int(row[0]) for row in cursor.fetchall()]
+    if -1 in seqs:
+        raise WriteRefused(f"run {run_id}: a required write matched no row")  # roll back
     if len(seqs) != n:
         raise RuntimeError(f"run {run_id}: {len(seqs)} of {n} events written")  # no such run, or not in the status expected: roll back
     first = min(seqs)

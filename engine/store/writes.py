@@ -13,8 +13,8 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from engine.store.events import defer_run_update, defer_write, note_workflow, record_event
-from engine.store.models import Run, StepRun
+from engine.store.events import Event, defer_run_update, defer_write, events_batched, note_workflow, published_after_commit, record_event
+from engine.store.models import Run, RunEvent, StepRun
 from engine.store.records import DRAFT_COLUMNS, StepDraft, StepThrough
 from engine.store.sql import backend, columns, rows_source, set_clause, typed_param
 from engine.store.statuses import RUN_TERMINAL, RUN_TRANSITIONS, STEP_TERMINAL, STEP_TRANSITIONS, IllegalTransition, RunStatus, StepStatus
@@ -109,11 +109,17 @@ def step_transition(
     *,
     lease_token: str | None = None,
     data: Any = None,
+    known: tuple[int, str, int] | None = None,
     **fields: Any,
 ) -> bool:
     """Move a step from one of `sources` to `target`. With `lease_token`, only the holder of
     that lease may write (fencing: a worker whose lease was reclaimed cannot). One
-    conditional UPDATE ... RETURNING, which also gives the event its step's identity."""
+    conditional UPDATE ... RETURNING, which also gives the event its step's identity.
+
+    `known`: the step's (run id, node id, attempt) as a caller holding the run's row lock
+    knows them. Inside `events_batched` on PostgreSQL the UPDATE then goes with the batch's
+    events (one round trip less) as a required write: True at once, and if the condition
+    no longer holds the flush raises WriteRefused and the transaction rolls back."""
 
     _check(STEP_TRANSITIONS, sources, target)
     now = timezone.now()
@@ -124,7 +130,15 @@ def step_transition(
     if lease_token is not None:
         where += " AND lease_token = %s"
         params.append(lease_token)
-    row = _update(StepRun, {"status": target.value, "updated_at": now, **fields}, where, params, "run_id, node_id, attempt")
+    values = {"status": target.value, "updated_at": now, **fields}
+    if known is not None:
+        assignments, values_params = set_clause(StepRun, values)
+        sql = f"UPDATE {connection.ops.quote_name(StepRun._meta.db_table)} SET {assignments} WHERE {where} RETURNING 1"
+        if defer_write(sql, [*values_params, *params], required=True):
+            run_id, node_id, attempt = known
+            record_event(run_id=run_id, kind="step", status=target, node_id=node_id, attempt=attempt, data=data)
+            return True
+    row = _update(StepRun, values, where, params, "run_id, node_id, attempt")
     if row is None:
         return False
     record_event(run_id=int(row[0]), kind="step", status=target, node_id=str(row[1]), attempt=int(row[2]), data=data)
@@ -207,12 +221,14 @@ def steps_create(run_id: int, steps: list[StepDraft], *, ids: bool = True) -> li
     return [written[(step.node_id, step.iteration)] for step in steps] if ids else []
 
 
-@transaction.atomic(savepoint=False)
 def step_claim(step_id: int, *, worker: str, token: str, lease_s: float, now: datetime | None = None) -> tuple[int, str, int] | None:
     """queued -> running for one worker: a new lease and attempt + 1, in one conditional
-    UPDATE ... RETURNING. None when someone else has it, it is finished, or its timer is
-    not due (the caller drops the message); else the step's (run id, node id, attempt)."""
+    UPDATE ... RETURNING, with its event. None when someone else has it, it is finished,
+    or its timer is not due (the caller drops the message); else the step's (run id, node
+    id, attempt). On PostgreSQL the claim, the run's sequence and the event are one
+    statement, atomic by itself: no transaction of its own (one round trip, not four)."""
 
+    _check(STEP_TRANSITIONS, (S.QUEUED,), S.RUNNING)
     now = now or timezone.now()
     at = connection.ops.adapt_datetimefield_value(now)
     until = connection.ops.adapt_datetimefield_value(now + timedelta(seconds=lease_s))
@@ -225,19 +241,51 @@ def step_claim(step_id: int, *, worker: str, token: str, lease_s: float, now: da
     if run_first:
         params.append(step_id)
     params += [step_id, S.QUEUED.value, at]
+    update = (
+        f"UPDATE {table} SET status = %s, attempt = attempt + 1, lease_owner = %s, lease_token = %s,"
+        " lease_expires_at = %s, not_before = NULL, started_at = %s, updated_at = %s"
+        f" WHERE {run_first}id = %s AND status = %s AND (not_before IS NULL OR not_before <= %s)"
+        " RETURNING run_id, node_id, attempt"
+    )
+    data = {"worker": worker}
+    if backend().one_statement:
+        return _claim_with_event(update, params, data, now)
+    with transaction.atomic(savepoint=False), events_batched():  # the claim and its event: two statements, not three
+        with connection.cursor() as cursor:
+            cursor.execute(update, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        claimed = (int(row[0]), str(row[1]), int(row[2]))
+        record_event(run_id=claimed[0], kind="step", status=S.RUNNING, node_id=claimed[1], attempt=claimed[2], data=data)
+    return claimed
+
+
+def _claim_with_event(update: str, params: list[Any], data: dict[str, Any], now: datetime) -> tuple[int, str, int] | None:
+    """PostgreSQL: the claim's UPDATE, the run's next sequence number and the claim's
+    event in one data-modifying WITH; the event is published once it commits."""
+    quote = connection.ops.quote_name
+    events_table = quote(RunEvent._meta.db_table)
+    data_param = typed_param(RunEvent._meta.get_field("data"))
+    at_param = typed_param(RunEvent._meta.get_field("at"))
+    sql = (
+        f"WITH c AS ({update}),"
+        f" r AS (UPDATE {quote(Run._meta.db_table)} SET last_seq = last_seq + 1 WHERE id = (SELECT run_id FROM c) RETURNING last_seq),"
+        f" e AS (INSERT INTO {events_table} (run_id, seq, kind, node_id, status, attempt, data, at)"
+        f" SELECT c.run_id, r.last_seq, 'step', c.node_id, %s, c.attempt, {data_param}, {at_param} FROM c, r RETURNING seq)"
+        " SELECT c.run_id, c.node_id, c.attempt, e.seq FROM c, e"
+    )
+    prepared = RunEvent._meta.get_field("data").get_db_prep_save(data, connection)
+    at = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET status = %s, attempt = attempt + 1, lease_owner = %s, lease_token = %s,"
-            " lease_expires_at = %s, not_before = NULL, started_at = %s, updated_at = %s"
-            f" WHERE {run_first}id = %s AND status = %s AND (not_before IS NULL OR not_before <= %s)"
-            " RETURNING run_id, node_id, attempt",
-            params,
-        )
+        cursor.execute(sql, [*params, S.RUNNING.value, prepared, at])
         row = cursor.fetchone()
     if row is None:
         return None
     claimed = (int(row[0]), str(row[1]), int(row[2]))
-    record_event(run_id=claimed[0], kind="step", status=S.RUNNING, node_id=claimed[1], attempt=claimed[2], data={"worker": worker})
+    event = Event(run_id=claimed[0], kind="step", status=S.RUNNING, node_id=claimed[1], attempt=claimed[2], data=data)
+    event.seq, event.at = int(row[3]), now
+    published_after_commit([event])
     return claimed
 
 

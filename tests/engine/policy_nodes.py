@@ -85,4 +85,30 @@ class Reads(NodeType):
         return NodeResult(output=ctx.evaluate(str(ctx.config["source"])))
 
 
-TYPES = (Deadline, FirstWins, Stuck, Reads)
+class Punctual(NodeType):
+    """Can block, but keeps the step's deadline itself (as the HTTP node does): it declares
+    so and runs on the step's own thread, not a guard thread; it answers where it ran."""
+
+    type = "test.punctual"
+    title = "Punctual"
+    category = "Test"
+    description = "Answers the thread it ran on."
+    guarded = True
+    keeps_deadline = True
+
+    @classmethod
+    def execute(cls, ctx: StepContext) -> NodeResult:
+        import threading
+
+        return NodeResult(output={"thread": threading.current_thread().name, "deadline": ctx.deadline is not None})
+
+
+class Guarded(Punctual):
+    """The same, without keeping the deadline itself: it runs on a guard thread."""
+
+    type = "test.guarded"
+    title = "Guarded"
+    keeps_deadline = False
+
+
+TYPES = (Deadline, FirstWins, Stuck, Reads, Punctual, Guarded)

@@ -69,6 +69,21 @@ def test_a_guarded_type_is_held_to_its_timeout(embedded, policy_types):
     assert run.steps.get(node_id="s").error["code"] == "timeout"
 
 
+def test_a_type_that_keeps_its_deadline_runs_on_the_steps_thread(embedded, policy_types):
+    """A guarded type is called on a guard thread; one that declares keeps_deadline (the
+    HTTP node) on the step's own thread, with the deadline in its context."""
+    user = make_user()
+    run = _run(
+        user,
+        [node("p", "test.punctual"), node("g", "test.guarded")],
+        [edge("e1", "start", "p"), edge("e2", "p", "g")],
+    )
+    assert run.status == "succeeded", run.error
+    punctual, guarded = run.steps.get(node_id="p").output, run.steps.get(node_id="g").output
+    assert guarded["thread"] == "stepwise-guard" and punctual["thread"] != "stepwise-guard"
+    assert punctual["deadline"] and guarded["deadline"]
+
+
 def test_a_type_that_evaluates_over_the_run_reads_every_step(embedded, policy_types):
     """`r` follows `b` only, yet reads `a`'s output: declaring evaluates_expressions makes
     the engine hand it every step's output."""

@@ -212,3 +212,76 @@ def test_the_hot_statements_have_one_text_whatever_the_number_of_rows_on_postgre
     through = [sql for sql in prepared if sql.startswith('UPDATE "engine_steprun" SET status')]
     assert len(starts) == 1 and "unnest(" in starts[0], starts
     assert len(through) == 1 and "unnest(" in through[0], through
+
+
+@pytest.fixture
+def punctual():
+    from catalog.nodes import registry
+    from tests.engine.policy_nodes import Punctual
+
+    registry.register(Punctual)
+    yield "test.punctual"
+    registry.unregister(Punctual.type)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_executor_steps_claim_is_one_statement_and_its_record_one_transaction_of_three_on_postgresql(collecting, punctual):
+    """A step that is not pure (it goes to the executor): its claim, the run's sequence and
+    its event are one statement with no transaction of its own; its result, its claimed
+    successor and their events are one transaction: the locked read, the successor's INSERT,
+    then the step's write with the events in one statement (before: seven round trips
+    for the claim and the record, now four and the input's read)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from engine.orchestration.execute import claim, run_claimed
+    from engine.store.loading import step_with_run
+
+    user = make_user()
+    workflow = make_workflow(user, graph=chain(2, punctual))
+    for _ in range(2):  # the second with warm caches
+        run = run_start(workflow=workflow, user=user, payload={})
+        [step_id] = collecting.sent
+        collecting.sent.clear()
+        step = step_with_run(step_id)
+        with CaptureQueriesContext(connection) as claiming:
+            claimed = claim(step, "w1")
+        with CaptureQueriesContext(connection) as recording:
+            after = run_claimed(claimed, chain_worker="w1")
+    assert [q["sql"].split()[0] for q in claiming] == ["WITH"], [q["sql"][:60] for q in claiming]
+    assert 'INSERT INTO "engine_runevent"' in claiming[0]["sql"]
+    kinds = [q["sql"].split()[0] for q in recording]
+    # Its input (the trigger's output), then the transaction.
+    assert kinds == ["SELECT", "BEGIN", "SELECT", "INSERT", "WITH", "COMMIT"], kinds
+    assert 'UPDATE "engine_steprun"' in recording[-2]["sql"] and 'INSERT INTO "engine_runevent"' in recording[-2]["sql"]
+    assert after.claimed is not None and after.claimed.step.node_id == "s1"
+    events = list(RunEvent.objects.filter(run=run).order_by("seq").values_list("seq", "node_id", "status"))
+    assert [seq for seq, _, _ in events] == list(range(1, len(events) + 1))
+    assert ("s0", "running") in [e[1:] for e in events] and ("s0", "succeeded") in [e[1:] for e in events]
+    assert StepRun.objects.get(run=run, node_id="s0").output["thread"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_result_whose_lease_was_taken_meanwhile_writes_nothing(collecting, punctual):
+    """The worker's lease is reclaimed while its step runs: recording its result writes
+    nothing at all (no output, no successor, no event), on PostgreSQL where the step's
+    write goes with the events' statement, as on SQLite."""
+    from engine.orchestration.execute import claim, run_claimed
+    from engine.store.loading import step_with_run
+
+    user = make_user()
+    run = run_start(workflow=make_workflow(user, graph=chain(2, punctual)), user=user, payload={})
+    [step_id] = collecting.sent
+    collecting.sent.clear()
+    claimed = claim(step_with_run(step_id), "w1")
+    StepRun.objects.filter(pk=step_id).update(lease_token="thief", lease_owner="w2")  # reclaimed and claimed again
+    events = RunEvent.objects.filter(run=run).count()
+    after = run_claimed(claimed, chain_worker="w1")
+    assert after.claimed is None and after.ready == []
+    step = StepRun.objects.get(pk=step_id)
+    assert (step.status, step.lease_token, step.output) == ("running", "thief", None)
+    assert not StepRun.objects.filter(run=run, node_id="s1").exists()
+    assert RunEvent.objects.filter(run=run).count() == events
+    run.refresh_from_db()
+    assert run.status == "running" and run.last_seq == events
