@@ -70,12 +70,17 @@ frontend-test: frontend
 	cd frontend && npx vitest run
 
 # The whole suite. With DATABASE_URL (PostgreSQL) and REDIS_URL set it runs against them.
+# In-process tests on two xdist workers (each its own test database); the tests that start
+# real processes (servers, Celery workers, Chromium) one at a time after them.
+PYTEST_JOBS ?= 2
 test: venv frontend lint check-migrations frontend-test chromium
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_JOBS) -m "not integration and not e2e" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "integration or e2e" $(PYTEST_ARGS)
 
 # The tests that concern the embedded default (SQLite, in-memory layer, in-process engine).
 test-embedded: venv frontend
-	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL $(PY) -m pytest -m "not postgres and not e2e" $(PYTEST_ARGS)
+	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL $(PY) -m pytest -n $(PYTEST_JOBS) -m "not postgres and not e2e and not integration" $(PYTEST_ARGS)
+	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL $(PY) -m pytest -m "integration and not postgres and not e2e" $(PYTEST_ARGS)
 
 # Benchmarks print figures (they assert nothing); they need PostgreSQL and Redis on 127.0.0.1.
 bench: venv
