@@ -108,7 +108,7 @@ def test_tags_are_saved_normalized_and_filter_the_list(api, user):
 
 @pytest.mark.parametrize(
     "tags",
-    [["has\"quote"], [""], ["x" * 33], "not-a-list", [1], [f"t{i}" for i in range(11)]],
+    [['has"quote'], [""], ["x" * 33], "not-a-list", [1], [f"t{i}" for i in range(11)]],
 )
 def test_bad_tags_are_a_400_naming_the_field(api, workflow, tags):
     response = api.patch(f"/api/workflows/{workflow.pk}/", {"tags": tags}, format="json")
