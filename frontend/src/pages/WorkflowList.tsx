@@ -8,6 +8,7 @@ import { exportWorkflow, useWorkflowAction, useWorkflowNames, type WorkflowActio
 import type { WorkflowSummary } from '../api/queries'
 import { navigate } from '../router'
 import { TemplateGalleryDialog } from '../templates/TemplateGallery'
+import { Icon } from './icons'
 import { relativeTime } from './relativeTime'
 import { useSetTags } from './tags'
 
@@ -163,13 +164,13 @@ export function WorkflowList() {
                   <button type="button" className="icon" aria-label="Rename" title="Rename" onClick={() => {
                     const next = window.prompt('Rename workflow', wf.name)
                     if (next && next.trim() && next !== wf.name) act({ verb: 'rename', id: wf.id, name: next.trim() })
-                  }}>✎</button>
-                  <button type="button" className="icon" aria-label="Tags" title="Edit tags" onClick={() => editTags(wf)}>#</button>
-                  <button type="button" className="icon" aria-label="Duplicate" title="Duplicate" onClick={() => act({ verb: 'duplicate', id: wf.id })}>⧉</button>
-                  <button type="button" className="icon" aria-label="Export" title="Export as JSON" onClick={() => void exportOne(wf).catch((err) => setError(explain(err)))}>⤓</button>
+                  }}><Icon name="rename" /></button>
+                  <button type="button" className="icon" aria-label="Tags" title="Edit tags" onClick={() => editTags(wf)}><Icon name="tags" /></button>
+                  <button type="button" className="icon" aria-label="Duplicate" title="Duplicate" onClick={() => act({ verb: 'duplicate', id: wf.id })}><Icon name="duplicate" /></button>
+                  <button type="button" className="icon" aria-label="Export" title="Export as JSON" onClick={() => void exportOne(wf).catch((err) => setError(explain(err)))}><Icon name="export" /></button>
                   <button type="button" className="icon danger" aria-label="Delete" title="Delete" onClick={() => {
                     if (window.confirm(`Delete “${wf.name}”? Its versions go with it.`)) act({ verb: 'delete', id: wf.id })
-                  }}>✕</button>
+                  }}><Icon name="delete" /></button>
                 </td>
               </tr>
             ))}

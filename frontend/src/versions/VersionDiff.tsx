@@ -121,7 +121,7 @@ function NodeChanges({ diff, onBack }: { diff: NodeDiff; onBack: () => void }) {
           </thead>
           <tbody>
             {diff.fields.map((f) => (
-              <tr key={f.path} className={`field-${f.kind}`}>
+              <tr key={f.path} className={`field-${f.kind}`} data-path={f.path}>
                 <td><code>{f.path}</code></td>
                 <td className="before">{shown(f.before)}</td>
                 <td className="after">{shown(f.after)}</td>
