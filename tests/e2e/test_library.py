@@ -67,7 +67,8 @@ def test_the_list_shows_last_runs_and_counts_and_narrows(page, server, ledger):
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 1024, width  # no horizontal scroll
     actions = row.get_by_role("button", name="Delete").bounding_box()
-    assert actions["x"] + actions["width"] <= 1024
+    table = page.locator("table.library-list").bounding_box()
+    assert actions["x"] + actions["width"] <= table["x"] + table["width"]  # not clipped by the table
     shot(page, "library-list-1024")
 
     page.fill("input[aria-label='Search workflows']", "order")

@@ -28,34 +28,27 @@ export function TemplateGallery({ onUsed }: { onUsed?: (workflowId: number) => v
       .catch(() => {}) // shown from use.error
   const error = use.error ?? templates.error
   const list = templates.data ?? []
-  const categories = [...new Set(list.map((t) => t.category))]
   return (
     <div className="gallery">
       {templates.isLoading && <p className="muted">Loading templates…</p>}
       {error && <p className="error" role="alert">{error instanceof ApiError ? error.message : String(error)}</p>}
-      {categories.map((category) => (
-        <section key={category} aria-label={category}>
-          <h3 className="gallery-category">{category}</h3>
-          <ul className="gallery-cards">
-            {list
-              .filter((t) => t.category === category)
-              .map((t) => (
-                <li key={t.slug} className="template-card" data-template={t.slug}>
-                  <h4>{t.name}</h4>
-                  <p>{t.description}</p>
-                  <p className="template-meta">
-                    {t.graph.nodes instanceof Array ? `${t.graph.nodes.length} steps` : ''}
-                    {t.credentials.length > 0 && ` · choose ${t.credentials.length === 1 ? 'a credential' : `${t.credentials.length} credentials`}`}
-                    {t.subworkflows > 0 && ` · makes ${t.subworkflows} helper workflow${t.subworkflows > 1 ? 's' : ''}`}
-                  </p>
-                  <button type="button" disabled={use.isPending} onClick={() => void choose(t.slug)} aria-label={`Use template ${t.name}`}>
-                    Use template
-                  </button>
-                </li>
-              ))}
-          </ul>
-        </section>
-      ))}
+      <ul className="gallery-cards">
+        {list.map((t) => (
+          <li key={t.slug} className="template-card" data-template={t.slug}>
+            <span className="template-category">{t.category}</span>
+            <h4>{t.name}</h4>
+            <p>{t.description}</p>
+            <p className="template-meta">
+              {`${t.node_types.length} steps`}
+              {t.credentials.length > 0 && ` · choose ${t.credentials.length === 1 ? 'a credential' : `${t.credentials.length} credentials`}`}
+              {t.subworkflows > 0 && ` · makes ${t.subworkflows} helper workflow${t.subworkflows > 1 ? 's' : ''}`}
+            </p>
+            <button type="button" disabled={use.isPending} onClick={() => void choose(t.slug)} aria-label={`Use template ${t.name}`}>
+              Use template
+            </button>
+          </li>
+        ))}
+      </ul>
     </div>
   )
 }
