@@ -34,6 +34,8 @@ class Workflow(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="workflows")
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True, default="")
+    # Short labels for the workflow list (designer.tags: lowercase, at most MAX_TAGS).
+    tags = models.JSONField(default=list, blank=True)
     graph = models.JSONField(default=empty_graph, help_text="The draft graph being edited.")
     active = models.BooleanField(default=False)
     # Set by activation (engine.triggers): the version the triggers (webhooks, schedules)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from django.db.models import Max, QuerySet
+from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from designer.models import Workflow, WorkflowVersion
@@ -14,8 +15,33 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 
+def _last_run(field: str) -> Subquery:
+    """A field of the workflow's newest run (every run of it, a child run too). The runs are
+    the engine's, reached through their reverse relation (`runs`) without importing it."""
+    newest = Workflow.objects.filter(pk=OuterRef("pk"), runs__isnull=False).order_by("-runs__created_at", "-runs__id")
+    return Subquery(newest.values(f"runs__{field}")[:1])
+
+
+def _run_count() -> Coalesce:
+    counted = Workflow.objects.filter(pk=OuterRef("pk")).values("pk").annotate(n=Count("runs")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def workflow_list_for_user(*, user: User) -> QuerySet[Workflow]:
-    return Workflow.objects.filter(owner=user).select_related("active_version").annotate(latest_version=Max("versions__number"))
+    """The user's workflows, each with its latest version number, its newest run (id, status,
+    created_at, started_at) and its count of runs: one statement, subqueries per row."""
+    return (
+        Workflow.objects.filter(owner=user)
+        .select_related("active_version")
+        .annotate(
+            latest_version=Max("versions__number"),
+            last_run_id=_last_run("id"),
+            last_run_status=_last_run("status"),
+            last_run_created_at=_last_run("created_at"),
+            last_run_started_at=_last_run("started_at"),
+            run_count=_run_count(),
+        )
+    )
 
 
 def workflow_get_for_user(*, user: User, workflow_id: int) -> Workflow:

@@ -12,6 +12,7 @@ from django.db.models import ProtectedError
 from credentials.selectors import credential_types_owned
 from designer.credential_refs import graph_for_export, graph_from_import
 from designer.errors import GraphTooLarge, GraphUnloadable, InUse, InvalidImport, VersionConflict
+from designer.gallery import Template, graph_with_workflow_ids
 from designer.models import ConcurrencyPolicy, Workflow, WorkflowVersion, empty_graph, graph_hash
 from designer.selectors import version_get, version_latest, workflow_ids_owned
 from designer.validation import Limits, Problem, is_loadable, is_size_problem, validate_graph
@@ -88,6 +89,7 @@ def workflow_create(
     description: str = "",
     graph: Any = None,
     message: str = "",
+    tags: list[str] | None = None,
     concurrency_limit: int | None = None,
     concurrency_policy: str = ConcurrencyPolicy.QUEUE,
 ) -> tuple[Workflow, list[Problem]]:
@@ -97,6 +99,7 @@ def workflow_create(
         owner=owner,
         name=name,
         description=description,
+        tags=tags or [],
         graph=graph,
         concurrency_limit=concurrency_limit,
         concurrency_policy=concurrency_policy,
@@ -115,6 +118,7 @@ def workflow_update(
     graph: Any = None,
     message: str = "",
     base_version: int | None = None,
+    tags: list[str] | None = None,
     concurrency_limit: int | Literal[_Unchanged.UNCHANGED] | None = UNCHANGED,
     concurrency_policy: str | None = None,
 ) -> tuple[Workflow, list[Problem]]:
@@ -135,6 +139,8 @@ def workflow_update(
         locked.name = name
     if description is not None:
         locked.description = description
+    if tags is not None:
+        locked.tags = tags
     if concurrency_limit is not UNCHANGED:
         locked.concurrency_limit = concurrency_limit
     if concurrency_policy is not None:
@@ -176,6 +182,7 @@ def workflow_duplicate(*, workflow: Workflow, owner: User) -> tuple[Workflow, li
         owner=owner,
         name=f"Copy of {workflow.name}"[:200],
         description=workflow.description,
+        tags=workflow.tags,
         graph=workflow.graph,
         message=f"Duplicated from workflow {workflow.pk}",
         concurrency_limit=workflow.concurrency_limit,
@@ -217,3 +224,28 @@ def workflow_import(*, owner: User, data: Any, name: str | None = None) -> tuple
         owner=owner, name=title.strip()[:200] or "Imported workflow", description=description, graph=graph, message=message
     )
     return workflow, unmapped + problems
+
+
+@transaction.atomic
+def workflow_from_template(*, owner: User, template: Template, name: str | None = None) -> tuple[Workflow, list[Problem]]:
+    """A new workflow of the owner's from a gallery template, with the helper workflows it
+    calls made first (their ids put where the template names them)."""
+    ids: dict[str, int] = {}
+    for key, helper in template.subworkflows.items():
+        made, _ = workflow_create(
+            owner=owner,
+            name=helper["name"][:200],
+            description=helper.get("description", ""),
+            graph=graph_with_workflow_ids(helper["graph"], ids),
+            tags=list(template.tags),
+            message=f"Created from the template {template.name!r}",
+        )
+        ids[key] = made.pk
+    return workflow_create(
+        owner=owner,
+        name=(name or template.name)[:200],
+        description=template.description,
+        graph=graph_with_workflow_ids(template.graph, ids),
+        tags=list(template.tags),
+        message=f"Created from the template {template.name!r}",
+    )

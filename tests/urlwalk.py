@@ -45,6 +45,7 @@ VALUES = {
     "run_id": "1",
     "node_id": "approve",
     "token_id": "1",
+    "slug": "approval-flow",
 }
 
 

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from core.api.plumbing import StrictBooleanField
 from core.api.serializers import ProblemSerializer
 from designer.models import ConcurrencyPolicy, Workflow, WorkflowVersion
+from designer.tags import MAX_TAGS, TAG_HELP, tag_normalized, tag_problem, tags_unique
 from designer.validation.advice import graph_warnings
 
 GRAPH_HELP = (
@@ -39,6 +40,40 @@ def concurrency_policy_field(*, read_only: bool = False, required: bool | None =
     return serializers.ChoiceField(choices=ConcurrencyPolicy.choices, help_text=POLICY_HELP, read_only=read_only, required=required)
 
 
+class TagField(serializers.CharField):
+    """One tag: normalized (lowercase, single spaces), then checked."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=200, **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            raise serializers.ValidationError("A tag is a string.")
+        tag = tag_normalized(super().to_internal_value(data))
+        problem = tag_problem(tag)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return tag
+
+
+def tags_field(*, read_only: bool = False, required: bool | None = None) -> serializers.ListField:
+    return serializers.ListField(child=TagField(), max_length=MAX_TAGS, help_text=TAG_HELP, read_only=read_only, required=required)
+
+
+class TagsWriteMixin(serializers.Serializer[dict[str, Any]]):
+    tags = tags_field(required=False)
+
+    def validate_tags(self, value: list[str]) -> list[str]:
+        return tags_unique(value)
+
+
+class LastRunSerializer(serializers.Serializer[dict[str, Any]]):
+    id = serializers.IntegerField()
+    status = serializers.CharField(help_text="The run's status (see /api/runs/).")
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+
+
 class UserSummarySerializer(serializers.Serializer[User]):
     id = serializers.IntegerField()
     username = serializers.CharField()
@@ -52,6 +87,9 @@ class WorkflowSummarySerializer(serializers.ModelSerializer[Workflow]):
     )
     concurrency_limit = concurrency_limit_field(read_only=True)
     concurrency_policy = concurrency_policy_field(read_only=True)
+    tags = tags_field(read_only=True)
+    last_run = serializers.SerializerMethodField(help_text="The workflow's newest run (any trigger, child runs too); null: none yet.")
+    run_count = serializers.IntegerField(read_only=True, default=0, help_text="How many runs of the workflow exist (child runs included).")
 
     class Meta:
         model = Workflow
@@ -59,6 +97,9 @@ class WorkflowSummarySerializer(serializers.ModelSerializer[Workflow]):
             "id",
             "name",
             "description",
+            "tags",
+            "last_run",
+            "run_count",
             "active",
             "active_version",
             "latest_version",
@@ -67,6 +108,15 @@ class WorkflowSummarySerializer(serializers.ModelSerializer[Workflow]):
             "created_at",
             "updated_at",
         ]
+
+    @extend_schema_field(LastRunSerializer(allow_null=True))
+    def get_last_run(self, obj: Workflow) -> dict[str, Any] | None:
+        run_id = getattr(obj, "last_run_id", None)
+        if run_id is None:
+            return None
+        return LastRunSerializer(
+            {"id": run_id, "status": obj.last_run_status, "created_at": obj.last_run_created_at, "started_at": obj.last_run_started_at}  # type: ignore[attr-defined]
+        ).data
 
 
 class WorkflowDetailSerializer(WorkflowSummarySerializer):
@@ -86,7 +136,7 @@ class WorkflowDetailSerializer(WorkflowSummarySerializer):
         return [p.as_dict() for p in graph_warnings(obj.graph)]
 
 
-class WorkflowCreateSerializer(serializers.Serializer[dict[str, Any]]):
+class WorkflowCreateSerializer(TagsWriteMixin):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="", max_length=100_000)
     graph = GraphField(required=False)
@@ -95,7 +145,7 @@ class WorkflowCreateSerializer(serializers.Serializer[dict[str, Any]]):
     concurrency_policy = concurrency_policy_field(required=False)
 
 
-class WorkflowUpdateSerializer(serializers.Serializer[dict[str, Any]]):
+class WorkflowUpdateSerializer(TagsWriteMixin):
     name = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
     graph = GraphField(required=False)
@@ -187,3 +237,21 @@ class MeSerializer(serializers.Serializer[dict[str, Any]]):
     id = serializers.IntegerField()
     username = serializers.CharField()
     email = serializers.CharField(allow_blank=True)
+
+
+class TemplateSerializer(serializers.Serializer[dict[str, Any]]):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    category = serializers.CharField()
+    tags = serializers.ListField(child=serializers.CharField())
+    node_types = serializers.ListField(child=serializers.CharField(), help_text="The node types its workflow uses, in order.")
+    credentials = serializers.ListField(
+        child=serializers.CharField(), help_text="Nodes (by id) that want a credential, chosen after the workflow is made."
+    )
+    subworkflows = serializers.IntegerField(help_text="How many helper workflows using it also makes.")
+    graph = GraphField()
+
+
+class TemplateUseSerializer(serializers.Serializer[dict[str, Any]]):
+    name = serializers.CharField(max_length=200, required=False, help_text="The new workflow's name; the template's by default.")

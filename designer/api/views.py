@@ -42,6 +42,7 @@ from designer.api.serializers import (
 )
 from designer.errors import GraphInvalid
 from designer.models import Workflow, WorkflowVersion
+from designer.tags import with_tag
 from designer.validation import Problem
 from designer.validation.advice import graph_warnings
 
@@ -57,13 +58,17 @@ class WorkflowFilter(StrictFilterSet):
     created_before = StrictDateTimeFilter(field_name="created_at", lookup_expr="lt")
     updated_after = StrictDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     updated_before = StrictDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+    tag = django_filters.CharFilter(method="filter_tag", help_text="Only workflows carrying this tag.")
 
     class Meta:
         model = Workflow
         fields = ["active", "name"]
 
+    def filter_tag(self, queryset: QuerySet[Workflow], name: str, value: str) -> QuerySet[Workflow]:
+        return with_tag(queryset, value) if value else queryset
 
-SETTINGS_FIELDS = ("name", "description", "concurrency_limit", "concurrency_policy")
+
+SETTINGS_FIELDS = ("name", "description", "tags", "concurrency_limit", "concurrency_policy")
 
 
 def _latest_number(workflow: Workflow) -> int | None:
@@ -88,9 +93,8 @@ def _audit_saved(request: Request, before: Workflow, before_version: int | None,
 
 
 def _detail(workflow: Workflow, problems: list[Problem], *, code: int = status.HTTP_200_OK) -> Response:
-    if not hasattr(workflow, "latest_version"):
-        latest = selectors.version_latest(workflow=workflow)
-        workflow.latest_version = latest.number if latest else None  # type: ignore[attr-defined]
+    if not hasattr(workflow, "run_count"):  # a row just written: read it again with the list's annotations
+        workflow = selectors.workflow_get_for_user(user=workflow.owner, workflow_id=workflow.pk)
     return Response(WorkflowDetailSerializer(workflow, context={"problems": problems}).data, status=code)
 
 

@@ -56,6 +56,7 @@ NOT_OWNED = {
     "node-type-detail": "the node catalog is the same for everyone",
     "setup": "one-time first-account link (a secret token, not an object id)",
     "password_reset_confirm": "a password reset link: the user's id with a signed one-time token that Django checks",
+    "template-use": "a template of the shipped gallery, the same for everyone (it makes a workflow of the caller's)",
     "hook": "a webhook URL: the random token and the request's signature are its authentication (tests/engine/triggers)",
 }
 APPROVAL_GRAPH = {

@@ -310,6 +310,39 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/templates/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["templates_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/templates/{slug}/use/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Make a new workflow of yours from the template (and the helper workflows it calls). Nodes that want a credential have none: choose yours in the editor. */
+        post: operations["templates_use"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/tokens/": {
         parameters: {
             query?: never;
@@ -864,6 +897,15 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        LastRun: {
+            id: number;
+            /** @description The run's status (see /api/runs/). */
+            status: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            started_at: string | null;
+        };
         MarkDoneRequest: {
             /** @description The step's output, as the person knows it (null if omitted). */
             output?: unknown;
@@ -1005,6 +1047,8 @@ export interface components {
             data?: unknown;
         };
         PatchedWorkflowUpdateRequest: {
+            /** @description At most 10 tags, each 1-32 characters: letters, digits, space, '-', '_', '.' (stored lowercase). */
+            tags?: string[];
             name?: string;
             description?: string;
             /** @description The workflow graph: {nodes: [{id, type, name, position, config, retry, timeout_s, on_error, compensation, delivery}], edges: [{id, source, source_port, target, target_port}]}. */
@@ -1258,6 +1302,27 @@ export interface components {
          * @enum {string}
          */
         StepTestStatusEnum: "succeeded" | "failed";
+        Template: {
+            slug: string;
+            name: string;
+            description: string;
+            category: string;
+            tags: string[];
+            /** @description The node types its workflow uses, in order. */
+            node_types: string[];
+            /** @description Nodes (by id) that want a credential, chosen after the workflow is made. */
+            credentials: string[];
+            /** @description How many helper workflows using it also makes. */
+            subworkflows: number;
+            /** @description The workflow graph: {nodes: [{id, type, name, position, config, retry, timeout_s, on_error, compensation, delivery}], edges: [{id, source, source_port, target, target_port}]}. */
+            graph: {
+                [key: string]: unknown;
+            };
+        };
+        TemplateUseRequest: {
+            /** @description The new workflow's name; the template's by default. */
+            name?: string;
+        };
         TestStepRequest: {
             /** @description The graph as the editor has it, unsaved edits and pins included (default: the saved draft). Nothing is saved. */
             graph?: unknown;
@@ -1348,6 +1413,8 @@ export interface components {
             graph_hash: string;
         };
         WorkflowCreateRequest: {
+            /** @description At most 10 tags, each 1-32 characters: letters, digits, space, '-', '_', '.' (stored lowercase). */
+            tags?: string[];
             name: string;
             /** @default  */
             description?: string;
@@ -1375,6 +1442,15 @@ export interface components {
             readonly id: number;
             name: string;
             description?: string;
+            /** @description At most 10 tags, each 1-32 characters: letters, digits, space, '-', '_', '.' (stored lowercase). */
+            readonly tags: string[];
+            /** @description The workflow's newest run (any trigger, child runs too); null: none yet. */
+            readonly last_run: components["schemas"]["LastRun"] | null;
+            /**
+             * @description How many runs of the workflow exist (child runs included).
+             * @default 0
+             */
+            readonly run_count: number;
             /** @description Triggers (webhooks, schedules) start runs: see POST .../activate/. */
             readonly active: boolean;
             /** @description The version the triggers start. */
@@ -1404,6 +1480,8 @@ export interface components {
         };
         /** @description PUT replaces the editable fields, so the name is required. */
         WorkflowReplaceRequest: {
+            /** @description At most 10 tags, each 1-32 characters: letters, digits, space, '-', '_', '.' (stored lowercase). */
+            tags?: string[];
             name: string;
             description?: string;
             /** @description The workflow graph: {nodes: [{id, type, name, position, config, retry, timeout_s, on_error, compensation, delivery}], edges: [{id, source, source_port, target, target_port}]}. */
@@ -1434,6 +1512,15 @@ export interface components {
             readonly id: number;
             name: string;
             description?: string;
+            /** @description At most 10 tags, each 1-32 characters: letters, digits, space, '-', '_', '.' (stored lowercase). */
+            readonly tags: string[];
+            /** @description The workflow's newest run (any trigger, child runs too); null: none yet. */
+            readonly last_run: components["schemas"]["LastRun"] | null;
+            /**
+             * @description How many runs of the workflow exist (child runs included).
+             * @default 0
+             */
+            readonly run_count: number;
             /** @description Triggers (webhooks, schedules) start runs: see POST .../activate/. */
             readonly active: boolean;
             /** @description The version the triggers start. */
@@ -3152,6 +3239,140 @@ export interface operations {
             };
         };
     };
+    templates_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Template"][];
+                };
+            };
+            /** @description Malformed request: the problems name the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in: use the session cookie or `Authorization: Token <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden (for example a missing CSRF token with session auth). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    templates_use: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["TemplateUseRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowDetail"];
+                };
+            };
+            /** @description Malformed request: the problems name the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in: use the session cookie or `Authorization: Token <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden (for example a missing CSRF token with session auth). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body or the graph is over the size limits. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported content type: send application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     tokens_list: {
         parameters: {
             query?: never;
@@ -3356,6 +3577,8 @@ export interface operations {
                 page_size?: number;
                 /** @description A search term. */
                 search?: string;
+                /** @description Only workflows carrying this tag. */
+                tag?: string;
                 updated_after?: string;
                 updated_before?: string;
             };
