@@ -2,7 +2,7 @@
 // Icon and colour by kind (canvas/kinds.tsx); the name, ellipsised, with the id in its title;
 // badges on a row of their own and, for several outputs, each port on its own row, so that
 // no label ever lies over another. In the editor each output has a "+" (the node creator).
-import { Handle, Position, type Edge, type NodeProps, type Node } from '@xyflow/react'
+import { Handle, Position, useNodeConnections, type Edge, type NodeProps, type Node } from '@xyflow/react'
 import { memo } from 'react'
 import { formatDuration } from '../format'
 import { useCanvasActions } from './canvas/actions'
@@ -58,9 +58,11 @@ export function stepNodeData(
   }
 }
 
+/** The "+" of an output that leads nowhere yet (a connected one has the "+" of its edge). */
 function AddAfter({ nodeId, port }: { nodeId: string; port: string }) {
   const actions = useCanvasActions()
-  if (!actions) return null
+  const connected = useNodeConnections({ handleType: 'source', handleId: port }).length > 0
+  if (!actions || connected) return null
   return (
     <button
       type="button"
@@ -97,7 +99,7 @@ function StepNodeView({ data, selected }: NodeProps<StepFlowNode>) {
             {status === 'running' && <span className="spinner" aria-label="running" />}
             <span className="step-name">{data.label}</span>
           </div>
-          <div className="step-type">{data.typeTitle}</div>
+          {data.typeTitle !== data.label && <div className="step-type">{data.typeTitle}</div>}
         </div>
       </div>
       {badges && (

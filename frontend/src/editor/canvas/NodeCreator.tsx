@@ -9,7 +9,13 @@ import { KIND_LABELS, KIND_ORDER, kindOf, NodeIcon } from './kinds'
 export function matchTypes(types: NodeTypeInfo[], query: string): NodeTypeInfo[] {
   const q = query.trim().toLowerCase()
   const shown = types.filter((t) => !q || `${t.title} ${t.type} ${t.description} ${t.category}`.toLowerCase().includes(q))
-  const rank = (t: NodeTypeInfo) => KIND_ORDER.indexOf(kindOf(t.type, t.category))
+  // By kind with no query; with one, the titles that start with it first, then the titles
+  // that hold it, then the rest (a description that mentions it).
+  const byTitle = (t: NodeTypeInfo) => {
+    const title = t.title.toLowerCase()
+    return !q ? 0 : title.startsWith(q) ? 0 : title.includes(q) || t.type.includes(q) ? 1 : 2
+  }
+  const rank = (t: NodeTypeInfo) => byTitle(t) * 10 + KIND_ORDER.indexOf(kindOf(t.type, t.category))
   return [...shown].sort((a, b) => rank(a) - rank(b))
 }
 

@@ -34,3 +34,14 @@ describe('free spots', () => {
     expect(at.y).toBe(100)
   })
 })
+
+describe('node creator search', async () => {
+  const { matchTypes } = await import('./NodeCreator')
+  const t = (type: string, title: string, description: string, category = 'Flow') =>
+    ({ type, title, description, category, is_trigger: false, config_schema: {}, default_config: {}, output_ports: ['out'], dynamic_ports: null, has_input: true })
+  it('puts a title that starts with the query before a description that mentions it', () => {
+    const types = [t('join', 'Join', 'Waits for its branches'), t('wait', 'Wait', 'Sleeps a while')]
+    expect(matchTypes(types, 'wait').map((x) => x.type)).toEqual(['wait', 'join'])
+    expect(matchTypes(types, '').map((x) => x.type)).toEqual(['join', 'wait'])
+  })
+})

@@ -10,11 +10,12 @@ import { portsOf, type NodeTypeInfo } from '../types'
 import type { CreatorTarget } from './actions'
 import { defaultName, freeSpot, spotAfter } from './names'
 
-/** Focus a node's element once React Flow has drawn it. */
-export function focusNode(id: string, tries = 20) {
+/** Focus a node's element once React Flow shows it. */
+export function focusNode(id: string, tries = 30) {
+  // Until measured, React Flow keeps a new node hidden, and a hidden element takes no focus.
   const el = document.querySelector<HTMLElement>(`.react-flow__node[data-id="${CSS.escape(id)}"]`)
-  if (el) el.focus()
-  else if (tries > 0) requestAnimationFrame(() => focusNode(id, tries - 1))
+  el?.focus()
+  if (document.activeElement !== el && tries > 0) requestAnimationFrame(() => focusNode(id, tries - 1))
 }
 
 export function useAddNode(types: NodeTypeInfo[] | Map<string, NodeTypeInfo>) {
