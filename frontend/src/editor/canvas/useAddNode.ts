@@ -50,7 +50,8 @@ export function useAddNode(types: NodeTypeInfo[] | Map<string, NodeTypeInfo>) {
       if (!id) return null
       const added = store.getState().doc.nodes.find((n) => n.id === id)
       const pane = document.querySelector('.canvas .react-flow')?.getBoundingClientRect()
-      if (added && pane) {
+      // Put where the person pointed (a drop, the canvas menu): it is in view already.
+      if (added && pane && target.kind !== 'at') {
         const at = flowToScreenPosition(added.position)
         const inside = at.x >= pane.left && at.y >= pane.top && at.x + NODE_WIDTH <= pane.right && at.y + NODE_HEIGHT <= pane.bottom
         if (!inside) void setCenter(added.position.x + NODE_WIDTH / 2, added.position.y + NODE_HEIGHT / 2, { zoom: getZoom(), duration: 0 })
