@@ -311,3 +311,9 @@ def test_toolbar_fits_at_1024_and_the_palette_is_compact(page, server):
     shot(page, "polish-10-editor-1024-menu")
     page.keyboard.press("Escape")
     assert serious(page) == []
+
+    # The canvas's keys are in the shortcuts' help.
+    page.get_by_role("button", name="More actions").click()
+    page.get_by_role("menuitem", name="Keyboard shortcuts").click()
+    expect(page.locator(".shortcuts")).to_contain_text("Add a node (after the selected one, connected)")
+    shot(page, "polish-11-shortcuts-1024")
