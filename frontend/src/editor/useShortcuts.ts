@@ -13,7 +13,7 @@ export const SHORTCUTS: [string, string][] = [
   ['?', 'This help'],
   // The canvas's keys (editor/canvas/useCanvasExtras.tsx).
   ['Tab, Shift + Tab', 'Move between the nodes on the canvas'],
-  ['Enter (on a node)', 'Select it; Enter again: into its settings'],
+  ['Enter (on a node)', 'Select it and go into its settings'],
   ['N', 'Add a node (after the selected one, connected): type, ↑ ↓, Enter'],
   ['Escape', 'Close the node creator or a menu'],
   ['Right-click', 'Node or canvas menu (rename, duplicate, sticky note, fit view…)'],
