@@ -11,7 +11,7 @@ from core.problems import Problem
 from designer.validation.config import check_node_configs
 from designer.validation.limits import Limits
 from designer.validation.references import check_step_references
-from designer.validation.structure import check_envelope, check_size
+from designer.validation.structure import check_envelope, check_notes, check_size
 from designer.validation.topology import check_topology
 
 __all__ = ["Limits", "Problem", "is_loadable", "is_size_problem", "validate_graph"]
@@ -54,13 +54,15 @@ def validate_graph(
 
 def is_loadable(graph: object) -> bool:
     """The minimum a draft needs to be stored: an object with `nodes` and `edges` lists of
-    objects. Anything short of that cannot be opened in the editor."""
+    objects, and sticky notes (if any) of the right shape. Anything short of that cannot be
+    opened in the editor."""
     return (
         isinstance(graph, dict)
         and isinstance(graph.get("nodes"), list)
         and isinstance(graph.get("edges"), list)
         and all(isinstance(n, dict) for n in graph["nodes"])
         and all(isinstance(e, dict) for e in graph["edges"])
+        and not check_notes(graph)
     )
 
 

@@ -11,7 +11,8 @@ from core.problems import Problem
 from designer.validation.limits import Limits
 
 NODE_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-GRAPH_KEYS = {"nodes", "edges", "vars", "viewport"}
+GRAPH_KEYS = {"nodes", "edges", "vars", "viewport", "notes"}
+NOTE_COLORS = ["yellow", "blue", "green", "pink", "purple", "gray"]
 
 RETRY_SCHEMA = {
     "type": "object",
@@ -73,7 +74,24 @@ EDGE_ENVELOPE = {
     "additionalProperties": False,
 }
 
+# A sticky note on the canvas: the editor's only, never run (the engine reads `nodes` and
+# `edges`). Markdown text, a box and a colour.
+NOTE_ENVELOPE = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string", "minLength": 1, "maxLength": 200, "title": "Id"},
+        "text": {"type": "string", "maxLength": 10_000, "title": "Text"},
+        "position": NODE_ENVELOPE["properties"]["position"],
+        "width": {"type": "number", "minimum": 80, "maximum": 4000, "title": "Width"},
+        "height": {"type": "number", "minimum": 40, "maximum": 4000, "title": "Height"},
+        "color": {"enum": NOTE_COLORS, "title": "Colour"},
+    },
+    "required": ["id", "text", "position"],
+    "additionalProperties": False,
+}
+
 _NODE_VALIDATOR = schema_validator(NODE_ENVELOPE)
+_NOTE_VALIDATOR = schema_validator(NOTE_ENVELOPE)
 _EDGE_VALIDATOR = schema_validator(EDGE_ENVELOPE)
 
 
@@ -95,6 +113,29 @@ def check_envelope(graph: Any) -> list[Problem]:
         return problems
     problems += _check_nodes(graph["nodes"])
     problems += _check_edges(graph["edges"])
+    return problems + check_notes(graph)
+
+
+def check_notes(graph: dict[str, Any]) -> list[Problem]:
+    """The sticky notes' shapes (`invalid_note`, the field a JSON Pointer from the graph:
+    `/notes/0/color`). A draft with a bad note is refused, not stored with a problem: nothing
+    but the editor reads notes, so there is no run to stop and nothing to fix later."""
+    if "notes" not in graph:
+        return []
+    notes = graph["notes"]
+    if not isinstance(notes, list):
+        return [Problem("invalid_note", "`notes` must be a list.", field="/notes")]
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for index, note in enumerate(notes):
+        for error in _NOTE_VALIDATOR.iter_errors(note):
+            pointer, message = describe_error(error, NOTE_ENVELOPE)
+            problems.append(Problem("invalid_note", message, field=f"/notes/{index}{pointer}"))
+        note_id = note.get("id") if isinstance(note, dict) else None
+        if isinstance(note_id, str):
+            if note_id in seen:
+                problems.append(Problem("invalid_note", f"Two notes have the id {note_id!r}.", field=f"/notes/{index}/id"))
+            seen.add(note_id)
     return problems
 
 

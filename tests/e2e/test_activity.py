@@ -25,7 +25,8 @@ def test_an_edit_shows_on_the_workflows_activity_page(page, server):
     expect(page.get_by_test_id("version")).to_have_text("v2")
     shot(page, "activity-editor-toolbar")
 
-    page.get_by_role("button", name="Activity", exact=True).click()
+    page.get_by_role("button", name="More actions").click()
+    page.get_by_role("menuitem", name="Activity").click()
     expect(page).to_have_url(f"{server.base_url}/workflows/{workflow_id}/activity")
     expect(page.get_by_role("heading", name="Activity · Invoice sync")).to_be_visible()
     rows = page.locator("table.activity tbody tr")

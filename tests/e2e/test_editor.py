@@ -129,14 +129,16 @@ def test_undo_redo_copy_paste_layout_export_import_and_restore(page, server):
 
     # Auto-layout moves the pasted node out of the way.
     before = page.locator(".react-flow__node[data-id='noop_2']").bounding_box()
-    page.click("button:has-text('Auto-layout')")
+    page.get_by_role("button", name="More actions").click()
+    page.get_by_role("menuitem", name="Auto-layout").click()
     moved = "([x, y]) => { const b = document.querySelector(\".react-flow__node[data-id='noop_2']\").getBoundingClientRect();"
     page.wait_for_function(moved + " return b.x !== x || b.y !== y }", arg=[before["x"], before["y"]])
     page.click("button:has-text('Save')")
     expect(page.get_by_test_id("version")).to_have_text("v2")
 
     # Restore version 1: the pasted node is gone again, as a new version on top.
-    page.click("button:has-text('Versions')")
+    page.get_by_role("button", name="More actions").click()
+    page.get_by_role("menuitem", name="Versions").click()
     page.locator(".dialog tr", has_text="v1").get_by_role("button", name="Restore").click()
     expect(page.locator(".react-flow__node")).to_have_count(2)
     expect(page.get_by_test_id("version")).to_have_text("v3")

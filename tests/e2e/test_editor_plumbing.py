@@ -29,7 +29,8 @@ def test_the_versions_dialog_names_who_saved_each_version(page, server):
     page.click("button:has-text('Save')")
     expect(page.get_by_test_id("version")).to_have_text("v2")
 
-    page.click("button:has-text('Versions')")
+    page.get_by_role("button", name="More actions").click()
+    page.get_by_role("menuitem", name="Versions").click()
     dialog = page.get_by_role("dialog", name="Version history")
     expect(dialog.locator("tr")).to_have_count(2)
     expect(dialog.get_by_test_id("version-author")).to_have_text(["vera", "vera"])

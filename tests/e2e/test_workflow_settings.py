@@ -21,7 +21,8 @@ def test_set_a_concurrency_limit_in_the_editor_and_see_why_a_run_waits(page, ser
     workflow_id = api.workflow("Nightly export", graph)
     _sign_in(page, server, "kai")
     page.goto(f"{server.base_url}/workflows/{workflow_id}")
-    page.get_by_role("button", name="Settings", exact=True).click()
+    page.get_by_role("button", name="More actions").click()
+    page.get_by_role("menuitem", name="Settings").click()
     dialog = page.get_by_role("dialog", name="Workflow settings")
     limit = dialog.get_by_label("Concurrency limit")
     policy = dialog.get_by_label("When the limit is reached")
@@ -59,5 +60,6 @@ def test_set_a_concurrency_limit_in_the_editor_and_see_why_a_run_waits(page, ser
     assert httpx.post(f"{server.base_url}/api/runs/{running}/cancel/", headers=api.headers).status_code == 200
     # Reopened, the settings show what was saved.
     page.goto(f"{server.base_url}/workflows/{workflow_id}")
-    page.get_by_role("button", name="Settings", exact=True).click()
+    page.get_by_role("button", name="More actions").click()
+    page.get_by_role("menuitem", name="Settings").click()
     expect(page.get_by_role("dialog", name="Workflow settings").get_by_label("Concurrency limit")).to_have_value("1")

@@ -7,17 +7,24 @@ import {
   type Connection,
   type Edge,
   type EdgeChange,
+  type Node,
   type NodeChange,
   useReactFlow,
 } from '@xyflow/react'
 import { useCallback, useMemo } from 'react'
+import { CanvasActionsContext } from './canvas/actions'
+import { KIND_COLORS } from './canvas/kinds'
+import { PlusEdge } from './canvas/PlusEdge'
+import { StickyNote } from './canvas/StickyNote'
+import { useCanvasExtras } from './canvas/useCanvasExtras'
 import { useGraph, useGraphStore } from '../stores/graph'
 import { useRun } from '../stores/run'
 import { DRAG_TYPE } from './Palette'
 import { flowEdge, StepNode, stepNodeData, type StepFlowNode } from './StepNode'
 import type { NodeTypeInfo } from './types'
 
-const nodeTypes = { step: StepNode } // built once, at module scope (docs/architecture.md#frontend-layout)
+const nodeTypes = { step: StepNode, note: StickyNote } // built once, at module scope (docs/architecture.md#frontend-layout)
+const edgeTypes = { default: PlusEdge } // every edge has a "+" (canvas/PlusEdge.tsx)
 // Past this many nodes only those in view are in the DOM (panning a large graph stays smooth).
 const LARGE_GRAPH = 150
 
@@ -29,8 +36,10 @@ const STATUS_COLORS: Record<string, string> = {
   waiting: '#fcd34d',
 }
 
-function minimapColor(node: StepFlowNode): string {
-  return STATUS_COLORS[node.data.status ?? ''] ?? '#e5e7eb'
+function minimapColor(node: Node): string {
+  if (node.type === 'note') return '#fde68a'
+  const data = node.data as StepFlowNode['data']
+  return STATUS_COLORS[data.status ?? ''] ?? KIND_COLORS[data.kind]?.strong ?? '#9ca3af'
 }
 
 export function Canvas({
@@ -48,6 +57,7 @@ export function Canvas({
   const selectedEdges = useGraph((s) => s.selectedEdges)
   const live = useRun((s) => s.live)
   const { screenToFlowPosition } = useReactFlow()
+  const extras = useCanvasExtras(types)
 
   const nodes: StepFlowNode[] = useMemo(
     () =>
@@ -123,6 +133,10 @@ export function Canvas({
     if (c.source && c.target) store.getState().connect(c.source, c.sourceHandle ?? 'out', c.target)
   }, [store])
 
+  const { withExtras, takeChanges, add } = extras
+  const shownNodes = useMemo(() => withExtras(nodes), [withExtras, nodes])
+  const onAnyNodesChange = useCallback((changes: NodeChange<Node>[]) => onNodesChange(takeChanges(changes) as NodeChange<StepFlowNode>[]), [takeChanges, onNodesChange])
+
   const onDrop = useCallback(
     (event: React.DragEvent) => {
       event.preventDefault()
@@ -130,18 +144,22 @@ export function Canvas({
       const info = types.get(type)
       if (!info) return
       const position = screenToFlowPosition({ x: event.clientX, y: event.clientY })
-      store.getState().addNode(type, { x: Math.round(position.x), y: Math.round(position.y) }, info.default_config)
+      add(type, { kind: 'at', position })
     },
-    [types, screenToFlowPosition, store],
+    [types, screenToFlowPosition, add],
   )
 
   return (
+    <CanvasActionsContext.Provider value={extras.actions}>
     <div className="canvas" onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>
       <ReactFlow
-        nodes={nodes}
+        nodes={shownNodes}
         edges={edges}
         nodeTypes={nodeTypes}
-        onNodesChange={onNodesChange}
+        edgeTypes={edgeTypes}
+        onNodesChange={onAnyNodesChange}
+        onNodeContextMenu={extras.onNodeContextMenu}
+        onPaneContextMenu={extras.onPaneContextMenu}
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
         deleteKeyCode={null}
@@ -154,6 +172,8 @@ export function Canvas({
         <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeColor="#9ca3af" maskColor="rgba(243, 244, 246, 0.6)" />
         <Controls />
       </ReactFlow>
+      {extras.overlay}
     </div>
+    </CanvasActionsContext.Provider>
   )
 }

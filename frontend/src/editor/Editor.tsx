@@ -96,7 +96,7 @@ function Editor({ workflowId }: { workflowId: number }) {
       <ActivationHint activation={activation} />
       <RunBar detail={runDetail.data} />
       <div className="workspace">
-        <Palette types={nodeTypes.data} onAdd={(type) => store.getState().addNode(type, { x: 80 + doc.nodes.length * 30, y: 80 + doc.nodes.length * 20 }, types.get(type)?.default_config ?? {})} />
+        <Palette types={nodeTypes.data} />
         {doc.nodes.length === 0 && (
           <div className="canvas-empty">
             <h2>An empty canvas</h2>

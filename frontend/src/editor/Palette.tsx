@@ -1,41 +1,54 @@
-// The node catalog, grouped by category, searchable; items are dragged onto the canvas.
+// The node catalog: compact rows (icon and title; the description in the tooltip), by kind,
+// searchable. Drag a row onto the canvas, double-click it, or focus it and press Enter: the
+// node goes to a free spot with a readable name (canvas/useAddNode.ts).
 import { useMemo, useState } from 'react'
+import { KIND_LABELS, kindOf, NodeIcon, type Kind } from './canvas/kinds'
+import { matchTypes } from './canvas/NodeCreator'
+import { useAddNode } from './canvas/useAddNode'
 import type { NodeTypeInfo } from './types'
 
 export const DRAG_TYPE = 'application/x-stepwise-node-type'
 
-export function Palette({ types, onAdd }: { types: NodeTypeInfo[]; onAdd: (type: string) => void }) {
+export function Palette({ types }: { types: NodeTypeInfo[] }) {
   const [query, setQuery] = useState('')
+  const add = useAddNode(types)
   const groups = useMemo(() => {
-    const q = query.trim().toLowerCase()
-    const shown = types.filter((t) => !q || `${t.title} ${t.type} ${t.description}`.toLowerCase().includes(q))
-    const byCategory = new Map<string, NodeTypeInfo[]>()
-    for (const t of shown) byCategory.set(t.category, [...(byCategory.get(t.category) ?? []), t])
-    return [...byCategory.entries()]
+    const byKind = new Map<Kind, NodeTypeInfo[]>()
+    for (const t of matchTypes(types, query)) {
+      const kind = kindOf(t.type, t.category)
+      byKind.set(kind, [...(byKind.get(kind) ?? []), t])
+    }
+    return [...byKind.entries()]
   }, [types, query])
   return (
     <aside className="palette" aria-label="Node palette">
       <input className="search" placeholder="Search nodes…" value={query} onChange={(e) => setQuery(e.target.value)} aria-label="Search nodes" />
       {groups.length === 0 && <p className="muted">No node type matches “{query}”.</p>}
-      {groups.map(([category, items]) => (
-        <section key={category}>
-          <h3>{category}</h3>
+      {groups.map(([kind, items]) => (
+        <section key={kind} aria-label={KIND_LABELS[kind]}>
+          <h3>{KIND_LABELS[kind]}</h3>
           {items.map((t) => (
-            <div
+            <button
+              type="button"
               key={t.type}
               className="palette-item"
               draggable
               data-type={t.type}
-              title={t.description}
+              title={`${t.description} (drag onto the canvas, double-click or press Enter to add)`}
               onDragStart={(e) => {
                 e.dataTransfer.setData(DRAG_TYPE, t.type)
                 e.dataTransfer.effectAllowed = 'move'
               }}
-              onDoubleClick={() => onAdd(t.type)}
+              // A click from the keyboard (Enter, Space) has no detail; a mouse click does, and
+              // only its double-click adds.
+              onClick={(e) => {
+                if (e.detail === 0) add(t.type, { kind: 'free' })
+              }}
+              onDoubleClick={() => add(t.type, { kind: 'free' })}
             >
-              <strong>{t.title}</strong>
-              <span className="muted">{t.description}</span>
-            </div>
+              <NodeIcon type={t.type} kind={kind} size={14} />
+              <span className="palette-title">{t.title}</span>
+            </button>
           ))}
         </section>
       ))}

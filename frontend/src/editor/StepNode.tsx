@@ -1,12 +1,19 @@
 // One node on the canvas. Module-level and memoised; its data is plain (docs/architecture.md#frontend-layout).
-import { Handle, Position, type Edge, type NodeProps, type Node } from '@xyflow/react'
+// Icon and colour by kind (canvas/kinds.tsx); the name, ellipsised, with the id in its title;
+// badges on a row of their own and, for several outputs, each port on its own row, so that
+// no label ever lies over another. In the editor each output has a "+" (the node creator).
+import { Handle, Position, useNodeConnections, type Edge, type NodeProps, type Node } from '@xyflow/react'
 import { memo } from 'react'
 import { formatDuration } from '../format'
+import { useCanvasActions } from './canvas/actions'
+import { kindOf, NodeIcon, type Kind } from './canvas/kinds'
 import { portsOf, type GraphEdge, type GraphNode, type NodeTypeInfo } from './types'
 
 export interface StepNodeData extends Record<string, unknown> {
   label: string
   nodeId: string
+  nodeType: string
+  kind: Kind
   typeTitle: string
   ports: string[]
   hasInput: boolean
@@ -39,8 +46,10 @@ export function stepNodeData(
   run: { status: string | null; attempt: number; durationMs: number | null; problems: number },
 ): StepNodeData {
   return {
-    label: n.name || n.id,
+    label: n.name || info?.title || n.id,
     nodeId: n.id,
+    nodeType: n.type,
+    kind: kindOf(n.type, info?.category),
     typeTitle: info?.title ?? n.type,
     ports: portsOf(n, info),
     hasInput: info ? info.has_input : true,
@@ -49,39 +58,85 @@ export function stepNodeData(
   }
 }
 
+/** The "+" of an output that leads nowhere yet (a connected one has the "+" of its edge). */
+function AddAfter({ nodeId, port }: { nodeId: string; port: string }) {
+  const actions = useCanvasActions()
+  const connected = useNodeConnections({ handleType: 'source', handleId: port }).length > 0
+  if (!actions || connected) return null
+  return (
+    <button
+      type="button"
+      className="port-plus nodrag nopan"
+      tabIndex={-1}
+      aria-label={`Add a node after ${nodeId} (${port})`}
+      title="Add a node here"
+      data-port={port}
+      onClick={(e) => {
+        e.stopPropagation()
+        actions.openCreator({ kind: 'after', source: nodeId, port })
+      }}
+    >
+      +
+    </button>
+  )
+}
+
 function StepNodeView({ data, selected }: NodeProps<StepFlowNode>) {
   const status = data.status ?? 'idle'
+  const several = data.ports.length > 1
+  const badges = data.status || data.durationMs !== null || data.pinned || data.problems > 0
   return (
-    <div className={`step step-${status}${selected ? ' step-selected' : ''}${data.problems ? ' step-invalid' : ''}`} data-node-id={data.nodeId}>
+    <div
+      className={`step step-${status} kind-${data.kind}${selected ? ' step-selected' : ''}${data.problems ? ' step-invalid' : ''}`}
+      data-node-id={data.nodeId}
+      data-kind={data.kind}
+    >
       {data.hasInput && <Handle type="target" position={Position.Left} id="in" />}
-      <div className="step-title">
-        {status === 'running' && <span className="spinner" aria-label="running" />}
-        <span>{data.label}</span>
-      </div>
-      <div className="step-meta">
-        <span className="step-type">{data.typeTitle}</span>
-        {data.status && (
-          <span className={`badge badge-${status}`} data-status={status}>
-            {status}
-            {data.attempt > 1 ? ` · try ${data.attempt}` : ''}
-          </span>
-        )}
-        {data.durationMs !== null && <span className="step-duration">{formatDuration(data.durationMs)}</span>}
-        {data.pinned && (
-          <span className="badge badge-pinned" title="Pinned data: previews and step tests use it; runs never do.">
-            pinned
-          </span>
-        )}
-        {data.problems > 0 && <span className="badge badge-failed">{data.problems} problem{data.problems > 1 ? 's' : ''}</span>}
-      </div>
-      <div className="ports">
-        {data.ports.map((port, i) => (
-          <div key={port} className="port" style={{ top: `${((i + 1) * 100) / (data.ports.length + 1)}%` }}>
-            {data.ports.length > 1 && <span className="port-label">{port}</span>}
-            <Handle type="source" position={Position.Right} id={port} className={`handle-${port}`} />
+      <div className="step-head">
+        <NodeIcon type={data.nodeType} kind={data.kind} />
+        <div className="step-text">
+          <div className="step-title" title={`${data.label} (id: ${data.nodeId})`}>
+            {status === 'running' && <span className="spinner" aria-label="running" />}
+            <span className="step-name">{data.label}</span>
           </div>
-        ))}
+          {data.typeTitle !== data.label && <div className="step-type">{data.typeTitle}</div>}
+        </div>
       </div>
+      {badges && (
+        <div className="step-meta">
+          {data.status && (
+            <span className={`badge badge-${status}`} data-status={status}>
+              {status}
+              {data.attempt > 1 ? ` · try ${data.attempt}` : ''}
+            </span>
+          )}
+          {data.durationMs !== null && <span className="step-duration">{formatDuration(data.durationMs)}</span>}
+          {data.pinned && (
+            <span className="badge badge-pinned" title="Pinned data: previews and step tests use it; runs never do.">
+              pinned
+            </span>
+          )}
+          {data.problems > 0 && <span className="badge badge-failed">{data.problems} problem{data.problems > 1 ? 's' : ''}</span>}
+        </div>
+      )}
+      {several ? (
+        <div className="step-ports">
+          {data.ports.map((port) => (
+            <div key={port} className="port-row">
+              <span className="port-label" title={port}>{port}</span>
+              <Handle type="source" position={Position.Right} id={port} className={`handle-${port}`} />
+              <AddAfter nodeId={data.nodeId} port={port} />
+            </div>
+          ))}
+        </div>
+      ) : (
+        data.ports.map((port) => (
+          <div key={port} className="port-single">
+            <Handle type="source" position={Position.Right} id={port} className={`handle-${port}`} />
+            <AddAfter nodeId={data.nodeId} port={port} />
+          </div>
+        ))
+      )}
     </div>
   )
 }

@@ -35,10 +35,23 @@ export interface GraphEdge {
   target_port: string
 }
 
+export type NoteColor = 'yellow' | 'blue' | 'green' | 'pink' | 'purple' | 'gray'
+
+/** A sticky note on the canvas (markdown text); the editor's only, never run. */
+export interface GraphNote {
+  id: string
+  text: string
+  position: Position
+  width?: number
+  height?: number
+  color?: NoteColor
+}
+
 export interface GraphDoc {
   nodes: GraphNode[]
   edges: GraphEdge[]
   vars?: Record<string, unknown>
+  notes?: GraphNote[]
 }
 
 export interface NodeTypeInfo {

@@ -11,6 +11,12 @@ export const SHORTCUTS: [string, string][] = [
   ['Shift + click, Shift + drag', 'Select several'],
   ['Ctrl/⌘ + Enter', 'Run'],
   ['?', 'This help'],
+  // The canvas's keys (editor/canvas/useCanvasExtras.tsx).
+  ['Tab, Shift + Tab', 'Move between the nodes on the canvas'],
+  ['Enter (on a node)', 'Select it and go into its settings'],
+  ['N', 'Add a node (after the selected one, connected): type, ↑ ↓, Enter'],
+  ['Escape', 'Close the node creator or a menu'],
+  ['Right-click', 'Node or canvas menu (rename, duplicate, sticky note, fit view…)'],
 ]
 
 const CLIPBOARD = 'stepwise-clipboard'

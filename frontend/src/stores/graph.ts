@@ -4,7 +4,7 @@
 // two editors, or two tests, never share a document and nothing is reset by hand.
 import { createContext, createElement, useContext, useState, type ReactNode } from 'react'
 import { createStore, useStore, type StoreApi } from 'zustand'
-import type { GraphDoc, GraphEdge, GraphNode, Position } from '../editor/types'
+import type { GraphDoc, GraphEdge, GraphNode, GraphNote, Position } from '../editor/types'
 
 const HISTORY_LIMIT = 200
 
@@ -33,6 +33,15 @@ export interface GraphState {
   copySelection: () => string
   paste: (text: string, offset?: Position) => string[]
   applyLayout: (positions: Record<string, Position>) => void
+  // The canvas's additions (editor/canvas/): named steps, insert on an edge, sticky notes.
+  /** A named node, connected after `after` when given, selected; one undoable step. */
+  addStep: (type: string, position: Position, config: Record<string, unknown>, name: string, after?: { source: string; port: string }) => string
+  /** A named node put on edge `edgeId`: source -> new node -> target; one undoable step. */
+  insertOnEdge: (edgeId: string, type: string, position: Position, config: Record<string, unknown>, name: string, outPort: string) => string | null
+  addNote: (position: Position) => string
+  /** `record` false while dragging or resizing: the end of it is one undoable step. */
+  updateNote: (id: string, patch: Partial<GraphNote>, record?: boolean) => void
+  removeNote: (id: string) => void
 }
 
 export const NODE_ID = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/
@@ -182,6 +191,62 @@ export const createGraphStore = (): GraphStore => createStore<GraphState>((set, 
     applyLayout: (positions) => {
       const { doc } = get()
       commit({ ...doc, nodes: doc.nodes.map((n) => (positions[n.id] ? { ...n, position: positions[n.id] } : n)) })
+    },
+
+    // The canvas's additions (editor/canvas/).
+    addStep: (type, position, config, name, after) => {
+      const { doc } = get()
+      const id = uniqueId(type.replace('.', '_'), new Set(doc.nodes.map((n) => n.id)))
+      const node: GraphNode = { id, type, name, position, config: structuredClone(config) }
+      const edges = [...doc.edges]
+      if (after && doc.nodes.some((n) => n.id === after.source)) {
+        const edgeId = uniqueId(`e_${after.source}_${id}`, new Set(doc.edges.map((e) => e.id)))
+        edges.push({ id: edgeId, source: after.source, source_port: after.port, target: id, target_port: 'in' })
+      }
+      commit({ ...doc, nodes: [...doc.nodes, node], edges }, { selectedNodes: [id], selectedEdges: [] })
+      return id
+    },
+
+    insertOnEdge: (edgeId, type, position, config, name, outPort) => {
+      const { doc } = get()
+      const cut = doc.edges.find((e) => e.id === edgeId)
+      if (!cut) return null
+      const id = uniqueId(type.replace('.', '_'), new Set(doc.nodes.map((n) => n.id)))
+      const node: GraphNode = { id, type, name, position, config: structuredClone(config) }
+      const taken = new Set(doc.edges.map((e) => e.id))
+      const first = uniqueId(`e_${cut.source}_${id}`, taken)
+      taken.add(first)
+      const second = uniqueId(`e_${id}_${cut.target}`, taken)
+      const edges = [
+        ...doc.edges.filter((e) => e.id !== edgeId),
+        { id: first, source: cut.source, source_port: cut.source_port, target: id, target_port: 'in' },
+        { id: second, source: id, source_port: outPort, target: cut.target, target_port: cut.target_port },
+      ]
+      commit({ ...doc, nodes: [...doc.nodes, node], edges }, { selectedNodes: [id], selectedEdges: [] })
+      return id
+    },
+
+    addNote: (position) => {
+      const { doc } = get()
+      const notes = doc.notes ?? []
+      const id = uniqueId('note', new Set(notes.map((n) => n.id)))
+      const note: GraphNote = { id, text: '', position, width: 240, height: 140, color: 'yellow' }
+      commit({ ...doc, notes: [...notes, note] })
+      return id
+    },
+
+    updateNote: (id, patch, record = true) => {
+      const { doc, dragOrigin, past } = get()
+      const next = { ...doc, notes: (doc.notes ?? []).map((n) => (n.id === id ? { ...n, ...patch, id } : n)) }
+      if (record) set({ doc: next, past: [...past, dragOrigin ?? doc].slice(-HISTORY_LIMIT), future: [], dragOrigin: null })
+      else set({ doc: next, dragOrigin: dragOrigin ?? doc })
+    },
+
+    removeNote: (id) => {
+      const { doc } = get()
+      const notes = (doc.notes ?? []).filter((n) => n.id !== id)
+      const { notes: _gone, ...rest } = doc
+      commit(notes.length ? { ...doc, notes } : rest)
     },
   }
 })
