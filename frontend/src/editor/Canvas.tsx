@@ -110,7 +110,7 @@ export function Canvas({
         deleteKeyCode={null}
         onlyRenderVisibleElements={nodeCount > LARGE_GRAPH}
         multiSelectionKeyCode="Shift"
-        minZoom={0.1}
+        minZoom={0.02}
         proOptions={{ hideAttribution: true }}
       >
         <Background gap={16} />
