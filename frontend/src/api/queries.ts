@@ -1,8 +1,11 @@
 // Server state through TanStack Query: one place for the endpoints the editor, the run view
 // and the lists read (useQuery) and write (useMutation), each typed by the schema's paths.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useEffect, useMemo, useState } from 'react'
 import type { GraphDoc, NodeTypeInfo } from '../editor/types'
+import { DetailFollower } from '../realtime/detail'
 import { asRunDetail, type RunDetail } from '../runs/types'
+import { useRunStore } from '../stores/run'
 import { call, client, type Schemas } from './client'
 
 // The schema types a graph as an open object: its shape is the graph format
@@ -47,14 +50,41 @@ export const useVersionGraph = (workflowId: number | undefined, number: number |
     staleTime: Infinity, // versions never change
   })
 
-/** One run with its steps, re-read when `seq` (the last event seen live) moves. */
-export const useRunDetail = (runId: number | null, seq: number | undefined) =>
-  useQuery({
-    queryKey: ['run', runId, seq],
+/** One run with its steps, kept current by the run store's stream (the screen follows the
+ * run): its events are applied to the cached detail in place (realtime/detail.ts); it is
+ * fetched again only to heal a gap, and once when the run ends. `_seq` is ignored (the
+ * editor still passes the live seq; the detail no longer needs it). */
+export function useRunDetail(runId: number | null, _seq?: number) {
+  const queryClient = useQueryClient()
+  const store = useRunStore()
+  const queryKey = useMemo(() => ['run', runId], [runId])
+  const query = useQuery({
+    queryKey,
     queryFn: async (): Promise<RunDetail> => asRunDetail(await call(client.GET('/api/runs/{run_id}/', { params: { path: { run_id: runId! } } }))),
     enabled: runId !== null,
-    placeholderData: (previous) => previous,
+    staleTime: Infinity, // the stream keeps it current
+    refetchOnWindowFocus: false,
   })
+  const [follower, setFollower] = useState<DetailFollower | null>(null)
+  useEffect(() => {
+    if (runId === null) return
+    const follower = new DetailFollower({
+      get: () => queryClient.getQueryData<RunDetail>(queryKey),
+      set: (detail) => queryClient.setQueryData<RunDetail>(queryKey, detail),
+      refetch: () => void queryClient.refetchQueries({ queryKey, exact: true }),
+      fetching: () => queryClient.isFetching({ queryKey, exact: true }) > 0,
+    })
+    setFollower(follower)
+    const stop = store.getState().listen((messages) => follower.take(messages.filter((m) => m.run_id === runId)))
+    return () => {
+      stop()
+      setFollower(null)
+    }
+  }, [runId, queryKey, store, queryClient])
+  // A fetch that lands: apply the events that came meanwhile.
+  useEffect(() => follower?.flush(), [follower, query.dataUpdatedAt, query.isFetching])
+  return query
+}
 
 export function useSaveWorkflow(workflowId: number) {
   const queryClient = useQueryClient()

@@ -1,11 +1,11 @@
-// The canvas: React Flow over the graph store, with the live run's statuses on the nodes.
+// The canvas: React Flow over the graph store, with the live run's statuses on the nodes
+// (derived in useFlowElements.ts).
 import {
   Background,
   Controls,
   MiniMap,
   ReactFlow,
   type Connection,
-  type Edge,
   type EdgeChange,
   type Node,
   type NodeChange,
@@ -18,10 +18,10 @@ import { PlusEdge } from './canvas/PlusEdge'
 import { StickyNote } from './canvas/StickyNote'
 import { useCanvasExtras } from './canvas/useCanvasExtras'
 import { useGraph, useGraphStore } from '../stores/graph'
-import { useRun } from '../stores/run'
 import { DRAG_TYPE } from './Palette'
-import { flowEdge, StepNode, stepNodeData, type StepFlowNode } from './StepNode'
+import { StepNode, type StepFlowNode } from './StepNode'
 import type { NodeTypeInfo } from './types'
+import { useFlowElements } from './useFlowElements'
 
 const nodeTypes = { step: StepNode, note: StickyNote } // built once, at module scope (docs/architecture.md#frontend-layout)
 const edgeTypes = { default: PlusEdge } // every edge has a "+" (canvas/PlusEdge.tsx)
@@ -52,48 +52,11 @@ export function Canvas({
   durations: Map<string, number | null>
 }) {
   const store = useGraphStore()
-  const doc = useGraph((s) => s.doc)
-  const selectedNodes = useGraph((s) => s.selectedNodes)
-  const selectedEdges = useGraph((s) => s.selectedEdges)
-  const live = useRun((s) => s.live)
+  const nodeCount = useGraph((s) => s.doc.nodes.length)
   const { screenToFlowPosition } = useReactFlow()
   const extras = useCanvasExtras(types)
 
-  const nodes: StepFlowNode[] = useMemo(
-    () =>
-      doc.nodes.map((n) => {
-        const info = types.get(n.type)
-        const step = live?.steps[n.id]
-        return {
-          id: n.id,
-          type: 'step',
-          position: n.position,
-          selected: selectedNodes.includes(n.id),
-          data: stepNodeData(n, info, {
-            status: step?.status ?? null,
-            attempt: step?.attempt ?? 0,
-            durationMs: step ? (durations.get(n.id) ?? null) : null,
-            problems: problemsByNode.get(n.id) ?? 0,
-          }),
-        }
-      }),
-    [doc.nodes, types, live, selectedNodes, problemsByNode, durations],
-  )
-
-  const edges: Edge[] = useMemo(
-    () =>
-      doc.edges.map((e) => {
-        const source = live?.steps[e.source]
-        const target = live?.steps[e.target]
-        const carried = source?.status === 'succeeded' && target !== undefined && target.status !== 'skipped'
-        return flowEdge(e, {
-          selected: selectedEdges.includes(e.id),
-          animated: target?.status === 'running',
-          className: carried ? 'edge-carried' : live && target?.status === 'skipped' ? 'edge-dead' : undefined,
-        })
-      }),
-    [doc.edges, live, selectedEdges],
-  )
+  const { nodes, edges } = useFlowElements({ types, problemsByNode, durations })
 
   // Controlled flow: moves and selection come back as changes and go to the store.
   const onNodesChange = useCallback((changes: NodeChange<StepFlowNode>[]) => {
@@ -163,9 +126,9 @@ export function Canvas({
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
         deleteKeyCode={null}
-        onlyRenderVisibleElements={doc.nodes.length > LARGE_GRAPH}
+        onlyRenderVisibleElements={nodeCount > LARGE_GRAPH}
         multiSelectionKeyCode="Shift"
-        minZoom={0.1}
+        minZoom={0.02}
         proOptions={{ hideAttribution: true }}
       >
         <Background gap={16} />

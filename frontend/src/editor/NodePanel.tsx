@@ -80,6 +80,7 @@ export function NodePanel({
   allNodes: GraphNode[]
 }) {
   const updateNode = useGraph((s) => s.updateNode)
+  const endEdit = useGraph((s) => s.endEdit)
   const renameNode = useGraph((s) => s.renameNode)
   const savedVersion = useGraph((s) => s.version)
   const [idDraft, setIdDraft] = useState(node.id)
@@ -102,7 +103,8 @@ export function NodePanel({
   const others = allNodes.filter((n) => n.id !== node.id)
 
   return (
-    <aside className="panel" aria-label="Node settings">
+    // Leaving a field ends its undo step (typing in it is one step: stores/graph.ts).
+    <aside className="panel" aria-label="Node settings" onBlur={endEdit}>
       <div className="row">
         <h2>{info?.title ?? node.type}</h2>
         <button type="button" className="secondary small-button" onClick={() => setDetailOpen(true)} title="Input, parameters and output side by side">

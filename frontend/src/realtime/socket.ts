@@ -2,12 +2,14 @@
 // seq it applied, asks again when it notices a gap, and hands each message type to its
 // own handler.
 import { applyEvent, applySnapshot, emptyRun, type LiveRun } from './reducer'
-import { CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED, type ServerMessage, type SnapshotMessage } from './messages'
+import { CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED, type EventMessage, type ServerMessage, type SnapshotMessage } from './messages'
 
 export interface RunStreamOptions {
   runId: number
   url?: (runId: number, after: number) => string
   onChange: (state: LiveRun) => void
+  /** Each event applied and each snapshot, after onChange, in the order applied. */
+  onMessage?: (message: EventMessage | SnapshotMessage) => void
   onFatal?: (code: number) => void
   socketFactory?: (url: string) => WebSocket
   random?: () => number
@@ -33,7 +35,7 @@ export class RunStream {
   private timer: ReturnType<typeof setTimeout> | null = null
   private parts: string[] = [] // of a snapshot sent in parts, so far
   private partsSeq = -1
-  private readonly options: Required<Omit<RunStreamOptions, 'onFatal'>> & Pick<RunStreamOptions, 'onFatal'>
+  private readonly options: Required<Omit<RunStreamOptions, 'onFatal' | 'onMessage'>> & Pick<RunStreamOptions, 'onFatal' | 'onMessage'>
 
   constructor(options: RunStreamOptions) {
     this.options = {
@@ -54,9 +56,9 @@ export class RunStream {
         this.send({ type: 'resume', after: this.state.seq }) // a gap: ask again from what we have
         return
       }
-      if (next !== this.state) this.update(next)
+      if (next !== this.state) this.update(next, message)
     },
-    snapshot: (message) => this.update(applySnapshot(this.state, message)),
+    snapshot: (message) => this.update(applySnapshot(this.state, message), message),
     snapshot_part: (message) => {
       // Part 0 starts a snapshot; a part out of order drops it, and a gap then asks again.
       const parts = message.part === 0 ? [] : this.parts
@@ -69,7 +71,8 @@ export class RunStream {
       if (this.parts.length < message.parts) return
       const run = JSON.parse(this.parts.join('')) as SnapshotMessage['run']
       this.parts = []
-      this.update(applySnapshot(this.state, { type: 'snapshot', run_id: message.run_id, seq: message.seq, run }))
+      const snapshot: SnapshotMessage = { type: 'snapshot', run_id: message.run_id, seq: message.seq, run }
+      this.update(applySnapshot(this.state, snapshot), snapshot)
     },
     runs: () => {},
     error: (message) => console.warn('live stream:', message.detail),
@@ -119,8 +122,9 @@ export class RunStream {
     if (this.socket && this.socket.readyState === 1) this.socket.send(JSON.stringify(message))
   }
 
-  private update(state: LiveRun): void {
+  private update(state: LiveRun, message: EventMessage | SnapshotMessage): void {
     this.state = state
     this.options.onChange(state)
+    this.options.onMessage?.(message)
   }
 }

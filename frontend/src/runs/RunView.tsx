@@ -4,10 +4,11 @@
 import { ReactFlow, ReactFlowProvider, Background, Controls, type Edge } from '@xyflow/react'
 import '@xyflow/react/dist/style.css'
 import { useQueryClient } from '@tanstack/react-query'
-import { useEffect, useMemo, useState } from 'react'
+import { useEffect, useMemo, useRef, useState } from 'react'
 import { ApiError } from '../api/client'
 import { useNodeTypes, useRunDetail, useVersionGraph } from '../api/queries'
-import { flowEdge, StepNode, stepNodeData, type StepFlowNode } from '../editor/StepNode'
+import { StepNode, type StepFlowNode } from '../editor/StepNode'
+import { ElementCache, runEdges, runNodes } from '../editor/useFlowElements'
 import type { NodeTypeInfo } from '../editor/types'
 import { formatDuration } from '../format'
 import { navigate } from '../router'
@@ -17,6 +18,8 @@ import { Timeline } from './Timeline'
 import { useRunAction, type RunAction } from './useRunAction'
 
 const nodeTypes = { step: StepNode }
+// Low enough that fitView shows a graph of 500 nodes whole on a small screen.
+const MIN_ZOOM = 0.02
 
 export function RunPage({ runId }: { runId: number }) {
   return (
@@ -30,7 +33,6 @@ export function RunPage({ runId }: { runId: number }) {
 
 function RunView({ runId }: { runId: number }) {
   const store = useRunStore()
-  const live = useRun((s) => s.live)
   const fatal = useRun((s) => s.fatal)
   const queryClient = useQueryClient()
   const [tab, setTab] = useState<'graph' | 'timeline'>('graph')
@@ -43,44 +45,17 @@ function RunView({ runId }: { runId: number }) {
     return () => store.getState().stop()
   }, [runId, store])
 
-  const seq = live?.runId === runId ? live.seq : 0
-  const run = useRunDetail(runId, seq)
+  // Kept current by the stream's events (api/queries.ts): no refetch per event.
+  const run = useRunDetail(runId)
   const graph = useVersionGraph(run.data?.workflow, run.data?.version)
   const typeMap = useMemo(() => new Map((types.data ?? []).map((t): [string, NodeTypeInfo] => [t.type, t])), [types.data])
   const steps = useMemo(() => run.data?.steps ?? [], [run.data])
   const byNode = useMemo(() => new Map(steps.map((s) => [s.node_id, s])), [steps])
 
-  const nodes: StepFlowNode[] = useMemo(
-    () =>
-      (graph.data?.graph.nodes ?? []).map((n) => {
-        const step = byNode.get(n.id)
-        const info = typeMap.get(n.type)
-        return {
-          id: n.id,
-          type: 'step',
-          position: n.position,
-          selected: selected === n.id,
-          draggable: false,
-          data: stepNodeData(n, info, {
-            status: step?.status ?? null,
-            attempt: step?.attempt ?? 0,
-            durationMs: step?.duration_ms ?? null,
-            problems: 0,
-          }),
-        }
-      }),
-    [graph.data, byNode, typeMap, selected],
-  )
-  const edges: Edge[] = useMemo(
-    () =>
-      (graph.data?.graph.edges ?? []).map((e) => {
-        const source = byNode.get(e.source)
-        const resolved = source && ['succeeded', 'failed', 'skipped', 'cancelled', 'compensated'].includes(source.status)
-        const taken = !!source && source.ports.includes(e.source_port) && source.status !== 'skipped'
-        return flowEdge(e, { className: taken ? 'edge-carried' : resolved ? 'edge-dead' : undefined, data: { taken } })
-      }),
-    [graph.data, byNode],
-  )
+  const nodeCache = useRef(new ElementCache<StepFlowNode>())
+  const edgeCache = useRef(new ElementCache<Edge>())
+  const nodes = useMemo(() => runNodes(nodeCache.current, graph.data?.graph.nodes ?? [], { types: typeMap, byNode, selected }), [graph.data, byNode, typeMap, selected])
+  const edges = useMemo(() => runEdges(edgeCache.current, graph.data?.graph.edges ?? [], byNode), [graph.data, byNode])
 
   if (fatal === 4404 || (run.error instanceof ApiError && run.error.status === 404)) {
     return <main className="content"><div className="error" role="alert">There is no run #{runId} (or it is not yours). <a href="/runs">All runs</a></div></main>
@@ -138,6 +113,7 @@ function RunView({ runId }: { runId: number }) {
               onNodeClick={(_, n) => setSelected(n.id)}
               onPaneClick={() => setSelected(null)}
               fitView
+              minZoom={MIN_ZOOM}
               proOptions={{ hideAttribution: true }}
             >
               <Background gap={16} />

@@ -1,5 +1,5 @@
-import { beforeEach, describe, expect, it } from 'vitest'
-import { createGraphStore, type GraphStore } from './graph'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createGraphStore, TYPING_PAUSE_MS, type GraphStore } from './graph'
 
 let store: GraphStore
 const g = () => store.getState()
@@ -9,7 +9,50 @@ beforeEach(() => {
   g().load({ nodes: [{ id: 'start', type: 'trigger.manual', position: { x: 0, y: 0 }, config: {} }], edges: [] }, 1)
 })
 
+afterEach(() => {
+  vi.useRealTimers()
+})
+
 describe('graph store', () => {
+  it('typing a name is one undo step: a 7-letter rename reverts with one undo', () => {
+    vi.useFakeTimers()
+    const a = g().addNode('noop', { x: 0, y: 0 }, {})
+    const past = g().past.length
+    for (const name of ['C', 'Ch', 'Che', 'Chec', 'Check', 'Checko', 'Checkou']) {
+      g().updateNode(a, { name })
+      vi.advanceTimersByTime(150)
+    }
+    expect(g().past).toHaveLength(past + 1)
+    g().undo()
+    expect(g().doc.nodes[1].name).toBe('')
+    g().redo()
+    expect(g().doc.nodes[1].name).toBe('Checkou')
+  })
+
+  it('a pause, a blur, another field or another node starts a new undo step', () => {
+    vi.useFakeTimers()
+    const a = g().addNode('noop', { x: 0, y: 0 }, {})
+    const start = g().past.length
+    g().updateNode(a, { name: 'A' })
+    g().updateNode(a, { name: 'AB' })
+    vi.advanceTimersByTime(TYPING_PAUSE_MS) // a pause
+    g().updateNode(a, { name: 'ABC' })
+    g().endEdit() // a blur
+    g().updateNode(a, { name: 'ABCD' })
+    g().updateNode(a, { notes: 'n' }) // another field
+    g().updateNode('start', { name: 'S' }) // another node
+    expect(g().past).toHaveLength(start + 5)
+    g().undo()
+    g().undo()
+    g().undo()
+    expect(g().doc.nodes[1]).toMatchObject({ name: 'ABC' })
+    g().undo()
+    expect(g().doc.nodes[1].name).toBe('AB')
+    g().undo()
+    expect(g().doc.nodes[1].name).toBe('')
+  })
+
+
   it('adds nodes with unique ids and connects them', () => {
     const a = g().addNode('http.request', { x: 100, y: 0 }, { method: 'GET' })
     const b = g().addNode('http.request', { x: 200, y: 0 }, { method: 'GET' })

@@ -7,6 +7,11 @@ import { createStore, useStore, type StoreApi } from 'zustand'
 import type { GraphDoc, GraphEdge, GraphNode, GraphNote, Position } from '../editor/types'
 
 const HISTORY_LIMIT = 200
+// Consecutive edits of one field of one node, each within this long of the last, are one
+// undo step (typing a name is one step, not one per letter); a blur ends the step at once.
+export const TYPING_PAUSE_MS = 1000
+// The fields typed into (a pin, an on_error choice, a compensation are single steps).
+const TYPED = new Set(['name', 'notes', 'config'])
 
 export interface GraphState {
   doc: GraphDoc
@@ -17,6 +22,8 @@ export interface GraphState {
   dragOrigin: GraphDoc | null
   saved: string
   version: number | null
+  /** How many times a document was loaded (the canvas fits its view after each). */
+  loads: number
   load: (doc: GraphDoc, version: number | null) => void
   /** The save of `doc` (by default the document now) made version `version`. */
   markSaved: (version: number | null, doc?: GraphDoc) => void
@@ -24,7 +31,11 @@ export interface GraphState {
   addNode: (type: string, position: Position, config: Record<string, unknown>) => string
   moveNodes: (moves: Record<string, Position>, record: boolean) => void
   connect: (source: string, sourcePort: string, target: string) => string | null
+  /** Change a node's fields; consecutive changes of the same typed fields (name, notes,
+   * config) of the same node are one undo step until `endEdit` or a pause of TYPING_PAUSE_MS. */
   updateNode: (id: string, patch: Partial<GraphNode>) => void
+  /** The field being typed in lost focus: the next edit is a new undo step. */
+  endEdit: () => void
   renameNode: (id: string, newId: string) => string | null
   select: (nodes: string[], edges?: string[]) => void
   removeSelected: () => void
@@ -57,10 +68,18 @@ const empty: GraphDoc = { nodes: [], edges: [] }
 export type GraphStore = StoreApi<GraphState>
 
 export const createGraphStore = (): GraphStore => createStore<GraphState>((set, get) => {
-  /** Apply an edit as one undoable step. */
-  const commit = (next: GraphDoc, extra: Partial<GraphState> = {}) => {
+  // The edit being typed: which node's fields, and when its last change came.
+  let typing: { key: string; at: number } | null = null
+
+  /** Apply an edit as one undoable step; with `group`, as part of the step being typed
+   * when it is the same group and comes soon enough after its last change. */
+  const commit = (next: GraphDoc, extra: Partial<GraphState> = {}, group?: string) => {
     const { doc, past } = get()
-    set({ doc: next, past: [...past, doc].slice(-HISTORY_LIMIT), future: [], ...extra })
+    const now = Date.now()
+    const continues = group !== undefined && typing?.key === group && now - typing.at < TYPING_PAUSE_MS
+    typing = group !== undefined ? { key: group, at: now } : null
+    if (continues) set({ doc: next, future: [], ...extra })
+    else set({ doc: next, past: [...past, doc].slice(-HISTORY_LIMIT), future: [], ...extra })
   }
 
   return {
@@ -72,9 +91,12 @@ export const createGraphStore = (): GraphStore => createStore<GraphState>((set, 
     dragOrigin: null,
     saved: JSON.stringify(empty),
     version: null,
+    loads: 0,
 
-    load: (doc, version) =>
-      set({ doc, version, saved: JSON.stringify(doc), past: [], future: [], selectedNodes: [], selectedEdges: [] }),
+    load: (doc, version) => {
+      typing = null
+      set({ doc, version, loads: get().loads + 1, saved: JSON.stringify(doc), past: [], future: [], selectedNodes: [], selectedEdges: [] })
+    },
 
     markSaved: (version, doc = get().doc) => set({ version, saved: JSON.stringify(doc) }),
 
@@ -93,6 +115,7 @@ export const createGraphStore = (): GraphStore => createStore<GraphState>((set, 
       // step back to where the drag began.
       const { doc, dragOrigin, past } = get()
       const nodes = doc.nodes.map((n) => (moves[n.id] ? { ...n, position: moves[n.id] } : n))
+      if (record) typing = null
       if (record) set({ doc: { ...doc, nodes }, past: [...past, dragOrigin ?? doc].slice(-HISTORY_LIMIT), future: [], dragOrigin: null })
       else set({ doc: { ...doc, nodes }, dragOrigin: dragOrigin ?? doc })
     },
@@ -109,7 +132,13 @@ export const createGraphStore = (): GraphStore => createStore<GraphState>((set, 
 
     updateNode: (id, patch) => {
       const { doc } = get()
-      commit({ ...doc, nodes: doc.nodes.map((n) => (n.id === id ? { ...n, ...patch, id: n.id } : n)) })
+      const keys = Object.keys(patch)
+      const group = keys.every((k) => TYPED.has(k)) ? `${id}\u0000${keys.sort().join(',')}` : undefined
+      commit({ ...doc, nodes: doc.nodes.map((n) => (n.id === id ? { ...n, ...patch, id: n.id } : n)) }, {}, group)
+    },
+
+    endEdit: () => {
+      typing = null
     },
 
     renameNode: (id, newId) => {
@@ -140,12 +169,14 @@ export const createGraphStore = (): GraphStore => createStore<GraphState>((set, 
 
     undo: () => {
       const { past, doc, future } = get()
+      typing = null
       if (!past.length) return
       set({ doc: past[past.length - 1], past: past.slice(0, -1), future: [doc, ...future], selectedNodes: [], selectedEdges: [] })
     },
 
     redo: () => {
       const { past, doc, future } = get()
+      typing = null
       if (!future.length) return
       set({ doc: future[0], past: [...past, doc], future: future.slice(1), selectedNodes: [], selectedEdges: [] })
     },
