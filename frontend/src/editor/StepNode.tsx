@@ -15,6 +15,8 @@ export interface StepNodeData extends Record<string, unknown> {
   durationMs: number | null
   problems: number
   pinned: boolean
+  /** A run's step copied from an earlier run by a rerun from a step: that run's id. */
+  reusedFrom?: number | null
 }
 
 export type StepFlowNode = Node<StepNodeData, 'step'>
@@ -36,7 +38,7 @@ export function flowEdge(e: GraphEdge, extra: Partial<Edge>): Edge {
 export function stepNodeData(
   n: GraphNode,
   info: NodeTypeInfo | undefined,
-  run: { status: string | null; attempt: number; durationMs: number | null; problems: number },
+  run: { status: string | null; attempt: number; durationMs: number | null; problems: number; reusedFrom?: number | null },
 ): StepNodeData {
   return {
     label: n.name || n.id,
@@ -60,7 +62,12 @@ function StepNodeView({ data, selected }: NodeProps<StepFlowNode>) {
       </div>
       <div className="step-meta">
         <span className="step-type">{data.typeTitle}</span>
-        {data.status && (
+        {data.status && data.reusedFrom != null && (
+          <span className="badge badge-reused" data-status={status} data-reused={data.reusedFrom} title={`Its output was copied from run #${data.reusedFrom}; it did not run here.`}>
+            reused from run #{data.reusedFrom}
+          </span>
+        )}
+        {data.status && data.reusedFrom == null && (
           <span className={`badge badge-${status}`} data-status={status}>
             {status}
             {data.attempt > 1 ? ` · try ${data.attempt}` : ''}
