@@ -16,22 +16,20 @@ function JsonBlock({ title, value, open = true, tone }: { title: string; value: 
   const text = JSON.stringify(value, null, 2) ?? 'null'
   const [copied, setCopied] = useState(false)
   return (
-    <details open={open} className="json-block">
-      <summary>
-        {title}
-        <button
-          type="button"
-          className="link small"
-          onClick={(e) => {
-            e.preventDefault()
-            void navigator.clipboard?.writeText(text).then(() => setCopied(true))
-          }}
-        >
-          {copied ? 'copied' : 'copy'}
-        </button>
-      </summary>
-      <pre className={`json-view${tone === 'error' ? ' error-view' : ''}`} data-testid={`step-${title.toLowerCase()}`}>{text}</pre>
-    </details>
+    <div className="json-block-wrap">
+      <details open={open} className="json-block">
+        <summary>{title}</summary>
+        <pre className={`json-view${tone === 'error' ? ' error-view' : ''}`} data-testid={`step-${title.toLowerCase()}`} tabIndex={0} role="region" aria-label={title}>{text}</pre>
+      </details>
+      <button
+        type="button"
+        className="link small json-copy"
+        aria-label={`Copy ${title.toLowerCase()}`}
+        onClick={() => void navigator.clipboard?.writeText(text).then(() => setCopied(true))}
+      >
+        {copied ? 'copied' : 'copy'}
+      </button>
+    </div>
   )
 }
 

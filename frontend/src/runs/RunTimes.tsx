@@ -4,6 +4,13 @@
 import { formatDuration } from '../format'
 import type { RunDetail } from './types'
 
+/** A moment as the run screens show it: the time for today's, the day and time for older ones. */
+export function shortTime(iso: string): string {
+  const at = new Date(iso)
+  const time = at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })
+  return at.toDateString() === new Date().toDateString() ? time : `${at.toLocaleDateString([], { month: 'short', day: 'numeric' })} ${time}`
+}
+
 export function resumeText(r: RunDetail['resumes'][number]): string {
   const how = r.how === 'fix' ? `fixed ${r.node_id ?? 'a step'} and resumed` : 'retried from failure'
   return `${how}${r.by ? ` by ${r.by}` : ''} at ${new Date(r.at).toLocaleString()}`
@@ -13,7 +20,7 @@ export function RunTimes({ run }: { run: RunDetail }) {
   const resumes = run.resumes ?? []
   return (
     <span className="muted small run-times" data-testid="run-times">
-      {run.trigger} · {run.started_at ? <>started <time dateTime={run.started_at}>{new Date(run.started_at).toLocaleString()}</time></> : 'not started'}
+      {run.trigger} · {run.started_at ? <>started <time dateTime={run.started_at} title={new Date(run.started_at).toLocaleString()}>{shortTime(run.started_at)}</time></> : 'not started'}
       {resumes.length > 0 && (
         <>
           {' · '}

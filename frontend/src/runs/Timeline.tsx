@@ -9,6 +9,9 @@ import { formatSpan, kindsDrawn, LEGEND, stepRows, tickStep, ticks, type Resume 
 import type { RunStep } from './types'
 
 const LABEL = 230
+// The time axis sits inset in its column, so that a mark at either end is never cut off.
+const PAD_L = 8
+const PAD_R = 16
 const MAX_ZOOM = 256
 
 const ms = (value: string | null | undefined): number | null => (value ? new Date(value).getTime() : null)
@@ -68,7 +71,7 @@ export function Timeline({ steps, names, runStartedAt, resumes, selected, onSele
   const t1 = Math.max(...ends, ...resumeTimes, t0 + 1)
   const span = t1 - t0
   const pct = (t: number) => `${(((t - t0) / span) * 100).toFixed(4)}%`
-  const track = Math.max((width - LABEL) * zoom, 100)
+  const track = Math.max((width - LABEL - PAD_L - PAD_R) * zoom, 100)
   const step = tickStep(span, track / 110)
   const axis = ticks(span, step)
   const drawn = kindsDrawn(rows)
@@ -85,7 +88,7 @@ export function Timeline({ steps, names, runStartedAt, resumes, selected, onSele
       </div>
       <div className="gantt-scroll" ref={scroller}>
         <div className="gantt-canvas" style={{ width: `calc(${LABEL}px + (100% - ${LABEL}px) * ${zoom})` }}>
-          <div className="gantt-overlay" style={{ left: LABEL }} aria-hidden="true">
+          <div className="gantt-overlay" style={{ left: LABEL + PAD_L, right: PAD_R }} aria-hidden="true">
             {axis.map((t) => <span key={`grid-${t}`} className="gantt-grid" style={{ left: pct(t0 + t) }} />)}
             {resumes.map((_, i) => <span key={`resume-${i}`} className="gantt-resume-line" data-testid="gantt-resume" style={{ left: pct(resumeTimes[i]) }} />)}
           </div>
@@ -99,6 +102,7 @@ export function Timeline({ steps, names, runStartedAt, resumes, selected, onSele
                 <th scope="col" className="gantt-head-label">Step</th>
                 <th scope="col" className="gantt-axis" data-testid="timeline-axis" data-step={step}>
                   <span className="gantt-sr">Time since the run started</span>
+                  <div className="gantt-axis-in" style={{ left: PAD_L, right: PAD_R }} aria-hidden="true">
                   {axis.map((t) => {
                     const at = (t / span) * 100
                     const shift = at < 2 ? '0' : at > 96 ? '-100%' : '-50%'
@@ -109,12 +113,13 @@ export function Timeline({ steps, names, runStartedAt, resumes, selected, onSele
                       key={`resume-label-${i}`}
                       className="gantt-resume-label"
                       data-testid="gantt-resume-label"
-                      style={{ left: pct(resumeTimes[i]) }}
+                      style={{ left: pct(resumeTimes[i]), transform: (resumeTimes[i] - t0) / span > 0.85 ? 'translateX(calc(-100% - 4px))' : undefined }}
                       title={`${r.how === 'fix' ? `fixed ${r.node_id ?? ''} and resumed` : 'retried from failure'}${r.by ? ` by ${r.by}` : ''} at ${new Date(r.at).toLocaleTimeString()}`}
                     >
                       ↻ {r.how === 'fix' ? 'fix' : 'retry'}
                     </span>
                   ))}
+                  </div>
                 </th>
               </tr>
             </thead>
@@ -138,11 +143,11 @@ export function Timeline({ steps, names, runStartedAt, resumes, selected, onSele
                       </div>
                     </th>
                     <td className="gantt-track-cell">
-                      <div className="gantt-track">
+                      <div className="gantt-track" style={{ marginLeft: PAD_L, marginRight: PAD_R }}>
                         {bars.map((b, i) => (
                           <span
                             key={`${b.kind}-${i}`}
-                            className={`gantt-bar gantt-${b.kind}${b.start === b.end ? ' gantt-mark' : ''}`}
+                            className={`gantt-bar gantt-${b.kind}${b.attempt ? ' gantt-attempt' : ''}${b.start === b.end ? ' gantt-mark' : ''}`}
                             data-kind={b.kind}
                             style={{ left: pct(b.start), width: b.start === b.end ? undefined : `${(((b.end - b.start) / span) * 100).toFixed(4)}%` }}
                             title={b.title}

@@ -33,6 +33,8 @@ export interface Bar {
   start: number
   end: number
   title: string
+  /** For an attempt's bar: its number. */
+  attempt?: number
 }
 
 export interface Row {
@@ -65,7 +67,7 @@ function attemptBars(step: RunStep, attempts: Attempt[], now: number): Bar[] {
     else if (a.error) kind = i < last ? 'retried' : step.status === 'cancelled' ? 'cancelled' : 'failed'
     else kind = step.status === 'compensated' ? 'compensated' : 'succeeded'
     const what = a.error ? ` — ${a.error.message ?? a.error.code ?? 'failed'}` : ''
-    return [{ kind, start, end, title: `attempt ${a.attempt}: ${formatSpan(end - start)}${what}` }]
+    return [{ kind, start, end, attempt: a.attempt, title: `attempt ${a.attempt}: ${formatSpan(end - start)}${what}` }]
   })
 }
 
@@ -97,9 +99,15 @@ export function stepRows(steps: RunStep[], runStart: number | null, now: number)
     return { step, bars, fixes }
   })
   const first = (row: Row) => Math.min(...row.bars.map((b) => b.start), Infinity)
+  const order = new Map(steps.map((s, i) => [s, i]))
+  // Rows in order of start; those a few ms apart (a trigger and the steps a rerun reused, at
+  // the run's start) in the order the run created them.
   return rows
     .filter((row) => row.bars.length || row.fixes.length)
-    .sort((a, b) => first(a) - first(b) || a.step.node_id.localeCompare(b.step.node_id) || a.step.iteration - b.step.iteration)
+    .sort((a, b) => {
+      const apart = first(a) - first(b)
+      return Math.abs(apart) >= 5 ? apart : order.get(a.step)! - order.get(b.step)!
+    })
 }
 
 /** The legend: the kinds drawn, in the legend's order. */
