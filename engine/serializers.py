@@ -36,6 +36,9 @@ class StepSerializer(serializers.ModelSerializer[StepRun]):
     attempts = serializers.ListField(child=serializers.DictField())
     idempotency_key = serializers.CharField()
     duration_ms = serializers.SerializerMethodField()
+    reused_from_run = serializers.SerializerMethodField(
+        help_text="A rerun from a step: the run whose output this step reused (it did not run in this run); null otherwise."
+    )
 
     class Meta:
         model = StepRun
@@ -56,10 +59,46 @@ class StepSerializer(serializers.ModelSerializer[StepRun]):
             "started_at",
             "finished_at",
             "duration_ms",
+            "reused_from_run",
         ]
 
     def get_duration_ms(self, obj: StepRun) -> int | None:
         return _duration_ms(obj)
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_reused_from_run(self, obj: StepRun) -> int | None:
+        return self.context.get("reused", {}).get((obj.run_id, obj.node_id, obj.iteration))
+
+
+def reused_steps(run: Run) -> dict[tuple[int, str, int], int]:
+    """The steps a rerun from a step copied, with the run they came from: their creation
+    event says so (engine.orchestration.creation.run_new). None for any other run."""
+    if run.rerun_of_id is None:
+        return {}
+    events = RunEvent.objects.filter(run_id=run.pk, kind="step", data__has_key="reused_from_run").values_list("node_id", "data")
+    return {(run.pk, node_id, 0): int(data["reused_from_run"]) for node_id, data in events}
+
+
+class ResumeSerializer(serializers.Serializer[dict[str, Any]]):
+    """One resume of a run that had failed: a retry from failure or a person's fix."""
+
+    seq = serializers.IntegerField(min_value=1, help_text="The resume's event in the run's log.")
+    at = serializers.DateTimeField()
+    how = serializers.ChoiceField(choices=["retry", "fix"])
+    by = serializers.CharField(allow_null=True, help_text="Who resumed it (null when unknown).")
+    node_id = serializers.CharField(allow_null=True, help_text="For a fix: the step fixed.")
+
+
+def run_resumes(run: Run) -> list[dict[str, Any]]:
+    """Each time the run went from failed to running again, in order: every `running`
+    event of the run but its first start."""
+    events = RunEvent.objects.filter(run_id=run.pk, kind="run", status=RunStatus.RUNNING).order_by("seq")
+    resumes = []
+    for event in list(events)[1:]:
+        data = event.data if isinstance(event.data, dict) else {}
+        how = data.get("resumed") or ("fix" if "fixed" in data else "retry")
+        resumes.append({"seq": event.seq, "at": event.at, "how": how, "by": data.get("by"), "node_id": data.get("fixed")})
+    return resumes
 
 
 class RunSummarySerializer(serializers.ModelSerializer[Run]):
@@ -103,12 +142,27 @@ class RunDetailSerializer(RunSummarySerializer):
     error = AnyJSONField(allow_null=True)
     steps = StepSerializer(many=True)
     last_seq = serializers.IntegerField(min_value=0)
+    resumes = serializers.SerializerMethodField(
+        help_text="Each resume of the run after a failure (retry from failure, fix and resume), in order. "
+        "The run keeps its first start: duration_ms runs from it to the end."
+    )
     queued_reason = serializers.SerializerMethodField(
         help_text="Why a queued run has not started (its workflow's concurrency limit, its map's max_concurrency); null otherwise."
     )
 
     class Meta(RunSummarySerializer.Meta):
-        fields = [*RunSummarySerializer.Meta.fields, "workflow_changed", "queued_reason", "input", "output", "error", "last_seq", "steps"]
+        fields = [
+            *RunSummarySerializer.Meta.fields,
+            *("workflow_changed", "queued_reason", "input", "output", "error", "last_seq", "resumes", "steps"),
+        ]
+
+    def to_representation(self, instance: Run) -> dict[str, Any]:
+        self.context["reused"] = reused_steps(instance)
+        return super().to_representation(instance)
+
+    @extend_schema_field(ResumeSerializer(many=True))
+    def get_resumes(self, obj: Run) -> list[dict[str, Any]]:
+        return list(ResumeSerializer(run_resumes(obj), many=True).data)
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_queued_reason(self, obj: Run) -> str | None:

@@ -150,7 +150,8 @@ class RunRetryView(APIView):
     @extend_schema(request=None, responses={200: RunDetailSerializer, 409: REFUSED}, operation_id="runs_retry")
     def post(self, request: Request, run_id: int) -> Response:
         with transaction.atomic():
-            run = run_retry(run=run_get(signed_in_user(request), run_id))
+            user = signed_in_user(request)
+            run = run_retry(run=run_get(user, run_id), user=user)
             _audit(request, Action.RUN_RETRIED, run)
         return _detail(run)
 

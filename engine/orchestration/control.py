@@ -31,9 +31,10 @@ from engine.store.writes import run_transition, step_transition
 R, S = RunStatus, StepStatus
 
 
-def run_retry(*, run: Run) -> Run:
+def run_retry(*, run: Run, user: Any = None) -> Run:
     """Retry from failure, in the same run: failed and interrupted steps are queued again;
-    every finished output is kept."""
+    every finished output is kept. The run keeps its first start; its event records the
+    resume (by `user`)."""
     with transaction.atomic():
         retry_slot_take(run)  # a workflow with a concurrency limit: into a free slot only
         locked = reads.run_locked(run.pk)
@@ -42,7 +43,8 @@ def run_retry(*, run: Run) -> Run:
         steps = reads.unhandled_failures(locked.pk)
         if not steps:
             raise RunError("This run has no failed step to retry.")
-        run_transition(locked.pk, (R.FAILED,), R.RUNNING, error=None, finished_at=None)
+        by = user.get_username() if user is not None else None
+        run_transition(locked.pk, (R.FAILED,), R.RUNNING, error=None, finished_at=None, data={"resumed": "retry", "by": by})
         ids = []
         for step in steps:
             step_transition(step.pk, (S(step.status),), S.QUEUED, not_before=None, data={"retry_from_failure": True})
@@ -225,7 +227,8 @@ def step_fix(*, run: Run, node_id: str, user: Any, fixed: Fixed, value: Any, por
             if not step_transition(step.pk, (S(step.status),), S.SUCCEEDED, attempts=history, data=data, **fields):
                 raise RunError(f"Step {node_id!r} changed meanwhile; reload the run.")
         if locked.status == R.FAILED:
-            run_transition(locked.pk, (R.FAILED,), R.RUNNING, error=None, finished_at=None, data={"fixed": node_id, "by": by})
+            resumed = {"resumed": "fix", "fixed": node_id, "by": by}
+            run_transition(locked.pk, (R.FAILED,), R.RUNNING, error=None, finished_at=None, data=resumed)
             locked.status = R.RUNNING
         dispatch_after_commit([step.pk] if fixed == "input" else advance_locked(locked))
     step.refresh_from_db()

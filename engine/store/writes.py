@@ -72,7 +72,9 @@ def run_transition(
     batch's sequence update of the same row."""
     _check(RUN_TRANSITIONS, sources, target)
     now = timezone.now()
-    if target == R.RUNNING:
+    if target == R.RUNNING and R.QUEUED in sources:
+        # A run starts once: a resume (failed -> running) keeps its first start, and its
+        # event says who resumed it (the run's `resumes`).
         fields.setdefault("started_at", now)
     if target in RUN_TERMINAL:
         fields.setdefault("finished_at", now)

@@ -85,8 +85,8 @@ def test_fix_a_failed_steps_input_and_resume_the_same_run(page, server, ledger):
 
     page.click("button.tab:has-text('Timeline')")
     expect(page.locator(".gantt-row[data-node='charge'] [data-testid='gantt-fix']")).to_have_count(1)
-    expect(page.locator(".gantt-row[data-node='charge'] .gantt-failed")).to_have_count(1)
-    expect(page.locator(".gantt-row[data-node='charge'] .gantt-ok")).to_have_count(1)
+    expect(page.locator(".gantt-row[data-node='charge'] .gantt-retried")).to_have_count(1)
+    expect(page.locator(".gantt-row[data-node='charge'] .gantt-succeeded")).to_have_count(1)
     shot(page, "fix-04-timeline-shows-the-fix")
 
     detail = api.detail(run)

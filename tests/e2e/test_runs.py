@@ -143,14 +143,14 @@ def test_the_timeline_shows_a_parallel_branch_and_a_retry(page, server, ledger):
     expect(page.get_by_test_id("run-status")).to_have_text("succeeded")
     page.click("button.tab:has-text('Timeline')")
     expect(page.locator(".gantt-row[data-node='call'] .gantt-attempt")).to_have_count(2)
-    expect(page.locator(".gantt-row[data-node='call'] .gantt-failed")).to_have_count(1)
-    expect(page.locator(".gantt-row[data-node='slow'] .gantt-wait")).to_have_count(1)
+    expect(page.locator(".gantt-row[data-node='call'] .gantt-retried")).to_have_count(1)
+    expect(page.locator(".gantt-row[data-node='slow'] .gantt-waiting")).to_have_count(1)
     # The two branches overlap in time: side by side, not one after the other. The call's
     # first attempt begins before the slow branch (its attempt, then its 0.6 s wait) ends;
     # run one after the other, it would begin after. (Measured against the attempt bar
     # alone, a few milliseconds long, the check failed whenever the call's thread started
     # those milliseconds later.)
-    slow = page.locator(".gantt-row[data-node='slow'] .gantt-wait").first.bounding_box()
+    slow = page.locator(".gantt-row[data-node='slow'] .gantt-waiting").first.bounding_box()
     call = page.locator(".gantt-row[data-node='call'] .gantt-attempt").first.bounding_box()
     assert call["x"] < slow["x"] + slow["width"]
     shot(page, "09-run-timeline")

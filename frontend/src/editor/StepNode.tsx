@@ -22,11 +22,13 @@ export interface StepNodeData extends Record<string, unknown> {
   durationMs: number | null
   problems: number
   pinned: boolean
+  reusedFrom?: number | null
 }
 
 export type StepFlowNode = Node<StepNodeData, 'step'>
 
-/** A graph edge as React Flow draws it (ports as handles, a non-default port as its label). */
+/** A graph edge as React Flow draws it: ports as handles, and no label (a port's name is on
+ * its row of the node; a label on the edge lay over the next node's badges). */
 export function flowEdge(e: GraphEdge, extra: Partial<Edge>): Edge {
   return {
     id: e.id,
@@ -34,7 +36,6 @@ export function flowEdge(e: GraphEdge, extra: Partial<Edge>): Edge {
     sourceHandle: e.source_port,
     target: e.target,
     targetHandle: 'in',
-    label: e.source_port !== 'out' ? e.source_port : undefined,
     ...extra,
   }
 }
@@ -43,7 +44,7 @@ export function flowEdge(e: GraphEdge, extra: Partial<Edge>): Edge {
 export function stepNodeData(
   n: GraphNode,
   info: NodeTypeInfo | undefined,
-  run: { status: string | null; attempt: number; durationMs: number | null; problems: number },
+  run: { status: string | null; attempt: number; durationMs: number | null; problems: number; reusedFrom?: number | null },
 ): StepNodeData {
   return {
     label: n.name || info?.title || n.id,
@@ -104,7 +105,12 @@ function StepNodeView({ data, selected }: NodeProps<StepFlowNode>) {
       </div>
       {badges && (
         <div className="step-meta">
-          {data.status && (
+          {data.status && data.reusedFrom != null && (
+            <span className="badge badge-reused" data-status={status} data-reused={data.reusedFrom} title={`Its output was copied from run #${data.reusedFrom}; it did not run here.`}>
+              reused from run #{data.reusedFrom}
+            </span>
+          )}
+          {data.status && data.reusedFrom == null && (
             <span className={`badge badge-${status}`} data-status={status}>
               {status}
               {data.attempt > 1 ? ` · try ${data.attempt}` : ''}

@@ -172,6 +172,7 @@ export interface RunNodeStep {
   attempt: number
   duration_ms: number | null
   ports: string[]
+  reused_from_run?: number | null
 }
 
 const RESOLVED = new Set(['succeeded', 'failed', 'skipped', 'cancelled', 'compensated'])
@@ -188,7 +189,7 @@ export function runNodes(
     (i) => {
       const n = nodes[i]
       const step = byNode.get(n.id)
-      return [n, types.get(n.type), step?.status ?? null, step?.attempt ?? 0, step?.duration_ms ?? null, selected === n.id]
+      return [n, types.get(n.type), step?.status ?? null, step?.attempt ?? 0, step?.duration_ms ?? null, step?.reused_from_run ?? null, selected === n.id]
     },
     (i) => {
       const n = nodes[i]
@@ -199,7 +200,7 @@ export function runNodes(
         position: n.position,
         selected: selected === n.id,
         draggable: false,
-        data: stepNodeData(n, types.get(n.type), { status: step?.status ?? null, attempt: step?.attempt ?? 0, durationMs: step?.duration_ms ?? null, problems: 0 }),
+        data: stepNodeData(n, types.get(n.type), { status: step?.status ?? null, attempt: step?.attempt ?? 0, durationMs: step?.duration_ms ?? null, problems: 0, reusedFrom: step?.reused_from_run ?? null }),
       }
     },
   )

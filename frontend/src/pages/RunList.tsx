@@ -5,6 +5,7 @@ import { useRunList, useWorkflowNames, type RunFilter } from '../api/lists'
 import { followWorkflow } from '../realtime/feed'
 import { formatDuration } from '../format'
 import { navigate } from '../router'
+import { shortTime } from '../runs/RunTimes'
 import { Pager } from './Pager'
 
 const STATUSES: NonNullable<RunFilter['status']>[] = ['queued', 'running', 'succeeded', 'failed', 'cancelling', 'cancelled', 'compensating', 'compensated']
@@ -51,7 +52,7 @@ export function RunList({ workflowId }: { workflowId?: number }) {
           <option value="">any status</option>
           {STATUSES.map((s) => <option key={s} value={s}>{s}</option>)}
         </select>
-        <select aria-label="Workflow" value={workflow} onChange={reset(setWorkflow)}>
+        <select aria-label="Workflow" className="run-filter-workflow" value={workflow} onChange={reset(setWorkflow)}>
           <option value="">any workflow</option>
           {(workflows.data?.results ?? []).map((w) => <option key={w.id} value={w.id}>{w.name}</option>)}
         </select>
@@ -80,10 +81,10 @@ export function RunList({ workflowId }: { workflowId?: number }) {
               {runs.data.results.map((r) => (
                 <tr key={r.id} className="clickable" data-run={r.id} onClick={() => navigate(`/runs/${r.id}`)}>
                   <td><a href={`/runs/${r.id}`} onClick={(e) => e.preventDefault()}>#{r.id}</a>{r.parent_run && <span className="muted small"> (child of #{r.parent_run})</span>}</td>
-                  <td>{r.workflow_name} <span className="muted">v{r.version}</span></td>
+                  <td className="run-workflow"><span className="run-workflow-name" title={r.workflow_name}>{r.workflow_name}</span> <span className="muted">v{r.version}</span></td>
                   <td><span className={`badge badge-${r.status}`}>{r.status}</span></td>
                   <td>{r.trigger}</td>
-                  <td className="muted">{r.started_at ? new Date(r.started_at).toLocaleString() : '—'}</td>
+                  <td className="muted run-started">{r.started_at ? <time dateTime={r.started_at} title={new Date(r.started_at).toLocaleString()}>{shortTime(r.started_at)}</time> : '—'}</td>
                   <td>{formatDuration(r.duration_ms)}</td>
                 </tr>
               ))}

@@ -29,6 +29,7 @@ function newStep(event: EventMessage): RunStep {
     started_at: null,
     finished_at: null,
     duration_ms: null,
+    reused_from_run: null, // a step created by an event of this run ran here (a reused one is in the first fetch)
   }
 }
 

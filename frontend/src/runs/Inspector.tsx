@@ -1,38 +1,47 @@
 // The step inspector: input, output and error as collapsible JSON with copy, the attempts
 // with their timings and errors and the fixes a person made between them, the idempotency key,
-// the step's log (its events), the approval actions of a waiting approval step, and "Fix and
+// the step's log (its events as readable lines: StepLog.tsx), where a reused step's output
+// came from, the approval actions of a waiting approval step, and "Fix and
 // resume" on a failed or interrupted one (FixStep.tsx).
 import { useQuery } from '@tanstack/react-query'
 import { useState } from 'react'
 import { ApiError, call, client } from '../api/client'
 import { formatDuration } from '../format'
+import { navigate } from '../router'
 import { canFix, FixEntryRow, FixStep, isFix } from './FixStep'
+import { StepLog } from './StepLog'
 import type { RunDetail, RunStep } from './types'
 
 function JsonBlock({ title, value, open = true, tone }: { title: string; value: unknown; open?: boolean; tone?: 'error' }) {
   const text = JSON.stringify(value, null, 2) ?? 'null'
   const [copied, setCopied] = useState(false)
   return (
-    <details open={open} className="json-block">
-      <summary>
-        {title}
-        <button
-          type="button"
-          className="link small"
-          onClick={(e) => {
-            e.preventDefault()
-            void navigator.clipboard?.writeText(text).then(() => setCopied(true))
-          }}
-        >
-          {copied ? 'copied' : 'copy'}
-        </button>
-      </summary>
-      <pre className={`json-view${tone === 'error' ? ' error-view' : ''}`} data-testid={`step-${title.toLowerCase()}`}>{text}</pre>
-    </details>
+    <div className="json-block-wrap">
+      <details open={open} className="json-block">
+        <summary>{title}</summary>
+        <pre className={`json-view${tone === 'error' ? ' error-view' : ''}`} data-testid={`step-${title.toLowerCase()}`} tabIndex={0} role="region" aria-label={title}>{text}</pre>
+      </details>
+      <button
+        type="button"
+        className="link small json-copy"
+        aria-label={`Copy ${title.toLowerCase()}`}
+        onClick={() => void navigator.clipboard?.writeText(text).then(() => setCopied(true))}
+      >
+        {copied ? 'copied' : 'copy'}
+      </button>
+    </div>
   )
 }
 
-export function Inspector({ run, step, nodeType, onChanged }: { run: RunDetail; step: RunStep; nodeType?: string; onChanged: () => void }) {
+interface Props {
+  run: RunDetail
+  step: RunStep
+  name?: string
+  nodeType?: string
+  onChanged: () => void
+}
+
+export function Inspector({ run, step, name, nodeType, onChanged }: Props) {
   const [comment, setComment] = useState('')
   const [error, setError] = useState<string | null>(null)
   const log = useQuery({
@@ -52,12 +61,24 @@ export function Inspector({ run, step, nodeType, onChanged }: { run: RunDetail; 
   }
   const waitingForPerson = step.status === 'waiting' && nodeType === 'approval'
   const events = (log.data ?? []).filter((e) => e.node_id === step.node_id)
+  const reusedFrom = step.reused_from_run
   return (
     <aside className="panel inspector" aria-label="Step inspector">
-      <h2>{step.node_id}</h2>
-      <p>
-        <span className={`badge badge-${step.status}`}>{step.status}</span> <span className="muted">attempt {step.attempt} · {formatDuration(step.duration_ms)}</span>
-      </p>
+      <h2 className="inspector-name" title={step.node_id}>{name || step.node_id}</h2>
+      {name && name !== step.node_id && <p className="muted small inspector-id">id <code>{step.node_id}</code></p>}
+      {reusedFrom != null ? (
+        <p data-testid="inspector-reused">
+          <span className="badge badge-reused">reused from run #{reusedFrom}</span>{' '}
+          <span className="muted small">
+            Its output was copied from{' '}
+            <a href={`/runs/${reusedFrom}`} onClick={(e) => { e.preventDefault(); navigate(`/runs/${reusedFrom}`) }}>run #{reusedFrom}</a>; it did not run in this run.
+          </span>
+        </p>
+      ) : (
+        <p>
+          <span className={`badge badge-${step.status}`}>{step.status}</span> <span className="muted">attempt {step.attempt} · {formatDuration(step.duration_ms)}</span>
+        </p>
+      )}
       {step.compensates && <p className="muted">Compensates <code>{step.compensates}</code>.</p>}
       <p className="muted small">Idempotency key <code data-testid="idempotency-key">{step.idempotency_key}</code></p>
       {waitingForPerson && (
@@ -77,7 +98,7 @@ export function Inspector({ run, step, nodeType, onChanged }: { run: RunDetail; 
       <JsonBlock title="Output" value={step.output} />
       <div className="panel-section">
         <h3>Attempts</h3>
-        {step.attempts.length === 0 ? <p className="muted">None yet.</p> : (
+        {step.attempts.length === 0 ? <p className="muted">{reusedFrom != null ? `None in this run (see run #${reusedFrom}).` : 'None yet.'}</p> : (
           <table className="attempts" style={{ tableLayout: 'fixed', width: '100%' }}>
             <colgroup>
               <col style={{ width: 30 }} />
@@ -100,14 +121,7 @@ export function Inspector({ run, step, nodeType, onChanged }: { run: RunDetail; 
       </div>
       <div className="panel-section">
         <h3>Log</h3>
-        <ol className="log">
-          {events.map((e) => (
-            <li key={e.seq}>
-              <span className="muted">#{e.seq} {new Date(e.at).toLocaleTimeString()}</span> <strong>{e.status}</strong>
-              {e.data !== null && typeof e.data === 'object' && Object.keys(e.data).length > 0 && <code className="small"> {JSON.stringify(e.data)}</code>}
-            </li>
-          ))}
-        </ol>
+        <StepLog events={events} />
       </div>
     </aside>
   )

@@ -10,10 +10,10 @@ import { useNodeTypes, useRunDetail, useVersionGraph } from '../api/queries'
 import { StepNode, type StepFlowNode } from '../editor/StepNode'
 import { ElementCache, runEdges, runNodes } from '../editor/useFlowElements'
 import type { NodeTypeInfo } from '../editor/types'
-import { formatDuration } from '../format'
 import { navigate } from '../router'
 import { RunProvider, useRun, useRunStore } from '../stores/run'
 import { Inspector } from './Inspector'
+import { RunTimes } from './RunTimes'
 import { Timeline } from './Timeline'
 import { useRunAction, type RunAction } from './useRunAction'
 
@@ -51,6 +51,7 @@ function RunView({ runId }: { runId: number }) {
   const typeMap = useMemo(() => new Map((types.data ?? []).map((t): [string, NodeTypeInfo] => [t.type, t])), [types.data])
   const steps = useMemo(() => run.data?.steps ?? [], [run.data])
   const byNode = useMemo(() => new Map(steps.map((s) => [s.node_id, s])), [steps])
+  const names = useMemo(() => new Map((graph.data?.graph.nodes ?? []).map((n): [string, string] => [n.id, n.name || n.id])), [graph.data])
 
   const nodeCache = useRef(new ElementCache<StepFlowNode>())
   const edgeCache = useRef(new ElementCache<Edge>())
@@ -78,7 +79,7 @@ function RunView({ runId }: { runId: number }) {
         <span className="muted">v{r.version}</span>
         {r.workflow_changed && <span className="badge badge-waiting" title="The workflow was saved since; this run shows the version it ran">workflow changed since</span>}
         <span className={`badge badge-${r.status}`} data-testid="run-status">{r.status}</span>
-        <span className="muted small">{r.trigger} · {r.started_at ? new Date(r.started_at).toLocaleString() : 'not started'} · {formatDuration(r.duration_ms)}</span>
+        <RunTimes run={r} />
         {r.rerun_of && <a href={`/runs/${r.rerun_of}`} className="small" onClick={(e) => { e.preventDefault(); navigate(`/runs/${r.rerun_of}`) }}>rerun of #{r.rerun_of}</a>}
         {r.parent_run && <a href={`/runs/${r.parent_run}`} className="small" onClick={(e) => { e.preventDefault(); navigate(`/runs/${r.parent_run}`) }}>child of #{r.parent_run}</a>}
         <span className="spacer" />
@@ -122,13 +123,14 @@ function RunView({ runId }: { runId: number }) {
           </div>
         ) : (
           <div className="timeline-pane">
-            <Timeline steps={steps} selected={selected} onSelect={setSelected} />
+            <Timeline steps={steps} names={names} runStartedAt={r.started_at ?? null} resumes={r.resumes} selected={selected} onSelect={setSelected} />
           </div>
         )}
         {step ? (
           <Inspector
             run={r}
             step={step}
+            name={names.get(step.node_id)}
             nodeType={graph.data?.graph.nodes.find((n) => n.id === step.node_id)?.type}
             onChanged={() => void queryClient.invalidateQueries({ queryKey: ['run', runId] })}
           />

@@ -1152,6 +1152,24 @@ export interface components {
             /** @description Rerun from this node, reusing upstream outputs. */
             from_node?: string;
         };
+        /** @description One resume of a run that had failed: a retry from failure or a person's fix. */
+        Resume: {
+            /** @description The resume's event in the run's log. */
+            seq: number;
+            /** Format: date-time */
+            at: string;
+            how: components["schemas"]["ResumeHowEnum"];
+            /** @description Who resumed it (null when unknown). */
+            by: string | null;
+            /** @description For a fix: the step fixed. */
+            node_id: string | null;
+        };
+        /**
+         * @description * `retry` - retry
+         *     * `fix` - fix
+         * @enum {string}
+         */
+        ResumeHowEnum: "retry" | "fix";
         RunDetail: {
             readonly id: number;
             workflow: number;
@@ -1182,6 +1200,8 @@ export interface components {
             /** @description Any JSON value. */
             error: unknown;
             last_seq: number;
+            /** @description Each resume of the run after a failure (retry from failure, fix and resume), in order. The run keeps its first start: duration_ms runs from it to the end. */
+            readonly resumes: components["schemas"]["Resume"][];
             steps: components["schemas"]["Step"][];
         };
         RunStartRequest: {
@@ -1257,6 +1277,8 @@ export interface components {
             /** Format: date-time */
             finished_at?: string | null;
             readonly duration_ms: number | null;
+            /** @description A rerun from a step: the run whose output this step reused (it did not run in this run); null otherwise. */
+            readonly reused_from_run: number | null;
         };
         /**
          * @description * `pending` - Pending
