@@ -9,6 +9,7 @@ import { ApiError } from '../api/client'
 import { useNodeTypes, useRunDetail, useVersionGraph } from '../api/queries'
 import { flowEdge, StepNode, stepNodeData, type StepFlowNode } from '../editor/StepNode'
 import type { NodeTypeInfo } from '../editor/types'
+import { usePlacedGraph } from '../editor/layout'
 import { formatDuration } from '../format'
 import { navigate } from '../router'
 import { RunProvider, useRun, useRunStore } from '../stores/run'
@@ -46,13 +47,15 @@ function RunView({ runId }: { runId: number }) {
   const seq = live?.runId === runId ? live.seq : 0
   const run = useRunDetail(runId, seq)
   const graph = useVersionGraph(run.data?.workflow, run.data?.version)
+  // A graph without positions (made through the API) is laid out before it is drawn.
+  const placed = usePlacedGraph(graph.data?.graph)
   const typeMap = useMemo(() => new Map((types.data ?? []).map((t): [string, NodeTypeInfo] => [t.type, t])), [types.data])
   const steps = useMemo(() => run.data?.steps ?? [], [run.data])
   const byNode = useMemo(() => new Map(steps.map((s) => [s.node_id, s])), [steps])
 
   const nodes: StepFlowNode[] = useMemo(
     () =>
-      (graph.data?.graph.nodes ?? []).map((n) => {
+      (placed?.nodes ?? []).map((n) => {
         const step = byNode.get(n.id)
         const info = typeMap.get(n.type)
         return {
@@ -69,17 +72,17 @@ function RunView({ runId }: { runId: number }) {
           }),
         }
       }),
-    [graph.data, byNode, typeMap, selected],
+    [placed, byNode, typeMap, selected],
   )
   const edges: Edge[] = useMemo(
     () =>
-      (graph.data?.graph.edges ?? []).map((e) => {
+      (placed?.edges ?? []).map((e) => {
         const source = byNode.get(e.source)
         const resolved = source && ['succeeded', 'failed', 'skipped', 'cancelled', 'compensated'].includes(source.status)
         const taken = !!source && source.ports.includes(e.source_port) && source.status !== 'skipped'
         return flowEdge(e, { className: taken ? 'edge-carried' : resolved ? 'edge-dead' : undefined, data: { taken } })
       }),
-    [graph.data, byNode],
+    [placed, byNode],
   )
 
   if (fatal === 4404 || (run.error instanceof ApiError && run.error.status === 404)) {
