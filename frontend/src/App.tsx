@@ -1,4 +1,4 @@
-import { useQuery } from '@tanstack/react-query'
+import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { lazy, Suspense } from 'react'
 import { call, client } from './api/client'
 import { ErrorBoundary } from './ErrorBoundary'
@@ -17,6 +17,9 @@ const loading = <div className="content"><p className="muted">Loading…</p></di
 
 export default function App() {
   const path = usePath()
+  const queryClient = useQueryClient()
+  // Try again reads the screen's data anew (what it read may be what broke it); the top bar's stays.
+  const forget = () => void queryClient.resetQueries({ predicate: (q) => q.queryKey[0] !== 'me' })
   const me = useQuery({ queryKey: ['me'], queryFn: () => call(client.GET('/api/me/')) })
   const editor = path.match(/^\/workflows\/(\d+)\/?$/)
   const workflowRuns = path.match(/^\/workflows\/(\d+)\/runs\/?$/)
@@ -57,7 +60,7 @@ export default function App() {
         </nav>
       </header>
       {/* One boundary per screen, anew for each path: a screen that throws leaves the top bar working. */}
-      <ErrorBoundary key={path} screen={screen}>
+      <ErrorBoundary key={path} screen={screen} onRetry={forget}>
         <Suspense fallback={loading}>{page}</Suspense>
       </ErrorBoundary>
     </div>

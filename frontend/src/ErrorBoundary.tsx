@@ -8,6 +8,8 @@ interface Props {
   children: ReactNode
   /** What the screen is, for the sentence ("the editor", "this run"). */
   screen?: string
+  /** Called by Try again before the screen renders anew (App forgets the screen's reads). */
+  onRetry?: () => void
 }
 
 interface State {
@@ -25,7 +27,10 @@ export class ErrorBoundary extends Component<Props, State> {
     console.error(`The screen failed: ${error.message}`, info.componentStack)
   }
 
-  retry = () => this.setState({ error: null })
+  retry = () => {
+    this.props.onRetry?.()
+    this.setState({ error: null })
+  }
 
   render() {
     const { error } = this.state
