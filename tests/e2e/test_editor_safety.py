@@ -228,6 +228,10 @@ def test_ctrl_s_inside_a_text_field_saves(page, server):
     field.focus()
     page.keyboard.press("Control+s")
     expect(page.get_by_test_id("version")).to_have_text("v2")
+    # The notice floats over the canvas: nothing sits between the toolbar and the canvas.
+    expect(page.get_by_test_id("toast")).to_be_visible()
+    toolbar, canvas = page.locator(".toolbar").bounding_box(), page.locator(".workspace").bounding_box()
+    assert abs(toolbar["y"] + toolbar["height"] - canvas["y"]) < 2, (toolbar, canvas)
     assert _latest(api, wf) == 2
     expect(page.get_by_role("status")).to_have_text("Saved as version 2.")
     expect(page.locator(".topbar")).to_be_visible()
@@ -260,3 +264,25 @@ def test_run_with_a_problem_saves_nothing_and_names_the_node(page, server, ledge
     runs = httpx.get(f"{api.base}/api/runs/", headers=api.headers)
     assert runs.status_code == 200 and runs.json()["count"] == 0, runs.text
     expect(page.get_by_test_id("unsaved")).to_be_visible()
+
+
+def test_a_long_problems_list_folds_and_stays_inside_the_viewport(page, server):
+    api = Api(server, "paul")
+    nodes = [n("start", "trigger.manual")] + [n(f"lost_{i}", "noop") for i in range(8)]
+    graph = {"nodes": nodes, "edges": []}
+    r = httpx.post(f"{api.base}/api/workflows/", json={"name": "Many problems", "graph": graph}, headers=api.headers)
+    assert r.status_code == 201 and len(r.json()["problems"]) >= 6, r.text
+    page.set_viewport_size({"width": 1024, "height": 768})
+    _sign_in(page, server, "paul")
+    _open(page, "Many problems")
+    bar = page.locator(".problems")
+    expect(bar).to_contain_text("8 problems")
+    box = bar.bounding_box()
+    assert box["y"] + box["height"] <= 768, box
+    shot(page, "safety-07-problems-1024")
+    bar.get_by_role("button", name="Hide").click()
+    expect(bar.locator(".problems-body")).to_be_hidden()
+    expect(bar).to_contain_text("8 problems")
+    assert bar.bounding_box()["height"] < box["height"]
+    page.locator("nav a", has_text="Runs").click()
+    expect(page).to_have_url(re.compile(r"/runs$"))  # clean: placed, never edited

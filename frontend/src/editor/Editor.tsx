@@ -65,7 +65,7 @@ function Editor({ workflowId }: { workflowId: number }) {
     setProblems(loaded.problems)
     setWarnings(loaded.warnings ?? [])
   }, [loaded, store, setProblems, setWarnings])
-  usePlacing()
+  usePlacing(fitView)
 
   const setMessage = useCallback((message: string | null, tone?: Tone) => show(message, tone), [show])
   // The activation's sentences say nothing of their tone but "Could not ...".
@@ -164,7 +164,7 @@ function Editor({ workflowId }: { workflowId: number }) {
  * editor holds it: on open, after a restore. Placing is not an edit: a clean draft stays
  * clean (what is saved is the same graph; the places come back the same on every open and
  * go to the server with the next save), a dirty one keeps its changes and its history. */
-function usePlacing() {
+function usePlacing(fitView: (options: { padding: number }) => unknown) {
   const store = useGraphStore()
   const doc = useGraph((s) => s.doc)
   useEffect(() => {
@@ -175,9 +175,10 @@ function usePlacing() {
       if (!current || state.doc !== doc) return
       const clean = JSON.stringify(doc) === state.saved
       store.setState(clean ? { doc: next, saved: JSON.stringify(next) } : { doc: next })
+      setTimeout(() => void fitView({ padding: 0.2 }), 50) // the canvas mounts with the places
     })
     return () => {
       current = false
     }
-  }, [doc, store])
+  }, [doc, store, fitView])
 }
