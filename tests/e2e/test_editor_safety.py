@@ -68,6 +68,9 @@ def test_each_way_out_of_a_dirty_editor_asks_and_each_answer_does_what_it_says(p
     expect(dialog.get_by_role("button", name="Save and leave")).to_be_focused()
     assert serious(page) == []
     shot(page, "safety-01-leave-dialog")
+    page.set_viewport_size({"width": 1024, "height": 768})
+    shot(page, "safety-01-leave-dialog-1024")
+    page.set_viewport_size({"width": 1440, "height": 900})
     page.keyboard.press("Escape")
     expect(dialog).to_have_count(0)
     expect(page).to_have_url(EDITOR)
