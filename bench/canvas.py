@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -84,7 +84,7 @@ def pan(page: Any) -> list[float]:
         page.mouse.move(cx - step * 4, cy - step * 2)
         page.wait_for_timeout(16)
     page.mouse.up()
-    return page.evaluate("() => window.__frames.slice(1)")
+    return cast(list[float], page.evaluate("() => window.__frames.slice(1)"))
 
 
 def keystrokes(page: Any, count: int = 30) -> list[float]:
@@ -96,7 +96,7 @@ def keystrokes(page: Any, count: int = 30) -> list[float]:
         page.keyboard.press("abcdefghijklmnopqrstuvwxyz"[i % 26])
         page.wait_for_timeout(60)
     page.wait_for_timeout(300)
-    return page.evaluate("() => window.__keys")
+    return cast(list[float], page.evaluate("() => window.__keys"))
 
 
 def bundle_sizes() -> dict[str, float]:

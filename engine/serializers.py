@@ -3,7 +3,7 @@ the live stream's snapshots (engine.live), so that what streams equals what the 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -67,7 +67,7 @@ class StepSerializer(serializers.ModelSerializer[StepRun]):
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_reused_from_run(self, obj: StepRun) -> int | None:
-        return self.context.get("reused", {}).get((obj.run_id, obj.node_id, obj.iteration))
+        return cast(int | None, self.context.get("reused", {}).get((obj.run_id, obj.node_id, obj.iteration)))
 
 
 def reused_steps(run: Run) -> dict[tuple[int, str, int], int]:
@@ -157,12 +157,12 @@ class RunDetailSerializer(RunSummarySerializer):
         ]
 
     def to_representation(self, instance: Run) -> dict[str, Any]:
-        self.context["reused"] = reused_steps(instance)
+        cast(dict[str, Any], self.context)["reused"] = reused_steps(instance)
         return super().to_representation(instance)
 
     @extend_schema_field(ResumeSerializer(many=True))
     def get_resumes(self, obj: Run) -> list[dict[str, Any]]:
-        return list(ResumeSerializer(run_resumes(obj), many=True).data)
+        return list(ResumeSerializer(cast(Any, run_resumes(obj)), many=True).data)
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_queued_reason(self, obj: Run) -> str | None:

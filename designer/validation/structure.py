@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, cast
 
 from catalog.schemas import describe_error, schema_validator
 from core.problems import Problem
@@ -81,7 +81,7 @@ NOTE_ENVELOPE = {
     "properties": {
         "id": {"type": "string", "minLength": 1, "maxLength": 200, "title": "Id"},
         "text": {"type": "string", "maxLength": 10_000, "title": "Text"},
-        "position": NODE_ENVELOPE["properties"]["position"],
+        "position": cast(dict[str, Any], NODE_ENVELOPE["properties"])["position"],
         "width": {"type": "number", "minimum": 80, "maximum": 4000, "title": "Width"},
         "height": {"type": "number", "minimum": 40, "maximum": 4000, "title": "Height"},
         "color": {"enum": NOTE_COLORS, "title": "Colour"},

@@ -1,6 +1,7 @@
-import { useQuery } from '@tanstack/react-query'
+import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { lazy, Suspense } from 'react'
 import { call, client } from './api/client'
+import { ErrorBoundary } from './ErrorBoundary'
 import { WorkflowList } from './pages/WorkflowList'
 import { navigate, usePath } from './router'
 
@@ -16,6 +17,9 @@ const loading = <div className="content"><p className="muted">Loading…</p></di
 
 export default function App() {
   const path = usePath()
+  const queryClient = useQueryClient()
+  // Try again reads the screen's data anew (what it read may be what broke it); the top bar's stays.
+  const forget = () => void queryClient.resetQueries({ predicate: (q) => q.queryKey[0] !== 'me' })
   const me = useQuery({ queryKey: ['me'], queryFn: () => call(client.GET('/api/me/')) })
   const editor = path.match(/^\/workflows\/(\d+)\/?$/)
   const workflowRuns = path.match(/^\/workflows\/(\d+)\/runs\/?$/)
@@ -26,18 +30,19 @@ export default function App() {
   const workflowActivity = path.match(/^\/workflows\/(\d+)\/activity\/?$/)
   const activity = /^\/activity\/?$/.test(path)
   let page: React.ReactNode = <WorkflowList />
-  if (editor) page = <EditorPage key={editor[1]} workflowId={Number(editor[1])} />
-  else if (run) page = <RunPage key={run[1]} runId={Number(run[1])} />
-  else if (workflowRuns) page = <RunList key={workflowRuns[1]} workflowId={Number(workflowRuns[1])} />
-  else if (runs) page = <RunList />
-  else if (account) page = <AccountPage username={me.data?.username} />
-  else if (credentials) page = <CredentialsPage />
-  else if (workflowActivity) page = <ActivityList key={workflowActivity[1]} workflowId={Number(workflowActivity[1])} />
-  else if (activity) page = <ActivityList />
+  let screen = 'the list of workflows'
+  if (editor) [page, screen] = [<EditorPage key={editor[1]} workflowId={Number(editor[1])} />, 'the editor']
+  else if (run) [page, screen] = [<RunPage key={run[1]} runId={Number(run[1])} />, 'this run']
+  else if (workflowRuns) [page, screen] = [<RunList key={workflowRuns[1]} workflowId={Number(workflowRuns[1])} />, 'the runs of this workflow']
+  else if (runs) [page, screen] = [<RunList />, 'the list of runs']
+  else if (account) [page, screen] = [<AccountPage username={me.data?.username} />, 'your account']
+  else if (credentials) [page, screen] = [<CredentialsPage />, 'the credentials']
+  else if (workflowActivity) [page, screen] = [<ActivityList key={workflowActivity[1]} workflowId={Number(workflowActivity[1])} />, 'the activity of this workflow']
+  else if (activity) [page, screen] = [<ActivityList />, 'the activity log']
   return (
     <div className={editor || run ? 'page page-editor' : 'page'}>
       <header className="topbar">
-        <a className="brand" href="/">
+        <a className="brand" href="/" onClick={(e) => { e.preventDefault(); navigate('/') }}>
           <span className="logo">↪</span> Stepwise
         </a>
         <nav>
@@ -54,7 +59,10 @@ export default function App() {
           </form>
         </nav>
       </header>
-      <Suspense fallback={loading}>{page}</Suspense>
+      {/* One boundary per screen, anew for each path: a screen that throws leaves the top bar working. */}
+      <ErrorBoundary key={path} screen={screen} onRetry={forget}>
+        <Suspense fallback={loading}>{page}</Suspense>
+      </ErrorBoundary>
     </div>
   )
 }

@@ -1,6 +1,6 @@
 // The credential form in a modal dialog, rendered in a portal on <body> (from the node
 // panel it would otherwise sit inside RJSF's form). Escape or the backdrop closes it.
-import { useEffect } from 'react'
+import { useModal } from '../modal'
 import { createPortal } from 'react-dom'
 import type { Credential, CredentialType } from './api'
 import { CredentialForm } from './CredentialForm'
@@ -16,11 +16,8 @@ export function CredentialDialog({
   onSaved: (saved: Credential) => void
   onClose: () => void
 }) {
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose()
-    window.addEventListener('keydown', onKey)
-    return () => window.removeEventListener('keydown', onKey)
-  }, [onClose])
+  // Escape closes it (only it, over the node detail view) and focus returns (../modal.ts).
+  useModal(onClose)
   const title = credential ? `Edit “${credential.name}”` : 'New credential'
   return createPortal(
     <div className="backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>

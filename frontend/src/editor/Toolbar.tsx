@@ -74,7 +74,7 @@ export function Toolbar({ workflowId, name, activation, saving, onSave, onLayout
   const canRedo = useGraph((s) => s.future.length > 0)
   return (
     <header className="toolbar">
-      <button type="button" className="link" onClick={() => (dirty && !window.confirm('Leave without saving your changes?') ? null : navigate('/'))}>
+      <button type="button" className="link" onClick={() => navigate('/')}>
         ← Workflows
       </button>
       <strong className="wf-name" title={name}>{name}</strong>

@@ -1,5 +1,8 @@
-// The editor's keyboard shortcuts (not while typing in a field); SHORTCUTS is their help.
+// The editor's keyboard shortcuts; SHORTCUTS is their help. Ctrl/⌘+S saves from anywhere
+// in the editor (fields, CodeMirror, dialogs) and never opens the browser's Save Page; the
+// others leave fields and open dialogs alone.
 import { useEffect } from 'react'
+import { openModals } from '../modal'
 import { useGraphStore } from '../stores/graph'
 
 export const SHORTCUTS: [string, string][] = [
@@ -24,16 +27,21 @@ const CLIPBOARD = 'stepwise-clipboard'
 export function useShortcuts({ save, run, help }: { save: () => void; run: () => void; help: () => void }) {
   const store = useGraphStore()
   useEffect(() => {
+    // Capturing, on the window: before any field or editor can keep the key to itself.
+    const onSave = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 's') {
+        e.preventDefault()
+        if (!e.repeat) save()
+      }
+    }
     const onKey = (e: KeyboardEvent) => {
       const target = e.target as HTMLElement
-      if (target.closest('input, textarea, select, [contenteditable]')) return
+      if (e.defaultPrevented || openModals() > 0) return
+      if (target.closest?.('input, textarea, select, [contenteditable], .cm-editor')) return
       const mod = e.ctrlKey || e.metaKey
       const key = e.key.toLowerCase()
       const g = store.getState()
-      if (mod && key === 's') {
-        e.preventDefault()
-        save()
-      } else if (mod && key === 'z' && !e.shiftKey) {
+      if (mod && key === 'z' && !e.shiftKey) {
         e.preventDefault()
         g.undo()
       } else if (mod && (key === 'y' || (key === 'z' && e.shiftKey))) {
@@ -57,7 +65,11 @@ export function useShortcuts({ save, run, help }: { save: () => void; run: () =>
         help()
       }
     }
+    window.addEventListener('keydown', onSave, true)
     window.addEventListener('keydown', onKey)
-    return () => window.removeEventListener('keydown', onKey)
+    return () => {
+      window.removeEventListener('keydown', onSave, true)
+      window.removeEventListener('keydown', onKey)
+    }
   }, [store, save, run, help])
 }

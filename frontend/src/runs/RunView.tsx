@@ -10,6 +10,7 @@ import { useNodeTypes, useRunDetail, useVersionGraph } from '../api/queries'
 import { StepNode, type StepFlowNode } from '../editor/StepNode'
 import { ElementCache, runEdges, runNodes } from '../editor/useFlowElements'
 import type { NodeTypeInfo } from '../editor/types'
+import { usePlacedGraph } from '../editor/layout'
 import { navigate } from '../router'
 import { RunProvider, useRun, useRunStore } from '../stores/run'
 import { Inspector } from './Inspector'
@@ -48,6 +49,8 @@ function RunView({ runId }: { runId: number }) {
   // Kept current by the stream's events (api/queries.ts): no refetch per event.
   const run = useRunDetail(runId)
   const graph = useVersionGraph(run.data?.workflow, run.data?.version)
+  // A graph without positions (made through the API) is laid out before it is drawn.
+  const placed = usePlacedGraph(graph.data?.graph)
   const typeMap = useMemo(() => new Map((types.data ?? []).map((t): [string, NodeTypeInfo] => [t.type, t])), [types.data])
   const steps = useMemo(() => run.data?.steps ?? [], [run.data])
   const byNode = useMemo(() => new Map(steps.map((s) => [s.node_id, s])), [steps])
@@ -55,8 +58,8 @@ function RunView({ runId }: { runId: number }) {
 
   const nodeCache = useRef(new ElementCache<StepFlowNode>())
   const edgeCache = useRef(new ElementCache<Edge>())
-  const nodes = useMemo(() => runNodes(nodeCache.current, graph.data?.graph.nodes ?? [], { types: typeMap, byNode, selected }), [graph.data, byNode, typeMap, selected])
-  const edges = useMemo(() => runEdges(edgeCache.current, graph.data?.graph.edges ?? [], byNode), [graph.data, byNode])
+  const nodes = useMemo(() => runNodes(nodeCache.current, placed?.nodes ?? [], { types: typeMap, byNode, selected }), [placed, byNode, typeMap, selected])
+  const edges = useMemo(() => runEdges(edgeCache.current, placed?.edges ?? [], byNode), [placed, byNode])
 
   if (fatal === 4404 || (run.error instanceof ApiError && run.error.status === 404)) {
     return <main className="content"><div className="error" role="alert">There is no run #{runId} (or it is not yours). <a href="/runs">All runs</a></div></main>

@@ -4,6 +4,7 @@
 // canvas, as the person prefers (remembered).
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
 import type { Problem } from '../../api/client'
+import { useModal } from '../../modal'
 import type { RunDetailStep } from '../../runs/types'
 import { useGraph } from '../../stores/graph'
 import type { GraphNode, NodeTypeInfo } from '../types'
@@ -91,17 +92,10 @@ export function DetailView({
     [workflowId, node.id, run?.id, run?.seq, savedVersion],
   )
 
-  const close = useRef(onClose)
-  useEffect(() => {
-    close.current = onClose
-  }, [onClose])
+  // Escape closes it (the top modal only) and focus returns to what opened it (../../modal.ts).
+  useModal(onClose)
   useEffect(() => {
     view.current?.focus()
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape' && !e.defaultPrevented) close.current()
-    }
-    window.addEventListener('keydown', onKey)
-    return () => window.removeEventListener('keydown', onKey)
   }, [])
 
   const choose = (next: DetailMode) => {
