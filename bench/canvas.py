@@ -89,7 +89,10 @@ def pan(page: Any) -> list[float]:
 
 def keystrokes(page: Any, count: int = 30) -> list[float]:
     """Select a node in view, then type `count` letters into its name: the latency of each."""
-    page.locator(".react-flow__node[data-id='n7']").click()
+    # The pans moved the view: fit it again and take a node it draws (only those in view are).
+    page.locator(".react-flow__controls-fitview").click()
+    page.wait_for_timeout(500)
+    page.locator(".react-flow__node[data-id^='n']").first.click()
     page.locator("aside.panel label input:not([aria-label])").first.click()
     page.evaluate(KEYS_JS)
     for i in range(count):

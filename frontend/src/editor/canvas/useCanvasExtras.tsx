@@ -3,7 +3,7 @@
 // its settings), and the measured sizes that let the minimap draw the nodes (a controlled
 // flow loses React Flow's measurements unless they are handed back with the nodes).
 import { useReactFlow, type Node, type NodeChange } from '@xyflow/react'
-import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react'
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
 import { useGraphStore } from '../../stores/graph'
 import { layoutPositions } from '../layout'
 import { portsOf, type NodeTypeInfo } from '../types'
@@ -58,9 +58,25 @@ export function useCanvasExtras(types: Map<string, NodeTypeInfo>) {
     [store, selectedNotes],
   )
 
-  /** The steps with their measured sizes, after the notes (so notes lie under them). */
+  /** The steps with their measured sizes, after the notes (so notes lie under them). A step
+   * whose node and size did not change keeps the same object (useFlowElements' identities
+   * survive: typing in one node's panel must not hand React Flow 500 new nodes). */
+  const sized = useRef(new Map<string, { node: Node; size: unknown; out: Node }>())
   const withExtras = useCallback(
-    <N extends Node>(steps: N[]): Node[] => [...noteNodes, ...steps.map((n) => (sizes[n.id] ? { ...n, measured: sizes[n.id] } : n))],
+    <N extends Node>(steps: N[]): Node[] => {
+      const cache = sized.current
+      const next = new Map<string, { node: Node; size: unknown; out: Node }>()
+      const out = steps.map((n): Node => {
+        const size = sizes[n.id]
+        if (!size) return n
+        const old = cache.get(n.id)
+        const entry = old && old.node === n && old.size === size ? old : { node: n, size, out: { ...n, measured: size } }
+        next.set(n.id, entry)
+        return entry.out
+      })
+      sized.current = next
+      return [...noteNodes, ...out]
+    },
     [noteNodes, sizes],
   )
 
