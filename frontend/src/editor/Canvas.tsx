@@ -20,8 +20,7 @@ import { useCanvasExtras } from './canvas/useCanvasExtras'
 import { useGraph, useGraphStore } from '../stores/graph'
 import { DRAG_TYPE } from './Palette'
 import { StepNode, type StepFlowNode } from './StepNode'
-import type { NodeTypeInfo } from './types'
-import { useFlowElements } from './useFlowElements'
+import { useFlowElements, type FlowInputs } from './useFlowElements'
 
 const nodeTypes = { step: StepNode, note: StickyNote } // built once, at module scope (docs/architecture.md#frontend-layout)
 const edgeTypes = { default: PlusEdge } // every edge has a "+" (canvas/PlusEdge.tsx)
@@ -42,15 +41,7 @@ function minimapColor(node: Node): string {
   return STATUS_COLORS[data.status ?? ''] ?? KIND_COLORS[data.kind]?.strong ?? '#9ca3af'
 }
 
-export function Canvas({
-  types,
-  problemsByNode,
-  durations,
-}: {
-  types: Map<string, NodeTypeInfo>
-  problemsByNode: Map<string, number>
-  durations: Map<string, number | null>
-}) {
+export function Canvas({ types, problemsByNode, durations }: FlowInputs) {
   const store = useGraphStore()
   const nodeCount = useGraph((s) => s.doc.nodes.length)
   const { screenToFlowPosition } = useReactFlow()

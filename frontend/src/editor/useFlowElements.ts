@@ -101,15 +101,14 @@ export function editorEdges(cache: ElementCache<Edge>, edges: GraphEdge[], live:
   )
 }
 
-export function useFlowElements({
-  types,
-  problemsByNode,
-  durations,
-}: {
+/** What the editor's canvas draws its nodes from, beside the document and the live run. */
+export interface FlowInputs {
   types: Map<string, NodeTypeInfo>
   problemsByNode: Map<string, number>
   durations: Map<string, number | null>
-}): { nodes: StepFlowNode[]; edges: Edge[] } {
+}
+
+export function useFlowElements({ types, problemsByNode, durations }: FlowInputs): { nodes: StepFlowNode[]; edges: Edge[] } {
   const docNodes = useGraph((s) => s.doc.nodes)
   const docEdges = useGraph((s) => s.doc.edges)
   const selectedNodes = useGraph((s) => s.selectedNodes)
