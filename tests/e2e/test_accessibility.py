@@ -25,7 +25,16 @@ def test_the_main_screens_have_no_serious_accessibility_violations(page, server,
             n("broken", "fail", {"message": "No stock for this order"}, name="Reserve stock"),
         ],
         "edges": [e("start", "check"), e("check", "big", "true"), e("check", "broken", "false")],
-        "notes": [{"id": "note1", "text": "# Orders\nBig orders are **flagged**.", "position": {"x": 40, "y": 320}, "width": 220, "height": 120, "color": "yellow"}],
+        "notes": [
+            {
+                "id": "note1",
+                "text": "# Orders\nBig orders are **flagged**.",
+                "position": {"x": 40, "y": 320},
+                "width": 220,
+                "height": 120,
+                "color": "yellow",
+            }
+        ],
     }
     wf = api.workflow("Orders", graph)
     api.wait(api.run(wf, {"total": 500}))
