@@ -51,3 +51,14 @@ def test_good_environment_still_checks(tmp_path):
     result = _run(["manage.py", "check"], tmp_path)
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["-m", "daphne", "-p", "0", "config.asgi:application"], ["-m", "celery", "-A", "config", "worker"]],
+    ids=["daphne", "celery-worker"],
+)
+def test_the_real_processes_stop_before_serving(tmp_path, args):
+    """The commands `make run` and a deployment start: they exit at once, without a traceback."""
+    result = _run(args, tmp_path, STEPWISE_LEASE_S="abc")
+    _assert_one_line(result, "STEPWISE_LEASE_S", "STEPWISE_LEASE_S='abc' is not a number")
