@@ -4,7 +4,10 @@ import os
 
 from django.core.asgi import get_asgi_application
 
+from config.env import load_settings_or_exit
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+load_settings_or_exit()  # a bad environment value: one line on stderr, exit 2
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

@@ -5,7 +5,10 @@ from typing import Any
 
 from celery import Celery
 
+from config.env import load_settings_or_exit
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+load_settings_or_exit()  # a bad environment value: one line on stderr, exit 2
 
 app = Celery("stepwise")
 app.config_from_object("django.conf:settings", namespace="CELERY")

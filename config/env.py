@@ -12,6 +12,13 @@ from urllib.parse import urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 
+
+class EnvError(ImproperlyConfigured):
+    """An environment variable with a value the settings cannot use. Its message names the
+    variable; the entry points (manage.py, config/asgi.py, config/celery.py) print it as one
+    line on stderr and exit 2 instead of a traceback (see exit_on_env_error)."""
+
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -35,7 +42,7 @@ def env_bool(name: str, default: bool = False) -> bool:
         return True
     if lowered in _FALSE:
         return False
-    raise ImproperlyConfigured(f"{name}={value!r} is not a boolean (use true/false, 1/0, yes/no, on/off)")
+    raise EnvError(f"{name}={value!r} is not a boolean (use true/false, 1/0, yes/no, on/off)")
 
 
 def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
@@ -45,9 +52,9 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     try:
         number = int(value)
     except ValueError:
-        raise ImproperlyConfigured(f"{name}={value!r} is not an integer") from None
+        raise EnvError(f"{name}={value!r} is not an integer") from None
     if minimum is not None and number < minimum:
-        raise ImproperlyConfigured(f"{name}={number} is below the minimum of {minimum}")
+        raise EnvError(f"{name}={number} is below the minimum of {minimum}")
     return number
 
 
@@ -58,9 +65,9 @@ def env_float(name: str, default: float, *, minimum: float | None = None) -> flo
     try:
         number = float(value)
     except ValueError:
-        raise ImproperlyConfigured(f"{name}={value!r} is not a number") from None
+        raise EnvError(f"{name}={value!r} is not a number") from None
     if minimum is not None and number < minimum:
-        raise ImproperlyConfigured(f"{name}={number} is below the minimum of {minimum}")
+        raise EnvError(f"{name}={number} is below the minimum of {minimum}")
     return number
 
 
@@ -80,7 +87,7 @@ def env_proxy_ssl_header(name: str) -> tuple[str, str] | None:
         return None
     header, colon, expected = value.partition(":")
     if not colon or not header.strip() or not expected.strip():
-        raise ImproperlyConfigured(f"{name}={value!r}: give the proxy's header and its HTTPS value, as 'X-Forwarded-Proto: https'")
+        raise EnvError(f"{name}={value!r}: give the proxy's header and its HTTPS value, as 'X-Forwarded-Proto: https'")
     return "HTTP_" + header.strip().upper().replace("-", "_"), expected.strip()
 
 
@@ -91,7 +98,7 @@ def env_url(name: str, *, schemes: tuple[str, ...], default: str | None = None) 
     parsed = urlparse(value)
     if parsed.scheme not in schemes:
         allowed = ", ".join(schemes)
-        raise ImproperlyConfigured(f"{name} must be a URL with scheme {allowed}; got {parsed.scheme or 'none'!r}")
+        raise EnvError(f"{name} must be a URL with scheme {allowed}; got {parsed.scheme or 'none'!r}")
     return value
 
 
@@ -100,11 +107,11 @@ def database_from_url(name: str, url: str) -> dict[str, object]:
     parsed = urlparse(url)
     if parsed.scheme in {"postgres", "postgresql", "pgsql"}:
         if not parsed.path.strip("/"):
-            raise ImproperlyConfigured(f"{name} has no database name: {url!r}")
+            raise EnvError(f"{name} has no database name: {url!r}")
         try:
             port = parsed.port
         except ValueError:
-            raise ImproperlyConfigured(f"{name} has an invalid port") from None
+            raise EnvError(f"{name} has an invalid port") from None
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": parsed.path.lstrip("/"),
@@ -116,6 +123,36 @@ def database_from_url(name: str, url: str) -> dict[str, object]:
     if parsed.scheme == "sqlite":
         path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else parsed.path
         if not path:
-            raise ImproperlyConfigured(f"{name} has no SQLite file path: {url!r}")
+            raise EnvError(f"{name} has no SQLite file path: {url!r}")
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
-    raise ImproperlyConfigured(f"{name} must start with postgres:// or sqlite:///; got {parsed.scheme or 'none'!r}")
+    raise EnvError(f"{name} must start with postgres:// or sqlite:///; got {parsed.scheme or 'none'!r}")
+
+
+def env_fernet_keys(name: str) -> list[str]:
+    """Comma-separated Fernet keys (32 url-safe base64-encoded bytes each), checked at start."""
+    from cryptography.fernet import Fernet
+
+    keys = env_list(name)
+    for position, key in enumerate(keys, 1):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            raise EnvError(
+                f"{name}: key {position} is not a Fernet key (32 url-safe base64-encoded bytes; make one with: "
+                'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())")'
+            ) from None
+    return keys
+
+
+def load_settings_or_exit() -> None:
+    """Load the Django settings now; on a bad environment value print one line naming the
+    variable on stderr and exit 2 (no traceback). Other errors propagate as they are."""
+    import sys
+
+    from django.conf import settings
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018  # the first access runs the settings modules
+    except EnvError as error:
+        sys.stderr.write(f"stepwise: {error}\n")
+        raise SystemExit(2) from None

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import re
 
-from django.core.exceptions import ImproperlyConfigured
-
-from config.env import env_int, env_str
+from config.env import EnvError, env_int, env_str
 
 # Failed sign-ins (a wrong password on /login/ or /admin/login/, a wrong API token) allowed
 # within the window: per account (by username) and per client address. Past either, every
@@ -21,5 +19,5 @@ STEPWISE_SIGNIN_LOCKOUT_S = env_int("STEPWISE_SIGNIN_LOCKOUT_S", 900, minimum=1)
 def _header_name(name: str) -> str | None:
     value = env_str(name)
     if value is not None and not re.fullmatch(r"[A-Za-z0-9-]+", value):
-        raise ImproperlyConfigured(f"{name}={value!r} is not a header name (as X-Forwarded-For)")
+        raise EnvError(f"{name}={value!r} is not a header name (as X-Forwarded-For)")
     return value

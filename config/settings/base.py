@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.utils.csp import CSP
 
-from config.env import env_bool, env_int, env_list, env_proxy_ssl_header, env_str
+from config.env import env_bool, env_fernet_keys, env_int, env_list, env_proxy_ssl_header, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # Local state of the embedded mode (SQLite file, generated secret key). Never committed.
@@ -39,7 +39,7 @@ def _encryption_keys() -> list[str]:
     STEPWISE_ENCRYPTION_KEY, comma-separated Fernet keys, the first encrypting and all of
     them decrypting (rotation: put the new key first, run `manage.py rotate_encryption_key`,
     then drop the old one). Unset: one generated once into the untracked local state."""
-    keys = env_list("STEPWISE_ENCRYPTION_KEY")
+    keys = env_fernet_keys("STEPWISE_ENCRYPTION_KEY")
     if keys:
         return keys
     path = VAR_DIR / "encryption_key"

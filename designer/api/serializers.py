@@ -237,6 +237,7 @@ class MeSerializer(serializers.Serializer[dict[str, Any]]):
     id = serializers.IntegerField()
     username = serializers.CharField()
     email = serializers.CharField(allow_blank=True)
+    version = serializers.CharField(help_text="Stepwise's version (core/version.py).")
 
 
 class TemplateSerializer(serializers.Serializer[dict[str, Any]]):

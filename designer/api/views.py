@@ -24,6 +24,7 @@ from audit.services import Detail, record, request_origin, workflow_target
 from catalog.nodes import registry
 from core.api.plumbing import StrictBooleanFilter, StrictDateTimeFilter, StrictFilterSet, signed_in_user
 from core.api.serializers import ErrorSerializer
+from core.version import __version__
 from designer import selectors, services
 from designer.api.serializers import (
     ExportSerializer,
@@ -271,4 +272,4 @@ class MeView(APIView):
     @extend_schema(responses={200: MeSerializer}, operation_id="me_retrieve")
     def get(self, request: Request) -> Response:
         user = signed_in_user(request)
-        return Response({"id": user.pk, "username": user.get_username(), "email": user.email or ""})
+        return Response({"id": user.pk, "username": user.get_username(), "email": user.email or "", "version": __version__})

@@ -52,7 +52,7 @@ export default function App() {
           <a href="/activity" onClick={(e) => { e.preventDefault(); navigate('/activity') }}>Activity</a>
           <a href="/api/docs/">API docs</a>
           <a href="/account" onClick={(e) => { e.preventDefault(); navigate('/account') }}>Account</a>
-          {me.data && <span className="user">{me.data.username}</span>}
+          {me.data && <span className="user">{me.data.username}</span>}{me.data && <span className="version muted" style={{ fontSize: 12 }} title="Stepwise version">v{me.data.version}</span>}
           <form method="post" action="/logout/">
             <input type="hidden" name="csrfmiddlewaretoken" value={document.cookie.match(/csrftoken=([^;]+)/)?.[1] ?? ''} />
             <button type="submit" className="link">Sign out</button>

@@ -914,6 +914,8 @@ export interface components {
             id: number;
             username: string;
             email: string;
+            /** @description Stepwise's version (core/version.py). */
+            version: string;
         };
         /** @description The answer to a creation, the one time the key is known. */
         NewApiToken: {
