@@ -93,6 +93,15 @@ class StrictBooleanField(serializers.BooleanField):
         raise AssertionError  # unreachable: fail() raises
 
 
+class StrictCharField(serializers.CharField):
+    """A JSON string only: DRF's CharField also takes 0 and 1.5 and makes them "0" and "1.5"."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            raise serializers.ValidationError("Not a string.")
+        return str(super().to_internal_value(data))
+
+
 class _QueryBoolean(forms.Field):
     def to_python(self, value: Any) -> bool | None:
         if value in (None, ""):

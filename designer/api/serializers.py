@@ -6,7 +6,7 @@ from django.contrib.auth.models import User
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.plumbing import StrictBooleanField
+from core.api.plumbing import StrictBooleanField, StrictCharField
 from core.api.serializers import ProblemSerializer
 from designer.models import ConcurrencyPolicy, Workflow, WorkflowVersion
 from designer.tags import MAX_TAGS, TAG_HELP, tag_normalized, tag_problem, tags_unique
@@ -255,4 +255,4 @@ class TemplateSerializer(serializers.Serializer[dict[str, Any]]):
 
 
 class TemplateUseSerializer(serializers.Serializer[dict[str, Any]]):
-    name = serializers.CharField(max_length=200, required=False, help_text="The new workflow's name; the template's by default.")
+    name = StrictCharField(max_length=200, required=False, help_text="The new workflow's name; the template's by default.")

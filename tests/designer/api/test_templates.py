@@ -60,3 +60,9 @@ def test_a_bad_name_is_a_400_naming_the_field(api):
 def test_the_gallery_needs_a_signed_in_user(anon):
     assert anon.get("/api/templates/").status_code in (401, 403)
     assert anon.post("/api/templates/approval-flow/use/", {}, format="json").status_code in (401, 403)
+
+
+def test_a_name_that_is_not_a_string_is_refused(api):
+    """Schemathesis found `{"name": 0}` accepted (DRF's CharField makes it "0")."""
+    response = api.post("/api/templates/approval-flow/use/", {"name": 0}, format="json")
+    assert response.status_code == 400 and "name" in response.content.decode(), response.content
