@@ -21,6 +21,12 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "workflows"
 EDITOR = re.compile(r"/workflows/\d+$")
 
 
+def _more(page, item):
+    """An action of the toolbar's "⋯" menu."""
+    page.get_by_role("button", name="More actions").click()
+    page.get_by_role("menuitem", name=item).click()
+
+
 def _latest(api, workflow_id):
     return httpx.get(f"{api.base}/api/workflows/{workflow_id}/", headers=api.headers).json()["latest_version"]
 
@@ -77,7 +83,7 @@ def test_each_way_out_of_a_dirty_editor_asks_and_each_answer_does_what_it_says(p
     expect(field).to_have_value("Renamed once")
 
     # The toolbar's Runs: Stay keeps the edit.
-    page.locator(".toolbar button", has_text="Runs").click()
+    _more(page, "Runs")
     expect(dialog).to_be_visible()
     dialog.get_by_role("button", name="Stay").click()
     expect(dialog).to_have_count(0)
@@ -104,7 +110,7 @@ def test_each_way_out_of_a_dirty_editor_asks_and_each_answer_does_what_it_says(p
     # A clean editor leaves without asking, by a link and by Back.
     page.get_by_role("link", name="Guarded").click()
     expect(page.get_by_test_id("version")).to_have_text("v2")
-    page.locator(".toolbar button", has_text="Runs").click()
+    _more(page, "Runs")
     expect(page).to_have_url(re.compile(r"/workflows/\d+/runs$"))
     page.evaluate("history.back()")
     expect(page).to_have_url(EDITOR)
@@ -193,11 +199,15 @@ def test_escape_closes_each_dialog_and_focus_goes_back(page, server, ledger):
         ("Versions", "Version history"),
         ("Triggers", "Triggers"),
         ("Settings", "Workflow settings"),
-        ("?", "Keyboard shortcuts"),
+        ("Keyboard shortcuts", "Keyboard shortcuts"),
     ]
     for label, title in dialogs:
-        opener = page.locator(".toolbar button", has_text=label).first
-        opener.click()
+        if label == "▶ Run":
+            opener = page.locator(".toolbar button", has_text=label).first
+            opener.click()
+        else:  # in the toolbar's "⋯" menu: focus comes back to "⋯"
+            opener = page.get_by_role("button", name="More actions")
+            _more(page, label)
         dialog = page.get_by_role("dialog", name=title)
         expect(dialog).to_be_visible()
         page.keyboard.press("Escape")

@@ -46,6 +46,8 @@ function MoreMenu({ items }: { items: [string, () => void][] }) {
               role="menuitem"
               onClick={() => {
                 setOpen(false)
+                // The item goes with the menu: what it opens gives focus back to "⋯".
+                box.current?.querySelector<HTMLElement>('.more-button')?.focus()
                 action()
               }}
             >
