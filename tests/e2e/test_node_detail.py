@@ -81,6 +81,9 @@ def test_configure_an_http_node_in_the_detail_view(page, server, echo):
     expect(page.locator(".react-flow__node[data-id='call'] .step")).to_have_class(re.compile("step-succeeded"), timeout=15000)
 
     page.set_viewport_size({"width": 1024, "height": 768})
+    # The narrower window may leave the node under the side panel: fit the graph in view first.
+    page.locator(".react-flow__controls-fitview").click()
+    page.wait_for_timeout(300)
     # The side panel's form fits its 340 px too (it was 804 px wide: the status list's pickers).
     _select(page, "call")
     assert page.evaluate("() => [...document.querySelectorAll('.panel, .panel .rjsf')].map(e => e.scrollWidth - e.clientWidth)") == [0, 0]
