@@ -1,13 +1,14 @@
 // One run: its pinned graph read-only with each node's status, attempts and duration, the
 // timeline, the step inspector, and the actions (cancel, retry from failure, rerun, rerun
 // from a step). Follows the run live; after a reconnect it shows what the database says.
-import { ReactFlow, ReactFlowProvider, Background, Controls, type Edge } from '@xyflow/react'
+import { ReactFlowProvider, type Edge } from '@xyflow/react'
 import '@xyflow/react/dist/style.css'
 import { useQueryClient } from '@tanstack/react-query'
 import { useEffect, useMemo, useRef, useState } from 'react'
 import { ApiError } from '../api/client'
 import { useNodeTypes, useRunDetail, useVersionGraph } from '../api/queries'
-import { StepNode, type StepFlowNode } from '../editor/StepNode'
+import type { StepFlowNode } from '../editor/StepNode'
+import { ReadOnlyFlow } from '../editor/ReadOnlyFlow'
 import { ElementCache, runEdges, runNodes } from '../editor/useFlowElements'
 import type { NodeTypeInfo } from '../editor/types'
 import { usePlacedGraph } from '../editor/layout'
@@ -18,7 +19,6 @@ import { RunTimes } from './RunTimes'
 import { Timeline } from './Timeline'
 import { useRunAction, type RunAction } from './useRunAction'
 
-const nodeTypes = { step: StepNode }
 // Low enough that fitView shows a graph of 500 nodes whole on a small screen.
 const MIN_ZOOM = 0.02
 
@@ -108,21 +108,7 @@ function RunView({ runId }: { runId: number }) {
       <div className="workspace">
         {tab === 'graph' ? (
           <div className="canvas">
-            <ReactFlow
-              nodes={nodes}
-              edges={edges}
-              nodeTypes={nodeTypes}
-              nodesDraggable={false}
-              nodesConnectable={false}
-              onNodeClick={(_, n) => setSelected(n.id)}
-              onPaneClick={() => setSelected(null)}
-              fitView
-              minZoom={MIN_ZOOM}
-              proOptions={{ hideAttribution: true }}
-            >
-              <Background gap={16} />
-              <Controls showInteractive={false} />
-            </ReactFlow>
+            <ReadOnlyFlow nodes={nodes} edges={edges} onSelect={setSelected} minZoom={MIN_ZOOM} />
           </div>
         ) : (
           <div className="timeline-pane">

@@ -1,14 +1,14 @@
 // The visual diff of two versions: both graphs drawn as one, read-only, added nodes and edges
 // in green, removed ones in red (where the old version had them), changed ones in amber; a
 // changed node's fields, old -> new, when it is clicked (or picked from the list of changes).
-import { Background, Controls, ReactFlow, ReactFlowProvider, type Edge } from '@xyflow/react'
+import { ReactFlowProvider, type Edge } from '@xyflow/react'
 import { useMemo, useState } from 'react'
 import { ApiError } from '../api/client'
 import { useNodeTypes, useVersionGraph } from '../api/queries'
-import { flowEdge, StepNode, stepNodeData, type StepFlowNode } from '../editor/StepNode'
+import { ReadOnlyFlow } from '../editor/ReadOnlyFlow'
+import { flowEdge, stepNodeData, type StepFlowNode } from '../editor/StepNode'
 import { diffGraphs, shown, type NodeDiff } from './diff'
 
-const nodeTypes = { step: StepNode } // module scope (docs/architecture.md#frontend-layout)
 const IDLE = { status: null, attempt: 0, durationMs: null, problems: 0 }
 const WORDS = { added: 'Added', removed: 'Removed', changed: 'Changed', same: 'Unchanged' } as const
 
@@ -58,20 +58,7 @@ export function VersionDiff({ workflowId, before, after, onClose }: { workflowId
         <div className="diff-canvas" data-testid="diff-canvas">
           {diff && (
             <ReactFlowProvider>
-              <ReactFlow
-                nodes={nodes}
-                edges={edges}
-                nodeTypes={nodeTypes}
-                nodesDraggable={false}
-                nodesConnectable={false}
-                onNodeClick={(_, n) => setSelected(n.id)}
-                onPaneClick={() => setSelected(null)}
-                fitView
-                proOptions={{ hideAttribution: true }}
-              >
-                <Background gap={16} />
-                <Controls showInteractive={false} />
-              </ReactFlow>
+              <ReadOnlyFlow nodes={nodes} edges={edges} onSelect={setSelected} />
             </ReactFlowProvider>
           )}
         </div>
