@@ -5,7 +5,7 @@ reused with the run they came from."""
 from django.utils.dateparse import parse_datetime
 
 from engine.store.models import Run
-from tests.engine.api.test_runs import _client, _start, _workflow
+from tests.engine.api.test_runs import _client, _fetch_then_shape, _start, _workflow
 from tests.engine.harness import wait_for
 from tests.factories import edge, make_user, node
 
@@ -56,16 +56,7 @@ def test_a_fix_and_resume_is_listed_as_a_resume_and_keeps_the_start(embedded, le
 
 def test_a_rerun_from_a_step_marks_the_steps_it_reused(embedded, ledger):
     client = _client(make_user())
-    wf = _workflow(
-        client,
-        [
-            node("start", "trigger.manual"),
-            node("fetch", "http.request", {"method": "GET", "url": "{{ vars.base }}/ok"}),
-            node("shape", "transform", {"expression": "trigger.x + 1"}),
-        ],
-        [edge("e1", "start", "fetch"), edge("e2", "fetch", "shape")],
-        vars={"base": ledger.base},
-    )
+    wf = _fetch_then_shape(client, ledger)
     run = wait_for(_start(client, wf, {"x": 1}))
     partial = client.post(f"/api/runs/{run.pk}/rerun/", {"from_node": "shape"}, format="json").json()
     wait_for(Run.objects.get(pk=partial["id"]))

@@ -158,9 +158,10 @@ def test_retry_from_failure_keeps_finished_outputs(embedded, ledger):
     assert client.post(f"/api/runs/{run.pk}/retry/").status_code == 409
 
 
-def test_rerun_and_rerun_from_a_step(embedded, ledger):
-    client = _client(make_user())
-    wf = _workflow(
+def _fetch_then_shape(client, ledger):
+    """start -> fetch (a GET of the ledger's server) -> shape (trigger.x + 1): a workflow to
+    rerun, whole or from `shape`."""
+    return _workflow(
         client,
         [
             node("start", "trigger.manual"),
@@ -170,6 +171,11 @@ def test_rerun_and_rerun_from_a_step(embedded, ledger):
         [edge("e1", "start", "fetch"), edge("e2", "fetch", "shape")],
         vars={"base": ledger.base},
     )
+
+
+def test_rerun_and_rerun_from_a_step(embedded, ledger):
+    client = _client(make_user())
+    wf = _fetch_then_shape(client, ledger)
     run = wait_for(_start(client, wf, {"x": 1}))
     rerun = client.post(f"/api/runs/{run.pk}/rerun/", {}, format="json")
     assert rerun.status_code == 201 and rerun.json()["rerun_of"] == run.pk and rerun.json()["trigger"] == "rerun"
