@@ -2,7 +2,7 @@
 // Icon and colour by kind (canvas/kinds.tsx); the name, ellipsised, with the id in its title;
 // badges on a row of their own and, for several outputs, each port on its own row, so that
 // no label ever lies over another. In the editor each output has a "+" (the node creator).
-import { Handle, Position, useNodeConnections, type Edge, type NodeProps, type Node } from '@xyflow/react'
+import { Handle, Position, type Edge, type NodeProps, type Node } from '@xyflow/react'
 import { memo } from 'react'
 import { formatDuration } from '../format'
 import { useCanvasActions } from './canvas/actions'
@@ -23,6 +23,8 @@ export interface StepNodeData extends Record<string, unknown> {
   problems: number
   pinned: boolean
   reusedFrom?: number | null
+  /** The editor's: the outputs that have an edge, one per line (useFlowElements' linkedPorts). */
+  linkedPorts?: string
 }
 
 export type StepFlowNode = Node<StepNodeData, 'step'>
@@ -60,10 +62,9 @@ export function stepNodeData(
 }
 
 /** The "+" of an output that leads nowhere yet (a connected one has the "+" of its edge). */
-function AddAfter({ nodeId, port }: { nodeId: string; port: string }) {
+function AddAfter({ nodeId, port, linked }: { nodeId: string; port: string; linked: string[] }) {
   const actions = useCanvasActions()
-  const connected = useNodeConnections({ handleType: 'source', handleId: port }).length > 0
-  if (!actions || connected) return null
+  if (!actions || linked.includes(port)) return null
   return (
     <button
       type="button"
@@ -85,6 +86,7 @@ function AddAfter({ nodeId, port }: { nodeId: string; port: string }) {
 function StepNodeView({ data, selected }: NodeProps<StepFlowNode>) {
   const status = data.status ?? 'idle'
   const several = data.ports.length > 1
+  const linked = data.linkedPorts ? data.linkedPorts.split('\n') : []
   const badges = data.status || data.durationMs !== null || data.pinned || data.problems > 0
   return (
     <div
@@ -131,7 +133,7 @@ function StepNodeView({ data, selected }: NodeProps<StepFlowNode>) {
             <div key={port} className="port-row">
               <span className="port-label" title={port}>{port}</span>
               <Handle type="source" position={Position.Right} id={port} className={`handle-${port}`} />
-              <AddAfter nodeId={data.nodeId} port={port} />
+              <AddAfter nodeId={data.nodeId} port={port} linked={linked} />
             </div>
           ))}
         </div>
@@ -139,7 +141,7 @@ function StepNodeView({ data, selected }: NodeProps<StepFlowNode>) {
         data.ports.map((port) => (
           <div key={port} className="port-single">
             <Handle type="source" position={Position.Right} id={port} className={`handle-${port}`} />
-            <AddAfter nodeId={data.nodeId} port={port} />
+            <AddAfter nodeId={data.nodeId} port={port} linked={linked} />
           </div>
         ))
       )}

@@ -50,15 +50,22 @@ function sameInputs(a: Inputs, b: Inputs): boolean {
 export function editorNodes(
   cache: ElementCache<StepFlowNode>,
   nodes: GraphNode[],
-  context: { types: Map<string, NodeTypeInfo>; live: LiveRun | null; selected: ReadonlySet<string>; problemsByNode: Map<string, number>; durations: Map<string, number | null> },
+  context: {
+    types: Map<string, NodeTypeInfo>
+    live: LiveRun | null
+    selected: ReadonlySet<string>
+    problemsByNode: Map<string, number>
+    durations: Map<string, number | null>
+    linked: Map<string, string>
+  },
 ): StepFlowNode[] {
-  const { types, live, selected, problemsByNode, durations } = context
+  const { types, live, selected, problemsByNode, durations, linked } = context
   return cache.derive(
     nodes.map((n) => n.id),
     (i) => {
       const n = nodes[i]
       const step = live?.steps[n.id]
-      return [n, types.get(n.type), step?.status ?? null, step?.attempt ?? 0, step ? (durations.get(n.id) ?? null) : null, problemsByNode.get(n.id) ?? 0, selected.has(n.id)]
+      return [n, types.get(n.type), step?.status ?? null, step?.attempt ?? 0, step ? (durations.get(n.id) ?? null) : null, problemsByNode.get(n.id) ?? 0, selected.has(n.id), linked.get(n.id) ?? '']
     },
     (i) => {
       const n = nodes[i]
@@ -68,15 +75,31 @@ export function editorNodes(
         type: 'step',
         position: n.position,
         selected: selected.has(n.id),
-        data: stepNodeData(n, types.get(n.type), {
-          status: step?.status ?? null,
-          attempt: step?.attempt ?? 0,
-          durationMs: step ? (durations.get(n.id) ?? null) : null,
-          problems: problemsByNode.get(n.id) ?? 0,
-        }),
+        data: {
+          ...stepNodeData(n, types.get(n.type), {
+            status: step?.status ?? null,
+            attempt: step?.attempt ?? 0,
+            durationMs: step ? (durations.get(n.id) ?? null) : null,
+            problems: problemsByNode.get(n.id) ?? 0,
+          }),
+          linkedPorts: linked.get(n.id) ?? '',
+        },
       }
     },
   )
+}
+
+/** Per node, its outputs that have an edge, as one string (compared by ===): StepNode draws
+ * a "+" on the others without subscribing each port to React Flow's store, which at 500
+ * nodes cost a selector run per port on every frame of a pan. */
+export function linkedPorts(edges: GraphEdge[]): Map<string, string> {
+  const ports = new Map<string, Set<string>>()
+  for (const e of edges) {
+    let set = ports.get(e.source)
+    if (!set) ports.set(e.source, (set = new Set()))
+    set.add(e.source_port)
+  }
+  return new Map([...ports].map(([id, set]) => [id, [...set].sort().join('\n')]))
 }
 
 /** The editor's flow edges: carried once their source succeeded into a target that ran. */
@@ -121,9 +144,10 @@ export function useFlowElements({ types, problemsByNode, durations }: FlowInputs
 
   // The caches make a recomputation cheap (one comparison per input), so new Maps that hold
   // the same values (the editor builds `durations` on each render) cost no rebuilt node.
+  const linked = useMemo(() => linkedPorts(docEdges), [docEdges])
   const nodes = useMemo(
-    () => editorNodes(nodeCache.current, docNodes, { types, live, selected: nodeSelection, problemsByNode, durations }),
-    [docNodes, types, live, nodeSelection, problemsByNode, durations],
+    () => editorNodes(nodeCache.current, docNodes, { types, live, selected: nodeSelection, problemsByNode, durations, linked }),
+    [docNodes, types, live, nodeSelection, problemsByNode, durations, linked],
   )
   const edges = useMemo(() => editorEdges(edgeCache.current, docEdges, live, edgeSelection), [docEdges, live, edgeSelection])
   useFitOnLoad(docNodes)

@@ -82,6 +82,7 @@ export const createGraphStore = (): GraphStore => createStore<GraphState>((set, 
     else set({ doc: next, past: [...past, doc].slice(-HISTORY_LIMIT), future: [], ...extra })
   }
 
+  let dirtyFor: { doc: GraphDoc; saved: string; dirty: boolean } | null = null
   return {
     doc: empty,
     selectedNodes: [],
@@ -100,7 +101,14 @@ export const createGraphStore = (): GraphStore => createStore<GraphState>((set, 
 
     markSaved: (version, doc = get().doc) => set({ version, saved: JSON.stringify(doc) }),
 
-    isDirty: () => JSON.stringify(get().doc) !== get().saved,
+    isDirty: () => {
+      // Documents are immutable, so the answer holds until the document or the saved text
+      // changes: four components ask on every render, and a 500-node document takes
+      // milliseconds to serialise (a drag asked ~4 times a frame).
+      const { doc, saved } = get()
+      if (dirtyFor?.doc !== doc || dirtyFor.saved !== saved) dirtyFor = { doc, saved, dirty: JSON.stringify(doc) !== saved }
+      return dirtyFor.dirty
+    },
 
     addNode: (type, position, config) => {
       const { doc } = get()
