@@ -26,6 +26,16 @@ def _logging_as_django(**_: Any) -> None:
     logging.config.dictConfig(settings.LOGGING)
 
 
+@signals.celeryd_init.connect
+def _no_banner_in_json(instance: Any = None, **_: Any) -> None:
+    """With LOG_FORMAT=json every line of the worker is JSON: Celery's banner (plain text
+    on stdout) is left out; the "worker ready" line (engine/tasks.py) says what it said."""
+    from django.conf import settings
+
+    if instance is not None and settings.LOG_FORMAT == "json":
+        instance.quiet = True
+
+
 # Celery's Django fixup closes every database connection before and after each task unless
 # this is set: a new PostgreSQL connection (several ms) for every step message. Django's
 # own CONN_MAX_AGE and health checks recycle them instead (run_chain ends with

@@ -63,6 +63,7 @@ def formatter(fmt: str = "json") -> logging.Formatter:
     configures structlog: its loggers hand their events to the standard library, so both
     kinds leave through this one renderer."""
     configure_structlog()
+    logging.captureWarnings(True)  # a library's warning is a line of the log too, not raw text
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[structlog.stdlib.ExtraAdder(), *_shared_processors()],
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *_renderer(fmt)],
