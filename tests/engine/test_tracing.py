@@ -80,3 +80,58 @@ def test_off_by_default_nothing_is_traced():
     with tracing.run_span(workflow_id=1, trigger="manual") as span:
         span.started(1)
         assert tracing.carrier() is None
+
+
+def test_with_an_endpoint_set_the_web_process_exports_its_spans_over_otlp(tmp_path):
+    """OTEL_EXPORTER_OTLP_ENDPOINT on: config.asgi sets tracing up (and instruments the
+    libraries) before Django loads; a run's root span reaches the collector's
+    /v1/traces as OTLP protobuf. The collector is a local HTTP server."""
+    import os
+    import subprocess
+    import sys
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from pathlib import Path
+
+    received = []
+
+    class Collector(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"] or 0))
+            received.append((self.path, self.headers["Content-Type"], body))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Collector)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    script = (
+        "import config.asgi\n"
+        "from core import tracing\n"
+        "from opentelemetry import trace\n"
+        "assert tracing.enabled()\n"
+        "with tracing.run_span(workflow_id=7, trigger='manual') as span:\n"
+        "    span.started(42)\n"
+        "trace.get_tracer_provider().shutdown()\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")}
+    env.update(
+        STEPWISE_VAR_DIR=str(tmp_path),
+        CELERY_BROKER_URL="memory://",
+        LOG_FORMAT="json",
+        OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{server.server_address[1]}",
+    )
+    root = Path(__file__).resolve().parents[2]
+    try:
+        result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, cwd=root, timeout=120)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.returncode == 0, result.stderr
+    assert '"tracing": true' in result.stderr
+    (path, content_type, body), *_ = received
+    assert (path, content_type) == ("/v1/traces", "application/x-protobuf")
+    assert b"stepwise.run" in body and b"stepwise-web" in body
