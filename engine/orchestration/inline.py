@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from core import tracing
@@ -35,6 +36,11 @@ from engine.store.writes import steps_run_through
 
 S = StepStatus
 logger = get_logger(__name__)
+
+
+def _log_ran(ids: dict[str, Any], attempt: int, duration_ms: float) -> None:
+    with bound(**ids):
+        logger.info("step ran", attempt=attempt, inline=True, duration_ms=duration_ms)
 
 
 def inline_type(graph: Graph, node_id: str) -> bool:
@@ -87,9 +93,12 @@ class Inliner:
         ids = {"run_id": run.pk, "node_id": node_id, "step_id": step_id, "workflow_id": run.workflow_id}
         with bound(**ids), tracing.step_span(run_id=run.pk, node_id=node_id, step_id=step_id, workflow_id=run.workflow_id, inline=True):
             evaluated = self._evaluate_bound(node_id, attempt)
-            if evaluated is not None:
-                logger.info("step ran", attempt=attempt, inline=True, duration_ms=evaluated[0].duration_ms)
-            return evaluated
+        if evaluated is not None:
+            # Said once the transaction commits: no log write under the run's lock (nor
+            # inside the inline budget), and no line for a step whose record rolled back.
+            duration_ms = evaluated[0].duration_ms
+            transaction.on_commit(lambda: _log_ran(ids, attempt, duration_ms))
+        return evaluated
 
     def _evaluate_bound(self, node_id: str, attempt: int) -> tuple[_Ran, dict[str, Any]] | None:
         self._left -= 1
