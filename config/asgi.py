@@ -5,9 +5,11 @@ import os
 from django.core.asgi import get_asgi_application
 
 from config.env import load_settings_or_exit
+from core import tracing
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 load_settings_or_exit()  # a bad environment value: one line on stderr, exit 2
+tracing.setup("stepwise-web")  # before Django loads its middleware: the tracing's is added then
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
@@ -17,6 +19,7 @@ from django.core.signals import request_finished  # noqa: E402
 from config import daphne_access, daphne_body  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from core.connections import close_thread_connections  # noqa: E402
+from core.logging import connections_summary, get_logger  # noqa: E402
 from core.middleware import RequestBodyLimit  # noqa: E402
 from engine.live.auth import TokenOrSession  # noqa: E402
 from engine.live.flow import with_pending_bytes  # noqa: E402
@@ -29,6 +32,15 @@ request_finished.connect(close_thread_connections, dispatch_uid="stepwise-close-
 _dispatcher = get_dispatcher()
 if hasattr(_dispatcher, "start_ticker"):
     _dispatcher.start_ticker()
+
+# The web process's start line: what it connected to (no password); daphne's own line
+# ("Listening on TCP address ...") follows once it listens.
+get_logger("stepwise.web").info(
+    "web application ready",
+    **connections_summary(),
+    executor=settings.STEPWISE_EXECUTOR,
+    tracing=tracing.enabled(),
+)
 
 # Request bodies past STEPWISE_MAX_BODY_BYTES are refused while they arrive: by daphne's
 # request when daphne serves (it buffers whole bodies before the application runs), by

@@ -1,9 +1,10 @@
 """Celery application: `celery -A config worker`. Settings come from Django (CELERY_*)."""
 
+import logging.config
 import os
 from typing import Any
 
-from celery import Celery
+from celery import Celery, signals
 
 from config.env import load_settings_or_exit
 
@@ -13,6 +14,27 @@ load_settings_or_exit()  # a bad environment value: one line on stderr, exit 2
 app = Celery("stepwise")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(["engine"])
+
+
+@signals.setup_logging.connect
+def _logging_as_django(**_: Any) -> None:
+    """The worker logs through Django's LOGGING (JSON lines or the console, LOG_LEVEL:
+    config/settings/logging.py) instead of Celery's own format: a receiver of this signal
+    keeps Celery from configuring the root logger itself."""
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
+
+
+@signals.celeryd_init.connect
+def _no_banner_in_json(instance: Any = None, **_: Any) -> None:
+    """With LOG_FORMAT=json every line of the worker is JSON: Celery's banner (plain text
+    on stdout) is left out; the "worker ready" line (engine/tasks.py) says what it said."""
+    from django.conf import settings
+
+    if instance is not None and settings.LOG_FORMAT == "json":
+        instance.quiet = True
+
 
 # Celery's Django fixup closes every database connection before and after each task unless
 # this is set: a new PostgreSQL connection (several ms) for every step message. Django's

@@ -71,6 +71,17 @@ def env_float(name: str, default: float, *, minimum: float | None = None) -> flo
     return number
 
 
+def env_choice(name: str, choices: tuple[str, ...], default: str | None = None) -> str | None:
+    """One of `choices`, compared without case (given back as spelled in `choices`)."""
+    value = env_str(name)
+    if value is None:
+        return default
+    for choice in choices:
+        if value.lower() == choice.lower():
+            return choice
+    raise EnvError(f"{name}={value!r} is not one of {', '.join(choices)}")
+
+
 def env_list(name: str, default: list[str] | None = None) -> list[str]:
     value = _raw(name)
     if value is None or value == "":

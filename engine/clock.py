@@ -4,15 +4,15 @@ loops over it; the embedded mode's tick thread calls it (engine.apps wires it in
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 from django.utils import timezone
 
+from core.logging import bound, get_logger
 from engine.orchestration.recovery import recover
 from engine.triggers.schedules import schedules_fire
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 
 def tick(now: datetime | None = None, *, limit: int = 500, schedule_now: datetime | None = None) -> dict[str, int]:
@@ -21,7 +21,8 @@ def tick(now: datetime | None = None, *, limit: int = 500, schedule_now: datetim
     now = now or timezone.now()
     scheduled = 0
     try:
-        scheduled = schedules_fire(schedule_now or now)
+        with bound(job="schedules_fire"):
+            scheduled = schedules_fire(schedule_now or now)
     except Exception:  # a broken schedule must not stop timers and lease recovery
         logger.exception("firing schedules failed")
     return {"scheduled": scheduled, **recover(now, limit=limit)}

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
-from celery.signals import worker_process_init
+from celery.signals import worker_process_init, worker_ready
 
 from catalog.nodes import registry
 from catalog.nodes.net import http_client, ssl_context
+from core import tracing
 from core.connections import recycle_worker_connections
+from core.logging import bound, connections_summary, get_logger
 from engine.orchestration.evaluation import warm_evaluators
 from engine.orchestration.execute import run_chain_retrying, run_together, worker_name
 from engine.orchestration.timers import timer_fire
 
 STEP_QUEUE = "stepwise.steps"
+logger = get_logger(__name__)
 
 # The node types (and what they import: httpx...) are loaded by the worker's parent
 # process, before it forks its children: each child's first step imported them otherwise,
@@ -22,21 +27,25 @@ ssl_context()  # the CA bundle, loaded once for every child (a new client per ch
 
 
 @shared_task(name="stepwise.execute_step", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def execute_step(step_id: int) -> None:
-    run_chain_retrying(step_id, worker=worker_name())
+def execute_step(step_id: int, trace: dict[str, str] | None = None) -> None:
+    """`trace`: the run's trace context (core/tracing.py), when tracing is on."""
+    with tracing.run_context(trace):
+        run_chain_retrying(step_id, worker=worker_name())
 
 
 @shared_task(name="stepwise.execute_steps", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def execute_steps(step_ids: list[int]) -> None:
+def execute_steps(step_ids: list[int], trace: dict[str, str] | None = None) -> None:
     """Several pure steps of one run in one message (engine.orchestration.dispatch)."""
-    run_together(step_ids, worker=worker_name())
+    with tracing.run_context(trace), bound(step_ids=step_ids):
+        run_together(step_ids, worker=worker_name())
 
 
 @shared_task(name="stepwise.fire_timer", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def fire_timer(step_id: int) -> None:
+def fire_timer(step_id: int, trace: dict[str, str] | None = None) -> None:
     """A waiting step's timer (a wait, an approval's timeout), delivered at its time."""
     try:
-        timer_fire(step_id)
+        with tracing.run_context(trace):
+            timer_fire(step_id)
     finally:
         recycle_worker_connections()
 
@@ -62,3 +71,22 @@ def warm_up(**_: object) -> None:
     connections.close_all()
     http_client()  # the child's pooled client, ready before its first HTTP step
     warm_evaluators()  # its expression evaluators' zygote, started in the background
+    tracing.setup("stepwise-worker")  # per child: the exporter's thread does not survive a fork
+
+
+@worker_ready.connect
+def say_ready(sender: Any = None, **_: object) -> None:
+    """The worker's start line: what it connected to (no password), how many processes
+    take steps, from which queues."""
+    controller = getattr(sender, "controller", None)
+    queues = sorted(sender.app.amqp.queues.consume_from) if sender is not None else []
+    summary = connections_summary()
+    logger.info(
+        "worker ready",
+        broker=summary["broker"],
+        database=summary["database"],
+        channel_layer=summary["channel_layer"],
+        concurrency=getattr(controller, "concurrency", None),
+        queues=queues,
+        hostname=getattr(sender, "hostname", None),
+    )

@@ -1,26 +1,37 @@
 """Production mode: each ready step is one Celery message on the engine's own queue. The
-message only says "look at step N"; the database decides what happens."""
+message only says "look at step N"; the database decides what happens. With tracing on
+(core/tracing.py), it also carries its run's trace context (`trace`)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from core import tracing
 from engine.tasks import STEP_QUEUE, execute_step, execute_steps, fire_timer
+
+
+def _trace() -> dict[str, Any]:
+    trace = tracing.carrier()
+    return {} if trace is None else {"trace": trace}
 
 
 class CeleryDispatcher:
     def send(self, step_ids: list[int], *, together: bool = False) -> None:
+        kwargs = _trace()
         if together:
-            execute_steps.apply_async(args=(step_ids,), queue=STEP_QUEUE)
+            execute_steps.apply_async(args=(step_ids,), kwargs=kwargs, queue=STEP_QUEUE)
             return
         with execute_step.app.producer_or_acquire() as producer:  # one producer for them all
             for step_id in step_ids:
-                execute_step.apply_async(args=(step_id,), queue=STEP_QUEUE, producer=producer)
+                execute_step.apply_async(args=(step_id,), kwargs=kwargs, queue=STEP_QUEUE, producer=producer)
 
     def send_later(self, step_ids: list[int], delay_s: float) -> None:
         # A worker holds the message until its time (Celery's countdown): the timer fires
         # within milliseconds of it, not at the tick's next pass.
+        kwargs = _trace()
         with execute_step.app.producer_or_acquire() as producer:
             for step_id in step_ids:
-                execute_step.apply_async(args=(step_id,), queue=STEP_QUEUE, countdown=delay_s, producer=producer)
+                execute_step.apply_async(args=(step_id,), kwargs=kwargs, queue=STEP_QUEUE, countdown=delay_s, producer=producer)
 
     def fire_later(self, step_id: int, delay_s: float) -> None:
-        fire_timer.apply_async(args=(step_id,), queue=STEP_QUEUE, countdown=delay_s)
+        fire_timer.apply_async(args=(step_id,), kwargs=_trace(), queue=STEP_QUEUE, countdown=delay_s)

@@ -1,12 +1,13 @@
 """Embedded mode: steps run on a thread pool inside the server process, and a tick thread
-fires timers and recovers lost work. Same engine code as the Celery mode."""
+fires timers and recovers lost work. Same engine code as the Celery mode. What a Celery
+message carries besides the step, its run's trace context (core/tracing.py), goes along
+with each call here."""
 
 from __future__ import annotations
 
 import contextlib
 import heapq
 import itertools
-import logging
 import threading
 import time
 from collections.abc import Callable
@@ -15,11 +16,13 @@ from concurrent.futures import ThreadPoolExecutor
 from django.conf import settings
 from django.db import connections
 
+from core import tracing
+from core.logging import get_logger
 from engine.orchestration.evaluation import warm_evaluators
 from engine.orchestration.execute import run_chain_retrying, run_together, worker_name
 from engine.orchestration.timers import timer_fire
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 
 class _Timers:
@@ -89,43 +92,53 @@ class InProcessDispatcher:
 
     def send(self, step_ids: list[int], *, together: bool = False) -> None:
         pool = self._executor()
+        trace = tracing.carrier()
         if together:
-            pool.submit(self._run_together, step_ids)
+            pool.submit(self._run_together, step_ids, trace)
             return
         for step_id in step_ids:
-            pool.submit(self._run, step_id)
+            pool.submit(self._run, step_id, trace)
 
     def _submit(self, call: Callable[[], None]) -> None:
         self._executor().submit(call)
 
     def send_later(self, step_ids: list[int], delay_s: float) -> None:
-        self._timers.at(delay_s, lambda: self.send(step_ids))
+        trace = tracing.carrier()
+        self._timers.at(delay_s, lambda: self._send_traced(step_ids, trace))
+
+    def _send_traced(self, step_ids: list[int], trace: dict[str, str] | None) -> None:
+        with tracing.run_context(trace):
+            self.send(step_ids)
 
     def fire_later(self, step_id: int, delay_s: float) -> None:
-        self._timers.at(delay_s, lambda: self._fire(step_id))
+        trace = tracing.carrier()
+        self._timers.at(delay_s, lambda: self._fire(step_id, trace))
 
     @staticmethod
-    def _fire(step_id: int) -> None:
+    def _fire(step_id: int, trace: dict[str, str] | None = None) -> None:
         try:
-            timer_fire(step_id)
+            with tracing.run_context(trace):
+                timer_fire(step_id)
         except Exception:
-            logger.exception("the timer of step %s failed in the in-process executor; the tick will fire it", step_id)
+            logger.exception("the timer failed in the in-process executor; the tick will fire it", step_id=step_id)
 
     @staticmethod
-    def _run_together(step_ids: list[int]) -> None:
+    def _run_together(step_ids: list[int], trace: dict[str, str] | None = None) -> None:
         try:
-            run_together(step_ids, worker=worker_name())
+            with tracing.run_context(trace):
+                run_together(step_ids, worker=worker_name())
         except Exception:
-            logger.exception("steps %s failed in the in-process executor; the tick will retry them", step_ids)
+            logger.exception("steps failed in the in-process executor; the tick will retry them", step_ids=step_ids)
 
     @staticmethod
-    def _run(step_id: int) -> None:
+    def _run(step_id: int, trace: dict[str, str] | None = None) -> None:
         # Pool threads are few and long-lived: each keeps its connection between steps
         # (run_chain recycles it: dropped when broken or older than CONN_MAX_AGE).
         try:
-            run_chain_retrying(step_id, worker=worker_name())
+            with tracing.run_context(trace):
+                run_chain_retrying(step_id, worker=worker_name())
         except Exception:
-            logger.exception("step %s failed in the in-process executor; the tick will retry it", step_id)
+            logger.exception("step failed in the in-process executor; the tick will retry it", step_id=step_id)
 
     def start_ticker(self, interval_s: float = 1.0) -> None:
         """Start the tick thread (once)."""

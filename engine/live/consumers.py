@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
@@ -24,6 +23,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
+from core.logging import get_logger
 from engine.live import messages as m
 from engine.live.flow import PENDING_BYTES, Probe
 from engine.live.publish import publisher, run_group, workflow_group
@@ -31,7 +31,7 @@ from engine.live.publish import publisher, run_group, workflow_group
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 INBOX = 1000  # layer events a connection keeps while its writer is busy
 DRAIN_CHECK_S = 0.02
@@ -101,12 +101,12 @@ class _Streamed(_Owned):
                     await self._frame({"type": m.ERROR, "detail": self.error_detail})
                 await self._write()
         except _TooSlowError:
-            logger.info("live stream %s: client too slow, closing", self.scope.get("path"))
+            logger.info("live stream client too slow, closing", path=self.scope.get("path"))
             await self.close(code=m.CLOSE_TOO_SLOW, reason="too slow: the client did not read what was sent")
         except asyncio.CancelledError:
             raise
         except Exception:
-            logger.exception("live stream %s failed", self.scope.get("path"))
+            logger.exception("live stream failed", path=self.scope.get("path"))
             await self.close(code=1011)
 
     async def _wait_for_work(self) -> None:

@@ -6,18 +6,18 @@ is allowed: consumers repair gaps from the RunEvent log."""
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import threading
 from typing import Any
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
+from core.logging import get_logger
 from engine.live.messages import event_message
 from engine.store.events import note_workflow, workflow_of
 from engine.store.models import Run
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 
 def run_group(run_id: int) -> str:
@@ -79,7 +79,7 @@ class Publisher:
     async def _send_locked(self, by_run: dict[int, list[dict[str, Any]]]) -> None:
         layer = get_channel_layer()
         if layer is None:  # no CHANNEL_LAYERS configured: no one to publish to
-            logger.warning("no channel layer: events of runs %s not published", sorted(by_run))
+            logger.warning("no channel layer: events not published", run_ids=sorted(by_run))
             return
         for run_id, messages in by_run.items():
             payload = {"type": "run.events", "events": messages}
@@ -87,7 +87,7 @@ class Publisher:
                 for group in await _listened(layer, [run_group(run_id), workflow_group(messages[0]["workflow_id"])]):
                     await layer.group_send(group, payload)
             except Exception:  # a full channel, a broker hiccup: consumers repair from the log
-                logger.warning("could not publish events of run %s", run_id, exc_info=True)
+                logger.warning("could not publish events", run_id=run_id, exc_info=True)
 
 
 async def _listened(layer: Any, groups: list[str]) -> list[str]:

@@ -7,17 +7,17 @@ may have ended before) and after a ring (docs/architecture.md#waiting-for-a-run)
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from channels.layers import get_channel_layer
 
+from core.logging import get_logger
 from engine.live.publish import publisher, run_group
 from engine.store.statuses import RUN_TERMINAL
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 # While the layer cannot be reached, a bell falls back to a read this often.
 DEAF_POLL_S = 0.5
@@ -61,7 +61,7 @@ async def run_bell(run_id: int) -> AsyncIterator[RunBell]:
             channel = await layer.new_channel()
             await layer.group_add(group, channel)
     except Exception:
-        logger.warning("could not join %s; waiting by reading the database", group, exc_info=True)
+        logger.warning("could not join the group; waiting by reading the database", group=group, exc_info=True)
         channel = None
     try:
         yield RunBell(layer, channel)
@@ -70,7 +70,7 @@ async def run_bell(run_id: int) -> AsyncIterator[RunBell]:
             try:
                 await layer.group_discard(group, channel)
             except Exception:  # the group expires on its own
-                logger.warning("could not leave %s", group, exc_info=True)
+                logger.warning("could not leave the group", group=group, exc_info=True)
 
 
 def ends_run(events: Iterable[dict[str, Any]]) -> bool:

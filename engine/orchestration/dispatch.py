@@ -8,6 +8,8 @@ from typing import Protocol
 
 from django.db import transaction
 
+from core import tracing
+
 
 class Dispatcher(Protocol):
     def send(self, step_ids: list[int], *, together: bool = False) -> None:
@@ -68,4 +70,10 @@ def dispatch_after_commit(step_ids: list[int], *, together: bool = False) -> Non
     must never receive a step it cannot see yet."""
     if step_ids:
         ids = list(step_ids)
-        transaction.on_commit(lambda: _dispatcher.send(ids, together=together))
+        trace = tracing.carrier()  # the run's trace context, for their messages (core/tracing.py)
+        transaction.on_commit(lambda: _send(ids, together, trace))
+
+
+def _send(step_ids: list[int], together: bool, trace: dict[str, str] | None) -> None:
+    with tracing.run_context(trace):
+        _dispatcher.send(step_ids, together=together)

@@ -5,7 +5,6 @@ the inline path (a pure step run under its run's lock); it reads, never writes."
 from __future__ import annotations
 
 import json
-import logging
 import threading
 import time
 from typing import Any
@@ -17,6 +16,7 @@ from catalog.expressions.sandbox import sandbox
 from catalog.nodes import registry
 from catalog.nodes.base import NodeResult, StepContext, StepFailed
 from catalog.schemas import problems_code, problems_message, rendered_problems
+from core.logging import get_logger
 from engine.orchestration.graph import Graph, edge_state
 from engine.orchestration.guards import guards
 from engine.orchestration.step_secrets import Runner, masked_failure, masked_result, step_secrets, values_of
@@ -58,7 +58,7 @@ def _call(cls: Any, ctx: StepContext, timeout_s: float, deadline: float) -> Node
         raise _timed_out(timeout_s, outcome_unknown=True) from None
 
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 
 def warm_evaluators() -> None:

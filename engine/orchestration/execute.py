@@ -4,9 +4,9 @@ never executed again: a duplicate message finds nothing to claim."""
 
 from __future__ import annotations
 
-import logging
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +16,9 @@ from django.utils import timezone
 
 from catalog.expressions.evaluate import ExpressionError
 from catalog.nodes.base import StepFailed
+from core import tracing
 from core.connections import recycle_worker_connections, trust_fresh_connections
+from core.logging import bound, get_logger
 from engine.orchestration.advance import advance, advance_locked_nodes
 from engine.orchestration.children import children_prepare, children_start
 from engine.orchestration.dispatch import get_dispatcher
@@ -35,7 +37,7 @@ from engine.store.statuses import RunStatus, StepStatus
 from engine.store.writes import step_claim, step_transition
 
 R, S = RunStatus, StepStatus
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 
 @dataclass
@@ -83,11 +85,17 @@ def run_claimed(claimed: Claimed, *, chain_worker: str | None = None) -> Next:
     it makes ready is claimed for that worker in the same transaction. The step's lease is
     renewed by this process's heartbeat until then."""
     step = claimed.step
-    heartbeat.hold(step.pk, claimed.token, _run_for_at_most_s(graph_for(step.run).nodes[step.node_id]))
-    try:
-        return _run_held(claimed, chain_worker)
-    finally:
-        heartbeat.release(step.pk, claimed.token)
+    run = step.run
+    # Every line logged while the step runs says which step of which run it is.
+    ids = {"run_id": run.pk, "step_id": step.pk, "node_id": step.node_id, "workflow_id": run.workflow_id}
+    with bound(**ids), tracing.step_span(run_id=run.pk, node_id=step.node_id, step_id=step.pk, workflow_id=run.workflow_id):
+        heartbeat.hold(step.pk, claimed.token, _run_for_at_most_s(graph_for(run).nodes[step.node_id]))
+        started = time.perf_counter()
+        try:
+            return _run_held(claimed, chain_worker)
+        finally:
+            heartbeat.release(step.pk, claimed.token)
+            logger.info("step ran", attempt=step.attempt, duration_ms=round((time.perf_counter() - started) * 1000, 3))
 
 
 def _run_held(claimed: Claimed, chain_worker: str | None) -> Next:
@@ -126,7 +134,7 @@ def _run_held(claimed: Claimed, chain_worker: str | None) -> Next:
         invalid = StepFailed(str(exc), code="expression_error", retryable=False)
         return Next(step_failed(step, invalid, config=_config_of(exc, node), node=node, token=token))
     except Exception as exc:
-        logger.exception("step %s crashed", step.idempotency_key)
+        logger.exception("step crashed", idempotency_key=step.idempotency_key)
         # Where it crashed is unknown: an at-most-once step may have had its effect.
         crashed = StepFailed(f"{type(exc).__name__}: {exc}", code="internal_error", outcome_unknown=True)
         return Next(step_failed(step, crashed, config=_config_of(exc, node), node=node, token=token))
@@ -285,12 +293,13 @@ def run_chain_retrying(step_id: int, *, worker: str, pure: bool = False) -> None
     given turns out to be broken (a restarted server): a worker's connection skips its
     health check between messages (core.connections). Safe: a step it had already
     claimed or finished is not run again."""
-    try:
-        run_chain(step_id, worker=worker, pure=pure)
-    except (InterfaceError, OperationalError):
-        logger.warning("step %s: database connection lost; retrying on a new one", step_id, exc_info=True)
-        connections.close_all()
-        run_chain(step_id, worker=worker, pure=pure)
+    with bound(step_id=step_id):
+        try:
+            run_chain(step_id, worker=worker, pure=pure)
+        except (InterfaceError, OperationalError):
+            logger.warning("database connection lost; retrying the step on a new one", exc_info=True)
+            connections.close_all()
+            run_chain(step_id, worker=worker, pure=pure)
 
 
 def run_together(step_ids: list[int], *, worker: str) -> None:

@@ -15,15 +15,17 @@ past the budget, ready steps are queued and dispatched as usual."""
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
+from core import tracing
+from core.logging import bound, get_logger
 from engine.orchestration.evaluation import expression_data, input_rows, iso, node_evaluate, step_inputs
 from engine.orchestration.graph import Graph
 from engine.store.models import Run
@@ -33,7 +35,12 @@ from engine.store.statuses import StepStatus
 from engine.store.writes import steps_run_through
 
 S = StepStatus
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
+
+
+def _log_ran(ids: dict[str, Any], attempt: int, duration_ms: float) -> None:
+    with bound(**ids):
+        logger.info("step ran", attempt=attempt, inline=True, duration_ms=duration_ms)
 
 
 def inline_type(graph: Graph, node_id: str) -> bool:
@@ -50,6 +57,10 @@ class _Ran:
     input: Any
     output: Any
     ports: list[str]
+
+    @property
+    def duration_ms(self) -> float:
+        return round((self.finished_at - self.started_at).total_seconds() * 1000, 3)
 
 
 class Inliner:
@@ -73,10 +84,23 @@ class Inliner:
         self._complete = self._complete or self.graph.needs_data(node_id)
         return rows
 
-    def _evaluate(self, node_id: str, attempt: int) -> tuple[_Ran, dict[str, Any]] | None:
+    def _evaluate(self, node_id: str, attempt: int, step_id: int | None = None) -> tuple[_Ran, dict[str, Any]] | None:
         """Run the node: what its step records (times, input, output, ports) and its
         attempt's entry; None when it cannot complete inline (it failed, or asked to wait
-        or to start child runs): the executor takes it then."""
+        or to start child runs): the executor takes it then. `step_id`: its step's, when
+        it has one already."""
+        run = self.run
+        ids = {"run_id": run.pk, "node_id": node_id, "step_id": step_id, "workflow_id": run.workflow_id}
+        with bound(**ids), tracing.step_span(run_id=run.pk, node_id=node_id, step_id=step_id, workflow_id=run.workflow_id, inline=True):
+            evaluated = self._evaluate_bound(node_id, attempt)
+        if evaluated is not None:
+            # Said once the transaction commits: no log write under the run's lock (nor
+            # inside the inline budget), and no line for a step whose record rolled back.
+            duration_ms = evaluated[0].duration_ms
+            transaction.on_commit(lambda: _log_ran(ids, attempt, duration_ms))
+        return evaluated
+
+    def _evaluate_bound(self, node_id: str, attempt: int) -> tuple[_Ran, dict[str, Any]] | None:
         self._left -= 1
         started = timezone.now()
         rows = self._rows_for(node_id)
@@ -135,7 +159,7 @@ class Inliner:
         The states of those written, by node; the others are left as they were."""
         evaluated = []
         for step_id, node_id, attempt, attempts in queued:
-            outcome = self._evaluate(node_id, attempt + 1)
+            outcome = self._evaluate(node_id, attempt + 1, step_id)
             if outcome is not None:
                 ran, entry = outcome
                 evaluated.append(

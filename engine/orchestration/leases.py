@@ -9,7 +9,6 @@ lease is not a state the planner reads (see engine.store.reads.run_lock_states).
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 import time
@@ -19,9 +18,10 @@ from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
+from core.logging import get_logger
 from engine.store.marks import leases_renew
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 
 def lease_s() -> float:

@@ -12,7 +12,6 @@ once: rows are taken with SELECT ... FOR UPDATE SKIP LOCKED where the database h
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.logging import bound, get_logger
 from engine.orchestration.admission import runs_promote_waiting
 from engine.orchestration.advance import advance
 from engine.orchestration.children import children_resume
@@ -33,7 +33,7 @@ from engine.store.statuses import StepStatus
 from engine.store.writes import step_transition
 
 S = StepStatus
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 # A run this old with no step in flight is advanced by the tick.
 STALL_AFTER_S = 5
@@ -66,9 +66,10 @@ def fire_timers(now: datetime, limit: int) -> int:
     fired = 0
     for step_id in recovery.waiting_due(now, limit):
         try:
-            fired += timer_fire(step_id)
+            with bound(step_id=step_id):
+                fired += timer_fire(step_id)
         except Exception:  # one broken timer must not stop the others, nor lease recovery
-            logger.exception("firing the timer of step %s failed", step_id)
+            logger.exception("firing the timer failed", step_id=step_id)
     return fired
 
 
@@ -99,15 +100,23 @@ def advance_stalled(now: datetime, limit: int) -> int:
 def recover(now: datetime | None = None, *, limit: int = 500) -> dict[str, int]:
     """One pass of every recovery job; how many rows each moved."""
     now = now or timezone.now()
-    counts = {"dispatched": dispatch_due(now, limit)}
-    counts.update(reclaim_leases(now, limit))
-    counts["timers"] = fire_timers(now, limit)
-    counts["armed"] = arm_timers(now, limit)
-    counts["resumed"] = resume_orphans(now, limit)
-    counts["advanced"] = advance_stalled(now, limit)
+    # Each job's lines say which job logged them (`job`).
+    with bound(job="dispatch_due"):
+        counts = {"dispatched": dispatch_due(now, limit)}
+    with bound(job="reclaim_leases"):
+        counts.update(reclaim_leases(now, limit))
+    with bound(job="fire_timers"):
+        counts["timers"] = fire_timers(now, limit)
+    with bound(job="arm_timers"):
+        counts["armed"] = arm_timers(now, limit)
+    with bound(job="resume_orphans"):
+        counts["resumed"] = resume_orphans(now, limit)
+    with bound(job="advance_stalled"):
+        counts["advanced"] = advance_stalled(now, limit)
     # Queued runs of a workflow with free slots (a process died between a run's end and
     # the promotion it owed, or the limit was raised).
-    counts["promoted"] = runs_promote_waiting(limit=limit)
+    with bound(job="promote_waiting"):
+        counts["promoted"] = runs_promote_waiting(limit=limit)
     return counts
 
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from django.db import transaction
 
+from core import tracing
+from core.logging import bound, get_logger
 from core.lru import LRU
 from designer.errors import GraphInvalid
 from designer.models import Workflow, WorkflowVersion
@@ -34,6 +36,7 @@ from engine.store.start import run_start_statement
 from engine.store.statuses import StepStatus
 
 S = StepStatus
+logger = get_logger(__name__)
 
 
 def run_start(
@@ -50,6 +53,34 @@ def run_start(
     """Start a run of the workflow's latest version (or `version`). Refused with the
     problems (422) when the graph is invalid. `reuse` copies finished steps' outputs.
     `trigger_node` names the trigger it starts from (a workflow may have several)."""
+    # The start's lines say which workflow; the steps it dispatches carry the run's trace.
+    with bound(workflow_id=workflow.pk), tracing.run_span(workflow_id=workflow.pk, trigger=trigger) as span:
+        run = _run_start(
+            workflow=workflow,
+            user=user,
+            payload=payload,
+            trigger=trigger,
+            version=version,
+            rerun_of=rerun_of,
+            reuse=reuse,
+            trigger_node=trigger_node,
+        )
+        span.started(run.pk)
+        logger.info("run started", run_id=run.pk, trigger=trigger, status=run.status, version_id=run.version_id)
+        return run
+
+
+def _run_start(
+    *,
+    workflow: Workflow,
+    user: Any,
+    payload: Any,
+    trigger: str,
+    version: WorkflowVersion | None,
+    rerun_of: Run | None,
+    reuse: dict[str, StepRun] | None,
+    trigger_node: str | None,
+) -> Run:
     payload = {} if payload is None else payload
     user_runs_check(user=user)  # 429 past the quota (a count at most once a second far from it)
     if workflow.concurrency_limit is not None:  # the locked path (engine.orchestration.admission)

@@ -10,7 +10,6 @@ nothing on a run's path (execute, inline, advance) looks at a node's `pinned`.""
 
 from __future__ import annotations
 
-import logging
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +18,7 @@ from django.utils import timezone
 
 from catalog.expressions.evaluate import ExpressionError
 from catalog.nodes.base import StepFailed
+from core.logging import get_logger
 from designer.errors import GraphInvalid
 from designer.models import Workflow
 from designer.services import graph_validate
@@ -30,7 +30,7 @@ from engine.store.models import Run
 from engine.store.reads import step_of, step_rows
 from engine.store.step_tests import StepTest, node_steps, run_latest, step_test_record
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 # Problems that stop a node from being evaluated at all: the graph's shape, or the tested
 # node's own config. Others (unreachable, a steps.<id> not upstream) concern a run, and the
@@ -166,7 +166,7 @@ def step_test_run(
         error = {"code": "expression_error", "message": str(exc)}
         config = getattr(exc, "config", None)
     except Exception as exc:
-        logger.exception("test of step %s of workflow %s crashed", node_id, workflow.pk)
+        logger.exception("step test crashed", node_id=node_id, workflow_id=workflow.pk)
         error = {"code": "internal_error", "message": f"{type(exc).__name__}: {exc}"}
         config = getattr(exc, "config", None)
     return step_test_record(

@@ -9,13 +9,13 @@ and one that arrives early is armed again for the time left."""
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.logging import bound, get_logger
 from core.lru import LRU
 from engine.orchestration.advance import advance
 from engine.orchestration.dispatch import dispatch_after_commit, get_dispatcher
@@ -27,7 +27,7 @@ from engine.store.statuses import StepStatus
 from engine.store.writes import step_transition
 
 S = StepStatus
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 
 def _delay_s(due: datetime, now: datetime | None = None) -> float:
@@ -78,7 +78,7 @@ def arm_coming(now: datetime, within_s: float, limit: int) -> int:
             try:
                 arm(step_id, due, waiting=status == S.WAITING)
             except Exception:  # the broker is away: the tick fires it when due
-                logger.warning("arming the timer of step %s failed", step_id, exc_info=True)
+                logger.warning("arming the timer failed", step_id=step_id, exc_info=True)
                 continue
             armed += 1
     return armed
@@ -91,7 +91,7 @@ def timer_fire(step_id: int) -> bool:
     run_id = recovery.waiting_run_id(step_id)
     if run_id is None:
         return False
-    with transaction.atomic():
+    with bound(run_id=run_id, step_id=step_id), transaction.atomic():
         # The run's row first, then the step's: the order of every writer that holds the
         # run (a cancel, an advance), so that the two never wait for each other.
         run_locked_or_none(run_id)

@@ -6,7 +6,6 @@ transaction as its run."""
 from __future__ import annotations
 
 import itertools
-import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,12 +18,13 @@ from django.db import IntegrityError, transaction
 from audit import services as audit
 from audit.models import Action, How
 from core.errors import DomainError
+from core.logging import get_logger
 from engine.store.models import Trigger
 from engine.store.sql import backend
 from engine.triggers.models import Schedule, ScheduleSlot
 from engine.triggers.start import trigger_run_start
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 # A catch-up never walks more slots than this (a per-second cron after a week away).
 MAX_SLOTS_WALKED = 10_000
@@ -135,7 +135,9 @@ def _fire(schedule: Schedule, slot: datetime, now: datetime, missed: int) -> int
             audit.record(action=Action.RUN_STARTED, origin=origin, owner=workflow.owner, target=audit.run_target(run), details=details)
     except DomainError as exc:
         # The slot stays recorded (with no run): it is not retried at every tick.
-        logger.warning("schedule %s:%s slot %s started no run: %s", workflow.pk, schedule.node_id, slot, exc.detail)
+        logger.warning(
+            "schedule slot started no run", workflow_id=workflow.pk, node_id=schedule.node_id, slot=slot.isoformat(), detail=exc.detail
+        )
         return 0
     ScheduleSlot.objects.filter(pk=record.pk).update(run=run)
     return 1

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import re
 import secrets
 from collections.abc import Mapping
@@ -28,6 +27,7 @@ from audit.services import Detail, Origin, record, run_target
 from catalog.nodes.trigger_webhook import WebhookTrigger
 from core.errors import DomainError
 from core.json_values import finite_float
+from core.logging import bound, get_logger
 from designer.models import Workflow
 from engine.orchestration.admission import RunsInFlightExceeded
 from engine.orchestration.creation import InputInvalid
@@ -37,7 +37,7 @@ from engine.triggers.refusals import unverified_over_cap
 from engine.triggers.signatures import SignatureError, verify
 from engine.triggers.start import trigger_run_start
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 # Request headers never copied into the run's input.
@@ -228,6 +228,13 @@ def _delivered(endpoint: WebhookEndpoint, message_id: str | None) -> int | None:
 def _start_once(endpoint: WebhookEndpoint, message_id: str | None, payload: Any, config: dict[str, Any], origin: Origin) -> HookAccepted:
     """The run and its delivery record commit together; a second call with the same id
     (even at the same moment: the unique index makes it wait, then fail) gets that run."""
+    with bound(workflow_id=endpoint.workflow_id, node_id=endpoint.node_id, webhook_id=message_id):
+        return _start_once_bound(endpoint, message_id, payload, config, origin)
+
+
+def _start_once_bound(
+    endpoint: WebhookEndpoint, message_id: str | None, payload: Any, config: dict[str, Any], origin: Origin
+) -> HookAccepted:
     workflow = endpoint.workflow
     seen = _delivered(endpoint, message_id)
     if seen is not None:
@@ -247,7 +254,7 @@ def _start_once(endpoint: WebhookEndpoint, message_id: str | None, payload: Any,
     except DomainError as exc:
         # The active version cannot run any more (a workflow it calls was deleted): the
         # caller learns that much; the problems are the owner's.
-        logger.warning("webhook %s of workflow %s started no run: %s", endpoint.node_id, workflow.pk, exc.detail)
+        logger.warning("webhook started no run", detail=exc.detail)
         raise HookRefused(503, "The workflow behind this hook cannot run right now; its owner can see why.") from None
     except IntegrityError:
         existing = _delivered(endpoint, message_id)

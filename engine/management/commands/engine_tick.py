@@ -1,4 +1,3 @@
-import logging
 import signal
 import time
 from datetime import datetime
@@ -8,9 +7,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
+from core import tracing
+from core.logging import connections_summary, get_logger
 from engine.clock import tick
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 
 def _read_clock(path: str) -> datetime:
@@ -44,11 +45,14 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        tracing.setup("stepwise-tick")
+        summary = connections_summary()
+        logger.info("tick starting", database=summary["database"], broker=summary["broker"], interval_s=interval, once=once)
         while not stopping:
             try:
                 counts = tick(schedule_now=_read_clock(clock_file) if clock_file else None)
                 if any(counts.values()):
-                    logger.info("tick: %s", counts)
+                    logger.info("tick", **counts)
             except Exception:
                 logger.exception("tick failed")
                 connections.close_all()  # a broken connection is replaced on the next tick
