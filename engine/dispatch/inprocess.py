@@ -18,6 +18,7 @@ from django.db import connections
 from engine.orchestration.evaluation import warm_evaluators
 from engine.orchestration.execute import run_chain_retrying, run_together, worker_name
 from engine.orchestration.timers import timer_fire
+from health import heartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +137,7 @@ class InProcessDispatcher:
                 return
             self._stop.clear()
             self._ticker = threading.Thread(target=self._tick_loop, args=(interval_s,), daemon=True, name="stepwise-tick")
+            heartbeat.local_started(heartbeat.TICK, interval_s)  # readiness expects its beats from now on
             self._ticker.start()
         warm_evaluators()  # the server's expression evaluators, before the first step needs one
 
@@ -144,6 +146,7 @@ class InProcessDispatcher:
         while not self._stop.wait(interval_s):
             try:
                 self._tick()
+                heartbeat.local_beat(heartbeat.TICK)
             except Exception:
                 logger.exception("tick failed")
             finally:
@@ -153,6 +156,7 @@ class InProcessDispatcher:
         self._stop.set()
         self._timers.stop()
         if self._ticker is not None:
+            heartbeat.local_stopped(heartbeat.TICK)
             self._ticker.join(5)
             self._ticker = None
         # The pool is taken out under the lock but shut down outside it: a step finishing

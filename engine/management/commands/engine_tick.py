@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from engine.clock import tick
+from health import heartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,8 @@ class Command(BaseCommand):
         while not stopping:
             try:
                 counts = tick(schedule_now=_read_clock(clock_file) if clock_file else None)
+                # A pass that went through: readiness (GET /readyz) reads how long ago.
+                heartbeat.record(heartbeat.TICK, interval)
                 if any(counts.values()):
                     logger.info("tick: %s", counts)
             except Exception:
