@@ -174,3 +174,10 @@ def test_masking_takes_passwords_out_of_urls_and_the_settings(settings, monkeypa
     assert mask("amqp://rabbit:r%40bbit-pw@mq:5672// and r@bbit-pw") == "amqp://rabbit:***@mq:5672// and ***"
     assert mask("redis://:pw@h:1/0") == "redis://:***@h:1/0"
     assert len(one_line("x" * 1000)) == 300
+
+
+def test_readiness_answers_over_plain_http_with_the_redirect_on(transactional_db, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    assert Client().get("/login/").status_code == 301
+    assert Client().get("/readyz").status_code == 200 and Client().get("/healthz").status_code == 200
