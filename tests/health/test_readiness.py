@@ -27,6 +27,19 @@ def _ready(path: str = "/readyz"):
     return response.status_code, response.json()
 
 
+@pytest.fixture(autouse=True)
+def _no_tick_thread_of_another_test():
+    """A test that imported config.asgi left the embedded tick thread running in this
+    process: these tests say themselves which tick runs."""
+    with heartbeat._local_lock:
+        saved = dict(heartbeat._local)
+        heartbeat._local.clear()
+    yield
+    with heartbeat._local_lock:
+        heartbeat._local.clear()
+        heartbeat._local.update(saved)
+
+
 @pytest.fixture
 def celery_mode_settings(settings):
     """Celery mode as the web process sees it, on the in-memory transport (nothing to reach)."""
