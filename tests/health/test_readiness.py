@@ -28,6 +28,13 @@ def _ready(path: str = "/readyz"):
 
 
 @pytest.fixture(autouse=True)
+def _patient_checks(settings):
+    """The timeout is a bound, not what is tested here (but in the test of a hung check):
+    on a loaded machine a fresh connection can take seconds."""
+    settings.STEPWISE_HEALTH_TIMEOUT_S = 30
+
+
+@pytest.fixture(autouse=True)
 def _no_tick_thread_of_another_test():
     """A test that imported config.asgi left the embedded tick thread running in this
     process: these tests say themselves which tick runs."""

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 
 
 def _failing(base: str) -> dict[str, str]:
-    answer = httpx.get(f"{base}/readyz", timeout=10)
+    answer = httpx.get(f"{base}/readyz", timeout=60)
     assert answer.status_code in (200, 503) and answer.headers["Content-Type"] == "application/json"
     return {name: check.get("error", "") for name, check in answer.json()["checks"].items() if not check["ok"]}
 
@@ -26,7 +26,7 @@ def _failing(base: str) -> dict[str, str]:
 def test_readiness_names_the_database_when_postgresql_does_not_answer(tmp_path):
     closed = free_port()  # nothing listens there: PostgreSQL is gone
     with private_redis(tmp_path) as redis_url:
-        server = make_server(tmp_path, CELERY_BROKER_URL=redis_url, REDIS_URL=redis_url)
+        server = make_server(tmp_path, CELERY_BROKER_URL=redis_url, REDIS_URL=redis_url, STEPWISE_HEALTH_TIMEOUT_S="20")
         server.env["DATABASE_URL"] = f"postgres://stepwise:db-secret-5150@127.0.0.1:{closed}/stepwise"
         log = tmp_path / "daphne.log"
         process = subprocess.Popen(
@@ -39,7 +39,7 @@ def test_readiness_names_the_database_when_postgresql_does_not_answer(tmp_path):
         try:
             base = server.base_url
             wait_for("daphne answers /healthz", lambda: httpx.get(f"{base}/healthz", timeout=2).status_code == 200, alive=process, log=log)
-            answer = httpx.get(f"{base}/readyz", timeout=10)
+            answer = httpx.get(f"{base}/readyz", timeout=60)
             assert answer.status_code == 503, answer.text
             body = answer.json()
             assert body["status"] == "unavailable"
@@ -57,7 +57,7 @@ def test_readiness_names_the_database_when_postgresql_does_not_answer(tmp_path):
 
 def test_readiness_follows_the_ticks_heartbeat(tmp_path):
     with private_redis(tmp_path) as redis_url:
-        server = make_server(tmp_path, CELERY_BROKER_URL=redis_url, REDIS_URL=redis_url)
+        server = make_server(tmp_path, CELERY_BROKER_URL=redis_url, REDIS_URL=redis_url, STEPWISE_HEALTH_TIMEOUT_S="20")
         tick = None
         try:
             base = server.start().base_url
