@@ -5,6 +5,7 @@ liveness 200 throughout."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -26,18 +27,26 @@ def _failing(base: str) -> dict[str, str]:
 def test_readiness_names_the_database_when_postgresql_does_not_answer(tmp_path):
     closed = free_port()  # nothing listens there: PostgreSQL is gone
     with private_redis(tmp_path) as redis_url:
-        server = make_server(tmp_path, CELERY_BROKER_URL=redis_url, REDIS_URL=redis_url, STEPWISE_HEALTH_TIMEOUT_S="20")
-        server.env["DATABASE_URL"] = f"postgres://stepwise:db-secret-5150@127.0.0.1:{closed}/stepwise"
-        log = tmp_path / "daphne.log"
+        env = {
+            **os.environ,
+            "STEPWISE_VAR_DIR": str(tmp_path),
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": f"postgres://stepwise:db-secret-5150@127.0.0.1:{closed}/stepwise",
+            "CELERY_BROKER_URL": redis_url,
+            "REDIS_URL": redis_url,
+            "STEPWISE_HEALTH_TIMEOUT_S": "20",
+        }
+        env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        port, log = free_port(), tmp_path / "daphne.log"
         process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(server.port), "config.asgi:application"],
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
             cwd=ROOT,
-            env=server.env,
+            env=env,
             stdout=log.open("w"),
             stderr=subprocess.STDOUT,
         )
         try:
-            base = server.base_url
+            base = f"http://127.0.0.1:{port}"
             wait_for("daphne answers /healthz", lambda: httpx.get(f"{base}/healthz", timeout=2).status_code == 200, alive=process, log=log)
             answer = httpx.get(f"{base}/readyz", timeout=60)
             assert answer.status_code == 503, answer.text
