@@ -11,10 +11,11 @@ PYTHON_FOR_VENV ?= $(shell for p in python3.13 python3.12 python3 $$(ls -d $${PY
 
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html frontend/vite.config.ts frontend/tsconfig.app.json frontend/package-lock.json
 
-.PHONY: run test frontend-test chromium test-embedded lint check-migrations schema frontend venv clean help bench
+.PHONY: run prod test frontend-test chromium test-embedded lint check-migrations schema frontend venv clean help bench
 
 help:
 	@echo "make run    serve the designer on http://$(HOST):$(PORT) (SQLite, in-process engine)"
+	@echo "make prod   web, WORKERS Celery workers and the tick (honcho, Procfile) against DATABASE_URL and REDIS_URL"
 	@echo "make test   lint, contracts and the whole test suite (DATABASE_URL/REDIS_URL to use real services)"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -43,6 +44,17 @@ run: venv frontend
 	$(PY) manage.py migrate --no-input -v 0
 	@$(PY) manage.py setup_link --base-url http://$(HOST):$(PORT)
 	$(PY) -m daphne -b $(HOST) -p $(PORT) config.asgi:application
+
+# The production topology on this machine (README.md#production): migrate, the first-account
+# link, then the Procfile under honcho. Refuses in one line without DATABASE_URL and REDIS_URL.
+WORKERS ?= 1
+ifneq ($(filter prod,$(MAKECMDGOALS)),)
+ifeq ($(and $(DATABASE_URL),$(REDIS_URL)),)
+$(error stepwise: make prod needs DATABASE_URL (postgres://...) and REDIS_URL (redis://...): set both, see README.md#production)
+endif
+endif
+prod: venv frontend
+	@HOST=$(HOST) PORT=$(PORT) WORKERS=$(WORKERS) VENV=$(VENV) ./deploy/prod.sh
 
 lint: venv
 	$(VENV)/bin/ruff check .

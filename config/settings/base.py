@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "audit",
     "designer",
     "engine",
+    "health",
 ]
 
 MIDDLEWARE = [
@@ -171,8 +172,8 @@ SECURE_PROXY_SSL_HEADER = env_proxy_ssl_header("SECURE_PROXY_SSL_HEADER")
 STEPWISE_TRUSTED_PROXIES = env_int("STEPWISE_TRUSTED_PROXIES", 0, minimum=0)
 STEPWISE_CLIENT_IP_HEADER = env_str("STEPWISE_CLIENT_IP_HEADER") or "X-Forwarded-For"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-# A load balancer's health check may come over plain HTTP.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# A load balancer's health checks (liveness, readiness) may come over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)

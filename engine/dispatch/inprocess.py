@@ -21,6 +21,7 @@ from core.logging import get_logger
 from engine.orchestration.evaluation import warm_evaluators
 from engine.orchestration.execute import run_chain_retrying, run_together, worker_name
 from engine.orchestration.timers import timer_fire
+from health import heartbeat
 
 logger = get_logger(__name__)
 
@@ -149,6 +150,7 @@ class InProcessDispatcher:
                 return
             self._stop.clear()
             self._ticker = threading.Thread(target=self._tick_loop, args=(interval_s,), daemon=True, name="stepwise-tick")
+            heartbeat.local_started(heartbeat.TICK, interval_s)  # readiness expects its beats from now on
             self._ticker.start()
         warm_evaluators()  # the server's expression evaluators, before the first step needs one
 
@@ -157,6 +159,7 @@ class InProcessDispatcher:
         while not self._stop.wait(interval_s):
             try:
                 self._tick()
+                heartbeat.local_beat(heartbeat.TICK)
             except Exception:
                 logger.exception("tick failed")
             finally:
@@ -166,6 +169,7 @@ class InProcessDispatcher:
         self._stop.set()
         self._timers.stop()
         if self._ticker is not None:
+            heartbeat.local_stopped(heartbeat.TICK)
             self._ticker.join(5)
             self._ticker = None
         # The pool is taken out under the lock but shut down outside it: a step finishing

@@ -10,6 +10,7 @@ from django.db import connections
 from core import tracing
 from core.logging import connections_summary, get_logger
 from engine.clock import tick
+from health import heartbeat
 
 logger = get_logger(__name__)
 
@@ -51,6 +52,8 @@ class Command(BaseCommand):
         while not stopping:
             try:
                 counts = tick(schedule_now=_read_clock(clock_file) if clock_file else None)
+                # A pass that went through: readiness (GET /readyz) reads how long ago.
+                heartbeat.record(heartbeat.TICK, interval)
                 if any(counts.values()):
                     logger.info("tick", **counts)
             except Exception:
