@@ -7,6 +7,16 @@ from engine.tasks import STEP_QUEUE, execute_step, execute_steps, fire_timer
 
 
 class CeleryDispatcher:
+    def __init__(self) -> None:
+        # A process that `celery -A config` did not start (daphne, engine_tick, manage.py)
+        # has only Celery's default app: it read CELERY_BROKER_URL from the environment but
+        # none of the CELERY_* settings, so its messages went out without the transport
+        # options (REDIS_KEY_PREFIX's key prefix: into a queue no worker reads).
+        from celery import current_app
+
+        if current_app.main == "default":
+            current_app.config_from_object("django.conf:settings", namespace="CELERY")
+
     def send(self, step_ids: list[int], *, together: bool = False) -> None:
         if together:
             execute_steps.apply_async(args=(step_ids,), queue=STEP_QUEUE)
