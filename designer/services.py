@@ -202,7 +202,9 @@ def workflow_export(*, workflow: Workflow) -> dict[str, Any]:
     }
 
 
-def workflow_import(*, owner: User, data: Any, name: str | None = None) -> tuple[Workflow, list[Problem]]:
+def _import_read(*, owner: User, data: Any, name: str | None) -> tuple[str, str, str, Any, list[Problem]]:
+    """An exported document checked: its name, description, version message, the graph with
+    the owner's credentials put in, and the references that found none."""
     if not isinstance(data, dict):
         raise InvalidImport("The file must be a JSON object exported from Stepwise.")
     fmt = data.get("format", EXPORT_FORMAT)
@@ -220,10 +222,37 @@ def workflow_import(*, owner: User, data: Any, name: str | None = None) -> tuple
     source_version = data.get("version")
     message = f"Imported (exported from version {source_version})" if isinstance(source_version, int) else "Imported"
     graph, unmapped = graph_from_import(data["graph"], owner=owner)
-    workflow, problems = workflow_create(
-        owner=owner, name=title.strip()[:200] or "Imported workflow", description=description, graph=graph, message=message
-    )
+    return title.strip()[:200] or "Imported workflow", description, message, graph, unmapped
+
+
+def workflow_import(*, owner: User, data: Any, name: str | None = None) -> tuple[Workflow, list[Problem]]:
+    title, description, message, graph, unmapped = _import_read(owner=owner, data=data, name=name)
+    workflow, problems = workflow_create(owner=owner, name=title, description=description, graph=graph, message=message)
     return workflow, unmapped + problems
+
+
+ImportOutcome = Literal["created", "updated", "unchanged"]
+
+
+@transaction.atomic
+def workflow_import_by_name(*, owner: User, data: Any) -> tuple[Workflow, ImportOutcome, list[Problem]]:
+    """Import into the owner's workflow of the document's name (made when there is none):
+    the graph and description replace its draft, a new version only if the graph changed
+    (for keeping workflows in git: importing the same files again changes nothing).
+    "updated": a new version or a new description; "unchanged": neither."""
+    title, description, message, graph, unmapped = _import_read(owner=owner, data=data, name=None)
+    same_name = list(Workflow.objects.filter(owner=owner, name=title).order_by("pk")[:2])
+    if len(same_name) > 1:
+        raise InvalidImport(f"More than one of your workflows is named {title!r}: rename one, or import it in the editor.")
+    if not same_name:
+        workflow, problems = workflow_create(owner=owner, name=title, description=description, graph=graph, message=message)
+        return workflow, "created", unmapped + problems
+    before = version_latest(workflow=same_name[0])
+    old_description = same_name[0].description
+    workflow, problems = workflow_update(workflow=same_name[0], actor=owner, description=description, graph=graph, message=message)
+    after = version_latest(workflow=workflow)
+    changed = (after and after.pk) != (before and before.pk) or description != old_description
+    return workflow, "updated" if changed else "unchanged", unmapped + problems
 
 
 @transaction.atomic

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.conf import settings as django_settings
 from rest_framework.test import APIClient
@@ -79,3 +81,33 @@ def _no_session_left_on_the_test_database(django_db_setup, django_db_blocker):
         cursor.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+def pytest_configure(config):
+    """Every key this process (and the processes it starts) writes in Redis starts with the
+    session's prefix: tests/redis_server.py."""
+    from tests.redis_server import session_prefix
+
+    os.environ["REDIS_KEY_PREFIX"] = os.environ.get("REDIS_KEY_PREFIX", "") + session_prefix()
+    layer = django_settings.CHANNEL_LAYERS["default"]
+    if layer["BACKEND"] == "channels_redis.core.RedisChannelLayer":
+        layer["CONFIG"]["prefix"] = f"{os.environ['REDIS_KEY_PREFIX']}asgi"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _redis_left_alone():
+    """No test flushes a Redis this session did not start (FLUSHDB and FLUSHALL raise on
+    one); at the end, the private server (if one was started) is stopped and the keys of
+    this session on the REDIS_URL given, and only those, are deleted."""
+    from tests import redis_server
+
+    with redis_server.guard_flushes():
+        yield
+    redis_server.stop_session_server()
+    if os.environ.get("REDIS_URL"):
+        import contextlib
+
+        import redis
+
+        with contextlib.suppress(redis.ConnectionError):  # tests that needed it have failed and said so
+            redis_server.delete_prefixed(os.environ["REDIS_URL"], os.environ["REDIS_KEY_PREFIX"])

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from config.env import env_float, env_int, env_url
+from config.env import env_float, env_int, env_str, env_url
 
 REDIS_URL = env_url("REDIS_URL", schemes=("redis", "rediss", "unix"))
+# Put before every key Stepwise writes in Redis (the channel layer's and, on a Redis broker,
+# Celery's): two deployments, or two test sessions, can then share one Redis database
+# without reading each other's messages.
+REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "") or ""
 
 # channels-redis' receive blocks in BZPOPMIN for this long (RedisChannelLayer.brpop_timeout,
 # checked by tests/config) on a connection from its own redis-py pool. redis-py's default
@@ -24,6 +28,7 @@ if REDIS_URL:
                 "hosts": [{"address": REDIS_URL, "socket_timeout": CHANNELS_SOCKET_TIMEOUT_S, "socket_connect_timeout": 5.0}],
                 "capacity": env_int("CHANNELS_CAPACITY", 1000, minimum=10),
                 "expiry": env_int("CHANNELS_EXPIRY_S", 60, minimum=1),
+                "prefix": f"{REDIS_KEY_PREFIX}asgi",  # "asgi" is channels-redis' own default
             },
         }
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from config.env import env_url
+from config.env import env_str, env_url
 
 CELERY_BROKER_URL = env_url("CELERY_BROKER_URL", schemes=("redis", "rediss", "amqp", "amqps", "memory"))
 STEPWISE_EXECUTOR = "celery" if CELERY_BROKER_URL else "inprocess"
@@ -16,7 +16,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "stepwise.steps"
 # Above the longest step timeout, so a long step's message is not redelivered while it runs.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 86400}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 2 * 86400}
+# REDIS_KEY_PREFIX (config/settings/realtime.py) before every key of a Redis broker: its
+# queues, bindings, unacked messages and control replies (kombu's global_keyprefix).
+_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "") or ""
+if _KEY_PREFIX and CELERY_BROKER_URL and CELERY_BROKER_URL.startswith(("redis", "rediss")):
+    CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = _KEY_PREFIX
 # False: a step in flight when the broker connection is lost runs to its end and records
 # its result, which needs only the database (the claim and the fenced update are there).
 # True made Celery terminate it ("cannot be acknowledged after a connection loss ...

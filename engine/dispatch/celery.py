@@ -16,6 +16,16 @@ def _trace() -> dict[str, Any]:
 
 
 class CeleryDispatcher:
+    def __init__(self) -> None:
+        # A process that `celery -A config` did not start (daphne, engine_tick, manage.py)
+        # has only Celery's default app: it read CELERY_BROKER_URL from the environment but
+        # none of the CELERY_* settings, so its messages went out without the transport
+        # options (REDIS_KEY_PREFIX's key prefix: into a queue no worker reads).
+        from celery import current_app
+
+        if current_app.main == "default":
+            current_app.config_from_object("django.conf:settings", namespace="CELERY")
+
     def send(self, step_ids: list[int], *, together: bool = False) -> None:
         kwargs = _trace()
         if together:

@@ -27,7 +27,7 @@ def test_channel_layer_matches_the_environment_and_round_trips():
     assert async_to_sync(round_trip)() == {"type": "ping", "n": 7}
 
 
-def _realtime_settings(monkeypatch, **env):
+def _realtime_settings(monkeypatch, **env):  # the URLs given are parsed, never connected to
     """config/settings/realtime.py's names as read with `env` (the module is read again
     after, with the real environment)."""
     import importlib
@@ -50,7 +50,7 @@ def test_channels_redis_sockets_outwait_its_blocking_read(monkeypatch):
     consumer died with "Timeout reading from ..." about every 5 s (daphne: close 1011)."""
     from channels_redis.core import RedisChannelLayer
 
-    realtime = _realtime_settings(monkeypatch, REDIS_URL="redis://127.0.0.1:6379/3")
+    realtime = _realtime_settings(monkeypatch, REDIS_URL="redis://127.0.0.1:1/3")
     assert RedisChannelLayer.brpop_timeout == realtime.CHANNELS_BLOCKING_READ_S  # an upgrade that changes it shows here
     config = realtime.CHANNEL_LAYERS["default"]["CONFIG"]
     layer = RedisChannelLayer(**config)
@@ -65,7 +65,7 @@ def test_the_socket_timeout_is_configurable_but_not_below_the_blocking_read(monk
     import pytest
     from django.core.exceptions import ImproperlyConfigured
 
-    realtime = _realtime_settings(monkeypatch, REDIS_URL="redis://127.0.0.1:6379/0", CHANNELS_SOCKET_TIMEOUT_S="30")
+    realtime = _realtime_settings(monkeypatch, REDIS_URL="redis://127.0.0.1:1/0", CHANNELS_SOCKET_TIMEOUT_S="30")
     assert realtime.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]["socket_timeout"] == 30.0
     with pytest.raises(ImproperlyConfigured, match="CHANNELS_SOCKET_TIMEOUT_S"):
-        _realtime_settings(monkeypatch, REDIS_URL="redis://127.0.0.1:6379/0", CHANNELS_SOCKET_TIMEOUT_S="5")
+        _realtime_settings(monkeypatch, REDIS_URL="redis://127.0.0.1:1/0", CHANNELS_SOCKET_TIMEOUT_S="5")

@@ -10,9 +10,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote, urlparse, urlunparse
+from urllib.parse import quote
 
 from django.db import connection
+
+from tests.redis_server import delete_prefixed, new_prefix, session_redis
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,22 +27,6 @@ def database_url() -> str:
     return f"sqlite:///{db['NAME']}"
 
 
-def own_redis(db: int, step: int = 1) -> str:
-    """A Redis database of its own on the shared server: `db`, moved by `step` for each
-    pytest-xdist worker, which would otherwise flush each other's queues (a step whose
-    message was flushed by the other worker's test stayed queued until the tick)."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    number = db + step * int(worker.removeprefix("gw") or 0)
-    if not 0 <= number <= 15:
-        raise RuntimeError(f"xdist worker {worker} has no Redis database of its own left (use -n 3 or fewer)")
-    base = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    return urlunparse(urlparse(base)._replace(path=f"/{number}"))
-
-
-def broker_url() -> str:
-    return own_redis(13)
-
-
 def worker_command(name: str, concurrency: int, *, app: str = "config", loglevel: str = "WARNING") -> list[str]:
     """A Celery worker on the steps queue, as production runs it (prefetch 1)."""
     return [
@@ -49,8 +35,10 @@ def worker_command(name: str, concurrency: int, *, app: str = "config", loglevel
     ]  # fmt: skip
 
 
-def use_broker(url: str) -> None:
-    """Point this process's Celery app at a broker, dropping pooled connections to the last one."""
+def use_broker(url: str, prefix: str) -> None:
+    """Point this process's Celery app at a broker and the key prefix of its Celery mode,
+    dropping pooled connections to the last one."""
+    from django.conf import settings
     from kombu import pools
 
     from config.celery import app
@@ -59,15 +47,22 @@ def use_broker(url: str) -> None:
     app._pool = None
     app.amqp._producer_pool = None
     app.conf.broker_url = url
+    app.conf.broker_transport_options = {**settings.CELERY_BROKER_TRANSPORT_OPTIONS, "global_keyprefix": prefix}
 
 
 class CeleryMode:
+    """Its keys in Redis (the broker's queues, and the channel layer's in its processes)
+    all start with a prefix of its own: it never reads another test's messages, nor a
+    leftover of its own earlier tests, and it clears only those keys when it stops."""
+
     def __init__(self, var_dir: Path, workers: int = 2, broker: str | None = None, **extra_env: str) -> None:
-        self.broker = broker or broker_url()
+        self.broker = broker or session_redis()
+        self.prefix = new_prefix("celery")
         self.env = {
             **os.environ,
             "DATABASE_URL": database_url(),
             "CELERY_BROKER_URL": self.broker,
+            "REDIS_KEY_PREFIX": self.prefix,
             "STEPWISE_HTTP_ALLOWED_NETWORKS": "127.0.0.1/32",
             "STEPWISE_VAR_DIR": str(var_dir),
             "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -119,12 +114,9 @@ class CeleryMode:
 
     def start(self, *, tick: bool = True) -> CeleryMode:
         """Start a worker and (unless not `tick`) an engine_tick process; wait for the worker."""
-        import redis
-
         from config.celery import app
 
-        redis.Redis.from_url(self.broker).flushdb()
-        use_broker(self.broker)
+        use_broker(self.broker, self.prefix)
         self.start_worker("w1")
         if tick:
             self.ticker = self.start_tick("tick")
@@ -150,3 +142,12 @@ class CeleryMode:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(5)
+        self.clear()
+
+    def clear(self) -> None:
+        """Delete this mode's own keys (and only those) from the broker and the channel layer."""
+        import redis
+
+        for url in {self.broker, self.env.get("REDIS_URL") or self.broker}:
+            with contextlib.suppress(redis.ConnectionError):  # a test that stopped its broker for good
+                delete_prefixed(url, self.prefix)

@@ -7,15 +7,14 @@ import asyncio
 import random
 
 import pytest
-import redis
 
 from engine.orchestration.runs import run_start
 from engine.store.models import Run
 from tests.engine.harness import wait_for
 from tests.factories import edge, make_token, make_user, make_workflow, node
-from tests.integration.celery_mode import own_redis
 from tests.integration.live_client import LiveRun
 from tests.integration.server import Server
+from tests.redis_server import session_redis
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
@@ -41,10 +40,6 @@ GRAPH = {
 }
 
 
-def _channels_redis() -> str:
-    return own_redis(11, step=-1)  # a database of its own for this test's channel layer
-
-
 @pytest.fixture
 def live_stack(transactional_db, tmp_path):
     """Celery workers and a tick process, and daphne (websockets), on the test database;
@@ -54,9 +49,8 @@ def live_stack(transactional_db, tmp_path):
     from engine.orchestration.dispatch import get_dispatcher, set_dispatcher
     from tests.integration.celery_mode import CeleryMode
 
-    channels = _channels_redis()
-    redis.Redis.from_url(channels).flushdb()
-    mode = CeleryMode(tmp_path, REDIS_URL=channels, CHANNELS_CAPACITY="10", STEPWISE_LIVE_POLL_S="0.5")
+    # The channel layer of the workers and daphne: the session's Redis, under the mode's prefix.
+    mode = CeleryMode(tmp_path, REDIS_URL=session_redis(), CHANNELS_CAPACITY="10", STEPWISE_LIVE_POLL_S="0.5")
     previous = get_dispatcher()
     server = Server(var_dir=tmp_path, env=mode.env)
     try:
@@ -149,14 +143,16 @@ def test_a_client_behind_an_overflowing_channel_still_converges(live_stack):
 
     from django.test import override_settings
 
-    with override_settings(CHANNEL_LAYERS=_layer_settings()):
+    with override_settings(CHANNEL_LAYERS=_layer_settings(live_stack.env)):
         client = async_to_sync(scenario)()
     wait_for(run)
     assert client.state() == _db_state(run.pk)
 
 
-def _layer_settings():
-    return {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [_channels_redis()], "capacity": 10}}}
+def _layer_settings(env):
+    """The layer of the stack's processes: its Redis and its mode's key prefix."""
+    config = {"hosts": [env["REDIS_URL"]], "capacity": 10, "prefix": f"{env['REDIS_KEY_PREFIX']}asgi"}
+    return {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": config}}
 
 
 def test_a_second_user_learns_nothing_in_100_tries(live_stack):
