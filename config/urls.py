@@ -7,6 +7,7 @@ from accounts.forms import ThrottledAdminSignIn
 from accounts.views import lockout_status
 from designer import pages
 from engine.api.hooks import hook
+from monitoring.views import metrics
 
 # The admin's sign-in counts failures and honours lockouts as /login/ does (accounts/).
 admin.site.login_form = ThrottledAdminSignIn
@@ -28,6 +29,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("setup/<str:token>/", pages.setup, name="setup"),
     path("healthz", pages.health, name="health"),
+    path("metrics", metrics, name="metrics"),
     path("", pages.app, name="app"),
     # Client-side routes of the single-page app.
     re_path(r"^(?:workflows|runs|credentials|activity)(?:/.*)?$", pages.app),

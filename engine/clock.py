@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from engine.orchestration.recovery import recover
 from engine.triggers.schedules import schedules_fire
+from monitoring import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -18,10 +19,11 @@ logger = logging.getLogger(__name__)
 def tick(now: datetime | None = None, *, limit: int = 500, schedule_now: datetime | None = None) -> dict[str, int]:
     """One pass. `schedule_now` is the clock the schedules read (a simulation's, in tests);
     the rest of the engine's timers always read `now`."""
-    now = now or timezone.now()
-    scheduled = 0
-    try:
-        scheduled = schedules_fire(schedule_now or now)
-    except Exception:  # a broken schedule must not stop timers and lease recovery
-        logger.exception("firing schedules failed")
-    return {"scheduled": scheduled, **recover(now, limit=limit)}
+    with metrics.tick_timed():
+        now = now or timezone.now()
+        scheduled = 0
+        try:
+            scheduled = schedules_fire(schedule_now or now)
+        except Exception:  # a broken schedule must not stop timers and lease recovery
+            logger.exception("firing schedules failed")
+        return {"scheduled": scheduled, **recover(now, limit=limit)}

@@ -75,9 +75,11 @@ INSTALLED_APPS = [
     "audit",
     "designer",
     "engine",
+    "monitoring",
 ]
 
 MIDDLEWARE = [
+    "monitoring.middleware.RequestMetrics",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "core.middleware.BodySizeLimitMiddleware",
