@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import shutil
 from typing import Any
 
 from django.apps import AppConfig
@@ -30,3 +31,11 @@ class MonitoringConfig(AppConfig):
         worker_init.connect(serve, weak=False, dispatch_uid="stepwise-metrics-port")
         worker_process_shutdown.connect(exited, weak=False, dispatch_uid="stepwise-metrics-pool-exit")
         atexit.register(lambda: process_exited(os.getpid()))  # in whichever process exits
+        if os.environ.get("STEPWISE_METRICS_DIR_OF") == str(os.getpid()):
+            # A directory this process chose for itself (config/settings/metrics.py) goes with it.
+            atexit.register(_remove_own_directory, os.getpid(), os.environ["PROMETHEUS_MULTIPROC_DIR"])
+
+
+def _remove_own_directory(owner: int, directory: str) -> None:
+    if os.getpid() == owner:  # not in a forked child that exits before its parent
+        shutil.rmtree(directory, ignore_errors=True)
