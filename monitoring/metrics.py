@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from time import perf_counter
+from typing import Any
 
 from django.db import transaction
 from prometheus_client import Counter, Gauge, Histogram
@@ -78,13 +79,22 @@ def run_finished(status: str, trigger: str) -> None:
     _committed(RUNS_FINISHED.labels(status, trigger).inc)
 
 
+# The hot path's labelled children, by (node type, outcome): found once per process, not per step.
+_step_series: dict[tuple[str, str], tuple[Any, Any]] = {}
+
+
 def step_finished(node_type: str, outcome: str, seconds: float | None) -> None:
     """One attempt of a step executed (by a worker, or inline) ended in `outcome`."""
+    key = (node_type, str(outcome))
+    series = _step_series.get(key)
+    if series is None:
+        series = _step_series[key] = (STEPS_FINISHED.labels(*key), STEP_DURATION.labels(node_type))
+    finished, duration = series
 
     def record() -> None:
-        STEPS_FINISHED.labels(node_type, outcome).inc()
+        finished.inc()
         if seconds is not None:
-            STEP_DURATION.labels(node_type).observe(max(seconds, 0.0))
+            duration.observe(max(seconds, 0.0))
 
     _committed(record)
 

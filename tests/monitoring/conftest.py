@@ -15,3 +15,14 @@ def ledger(settings):
 def embedded(transactional_db):
     with embedded_mode(0.05) as dispatcher:
         yield dispatcher
+
+
+@pytest.fixture
+def collecting():
+    from engine.orchestration.dispatch import Collecting, get_dispatcher, set_dispatcher
+
+    previous = get_dispatcher()
+    dispatcher = Collecting()
+    set_dispatcher(dispatcher)
+    yield dispatcher
+    set_dispatcher(previous)
