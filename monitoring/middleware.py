@@ -1,7 +1,7 @@
 """HTTP request metrics: one count (method, route template, status) and one latency per
 request. The route is the URL pattern that matched (`api/runs/<int:run_id>/`), never the
-raw path, so the number of series stays bounded; a request no pattern matched (a static
-file, a 404) is `unmatched`. Outermost in MIDDLEWARE, so its time covers all the others."""
+raw path, so the number of series stays bounded; a static file is `static`, any other
+request no pattern matched (a 404) `unmatched`. Outermost in MIDDLEWARE, so its time covers all the others."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from time import perf_counter
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
 from monitoring import metrics
@@ -18,7 +19,9 @@ from monitoring import metrics
 def _route(request: HttpRequest) -> str:
     match = getattr(request, "resolver_match", None)
     route = getattr(match, "route", None) if match is not None else None
-    return f"/{route}" if route else "unmatched"
+    if route:
+        return f"/{route}"
+    return "static" if request.path.startswith(settings.STATIC_URL or "/static/") else "unmatched"
 
 
 class RequestMetrics:

@@ -96,11 +96,13 @@ def test_http_requests_are_labelled_by_route_template_never_the_raw_path(client,
     assert client.get("/api/runs/987654/").status_code == 404
     assert client.get("/api/runs/987655/").status_code == 404
     assert client.get("/no/such/page/123").status_code == 404
+    client.get("/static/no-such-file-42.js")
     after = scrape()
     route = "/api/runs/<int:run_id>/"
     assert delta(after, before, "stepwise_http_requests_total", method="GET", route=route, status="404") == 2
     assert delta(after, before, "stepwise_http_request_duration_seconds_count", method="GET", route=route) == 2
     assert delta(after, before, "stepwise_http_requests_total", method="GET", route="unmatched", status="404") == 1
-    assert not [key for key in after if any("987654" in v or "/no/such" in v for _, v in key[1])]
+    assert sum(delta(after, before, "stepwise_http_requests_total", method="GET", route="static", status=s) for s in ("200", "404")) == 1
+    assert not [key for key in after if any(raw in v for raw in ("987654", "/no/such", "no-such-file") for _, v in key[1])]
     # The scrapes themselves are counted under their route.
     assert value(after, "stepwise_http_requests_total", method="GET", route="/metrics", status="200") >= 1
