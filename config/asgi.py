@@ -24,6 +24,7 @@ from core.middleware import RequestBodyLimit  # noqa: E402
 from engine.live.auth import TokenOrSession  # noqa: E402
 from engine.live.flow import with_pending_bytes  # noqa: E402
 from engine.orchestration.dispatch import get_dispatcher  # noqa: E402
+from monitoring.exposition import serve_port  # noqa: E402
 
 # Requests close their connections when they finish (see core/connections.py).
 request_finished.connect(close_thread_connections, dispatch_uid="stepwise-close-request-connections")
@@ -41,6 +42,8 @@ get_logger("stepwise.web").info(
     executor=settings.STEPWISE_EXECUTOR,
     tracing=tracing.enabled(),
 )
+# METRICS_PORT: the metrics on a port of their own (docs/operations-metrics.md).
+serve_port()
 
 # Request bodies past STEPWISE_MAX_BODY_BYTES are refused while they arrive: by daphne's
 # request when daphne serves (it buffers whole bodies before the application runs), by

@@ -8,6 +8,7 @@ from accounts.views import lockout_status
 from designer import pages
 from engine.api.hooks import hook
 from health.views import readiness
+from monitoring.views import metrics
 
 # The admin's sign-in counts failures and honours lockouts as /login/ does (accounts/).
 admin.site.login_form = ThrottledAdminSignIn
@@ -30,6 +31,7 @@ urlpatterns = [
     path("setup/<str:token>/", pages.setup, name="setup"),
     path("healthz", pages.health, name="health"),
     path("readyz", readiness, name="ready"),
+    path("metrics", metrics, name="metrics"),
     path("", pages.app, name="app"),
     # Client-side routes of the single-page app.
     re_path(r"^(?:workflows|runs|credentials|activity)(?:/.*)?$", pages.app),

@@ -11,6 +11,7 @@ from config.settings.database import *  # noqa: F403
 from config.settings.email import *  # noqa: F403
 from config.settings.logging import *  # noqa: F403
 from config.settings.health import *  # noqa: F403
+from config.settings.metrics import *  # noqa: F403
 from config.settings.realtime import *  # noqa: F403
 from config.settings.stepwise import *  # noqa: F403
 from config.settings.tasks import *  # noqa: F403

@@ -76,9 +76,11 @@ INSTALLED_APPS = [
     "designer",
     "engine",
     "health",
+    "monitoring",
 ]
 
 MIDDLEWARE = [
+    "monitoring.middleware.RequestMetrics",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "core.middleware.BodySizeLimitMiddleware",

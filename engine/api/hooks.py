@@ -24,6 +24,7 @@ from core.connections import close_thread_connections
 from core.errors import DomainError, error_body
 from engine.live.waiting import ends_run, run_bell
 from engine.triggers.webhooks import HookAccepted, HookCall, HookRefused, run_result, webhook_receive
+from monitoring import metrics
 
 # The run is read when its group says it ended; this is the safety re-read in between, for
 # a message the layer lost. A lost message costs at most this much, never the timeout.
@@ -33,6 +34,7 @@ RunResult = tuple[str, Any, Any]
 
 
 def _refused(exc: DomainError) -> JsonResponse:
+    metrics.webhook_call(str(exc.status))
     response = JsonResponse(error_body(exc.detail, [p.as_dict() for p in exc.problems]), status=exc.status)
     for name, value in exc.headers.items():
         response[name] = value
@@ -122,6 +124,7 @@ async def hook(request: HttpRequest, token: str) -> HttpResponse:
         accepted = await sync_to_async(_closing(webhook_receive))(call, now=timezone.now())
     except DomainError as exc:
         return _refused(exc)
+    metrics.webhook_call("duplicate" if accepted.duplicate else "accepted")
     wait_s = asked if asked is not None else _config_wait(accepted)
     if wait_s <= 0:
         return _accepted(accepted)

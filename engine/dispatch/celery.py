@@ -4,10 +4,26 @@ message only says "look at step N"; the database decides what happens. With trac
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from kombu.exceptions import OperationalError
 
 from core import tracing
 from engine.tasks import STEP_QUEUE, execute_step, execute_steps, fire_timer
+from monitoring import metrics
+
+
+@contextmanager
+def _counted(operation: str) -> Iterator[None]:
+    """A broker that cannot be reached is counted (stepwise_broker_errors_total), then raised:
+    the step stays queued in the database and the tick sends it again."""
+    try:
+        yield
+    except (OperationalError, OSError):
+        metrics.broker_error(operation)
+        raise
 
 
 def _trace() -> dict[str, Any]:
@@ -27,6 +43,10 @@ class CeleryDispatcher:
             current_app.config_from_object("django.conf:settings", namespace="CELERY")
 
     def send(self, step_ids: list[int], *, together: bool = False) -> None:
+        with _counted("send"):
+            self._send(step_ids, together=together)
+
+    def _send(self, step_ids: list[int], *, together: bool) -> None:
         kwargs = _trace()
         if together:
             execute_steps.apply_async(args=(step_ids,), kwargs=kwargs, queue=STEP_QUEUE)

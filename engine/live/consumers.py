@@ -27,6 +27,7 @@ from core.logging import get_logger
 from engine.live import messages as m
 from engine.live.flow import PENDING_BYTES, Probe
 from engine.live.publish import publisher, run_group, workflow_group
+from monitoring import metrics
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -42,6 +43,21 @@ class _TooSlowError(Exception):
 
 
 class _Owned(AsyncJsonWebsocketConsumer):
+    stream = "run"
+    _counted = False  # whether this connection is in stepwise_websocket_connections
+
+    async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
+        await super().accept(subprotocol, headers)
+        if not self._counted:
+            self._counted = True
+            metrics.websocket_opened(self.stream)
+
+    async def websocket_disconnect(self, message: Any) -> None:
+        if self._counted:
+            self._counted = False
+            metrics.websocket_closed(self.stream)
+        await super().websocket_disconnect(message)
+
     async def _refuse(self, code: int) -> None:
         await self.accept()  # accept-then-close, so the client sees the code
         await self.close(code=code)
@@ -222,6 +238,7 @@ class WorkflowConsumer(_Streamed):
     reconnects to the list."""
 
     error_detail = "This stream takes no messages."
+    stream = "workflow"
 
     async def connect(self) -> None:
         publisher.serve_from(asyncio.get_running_loop())

@@ -16,6 +16,7 @@ from core.logging import get_logger
 from engine.live.messages import event_message
 from engine.store.events import note_workflow, workflow_of
 from engine.store.models import Run
+from monitoring import metrics
 
 logger = get_logger(__name__)
 
@@ -87,6 +88,7 @@ class Publisher:
                 for group in await _listened(layer, [run_group(run_id), workflow_group(messages[0]["workflow_id"])]):
                     await layer.group_send(group, payload)
             except Exception:  # a full channel, a broker hiccup: consumers repair from the log
+                metrics.broker_error("publish")
                 logger.warning("could not publish events", run_id=run_id, exc_info=True)
 
 

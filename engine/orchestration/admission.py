@@ -32,6 +32,7 @@ from engine.store.models import Run, StepRun
 from engine.store.sql import backend
 from engine.store.statuses import RunStatus, StepStatus
 from engine.store.writes import run_transition
+from monitoring import metrics
 
 R = RunStatus
 IN_FLIGHT = (R.RUNNING, R.CANCELLING, R.COMPENSATING)  # what holds a slot
@@ -231,11 +232,13 @@ def run_start_limited(
         if limit.policy == ConcurrencyPolicy.CANCEL_NEW:
             reason += " This run was cancelled (policy cancel_new)."
             error = {"code": "concurrency_limit", "message": reason, "limit": limit.limit, "running": busy}
-            run_transition(run.pk, (R.QUEUED,), R.CANCELLED, error=error, data={"reason": reason})
+            if run_transition(run.pk, (R.QUEUED,), R.CANCELLED, error=error, data={"reason": reason}):
+                metrics.run_finished(R.CANCELLED, trigger)
         else:
             reason += " This run was not started (policy fail_new)."
             error = {"code": "concurrency_limit", "message": reason, "limit": limit.limit, "running": busy}
-            run_transition(run.pk, (R.QUEUED,), R.FAILED, error=error, data={"error": error})
+            if run_transition(run.pk, (R.QUEUED,), R.FAILED, error=error, data={"error": error}):
+                metrics.run_finished(R.FAILED, trigger)
     run.refresh_from_db()
     return run
 

@@ -23,6 +23,7 @@ from engine.store.models import Run
 from engine.store.records import Claim, StepDraft, StepRow, StepState
 from engine.store.statuses import RunStatus, StepStatus
 from engine.store.writes import run_transition, step_create, step_transition, steps_create
+from monitoring import metrics
 
 R, S = RunStatus, StepStatus
 
@@ -172,6 +173,7 @@ def finish(run: Run, sources: tuple[RunStatus, ...], target: RunStatus, **fields
     end sets going is told (`on_run_ended`). Whether it ended here."""
     ended = run_transition(run.pk, sources, target, locked_status=run.status, **fields)
     if ended:
+        metrics.run_finished(target, run.trigger)
         for hook in _run_ended:
             hook(run)
     return ended

@@ -30,6 +30,7 @@ from engine.store.models import Run, StepRun, Trigger
 from engine.store.reads import run_locked
 from engine.store.statuses import RUN_TERMINAL, RunStatus, StepStatus
 from engine.store.writes import run_transition, step_transition
+from monitoring import metrics
 
 R, S = RunStatus, StepStatus
 
@@ -139,8 +140,9 @@ def children_resume(step_id: int) -> None:
         if failed and policy.failure_policy == "fail":
             first = min(failed, key=lambda c: (c.finished_at or timezone.now(), c.pk))
             for child in children:
-                if child.status == R.QUEUED:  # never started: cancelled with this decision
-                    run_transition(child.pk, (R.QUEUED,), R.CANCELLED, data={"reason": "another item failed"})
+                # Never started: cancelled with this decision.
+                if child.status == R.QUEUED and run_transition(child.pk, (R.QUEUED,), R.CANCELLED, data={"reason": "another item failed"}):
+                    metrics.run_finished(R.CANCELLED, child.trigger)
             running = [c.pk for c in children if c.status not in RUN_TERMINAL and c.status != R.QUEUED]
             transaction.on_commit(lambda: runs_cancel(running), robust=True)
             where = "The child run" if single else f"Item {first.item_index}"

@@ -28,6 +28,7 @@ from engine.store.models import Run, StepRun
 from engine.store.records import StepDraft
 from engine.store.statuses import RunStatus, StepStatus
 from engine.store.writes import run_insert, run_transition, steps_create
+from monitoring import metrics
 
 R, S = RunStatus, StepStatus
 
@@ -140,6 +141,7 @@ def run_started(*, version: WorkflowVersion, user: Any, payload: Any, trigger: s
     run, steps = run_new(version, user, payload, trigger, **origin)
     with events_batched():
         run_insert(run, data=start_data(version, trigger, **origin), running=True)
+        metrics.run_started(trigger)
         created = advance_locked_nodes(run, first=steps)
     # After the events' flush: its publication is registered first, so the run's own
     # events go out before those of the steps the dispatch starts.
@@ -199,6 +201,7 @@ def run_begin(run: Run) -> list[int]:
     steps it made ready, to dispatch after commit."""
     if not run_transition(run.pk, (R.QUEUED,), R.RUNNING):
         return []
+    metrics.run_started(run.trigger)
     run.status = R.RUNNING  # what advancing reads of it; the rest was written by this transaction
     return advance_locked(run)
 

@@ -25,7 +25,7 @@ from engine.orchestration.dispatch import get_dispatcher
 from engine.orchestration.evaluation import expression_data, fixed_input, input_rows, iso, node_evaluate, step_inputs, timeout_s
 from engine.orchestration.inline import Inliner, inline_type
 from engine.orchestration.leases import heartbeat, lease_s
-from engine.orchestration.outcomes import attempts_ended, step_failed
+from engine.orchestration.outcomes import attempts_ended, ran_s, step_failed
 from engine.orchestration.pinned import graph_for
 from engine.orchestration.timers import arm, arm_after_commit
 from engine.store.events import WriteRefused, events_batched
@@ -35,6 +35,7 @@ from engine.store.reads import parse_json, parse_ports, run_lock_states, run_loc
 from engine.store.records import Claim, StepRow, StepState
 from engine.store.statuses import RunStatus, StepStatus
 from engine.store.writes import step_claim, step_transition
+from monitoring import metrics
 
 R, S = RunStatus, StepStatus
 logger = get_logger(__name__)
@@ -71,6 +72,8 @@ def claim(step: StepRun, worker: str) -> Claimed | None:
     known = step_claim(step.pk, worker=worker, token=token, lease_s=lease_s(), now=now)  # with its event
     if known is None:
         return None
+    ready_at = max(filter(None, (step.updated_at, step.not_before)), default=now)
+    metrics.step_claimed((now - ready_at).total_seconds())
     step.status, step.attempt, step.started_at, step.lease_token = S.RUNNING, known[2], now, token
     return Claimed(step, token)
 
@@ -105,7 +108,8 @@ def _run_held(claimed: Claimed, chain_worker: str | None) -> Next:
     graph = graph_for(run)
     node = graph.nodes[step.node_id]
     if run.status != R.RUNNING and not (run.status == R.COMPENSATING and step.compensates):
-        step_transition(step_id, (S.RUNNING,), S.CANCELLED, lease_token=token, data={"reason": f"run is {run.status}"})
+        if step_transition(step_id, (S.RUNNING,), S.CANCELLED, lease_token=token, data={"reason": f"run is {run.status}"}):
+            metrics.step_finished(node["type"], S.CANCELLED, ran_s(step))
         return Next(advance(run.pk))
     rows = input_rows(run.pk, graph, step.node_id, claimed.known, every=bool(step.compensates))
     data = expression_data(run, rows, graph.vars, step.attempt)
@@ -145,6 +149,7 @@ def _run_held(claimed: Claimed, chain_worker: str | None) -> Next:
             data = {"children": len(result.children.inputs), "workflow_id": result.children.workflow_id}
             if not step_transition(step_id, (S.RUNNING,), S.WAITING, lease_token=token, input=config, attempts=attempts, data=data):
                 return Next()
+            metrics.step_finished(node["type"], S.WAITING, ran_s(step))
             return Next(children_start(step, version, result.children))
     if result.wait_until is not None or result.wait_for_person:
         parked = step_transition(
@@ -158,6 +163,8 @@ def _run_held(claimed: Claimed, chain_worker: str | None) -> Next:
             attempts=attempts,
             data={"until": iso(result.wait_until), "for_person": result.wait_for_person},
         )
+        if parked:
+            metrics.step_finished(node["type"], S.WAITING, ran_s(step))
         if parked and result.wait_until is not None:
             arm_after_commit(step_id, result.wait_until, waiting=True)  # committed: armed at once
         return Next()
@@ -171,6 +178,7 @@ def _run_held(claimed: Claimed, chain_worker: str | None) -> Next:
             identity = (run.pk, step.node_id, step.attempt) if not step.compensates else None
             if not step_transition(step_id, (S.RUNNING,), S.SUCCEEDED, lease_token=token, known=identity, **fields):
                 return Next()  # our lease was reclaimed meanwhile: the result is not ours to record
+            metrics.step_finished(node["type"], S.SUCCEEDED, ran_s(step))  # counted if it commits
             states[step.node_id] = StepState(S.SUCCEEDED, tuple(result.ports))
             # Its output is in hand: a successor that reads only its inputs need not read it back.
             known = {step.node_id: step_row(step.node_id, S.SUCCEEDED, result.ports, result.output)}
@@ -297,6 +305,7 @@ def run_chain_retrying(step_id: int, *, worker: str, pure: bool = False) -> None
         try:
             run_chain(step_id, worker=worker, pure=pure)
         except (InterfaceError, OperationalError):
+            metrics.database_error("step")
             logger.warning("database connection lost; retrying the step on a new one", exc_info=True)
             connections.close_all()
             run_chain(step_id, worker=worker, pure=pure)

@@ -33,6 +33,7 @@ from engine.store.reads import step_row
 from engine.store.records import StepDraft, StepRow, StepState, StepThrough
 from engine.store.statuses import StepStatus
 from engine.store.writes import steps_run_through
+from monitoring import metrics
 
 S = StepStatus
 logger = get_logger(__name__)
@@ -127,6 +128,9 @@ class Inliner:
         ran = _Ran(started, finished, config, result.output, list(result.ports))
         return ran, {"attempt": attempt, "started_at": iso(started), "finished_at": iso(finished), "error": None, "inline": True}
 
+    def _type(self, node_id: str) -> str:
+        return str(self.graph.nodes[node_id].get("type"))
+
     def remember(self, step: StepDraft) -> None:
         """What a step created in this transaction looks like to the steps after it."""
         self.rows[step.node_id] = step_row(step.node_id, step.status, step.ports, step.output)
@@ -138,6 +142,7 @@ class Inliner:
         if evaluated is None:
             return None
         ran, entry = evaluated
+        metrics.step_finished(self._type(node_id), S.SUCCEEDED, (ran.finished_at - ran.started_at).total_seconds())
         return StepDraft(
             node_id,
             S.SUCCEEDED,
@@ -171,6 +176,7 @@ class Inliner:
         states = {}
         for step in evaluated:
             if step.id in written:
+                metrics.step_finished(self._type(step.node_id), S.SUCCEEDED, (step.finished_at - step.started_at).total_seconds())
                 self.rows[step.node_id] = step_row(step.node_id, S.SUCCEEDED, step.ports, step.output)
                 states[step.node_id] = StepState(S.SUCCEEDED, tuple(step.ports))
         return states

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from core.logging import get_logger
 from engine.store.marks import leases_renew
+from monitoring import metrics
 
 logger = get_logger(__name__)
 
@@ -73,6 +74,7 @@ class Heartbeat:
             try:
                 self.renew()
             except Exception:  # a database hiccup: the next beat tries again, before the lease ends
+                metrics.database_error("heartbeat")
                 logger.warning("renewing step leases failed", exc_info=True)
                 connections.close_all()
 

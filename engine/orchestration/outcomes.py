@@ -19,6 +19,7 @@ from engine.store.models import StepRun
 from engine.store.reads import run_locked
 from engine.store.statuses import StepStatus
 from engine.store.writes import step_transition
+from monitoring import metrics
 
 S = StepStatus
 
@@ -35,6 +36,11 @@ def backoff_s(retry: dict[str, Any], attempt: int, retry_after_s: float | None =
     if retry.get("jitter", True):
         delay *= 0.5 + random.random() / 2
     return delay
+
+
+def ran_s(step: StepRun) -> float | None:
+    """How long the step's current attempt has run, from its claim."""
+    return (timezone.now() - step.started_at).total_seconds() if step.started_at is not None else None
 
 
 def attempts_ended(step: StepRun, error: Any, *, now: Any = None, **extra: Any) -> list[Any]:
@@ -73,23 +79,27 @@ def step_failed(
         # It may have had its effect: the engine never sends it again; a person decides
         # (mark it done, or retry it) and the run waits for them (or, cancelled meanwhile,
         # its advance ends it).
-        return _settled(step, source, S.INTERRUPTED, token, {"error": error, "outcome_unknown": True}, fields)
+        return _settled(step, source, S.INTERRUPTED, token, {"error": error, "outcome_unknown": True}, fields, node)
     if failure.retryable and step.attempt < int(retry.get("max_attempts", 1)):
         delay = backoff_s(retry, step.attempt, failure.retry_after_s)
         due = timezone.now() + timedelta(seconds=delay)
         data = {"retry_in_s": round(delay, 3), "error": error}
         if step_transition(step.pk, (source,), S.QUEUED, lease_token=token, data=data, not_before=due, **fields):
+            metrics.step_retried(str(node.get("type")))
             arm_after_commit(step.pk, due, waiting=False)
         return []  # delivered when its timer is due
     ports = {"continue": ["out"], "route": ["error"]}.get(node.get("on_error", "fail"), [])
     fields |= {"output": {"error": error} if ports else None, "ports": ports}
-    return _settled(step, source, S.FAILED, token, {"error": error}, fields)
+    return _settled(step, source, S.FAILED, token, {"error": error}, fields, node)
 
 
-def _settled(step: StepRun, source: StepStatus, target: StepStatus, token: str | None, data: Any, fields: dict[str, Any]) -> list[int]:
+def _settled(
+    step: StepRun, source: StepStatus, target: StepStatus, token: str | None, data: Any, fields: dict[str, Any], node: dict[str, Any]
+) -> list[int]:
     """The step's final word on this attempt, under its run's lock, and the run advanced."""
     with transaction.atomic():
         locked = run_locked(step.run_id)
         if not step_transition(step.pk, (source,), target, lease_token=token, data=data, **fields):
             return []
+        metrics.step_finished(str(node.get("type")), target, ran_s(step))
         return advance_locked(locked)

@@ -31,6 +31,7 @@ from engine.store import recovery
 from engine.store.models import StepRun
 from engine.store.statuses import StepStatus
 from engine.store.writes import step_transition
+from monitoring import metrics
 
 S = StepStatus
 logger = get_logger(__name__)
@@ -58,6 +59,7 @@ def reclaim_leases(now: datetime, limit: int) -> dict[str, int]:
                 dispatch_after_commit([step.pk])
             if kind:
                 counts[kind] += 1
+                metrics.lease_reclaimed(kind)
     return counts
 
 

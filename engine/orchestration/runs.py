@@ -34,6 +34,7 @@ from engine.store.models import Run, StepRun, Trigger
 from engine.store.sql import backend
 from engine.store.start import run_start_statement
 from engine.store.statuses import StepStatus
+from monitoring import metrics
 
 S = StepStatus
 logger = get_logger(__name__)
@@ -143,5 +144,6 @@ def _start_in_one_statement(
     ids = run_start_statement(run, steps, data=start_data(version, trigger), unless_newer_than=newer_than)
     if ids is None:
         return None
+    metrics.run_started(trigger)
     dispatch_first(graph, [(ids[node_id], node_id) for node_id in ready])
     return run

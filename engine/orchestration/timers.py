@@ -25,6 +25,7 @@ from engine.store.models import StepRun
 from engine.store.reads import run_locked_or_none
 from engine.store.statuses import StepStatus
 from engine.store.writes import step_transition
+from monitoring import metrics
 
 S = StepStatus
 logger = get_logger(__name__)
@@ -78,6 +79,7 @@ def arm_coming(now: datetime, within_s: float, limit: int) -> int:
             try:
                 arm(step_id, due, waiting=status == S.WAITING)
             except Exception:  # the broker is away: the tick fires it when due
+                metrics.broker_error("arm_timer")
                 logger.warning("arming the timer failed", step_id=step_id, exc_info=True)
                 continue
             armed += 1
@@ -98,11 +100,14 @@ def timer_fire(step_id: int) -> bool:
         step = recovery.waiting_locked(step_id)
         if step is None or step.not_before is None:
             return False
-        if step.not_before > timezone.now():
+        now = timezone.now()
+        if step.not_before > now:
             arm_after_commit(step.pk, step.not_before, waiting=True)
             return False
+        metrics.timer_due()
         if not _fire(step):
             return False
+        metrics.timer_fired((now - step.not_before).total_seconds())
         dispatch_after_commit(advance(step.run_id))
         return True
 

@@ -13,7 +13,7 @@ import grimp
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("config", "core", "catalog", "accounts", "credentials", "designer", "engine", "audit", "health")
+PACKAGES = ("config", "core", "catalog", "accounts", "credentials", "designer", "engine", "audit", "health", "monitoring")
 
 
 def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
