@@ -89,14 +89,15 @@ def discover(taken: Mapping[str, str], found: Iterable[EntryPoint] | None = None
         try:
             types = _node_types(ep)
             for cls in types:
+                name = getattr(cls, "type", None)
+                owner = names.get(name) if isinstance(name, str) else None
+                if owner == "built-in":
+                    raise _Refused(f"node type {name!r} is built in and cannot be overridden")
+                if owner is not None:
+                    raise _Refused(f"node type {name!r} is already defined by {owner}")
                 problems = node_type_problems(cls)
                 if problems:
                     raise _Refused(f"node type {_label(cls)}: " + "; ".join(problems))
-                owner = names.get(cls.type)
-                if owner == "built-in":
-                    raise _Refused(f"node type {cls.type!r} is built in and cannot be overridden")
-                if owner is not None:
-                    raise _Refused(f"node type {cls.type!r} is already defined by {owner}")
             if len({cls.type for cls in types}) < len(types):
                 raise _Refused("the entry point gives the same node type twice")
         except _Refused as exc:

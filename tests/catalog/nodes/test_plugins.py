@@ -50,7 +50,7 @@ BROKEN = {
     "builtin_name": (
         GOOD_MODULE + "\nclass Noop(Upper):\n    type = 'noop'\n",
         "broken:Noop",
-        "`type` must be a namespaced name such as 'acme.slugify'",
+        "node type 'noop' is built in and cannot be overridden",
     ),
     "builtin_dotted_name": (
         GOOD_MODULE + "\nclass Http(Upper):\n    type = 'http.request'\n",
