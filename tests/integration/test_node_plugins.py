@@ -41,31 +41,18 @@ GRAPH = {
 DIGEST = "3a9c051bf7f5ede19e5d7e635078a9958192249313ca0e31d73cd67b474accd0"
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    """The three packages, installed with pip into a directory of their own. Built from
-    copies, so that setuptools' build/ and egg-info stay out of the checkout."""
-    root = tmp_path_factory.mktemp("plugins")
+def install_plugins(root: Path) -> Path:
+    """The three packages, installed with pip into `root`/site. Built from copies, so that
+    setuptools' build/ and egg-info stay out of the checkout."""
     sources = []
     for package in PACKAGES:
         copy = root / "src" / Path(package).name
         shutil.copytree(ROOT / package, copy, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__", "tests"))
         sources.append(str(copy))
     target = root / "site"
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--no-index"]
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--no-index",
-            "--target",
-            str(target),
-            *sources,
-        ],
+        [*pip, "--target", str(target), *sources],
         check=True,
         capture_output=True,
         timeout=300,
@@ -76,6 +63,11 @@ def site(tmp_path_factory) -> Path:
         "stepwise_fixture_duplicate-0.2.0.dist-info",
     ]
     return target
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    return install_plugins(tmp_path_factory.mktemp("plugins"))
 
 
 def _user_token(server) -> str:
