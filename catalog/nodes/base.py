@@ -180,6 +180,9 @@ class NodeType:
     description: ClassVar[str]
     config_schema: ClassVar[JSONDict] = {"type": "object", "properties": {}, "additionalProperties": False}
     default_config: ClassVar[JSONDict] = {}
+    # JSON Schema of the output `execute` returns, when the type says (a plugin's should):
+    # shown by the catalog, checked by the type's own tests, not enforced at run time.
+    output_schema: ClassVar[JSONDict | None] = None
     output_ports: ClassVar[tuple[str, ...]] = ("out",)
     # Declarative rule for ports derived from config, so the editor derives them too:
     # {"from": "/cases", "key": "port"} = one port per item of config.cases, named by .port.
@@ -270,6 +273,7 @@ class NodeType:
             "is_trigger": cls.is_trigger,
             "config_schema": cls.config_schema,
             "default_config": cls.default_config,
+            "output_schema": cls.output_schema,
             "output_ports": list(cls.output_ports),
             "dynamic_ports": cls.dynamic_ports,
             "has_input": not cls.is_trigger,

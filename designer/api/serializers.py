@@ -229,8 +229,20 @@ class NodeTypeSerializer(serializers.Serializer[dict[str, Any]]):
     has_input = serializers.BooleanField()
     config_schema = serializers.DictField()
     default_config = serializers.DictField()
+    output_schema = serializers.DictField(allow_null=True, help_text="JSON Schema of the node's output, when its type gives one.")
     output_ports = serializers.ListField(child=serializers.CharField())
     dynamic_ports = serializers.DictField(allow_null=True)
+    package = serializers.CharField(help_text="The Python package the type comes from ('stepwise' for the built-in types).")
+    version = serializers.CharField(help_text="That package's version.")
+    builtin = serializers.BooleanField(help_text="Built into Stepwise (false: from an installed plugin).")
+
+
+class NodePluginSerializer(serializers.Serializer[dict[str, Any]]):
+    package = serializers.CharField(help_text="The distribution that declares the entry point.")
+    version = serializers.CharField()
+    entry_point = serializers.CharField(help_text="`name = module:object`, as the package declares it.")
+    types = serializers.ListField(child=serializers.CharField(), help_text="The node types it added (none when skipped).")
+    error = serializers.CharField(allow_null=True, help_text="Why it was skipped; null when it loaded.")
 
 
 class MeSerializer(serializers.Serializer[dict[str, Any]]):

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from designer.api import templates, views
+from designer.api import catalog, templates, views
 
 router = SimpleRouter(trailing_slash=True)
 router.register("workflows", views.WorkflowViewSet, basename="workflow")
@@ -14,8 +14,9 @@ urlpatterns = [
         views.VersionRestoreView.as_view(),
         name="workflow-version-restore",
     ),
-    path("node-types/", views.NodeTypeListView.as_view(), name="node-type-list"),
-    path("node-types/<str:node_type>/", views.NodeTypeDetailView.as_view(), name="node-type-detail"),
+    path("node-types/", catalog.NodeTypeListView.as_view(), name="node-type-list"),
+    path("node-types/<str:node_type>/", catalog.NodeTypeDetailView.as_view(), name="node-type-detail"),
+    path("node-plugins/", catalog.NodePluginListView.as_view(), name="node-plugin-list"),
     path("templates/", templates.TemplateListView.as_view(), name="template-list"),
     path("templates/<slug:slug>/use/", templates.TemplateUseView.as_view(), name="template-use"),
     path("me/", views.MeView.as_view(), name="me"),

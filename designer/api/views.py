@@ -9,7 +9,6 @@ from typing import Any
 import django_filters
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -21,7 +20,6 @@ from rest_framework.views import APIView
 
 from audit.models import Action
 from audit.services import Detail, record, request_origin, workflow_target
-from catalog.nodes import registry
 from core.api.plumbing import StrictBooleanFilter, StrictDateTimeFilter, StrictFilterSet, signed_in_user
 from core.api.serializers import ErrorSerializer
 from core.version import __version__
@@ -30,7 +28,6 @@ from designer.api.serializers import (
     ExportSerializer,
     ImportSerializer,
     MeSerializer,
-    NodeTypeSerializer,
     ValidateRequestSerializer,
     ValidateResponseSerializer,
     VersionDetailSerializer,
@@ -251,21 +248,6 @@ class VersionRestoreView(APIView):
             saved, problems = services.workflow_restore_version(workflow=workflow, number=number, actor=signed_in_user(request))
             _audit_saved(request, workflow, before_version, saved, restored_from=number)
         return _detail(saved, problems)
-
-
-class NodeTypeListView(APIView):
-    @extend_schema(responses={200: NodeTypeSerializer(many=True)}, operation_id="node_types_list")
-    def get(self, request: Request) -> Response:
-        return Response([cls.describe() for cls in registry.all_types()])
-
-
-class NodeTypeDetailView(APIView):
-    @extend_schema(responses={200: NodeTypeSerializer}, operation_id="node_types_retrieve")
-    def get(self, request: Request, node_type: str) -> Response:
-        cls = registry.get(node_type)
-        if cls is None:
-            raise Http404(f"Unknown node type {node_type!r}.")
-        return Response(cls.describe())
 
 
 class MeView(APIView):

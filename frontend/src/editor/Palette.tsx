@@ -1,11 +1,11 @@
-// The node catalog: compact rows (icon and title; the description in the tooltip), by kind,
-// searchable. Drag a row onto the canvas, double-click it, or focus it and press Enter: the
+// The node catalog: compact rows (icon and title; the description, and a plugin's package, in
+// the tooltip), by kind, searchable. Drag a row onto the canvas, double-click it, or focus it and press Enter: the
 // node goes to a free spot with a readable name (canvas/useAddNode.ts).
 import { useMemo, useState } from 'react'
 import { KIND_LABELS, kindOf, NodeIcon, type Kind } from './canvas/kinds'
 import { matchTypes } from './canvas/NodeCreator'
 import { useAddNode } from './canvas/useAddNode'
-import type { NodeTypeInfo } from './types'
+import { paletteTooltip, type NodeTypeInfo } from './types'
 
 export const DRAG_TYPE = 'application/x-stepwise-node-type'
 
@@ -34,7 +34,7 @@ export function Palette({ types }: { types: NodeTypeInfo[] }) {
               className="palette-item"
               draggable
               data-type={t.type}
-              title={`${t.description} (drag onto the canvas, double-click or press Enter to add)`}
+              title={paletteTooltip(t)}
               onDragStart={(e) => {
                 e.dataTransfer.setData(DRAG_TYPE, t.type)
                 e.dataTransfer.effectAllowed = 'move'

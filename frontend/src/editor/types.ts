@@ -62,9 +62,27 @@ export interface NodeTypeInfo {
   is_trigger: boolean
   config_schema: Record<string, unknown>
   default_config: Record<string, unknown>
+  /** JSON Schema of the node's output, when its type gives one. */
+  output_schema: Record<string, unknown> | null
   output_ports: string[]
   dynamic_ports: { from: string; key: string } | null
   has_input: boolean
+  /** The Python package the type comes from ('stepwise' for the built-in ones), and its version. */
+  package: string
+  version: string
+  /** False for a type from an installed plugin (docs/nodes.md). */
+  builtin: boolean
+}
+
+/** What the palette's tooltip and the detail view say of a type's origin: a plugin's package. */
+export function originOf(info: NodeTypeInfo | undefined): string | null {
+  return info && !info.builtin ? `${info.package} ${info.version}` : null
+}
+
+/** The palette item's tooltip: the description, the plugin it comes from, how to add it. */
+export function paletteTooltip(info: NodeTypeInfo): string {
+  const origin = originOf(info)
+  return `${info.description}${origin ? ` From the plugin ${origin}.` : ''} (drag onto the canvas, double-click or press Enter to add)`
 }
 
 /** Output ports of a node for its config: the declarative rule the server applies too. */

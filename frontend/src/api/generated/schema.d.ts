@@ -101,6 +101,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/node-plugins/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The installed node plugins' entry points (group `stepwise.nodes`): the node types each added, or the error that kept it out of the catalog (docs/nodes.md). */
+        get: operations["node_plugins_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/node-types/": {
         parameters: {
             query?: never;
@@ -935,6 +952,17 @@ export interface components {
             /** @description Send it as `Authorization: Token <key>`. Shown this once: it is not stored. */
             readonly key: string;
         };
+        NodePlugin: {
+            /** @description The distribution that declares the entry point. */
+            package: string;
+            version: string;
+            /** @description `name = module:object`, as the package declares it. */
+            entry_point: string;
+            /** @description The node types it added (none when skipped). */
+            types: string[];
+            /** @description Why it was skipped; null when it loaded. */
+            error: string | null;
+        };
         NodeType: {
             type: string;
             title: string;
@@ -948,10 +976,20 @@ export interface components {
             default_config: {
                 [key: string]: unknown;
             };
+            /** @description JSON Schema of the node's output, when its type gives one. */
+            output_schema: {
+                [key: string]: unknown;
+            } | null;
             output_ports: string[];
             dynamic_ports: {
                 [key: string]: unknown;
             } | null;
+            /** @description The Python package the type comes from ('stepwise' for the built-in types). */
+            package: string;
+            /** @description That package's version. */
+            version: string;
+            /** @description Built into Stepwise (false: from an installed plugin). */
+            builtin: boolean;
         };
         PaginatedAuditEntryList: {
             /** @example 123 */
@@ -2175,6 +2213,61 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description Malformed request: the problems name the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in: use the session cookie or `Authorization: Token <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden (for example a missing CSRF token with session auth). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    node_plugins_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NodePlugin"][];
                 };
             };
             /** @description Malformed request: the problems name the fields. */

@@ -38,7 +38,7 @@ describe('free spots', () => {
 describe('node creator search', async () => {
   const { matchTypes } = await import('./NodeCreator')
   const t = (type: string, title: string, description: string, category = 'Flow') =>
-    ({ type, title, description, category, is_trigger: false, config_schema: {}, default_config: {}, output_ports: ['out'], dynamic_ports: null, has_input: true })
+    ({ type, title, description, category, is_trigger: false, config_schema: {}, default_config: {}, output_ports: ['out'], dynamic_ports: null, has_input: true, output_schema: null, package: 'stepwise', version: '0', builtin: true })
   it('puts a title that starts with the query before a description that mentions it', () => {
     const types = [t('join', 'Join', 'Waits for its branches'), t('wait', 'Wait', 'Sleeps a while')]
     expect(matchTypes(types, 'wait').map((x) => x.type)).toEqual(['wait', 'join'])

@@ -7,7 +7,7 @@ import type { Problem } from '../../api/client'
 import { useModal } from '../../modal'
 import type { RunDetailStep } from '../../runs/types'
 import { useGraph } from '../../stores/graph'
-import type { GraphNode, NodeTypeInfo } from '../types'
+import { originOf, type GraphNode, type NodeTypeInfo } from '../types'
 import { ConfigForm } from './ConfigForm'
 import { DataPane, type PaneRoot } from './DataPane'
 import { fieldsOf, flatten, roots, step, typeOf } from './dataShape'
@@ -119,6 +119,7 @@ export function DetailView({
           <h2>{title}</h2>
           <span className="muted small">
             {info?.title ?? node.type} · <code>steps.{node.id}.output</code>
+            {originOf(info) && <span data-testid="detail-plugin"> · plugin {originOf(info)}</span>}
           </span>
         </div>
         <span className="muted small detail-against" data-testid="detail-against">
