@@ -9,8 +9,8 @@ from config.settings.api import *  # noqa: F403
 from config.settings.base import *  # noqa: F403
 from config.settings.database import *  # noqa: F403
 from config.settings.email import *  # noqa: F403
-from config.settings.logging import *  # noqa: F403
 from config.settings.health import *  # noqa: F403
+from config.settings.logging import *  # noqa: F403
 from config.settings.metrics import *  # noqa: F403
 from config.settings.realtime import *  # noqa: F403
 from config.settings.stepwise import *  # noqa: F403
