@@ -18,7 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, models
 from django.db.models import ForeignObjectRel
 
-from engine.store.models import Run, StepRun
+from engine.store.models import Run
 from engine.store.sql import backend
 from engine.store.statuses import RUN_TERMINAL
 
@@ -64,30 +64,21 @@ def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
 
 
 def tree_walk(top: Sequence[int]) -> tuple[list[int], set[int]]:
-    """The child runs of the runs `top` (level by level, through their parent steps, which
-    every child run has) and which of `top` have a descendant that has not ended."""
-    runs, steps = _quote(Run._meta.db_table), _quote(StepRun._meta.db_table)
-    top_of = {run_id: run_id for run_id in top}
-    children: list[int] = []
+    """The child runs (at any depth) of the runs `top`, through their root (an index
+    probe a run; migration 0008 gave every older child run its root), and which of `top`
+    have a descendant that has not ended: those trees stay whole."""
+    runs = _quote(Run._meta.db_table)
+    found: list[tuple[int, int]] = []
     busy: set[int] = set()
-    level: Sequence[int] = list(top)
     with connection.cursor() as cursor:
-        while level:
-            found: list[int] = []
-            for chunk in _chunks(level):
-                condition, params = backend().ids_in("s.run_id", chunk)
-                cursor.execute(
-                    f"SELECT r.id, s.run_id, r.status FROM {runs} r JOIN {steps} s ON r.parent_step_id = s.id WHERE {condition}",
-                    params,
-                )
-                for child, parent, status in cursor.fetchall():
-                    top_of[child] = top_of[parent]
-                    if status not in RUN_TERMINAL:
-                        busy.add(top_of[parent])
-                    found.append(child)
-            children += found
-            level = found
-    return [child for child in children if top_of[child] not in busy], busy
+        for chunk in _chunks(top):
+            condition, params = backend().ids_in("root_id", chunk)
+            cursor.execute(f"SELECT id, root_id, status FROM {runs} WHERE {condition}", params)
+            for child, root, status in cursor.fetchall():
+                found.append((child, root))
+                if status not in RUN_TERMINAL:
+                    busy.add(root)
+    return [child for child, root in found if root not in busy], busy
 
 
 def trees_delete(*, runs: Sequence[int]) -> None:

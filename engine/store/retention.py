@@ -4,7 +4,7 @@ never pruned, and neither is a child run (it goes with its parent), nor a run wi
 that has not ended.
 
 Any number of runs: they are taken in batches (Backend.prune_batch, 5,000 top-level runs on
-PostgreSQL), in order of id from where the last batch stopped, each batch one short
+PostgreSQL), a window of ids at a time, each batch one short
 transaction that locks only the old rows it deletes (FOR UPDATE SKIP LOCKED: a run another
 transaction holds, a retry say, is left for the next prune) and deletes by set-based
 statements (engine.store.pruning). No statement names more ids than a batch's."""
@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, QuerySet, Window
+from django.db.models import F, Max, Min, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -49,21 +49,24 @@ def _selections(*, now: datetime | None, days: int | None, keep_last: int | None
 
 
 def _batches(selection: QuerySet[Run], handle: Callable[[list[int]], None], *, lock: bool) -> None:
-    """Call `handle` with the ids of `selection` in batches, in order of id, each in a
-    transaction of its own; with `lock`, the batch's rows are locked in it (skipping those
-    another transaction holds)."""
-    size, after = backend().prune_batch, 0
-    while True:
+    """Call `handle` with the ids of `selection` in batches, window by window of ids (a
+    range of the primary key: a bounded read whatever the plan), each in a transaction of
+    its own; with `lock`, the batch's rows are locked in it (skipping those another
+    transaction holds)."""
+    size = backend().prune_batch
+    bounds = Run.objects.aggregate(low=Min("id"), high=Max("id"))
+    if bounds["low"] is None:
+        return
+    after = bounds["low"] - 1
+    while after < bounds["high"]:
         with transaction.atomic():
-            query = selection.filter(id__gt=after).order_by("id").values_list("id", flat=True)
+            query = selection.filter(id__gt=after, id__lte=after + size).order_by("id").values_list("id", flat=True)
             if lock:
                 query = backend().skip_locked(query, of=("self",))
-            ids = list(query[:size])
+            ids = list(query)
             if ids:
                 handle(ids)
-        if len(ids) < size:
-            return
-        after = ids[-1]
+        after += size
 
 
 def prunable(*, now: datetime | None = None, days: int | None = None, keep_last: int | None = None) -> list[int]:

@@ -3,6 +3,7 @@ run uses: batch and chunk boundaries (a batch of 2 runs, 3 ids a statement), tre
 children fall in another chunk, a busy tree skipped across batches, and every row that
 refers to a run deleted or cleared."""
 
+import importlib
 from datetime import timedelta
 
 import pytest
@@ -72,9 +73,7 @@ def test_a_tree_goes_whole_even_across_chunks_and_a_busy_tree_stays_whole(workfl
     grandchild = _run(workflow, parent=_call(children[0]))
     busy = _run(workflow, status="failed")
     busy_child = _run(workflow, parent=_call(busy))
-    # A legacy child run without its root (written before runs had one) is still found.
     still_running = _run(workflow, status="running", parent=_call(busy_child))
-    Run.objects.filter(pk=still_running.pk).update(root=None)
     after = [_run(workflow) for _ in range(3)]  # the batches after the busy one go on
     assert prunable(days=30, keep_last=0) == sorted([tree.pk] + [r.pk for r in after])
     assert runs_prune(days=30, keep_last=0) == 4
@@ -125,3 +124,16 @@ def test_every_reference_to_a_run_is_known_to_the_pruning():
         ("engine_scheduleslot", "run_id"),
         ("engine_steptest", "run_id"),
     }
+
+
+def test_the_migration_gives_older_child_runs_their_root(workflow):
+    from django.apps import apps
+
+    roots = importlib.import_module("engine.migrations.0008_run_list_indexes").roots
+    top = _run(workflow)
+    child = _run(workflow, parent=_call(top))
+    grandchild = _run(workflow, parent=_call(child))
+    Run.objects.filter(pk__in=[child.pk, grandchild.pk]).update(root=None)  # as before migration 0005
+    roots(apps, None)
+    assert set(Run.objects.filter(pk__in=[child.pk, grandchild.pk]).values_list("root_id", flat=True)) == {top.pk}
+    assert Run.objects.get(pk=top.pk).root_id is None
