@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import BooleanField, ExpressionWrapper, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Least
 from django.http import Http404
 
 from designer.models import Workflow, WorkflowVersion
@@ -22,24 +24,44 @@ def _last_run(field: str) -> Subquery:
     return Subquery(newest.values(f"runs__{field}")[:1])
 
 
-def _run_count() -> Coalesce:
-    counted = Workflow.objects.filter(pk=OuterRef("pk")).values("pk").annotate(n=Count("runs")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+# The workflow list counts a workflow's runs up to this many (run_count_capped past it):
+# a full count of each workflow's runs would read the user's whole history at every list.
+RUN_COUNT_CAP = 1000
+
+
+def _runs_counted() -> RawSQL:
+    """How many runs the workflow has, counted up to RUN_COUNT_CAP + 1 (an index range of
+    at most that many entries a workflow)."""
+    runs = Workflow._meta.get_field("runs").related_model
+    assert not isinstance(runs, str)
+    quote = connection.ops.quote_name
+    table, workflows = quote(runs._meta.db_table), quote(Workflow._meta.db_table)
+    return RawSQL(
+        f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} r WHERE r.workflow_id = {workflows}.id LIMIT %s) counted",  # names: the models
+        (RUN_COUNT_CAP + 1,),
+        output_field=IntegerField(),
+    )
 
 
 def workflow_list_for_user(*, user: User) -> QuerySet[Workflow]:
     """The user's workflows, each with its latest version number, its newest run (id, status,
-    created_at, started_at) and its count of runs: one statement, subqueries per row."""
+    created_at, started_at) and its count of runs (to RUN_COUNT_CAP): one statement, subqueries per row."""
     return (
         Workflow.objects.filter(owner=user)
         .select_related("active_version")
         .annotate(
-            latest_version=Max("versions__number"),
+            # A subquery, not Max() over a join: no GROUP BY, so the paginator's count
+            # leaves the annotations out (with one, it computed them all for every row).
+            latest_version=Subquery(WorkflowVersion.objects.filter(workflow=OuterRef("pk")).order_by("-number").values("number")[:1]),
             last_run_id=_last_run("id"),
             last_run_status=_last_run("status"),
             last_run_created_at=_last_run("created_at"),
             last_run_started_at=_last_run("started_at"),
-            run_count=_run_count(),
+            runs_counted=_runs_counted(),
+        )
+        .annotate(
+            run_count=Least(F("runs_counted"), Value(RUN_COUNT_CAP)),
+            run_count_capped=ExpressionWrapper(Q(runs_counted__gt=RUN_COUNT_CAP), output_field=BooleanField()),
         )
     )
 

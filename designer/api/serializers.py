@@ -89,7 +89,14 @@ class WorkflowSummarySerializer(serializers.ModelSerializer[Workflow]):
     concurrency_policy = concurrency_policy_field(read_only=True)
     tags = tags_field(read_only=True)
     last_run = serializers.SerializerMethodField(help_text="The workflow's newest run (any trigger, child runs too); null: none yet.")
-    run_count = serializers.IntegerField(read_only=True, default=0, help_text="How many runs of the workflow exist (child runs included).")
+    run_count = serializers.IntegerField(
+        read_only=True,
+        default=0,
+        help_text="How many runs of the workflow exist (child runs included); a lower bound if run_count_capped.",
+    )
+    run_count_capped = serializers.BooleanField(
+        read_only=True, default=False, help_text="true: the workflow has more than run_count runs (1,000: not counted further)."
+    )
 
     class Meta:
         model = Workflow
@@ -100,6 +107,7 @@ class WorkflowSummarySerializer(serializers.ModelSerializer[Workflow]):
             "tags",
             "last_run",
             "run_count",
+            "run_count_capped",
             "active",
             "active_version",
             "latest_version",

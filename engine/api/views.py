@@ -8,8 +8,10 @@ import django_filters
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.filters import SearchFilter
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,7 +19,16 @@ from rest_framework.views import APIView
 
 from audit.models import Action
 from audit.services import Detail, record, request_origin, run_target
-from core.api.plumbing import StrictBooleanFilter, StrictDateTimeFilter, StrictFilterSet, StrictIdFilter, query_int, signed_in_user
+from core.api.plumbing import (
+    CappedCountPagination,
+    StrictBooleanFilter,
+    StrictDateTimeFilter,
+    StrictFilterSet,
+    StrictIdFilter,
+    TieBrokenOrderingFilter,
+    query_int,
+    signed_in_user,
+)
 from core.api.serializers import ErrorSerializer
 from designer.selectors import workflow_get_for_user
 from engine.orchestration.cancel import run_cancel
@@ -101,9 +112,19 @@ class WorkflowRunsView(APIView):
         return _detail(run, status.HTTP_201_CREATED)
 
 
+SUMMARY_COLUMNS = (
+    *("id", "workflow_id", "status", "trigger", "rerun_of_id", "item_index", "depth", "created_at", "started_at", "finished_at"),
+    *("workflow__name", "version__number", "parent_step__run_id", "parent_step__node_id"),
+)
+
+
 class RunListView(ListAPIView[Run]):
     serializer_class = RunSummarySerializer
     filterset_class = RunFilter
+    # A history of a million runs: the count stops at 1,000 (count_capped), and every
+    # filter with its sort has an index that starts with the owner (engine.store.models).
+    pagination_class = CappedCountPagination
+    filter_backends = [DjangoFilterBackend, SearchFilter, TieBrokenOrderingFilter]
     search_fields: list[str] = []
     ordering_fields = ["created_at", "finished_at"]
     ordering = ["-created_at", "-id"]
@@ -111,7 +132,9 @@ class RunListView(ListAPIView[Run]):
     def get_queryset(self) -> QuerySet[Run]:
         if getattr(self, "swagger_fake_view", False):
             return Run.objects.none()
-        return runs_for(signed_in_user(self.request))
+        # Only what the summary shows: the workflow's and version's graphs, the run's input
+        # and output are JSON decoded per row for nothing (two thirds of the request's time).
+        return runs_for(signed_in_user(self.request)).only(*SUMMARY_COLUMNS)
 
 
 class RunDetailView(APIView):

@@ -59,11 +59,16 @@ class Run(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["owner", "-created_at"]),
-            models.Index(fields=["workflow", "-created_at"]),
+            # The run list (GET /api/runs/) and each of its filters, in the list's order:
+            # the page and its capped count read one index range (docs/history.md).
+            models.Index(fields=["owner", "-created_at", "-id"], name="run_list"),
+            # Also the runs in flight of a user (STEPWISE_MAX_RUNS_IN_FLIGHT_PER_USER), counted at each start.
+            models.Index(fields=["owner", "status", "-created_at", "-id"], name="run_list_status"),
+            models.Index(fields=["owner", "workflow", "-created_at", "-id"], name="run_list_workflow"),
+            models.Index(fields=["owner", "trigger", "-created_at", "-id"], name="run_list_trigger"),
+            # A workflow's newest runs (the workflow list's last run, STEPWISE_RUN_RETENTION_PER_WORKFLOW).
+            models.Index(fields=["workflow", "-created_at", "-id"], name="run_workflow_newest"),
             models.Index(fields=["status"]),
-            # The runs in flight of a user (STEPWISE_MAX_RUNS_IN_FLIGHT_PER_USER), counted at each start.
-            models.Index(fields=["owner", "status"]),
         ]
 
     def __str__(self) -> str:

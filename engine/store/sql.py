@@ -84,6 +84,16 @@ class Backend:
         and (`skip_locked`) skipping rows another holds."""
         return query.select_for_update()
 
+    # How many ids one statement names (`ids_in`): SQLite's default limit on a
+    # statement's parameters is 999 (older builds), and Django's max_query_params the same.
+    max_ids = 500
+    # How many top-level runs one short transaction of the pruning deletes.
+    prune_batch = 500
+
+    def ids_in(self, column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
+        """`<column> IN (...)` for at most `max_ids` ids, and its parameters."""
+        return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
 
 class PostgresBackend(Backend):
     vendor = "postgresql"
@@ -120,6 +130,14 @@ class PostgresBackend(Backend):
 
     def locked(self, query: Any, *, skip_locked: bool = False) -> Any:
         return query.select_for_update(no_key=True, skip_locked=skip_locked)
+
+    # One array, one parameter, whatever the number of ids: the statement's text is the
+    # same for every batch (prepared once), and never near the protocol's 65,535 parameters.
+    max_ids = 10**9
+    prune_batch = 5000
+
+    def ids_in(self, column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
+        return f"{column} = ANY(CAST(%s AS bigint[]))", [list(ids)]
 
 
 @cache

@@ -7,6 +7,7 @@ import { formatDuration } from '../format'
 import { navigate } from '../router'
 import { shortTime } from '../runs/RunTimes'
 import { Pager } from './Pager'
+import { runCount } from './runCount'
 
 const STATUSES: NonNullable<RunFilter['status']>[] = ['queued', 'running', 'succeeded', 'failed', 'cancelling', 'cancelled', 'compensating', 'compensated']
 const TRIGGERS: NonNullable<RunFilter['trigger']>[] = ['manual', 'api', 'webhook', 'schedule', 'rerun', 'subworkflow']
@@ -44,7 +45,7 @@ export function RunList({ workflowId }: { workflowId?: number }) {
     <main className="content wide">
       <div className="heading">
         <h1>Runs</h1>
-        <span className="muted">{runs.data ? `${runs.data.count} run${runs.data.count === 1 ? '' : 's'}` : ''}</span>
+        <span className="muted">{runs.data ? runCount(runs.data.count, runs.data.count_capped) : ''}</span>
       </div>
       <div className="filters">
         <input className="search narrow" placeholder="Run id" aria-label="Run id" value={runId} onChange={reset(setRunId)} inputMode="numeric" />
@@ -90,7 +91,7 @@ export function RunList({ workflowId }: { workflowId?: number }) {
               ))}
             </tbody>
           </table>
-          <Pager page={page} count={runs.data?.count ?? 0} size={PAGE} onPage={setPage} />
+          <Pager page={page} count={runs.data.count} more={runs.data.count_capped} size={PAGE} onPage={setPage} />
         </>
       )}
     </main>

@@ -157,7 +157,7 @@ export function WorkflowList() {
                   )}
                 </td>
                 <td className="col-num" data-testid="run-count">
-                  {wf.run_count > 0 ? <a href={`/workflows/${wf.id}/runs`} onClick={(e) => go(e, `/workflows/${wf.id}/runs`)} aria-label={`${wf.run_count} runs of ${wf.name}`}>{wf.run_count}</a> : <span className="muted">0</span>}
+                  {wf.run_count > 0 ? <a href={`/workflows/${wf.id}/runs`} onClick={(e) => go(e, `/workflows/${wf.id}/runs`)} aria-label={`${wf.run_count_capped ? 'more than ' : ''}${wf.run_count} runs of ${wf.name}`}>{wf.run_count}{wf.run_count_capped ? '+' : ''}</a> : <span className="muted">0</span>}
                 </td>
                 <td className="col-when muted" title={new Date(wf.updated_at).toLocaleString()}>{relativeTime(wf.updated_at)}</td>
                 <td className="col-actions actions">

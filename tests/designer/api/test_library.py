@@ -67,7 +67,9 @@ def test_the_list_is_one_statement_whatever_the_number_of_workflows(api, user):
     assert many == few
     with CaptureQueriesContext(connection) as ctx:
         api.get("/api/workflows/")
-    listing = [q["sql"] for q in ctx.captured_queries if 'FROM "designer_workflow"' in q["sql"] and "COUNT(*)" not in q["sql"]]
+    listing = [
+        q["sql"] for q in ctx.captured_queries if 'FROM "designer_workflow"' in q["sql"] and not q["sql"].startswith("SELECT COUNT(*)")
+    ]
     assert len(listing) == 1, listing  # the rows, their last run and counts: one SELECT
 
 

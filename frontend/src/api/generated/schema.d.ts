@@ -1022,8 +1022,13 @@ export interface components {
             results: components["schemas"]["Credential"][];
         };
         PaginatedRunSummaryList: {
-            /** @example 123 */
+            /**
+             * @description How many results, or (count_capped) a lower bound.
+             * @example 123
+             */
             count: number;
+            /** @description true: there are more than `count` results (not counted further). */
+            count_capped: boolean;
             /**
              * Format: uri
              * @example http://api.example.org/accounts/?page=4
@@ -1509,10 +1514,15 @@ export interface components {
             /** @description The workflow's newest run (any trigger, child runs too); null: none yet. */
             readonly last_run: components["schemas"]["LastRun"] | null;
             /**
-             * @description How many runs of the workflow exist (child runs included).
+             * @description How many runs of the workflow exist (child runs included); a lower bound if run_count_capped.
              * @default 0
              */
             readonly run_count: number;
+            /**
+             * @description true: the workflow has more than run_count runs (1,000: not counted further).
+             * @default false
+             */
+            readonly run_count_capped: boolean;
             /** @description Triggers (webhooks, schedules) start runs: see POST .../activate/. */
             readonly active: boolean;
             /** @description The version the triggers start. */
@@ -1579,10 +1589,15 @@ export interface components {
             /** @description The workflow's newest run (any trigger, child runs too); null: none yet. */
             readonly last_run: components["schemas"]["LastRun"] | null;
             /**
-             * @description How many runs of the workflow exist (child runs included).
+             * @description How many runs of the workflow exist (child runs included); a lower bound if run_count_capped.
              * @default 0
              */
             readonly run_count: number;
+            /**
+             * @description true: the workflow has more than run_count runs (1,000: not counted further).
+             * @default false
+             */
+            readonly run_count_capped: boolean;
             /** @description Triggers (webhooks, schedules) start runs: see POST .../activate/. */
             readonly active: boolean;
             /** @description The version the triggers start. */
