@@ -21,15 +21,17 @@ def test_a_broker_that_cannot_be_reached_is_counted_and_raised():
     from tests.integration.celery_mode import use_broker
 
     previous, retry = app.conf.broker_url, app.conf.task_publish_retry
+    options = app.conf.broker_transport_options
     app.conf.task_publish_retry = False
-    use_broker("redis://127.0.0.1:1/0")  # nothing listens there
+    use_broker("redis://127.0.0.1:1/0", "stepwise-test-unreachable:")  # nothing listens there
     before = _scrape()
     try:
         with pytest.raises((BrokerError, OSError)):
             CeleryDispatcher().send([1, 2])
     finally:
         app.conf.task_publish_retry = retry
-        use_broker(previous)
+        use_broker(previous, "")
+        app.conf.broker_transport_options = options
     assert delta(_scrape(), before, "stepwise_broker_errors_total", operation="send") == 1
 
 
