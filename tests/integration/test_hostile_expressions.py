@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.integration.http_helpers import wait_run as _wait_run
 from tests.integration.server import make_server
 
 pytestmark = pytest.mark.integration
@@ -85,17 +86,6 @@ class Watch:
     def p99(self, path: str) -> float:
         samples = sorted(self.latencies[path])
         return samples[min(len(samples) - 1, int(len(samples) * 0.99))]
-
-
-def _wait_run(client: httpx.Client, run_id: int, timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        detail = client.get(f"/api/runs/{run_id}/").json()
-        if detail["status"] in ("succeeded", "failed", "cancelled"):
-            return detail
-        time.sleep(0.05)
-    steps = [(s["node_id"], s["status"]) for s in detail["steps"]]
-    raise AssertionError(f"run {run_id} did not end within {timeout} s: {detail['status']} {steps}")
 
 
 def _start_workflow(client: httpx.Client, graph: dict[str, Any], name: str) -> int:

@@ -14,13 +14,12 @@ import re
 import signal
 import subprocess
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
-from standardwebhooks.webhooks import Webhook
 
+from tests.integration.http_helpers import signed as _signed
 from tests.integration.prod_topology import own_database, private_redis, wait_for
 from tests.integration.server import ROOT, free_port
 
@@ -53,16 +52,6 @@ def _graph(ledger: str) -> dict:
             {"id": "e1", "source": "hook", "source_port": "out", "target": "call", "target_port": "in"},
             {"id": "e2", "source": "call", "source_port": "out", "target": "echo", "target_port": "in"},
         ],
-    }
-
-
-def _signed(secret: str, body: bytes, msg_id: str) -> dict[str, str]:
-    at = datetime.now(UTC)
-    return {
-        "content-type": "application/json",
-        "webhook-id": msg_id,
-        "webhook-timestamp": str(int(at.timestamp())),
-        "webhook-signature": Webhook(secret).sign(msg_id, at, body.decode()),
     }
 
 

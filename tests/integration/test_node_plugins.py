@@ -10,7 +10,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ import httpx
 import pytest
 
 from tests.integration.celery_mode import worker_command
+from tests.integration.http_helpers import wait_run as _wait_run
 from tests.integration.server import ROOT, free_port, make_server
 
 pytestmark = pytest.mark.integration
@@ -77,16 +77,6 @@ def _user_token(server) -> str:
         "print(token_create(owner=get_user_model().objects.create_user('author', password='plugin-pass-77'), name='test').key)"
     )
     return server.manage("shell", "-v", "0", "-c", code).strip().splitlines()[-1]
-
-
-def _wait_run(client: httpx.Client, run_id: int, timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        detail = client.get(f"/api/runs/{run_id}/").json()
-        if detail["status"] in ("succeeded", "failed", "cancelled"):
-            return detail
-        time.sleep(0.1)
-    raise AssertionError(f"run {run_id} did not end within {timeout} s: {detail['status']} {detail['steps']}")
 
 
 def _run_example(client: httpx.Client) -> dict[str, Any]:

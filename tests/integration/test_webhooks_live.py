@@ -8,11 +8,11 @@ import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 
 import httpx
 import pytest
-from standardwebhooks.webhooks import Webhook
+
+from tests.integration.http_helpers import signed as _signed
 
 pytestmark = pytest.mark.integration
 
@@ -37,16 +37,6 @@ def _setup(server, username, config):
     [trigger] = httpx.get(f"{base}/api/workflows/{wf}/triggers/", headers=headers).json()
     secret = httpx.get(f"{base}/api/workflows/{wf}/triggers/hook/secret/", headers=headers).json()["secret"]
     return headers, wf, trigger["url"], secret
-
-
-def _signed(secret, body, msg_id):
-    at = datetime.now(UTC)
-    return {
-        "content-type": "application/json",
-        "webhook-id": msg_id,
-        "webhook-timestamp": str(int(at.timestamp())),
-        "webhook-signature": Webhook(secret).sign(msg_id, at, body.decode()),
-    }
 
 
 def test_fifty_concurrent_calls_with_one_webhook_id_start_one_run(live_server_process):
