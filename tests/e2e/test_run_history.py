@@ -220,6 +220,10 @@ def test_the_runs_list_and_a_run_pass_axe_and_fit(page, server, width, height):
     row.click()
     expect(page.get_by_test_id("run-status")).to_have_text("succeeded")
     assert serious(page) == []
+    # The run's actions are inside the window, the long name shortened to make room.
+    for label in ("Rerun", "Rerun from step"):
+        box = page.locator("header.toolbar").get_by_role("button", name=label, exact=True).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, (label, box)
     page.click("button.tab:has-text('Timeline')")
     expect(page.get_by_test_id("timeline-axis")).to_be_visible()
     assert serious(page) == []

@@ -19,7 +19,7 @@ export function resumeText(r: RunDetail['resumes'][number]): string {
 export function RunTimes({ run }: { run: RunDetail }) {
   const resumes = run.resumes ?? []
   return (
-    <span className="muted small run-times" data-testid="run-times">
+    <span className="muted small run-times" data-testid="run-times" title={`${run.trigger} · ${run.started_at ? `started ${new Date(run.started_at).toLocaleString()}` : 'not started'} · total ${formatDuration(run.duration_ms)}`}>
       {run.trigger} · {run.started_at ? <>started <time dateTime={run.started_at} title={new Date(run.started_at).toLocaleString()}>{shortTime(run.started_at)}</time></> : 'not started'}
       {resumes.length > 0 && (
         <>

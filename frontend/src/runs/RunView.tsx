@@ -78,7 +78,7 @@ function RunView({ runId }: { runId: number }) {
       <header className="toolbar">
         <button type="button" className="link" onClick={() => navigate('/runs')}>← Runs</button>
         <strong>Run #{r.id}</strong>
-        <a href={`/workflows/${r.workflow}`} onClick={(e) => { e.preventDefault(); navigate(`/workflows/${r.workflow}`) }}>{r.workflow_name}</a>
+        <a href={`/workflows/${r.workflow}`} className="wf-name" title={r.workflow_name} onClick={(e) => { e.preventDefault(); navigate(`/workflows/${r.workflow}`) }}>{r.workflow_name}</a>
         <span className="muted">v{r.version}</span>
         {r.workflow_changed && <span className="badge badge-waiting" title="The workflow was saved since; this run shows the version it ran">workflow changed since</span>}
         <span className={`badge badge-${r.status}`} data-testid="run-status">{r.status}</span>
