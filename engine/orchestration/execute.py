@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -182,9 +183,10 @@ def _run_held(claimed: Claimed, chain_worker: str | None) -> Next:
             states[step.node_id] = StepState(S.SUCCEEDED, tuple(result.ports))
             # Its output is in hand: a successor that reads only its inputs need not read it back.
             known = {step.node_id: step_row(step.node_id, S.SUCCEEDED, result.ports, result.output)}
-            return _advance_and_chain(run, chain_worker, known, states=states)
+            chained = _advance_and_chain(run, chain_worker, known, states=states)
     except WriteRefused:
         return Next()  # the same, found when the deferred write was made: all of it rolled back
+    return chained()
 
 
 def _advance_and_chain(
@@ -193,24 +195,32 @@ def _advance_and_chain(
     known: dict[str, StepRow],
     inliner: Inliner | None = None,
     states: dict[str, StepState] | None = None,
-) -> Next:
+) -> Callable[[], Next]:
     """Inside the transaction that recorded a step: advance the run (running pure steps
     inline when a chaining worker is here) and claim one of the queued successors for that
     worker, so it continues without a broker round trip. `states`: the steps' states as
-    this transaction knows them (else they are read)."""
+    this transaction knows them (else they are read). What it answers gives the Next once
+    the batch of events is written (the new steps' ids come with it): call it after the
+    block."""
     taken: Claim | None = None
     if chain_worker is not None:
         if inliner is None:
             inliner = Inliner(locked, graph_for(locked), worker=chain_worker, rows=known)
         taken = Claim(chain_worker, lease_s())
-    ready = [step_id for step_id, _ in advance_locked_nodes(locked, inliner, states=states, claim=taken)]
-    if taken is not None and taken.step is not None:
-        # The first successor was created claimed by this worker: it goes on with it.
-        step_id, node_id = taken.step
-        successor = StepRun(pk=step_id, run=locked, node_id=node_id, iteration=0, status=S.RUNNING, attempt=1, attempts=[])
-        successor.started_at, successor.lease_token = taken.at, taken.token
-        return Next(ready, Claimed(successor, taken.token, inliner.rows if inliner is not None else known))
-    return Next(ready)
+    made_ready = advance_locked_nodes(locked, inliner, states=states, claim=taken)  # filled by the batch's write
+    rows = inliner.rows if inliner is not None else known
+
+    def chained() -> Next:
+        ready = [step_id for step_id, _ in made_ready]
+        if taken is not None and taken.step is not None:
+            # The first successor was created claimed by this worker: it goes on with it.
+            step_id, node_id = taken.step
+            successor = StepRun(pk=step_id, run=locked, node_id=node_id, iteration=0, status=S.RUNNING, attempt=1, attempts=[])
+            successor.started_at, successor.lease_token = taken.at, taken.token
+            return Next(ready, Claimed(successor, taken.token, rows))
+        return Next(ready)
+
+    return chained
 
 
 def _inlinable(step: StepRun) -> bool:
@@ -258,7 +268,8 @@ def run_inline(step_id: int, worker: str) -> Next | None:
         if not ran:
             return None
         states.update(ran)
-        return _advance_and_chain(run, worker, inliner.rows, inliner, states)
+        chained = _advance_and_chain(run, worker, inliner.rows, inliner, states)
+    return chained()
 
 
 def run_chain(step_id: int, *, worker: str, pure: bool = False) -> None:

@@ -5,10 +5,11 @@ together when it ends: one statement for the sequence and the rows."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -48,12 +49,26 @@ def published_after_commit(events: list[Any]) -> None:
         transaction.on_commit(lambda: sink(events), robust=True)
 
 
+RowsTaker = Callable[[list[dict[str, Any]]], None]
+
+
+class Deferred(NamedTuple):
+    """A write deferred to the events' statement: its SQL and parameters, whether it must
+    match a row (`required`), and who takes the rows its RETURNING gives (`on_rows`: each
+    row as a dict of its columns), once the statement has run."""
+
+    sql: str
+    params: list[Any]
+    required: bool = False
+    on_rows: RowsTaker | None = None
+
+
 class _Batch(threading.local):
     events: list[Any] | None = None
     # Run rows to update with the sequence, by run: (statuses it must be in, values to set).
     run_updates: dict[int, tuple[tuple[str, ...], dict[str, Any]]] | None = None
-    # Other writes (SQL, params, required) to make in the same statement as the events.
-    writes: list[tuple[str, list[Any], bool]] | None = None
+    # Other writes to make in the same statement as the events.
+    writes: list[Deferred] | None = None
 
 
 _batch = _Batch()
@@ -64,15 +79,17 @@ class WriteRefused(RuntimeError):
     (its caller's condition, such as a lease, no longer held)."""
 
 
-def defer_write(sql: str, params: list[Any], *, required: bool = False) -> bool:
+def defer_write(sql: str, params: list[Any], *, required: bool = False, on_rows: RowsTaker | None = None) -> bool:
     """Inside `events_batched` on PostgreSQL: make an INSERT or UPDATE whose result the
     transaction does not read back in the statement that writes the batch's events (a
     data-modifying WITH), one round trip less. `required`: a conditional write that must
     match a row (its SQL ends in RETURNING), else the flush raises WriteRefused and
-    writes no event. False: the caller writes it now."""
+    writes no event. `on_rows`: a write whose RETURNING rows its caller needs, but only
+    after the batch is written (an INSERT's ids, to dispatch after the commit): they are
+    handed to it then. False: the caller writes it now."""
     if _batch.writes is None or not backend().one_statement:
         return False
-    _batch.writes.append((sql, params, required))
+    _batch.writes.append(Deferred(sql, params, required, on_rows))
     return True
 
 
@@ -141,7 +158,7 @@ def _run_update_sql(run_id: int, count: int, update: tuple[tuple[str, ...], dict
 def _flush(
     events: list[Any],
     run_updates: dict[int, tuple[tuple[str, ...], dict[str, Any]]] | None = None,
-    writes: list[tuple[str, list[Any], bool]] | None = None,
+    writes: list[Deferred] | None = None,
 ) -> None:
     """One sequence update per run (with its deferred transition, if any), then one
     multi-row INSERT for every buffered event."""
@@ -185,19 +202,22 @@ def _flush(
     published_after_commit(events)
 
 
-def _execute(writes: list[tuple[str, list[Any], bool]]) -> None:
-    for sql, params, required in writes:
+def _execute(writes: list[Deferred]) -> None:
+    for sql, params, required, on_rows in writes:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             if required and cursor.rowcount == 0:
                 raise WriteRefused(sql.split(" WHERE ", 1)[0])
+            if on_rows is not None:
+                names = [column.name for column in cursor.description]
+                on_rows([dict(zip(names, row, strict=True)) for row in cursor.fetchall()])
 
 
 def _flush_one_statement(
     events: list[Any],
     at: Any,
     update: tuple[tuple[str, ...], dict[str, Any]] | None,
-    writes: list[tuple[str, list[Any], bool]],
+    writes: list[Deferred],
 ) -> None:
     """PostgreSQL, one run: the deferred writes, the sequence update and the INSERT in one
     statement (a data-modifying WITH), numbering the events from the run's new last_seq.
@@ -207,10 +227,11 @@ def _flush_one_statement(
     quote = connection.ops.quote_name
     n, run_id = len(events), events[0].run_id
     update_sql, update_params = _run_update_sql(run_id, n, update)
-    before = "".join(f"w{i} AS ({sql}), " for i, (sql, _, _) in enumerate(writes))
-    required = " AND ".join(f"EXISTS (SELECT 1 FROM w{i})" for i, (_, _, must) in enumerate(writes) if must)
+    before = "".join(f"w{i} AS ({write.sql}), " for i, write in enumerate(writes))
+    required = " AND ".join(f"EXISTS (SELECT 1 FROM w{i})" for i, write in enumerate(writes) if write.required)
+    taken = [i for i, write in enumerate(writes) if write.on_rows is not None]
     source, source_params = events_source(events, range(1, n + 1))
-    params: list[Any] = [p for _, write_params, _ in writes for p in write_params]
+    params: list[Any] = [p for write in writes for p in write.params]
     params += [*update_params, run_id, n, at, *source_params]  # in the order of the placeholders below
     insert = (
         f"INSERT INTO {quote(RunEvent._meta.db_table)} (run_id, seq, kind, node_id, status, attempt, data, at)"
@@ -218,17 +239,29 @@ def _flush_one_statement(
         f" v.column2, v.column3, v.column4, v.column5, v.column6, {typed_param(RunEvent._meta.get_field('at'))}"
         f" FROM r, {source}{f' WHERE {required}' if required else ''} RETURNING seq"
     )
-    if required:
-        sql = f"WITH {before}r AS ({update_sql}), e AS ({insert}) SELECT seq FROM e UNION ALL SELECT -1 WHERE NOT ({required})"
+    if taken:
+        # Rows tagged: 0 an event's seq, -1 a required write that matched nothing, i + 1
+        # a row (as JSON) that deferred write i returned for its caller.
+        answers = ["SELECT 0, seq, NULL::text FROM e"]
+        answers += [f"SELECT -1, NULL, NULL WHERE NOT ({required})"] if required else []
+        answers += [f"SELECT {i + 1}, NULL, row_to_json(w{i})::text FROM w{i}" for i in taken]
+        sql = f"WITH {before}r AS ({update_sql}), e AS ({insert}) {' UNION ALL '.join(answers)}"
+    elif required:
+        sql = f"WITH {before}r AS ({update_sql}), e AS ({insert}) SELECT 0, seq FROM e UNION ALL SELECT -1, NULL WHERE NOT ({required})"
     else:
-        sql = f"WITH {before}r AS ({update_sql}) {insert}"
+        sql = f"WITH {before}r AS ({update_sql}) {insert.removesuffix('RETURNING seq')}RETURNING 0, seq"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        seqs = [int(row[0]) for row in cursor.fetchall()]
-    if -1 in seqs:
+        answered = cursor.fetchall()
+    seqs = [int(row[1]) for row in answered if row[0] == 0]
+    if any(row[0] == -1 for row in answered):
         raise WriteRefused(f"run {run_id}: a required write matched no row")  # roll back
     if len(seqs) != n:
         raise RuntimeError(f"run {run_id}: {len(seqs)} of {n} events written")  # no such run, or not in the status expected: roll back
+    for i in taken:
+        on_rows = writes[i].on_rows
+        assert on_rows is not None
+        on_rows([json.loads(row[2]) for row in answered if row[0] == i + 1])
     first = min(seqs)
     for k, event in enumerate(events):
         event.seq = first + k

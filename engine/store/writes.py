@@ -5,6 +5,7 @@ transaction; every transition is checked against the tables of engine.store.stat
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import cache
@@ -19,6 +20,8 @@ from engine.store.records import DRAFT_COLUMNS, StepDraft, StepThrough
 from engine.store.sql import backend, columns, rows_source, set_clause, typed_param
 from engine.store.statuses import RUN_TERMINAL, RUN_TRANSITIONS, STEP_TERMINAL, STEP_TRANSITIONS, IllegalTransition, RunStatus, StepStatus
 from engine.store.statuses import check_transition as _check
+
+IdsTaker = Callable[[list[int]], None]  # who takes the ids of steps created (steps_create's on_ids)
 
 R, S = RunStatus, StepStatus
 
@@ -193,14 +196,25 @@ def _step_fields() -> list[Any]:
 
 
 @transaction.atomic(savepoint=False)
-def steps_create(run_id: int, steps: list[StepDraft], *, ids: bool = True) -> list[int]:
+def steps_create(run_id: int, steps: list[StepDraft], *, ids: bool = True, on_ids: IdsTaker | None = None) -> list[int]:
     """Create several steps of a run, each in its first status (`step_create`), in one
     multi-row INSERT ... RETURNING, each with its event; their ids in the order given.
     `ids=False`: the caller needs no ids and reads none of them back in this transaction,
-    so the INSERT may go with the events' statement (engine.store.events.defer_write); []."""
+    so the INSERT may go with the events' statement (engine.store.events.defer_write); [].
+    `on_ids`: the caller needs the ids only once the batch is written (to dispatch or go
+    on with a step after the commit), and reads none of the steps back before: the INSERT
+    goes with the events' statement all the same, and `on_ids` is handed the ids, in the
+    order given, when it has run (at once where nothing is deferred); []."""
     if len(steps) > 500:  # SQLite's bound on parameters
+        if on_ids is not None:
+            head: list[int] = []
+            steps_create(run_id, steps[:500], on_ids=head.extend)
+            steps_create(run_id, steps[500:], on_ids=lambda tail: on_ids([*head, *tail]))
+            return []
         return steps_create(run_id, steps[:500], ids=ids) + steps_create(run_id, steps[500:], ids=ids)
     if not steps:
+        if on_ids is not None:
+            on_ids([])
         return []
     names, source, source_params = steps_source(steps, timezone.now())
     run_id_param = typed_param(StepRun._meta.get_field("run"))
@@ -208,14 +222,26 @@ def steps_create(run_id: int, steps: list[StepDraft], *, ids: bool = True) -> li
     sql = f"INSERT INTO {table} (run_id, {names}) SELECT {run_id_param}, {columns(len(STEP_COLUMNS))} FROM {source}"
     params = [run_id, *source_params]
     written: dict[tuple[str, int], int] = {}
-    if ids or not defer_write(sql, params):
+
+    def ordered(rows: list[dict[str, Any]]) -> list[int]:
+        found = {(str(row["node_id"]), int(row["iteration"])): int(row["id"]) for row in rows}
+        return [found[(step.node_id, step.iteration)] for step in steps]
+
+    returning = " RETURNING id, node_id, iteration"
+    if on_ids is not None:
+        ids = False
+        if not defer_write(sql + returning, params, on_rows=lambda rows: on_ids(ordered(rows))):
+            with connection.cursor() as cursor:
+                cursor.execute(sql + returning, params)
+                on_ids(ordered([{"id": i, "node_id": n, "iteration": k} for i, n, k in cursor.fetchall()]))
+    elif ids or not defer_write(sql, params):
         with connection.cursor() as cursor:
-            cursor.execute(sql + " RETURNING id, node_id, iteration", params)
+            cursor.execute(sql + returning, params)
             written = {(str(node_id), int(iteration)): int(step_id) for step_id, node_id, iteration in cursor.fetchall()}
     for step in steps:
         record_event(run_id=run_id, kind="step", status=step.status, node_id=step.node_id, attempt=step.attempt, data=step.data)
         if step.claim is not None:
-            if step.status != S.QUEUED or not ids or step.claim.at is None:
+            if step.status != S.QUEUED or not (ids or on_ids is not None) or step.claim.at is None:
                 raise IllegalTransition("only a queued step whose id is read back can be created claimed, once taken")
             _check(STEP_TRANSITIONS, (S.QUEUED,), S.RUNNING)
             data = {"worker": step.claim.worker}

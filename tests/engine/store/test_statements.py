@@ -226,12 +226,13 @@ def punctual():
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_an_executor_steps_claim_is_one_statement_and_its_record_one_transaction_of_three_on_postgresql(collecting, punctual):
+def test_an_executor_steps_claim_is_one_statement_and_its_record_one_transaction_of_two_on_postgresql(collecting, punctual):
     """A step that is not pure (it goes to the executor): its claim, the run's sequence and
     its event are one statement with no transaction of its own; its result, its claimed
-    successor and their events are one transaction: the locked read, the successor's INSERT,
-    then the step's write with the events in one statement (before: seven round trips
-    for the claim and the record, now four and the input's read)."""
+    successor and their events are one transaction: the locked read, then one statement
+    for the step's write, the successor's INSERT (its id read back from it) and the events
+    (before: seven round trips for the claim and the record, then four, now three, and
+    the input's read)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -253,9 +254,12 @@ def test_an_executor_steps_claim_is_one_statement_and_its_record_one_transaction
     assert 'INSERT INTO "engine_runevent"' in claiming[0]["sql"]
     kinds = [q["sql"].split()[0] for q in recording]
     # Its input (the trigger's output), then the transaction.
-    assert kinds == ["SELECT", "BEGIN", "SELECT", "INSERT", "WITH", "COMMIT"], kinds
-    assert 'UPDATE "engine_steprun"' in recording[-2]["sql"] and 'INSERT INTO "engine_runevent"' in recording[-2]["sql"]
+    assert kinds == ["SELECT", "BEGIN", "SELECT", "WITH", "COMMIT"], kinds
+    written = recording[-2]["sql"]
+    assert 'UPDATE "engine_steprun"' in written and 'INSERT INTO "engine_steprun"' in written and 'INSERT INTO "engine_runevent"' in written
     assert after.claimed is not None and after.claimed.step.node_id == "s1"
+    successor = StepRun.objects.get(run=run, node_id="s1")
+    assert after.claimed.step.pk == successor.pk and successor.status == "running" and successor.lease_token == after.claimed.token
     events = list(RunEvent.objects.filter(run=run).order_by("seq").values_list("seq", "node_id", "status"))
     assert [seq for seq, _, _ in events] == list(range(1, len(events) + 1))
     assert ("s0", "running") in [e[1:] for e in events] and ("s0", "succeeded") in [e[1:] for e in events]
