@@ -49,13 +49,13 @@ def published_after_commit(events: list[Any]) -> None:
         transaction.on_commit(lambda: sink(events), robust=True)
 
 
-RowsTaker = Callable[[list[dict[str, Any]]], None]
+RowsTaker = Callable[[list[tuple[Any, ...]]], None]
 
 
 class Deferred(NamedTuple):
     """A write deferred to the events' statement: its SQL and parameters, whether it must
     match a row (`required`), and who takes the rows its RETURNING gives (`on_rows`: each
-    row as a dict of its columns), once the statement has run."""
+    row its columns' values, in order), once the statement has run."""
 
     sql: str
     params: list[Any]
@@ -209,8 +209,7 @@ def _execute(writes: list[Deferred]) -> None:
             if required and cursor.rowcount == 0:
                 raise WriteRefused(sql.split(" WHERE ", 1)[0])
             if on_rows is not None:
-                names = [column.name for column in cursor.description]
-                on_rows([dict(zip(names, row, strict=True)) for row in cursor.fetchall()])
+                on_rows([tuple(row) for row in cursor.fetchall()])
 
 
 def _flush_one_statement(
@@ -239,17 +238,12 @@ def _flush_one_statement(
         f" v.column2, v.column3, v.column4, v.column5, v.column6, {typed_param(RunEvent._meta.get_field('at'))}"
         f" FROM r, {source}{f' WHERE {required}' if required else ''} RETURNING seq"
     )
-    if taken:
-        # Rows tagged: 0 an event's seq, -1 a required write that matched nothing, i + 1
-        # a row (as JSON) that deferred write i returned for its caller.
-        answers = ["SELECT 0, seq, NULL::text FROM e"]
-        answers += [f"SELECT -1, NULL, NULL WHERE NOT ({required})"] if required else []
-        answers += [f"SELECT {i + 1}, NULL, row_to_json(w{i})::text FROM w{i}" for i in taken]
-        sql = f"WITH {before}r AS ({update_sql}), e AS ({insert}) {' UNION ALL '.join(answers)}"
-    elif required:
-        sql = f"WITH {before}r AS ({update_sql}), e AS ({insert}) SELECT 0, seq FROM e UNION ALL SELECT -1, NULL WHERE NOT ({required})"
-    else:
-        sql = f"WITH {before}r AS ({update_sql}) {insert.removesuffix('RETURNING seq')}RETURNING 0, seq"
+    # The answer's rows, tagged: 0 an event's seq, -1 a required write that matched
+    # nothing, i + 1 a row (as a JSON object, its columns in order) deferred write i returned.
+    answers = ["SELECT 0, seq, NULL::text FROM e"]
+    answers += [f"SELECT -1, NULL, NULL WHERE NOT ({required})"] if required else []
+    answers += [f"SELECT {i + 1}, NULL, row_to_json(w{i})::text FROM w{i}" for i in taken]
+    sql = f"WITH {before}r AS ({update_sql}), e AS ({insert}) {' UNION ALL '.join(answers)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         answered = cursor.fetchall()
@@ -261,7 +255,7 @@ def _flush_one_statement(
     for i in taken:
         on_rows = writes[i].on_rows
         assert on_rows is not None
-        on_rows([json.loads(row[2]) for row in answered if row[0] == i + 1])
+        on_rows([tuple(json.loads(row[2]).values()) for row in answered if row[0] == i + 1])
     first = min(seqs)
     for k, event in enumerate(events):
         event.seq = first + k

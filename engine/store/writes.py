@@ -221,23 +221,18 @@ def steps_create(run_id: int, steps: list[StepDraft], *, ids: bool = True, on_id
     table = connection.ops.quote_name(StepRun._meta.db_table)
     sql = f"INSERT INTO {table} (run_id, {names}) SELECT {run_id_param}, {columns(len(STEP_COLUMNS))} FROM {source}"
     params = [run_id, *source_params]
-    written: dict[tuple[str, int], int] = {}
 
-    def ordered(rows: list[dict[str, Any]]) -> list[int]:
-        found = {(str(row["node_id"]), int(row["iteration"])): int(row["id"]) for row in rows}
+    def in_order(rows: list[tuple[Any, ...]]) -> list[int]:  # (id, node_id, iteration) rows
+        found = {(str(node_id), int(iteration)): int(step_id) for step_id, node_id, iteration in rows}
         return [found[(step.node_id, step.iteration)] for step in steps]
 
-    returning = " RETURNING id, node_id, iteration"
-    if on_ids is not None:
-        ids = False
-        if not defer_write(sql + returning, params, on_rows=lambda rows: on_ids(ordered(rows))):
-            with connection.cursor() as cursor:
-                cursor.execute(sql + returning, params)
-                on_ids(ordered([{"id": i, "node_id": n, "iteration": k} for i, n, k in cursor.fetchall()]))
-    elif ids or not defer_write(sql, params):
+    returning = sql + " RETURNING id, node_id, iteration"
+    created: list[int] = []
+    deferred = on_ids is not None and defer_write(returning, params, on_rows=lambda rows: on_ids(in_order(rows)))
+    if not deferred and (ids or on_ids is not None or not defer_write(sql, params)):
         with connection.cursor() as cursor:
-            cursor.execute(sql + returning, params)
-            written = {(str(node_id), int(iteration)): int(step_id) for step_id, node_id, iteration in cursor.fetchall()}
+            cursor.execute(returning, params)
+            created = in_order(cursor.fetchall())
     for step in steps:
         record_event(run_id=run_id, kind="step", status=step.status, node_id=step.node_id, attempt=step.attempt, data=step.data)
         if step.claim is not None:
@@ -246,7 +241,11 @@ def steps_create(run_id: int, steps: list[StepDraft], *, ids: bool = True, on_id
             _check(STEP_TRANSITIONS, (S.QUEUED,), S.RUNNING)
             data = {"worker": step.claim.worker}
             record_event(run_id=run_id, kind="step", status=S.RUNNING, node_id=step.node_id, attempt=step.attempt + 1, data=data)
-    return [written[(step.node_id, step.iteration)] for step in steps] if ids else []
+    if on_ids is not None:
+        if not deferred:
+            on_ids(created)
+        return []
+    return created if ids else []
 
 
 def step_claim(step_id: int, *, worker: str, token: str, lease_s: float, now: datetime | None = None) -> tuple[int, str, int] | None:
