@@ -32,8 +32,14 @@ class Run(models.Model):
     input = models.JSONField(default=dict, blank=True)
     output = models.JSONField(null=True, blank=True)
     error = models.JSONField(null=True, blank=True)
-    rerun_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="reruns")
-    parent_step = models.ForeignKey("StepRun", on_delete=models.CASCADE, null=True, blank=True, related_name="child_runs")
+    # The references inside a run's history (an event's run, a child run's parent step and
+    # root, a rerun's original, and the triggers' and step tests' runs) are kept by the store,
+    # not checked by the database: each such check cost an index probe per deleted row at the
+    # prune's commit, most of its time (docs/history.md#references). A step's run is checked.
+    rerun_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="reruns", db_constraint=False)
+    parent_step = models.ForeignKey(
+        "StepRun", on_delete=models.CASCADE, null=True, blank=True, related_name="child_runs", db_constraint=False
+    )
     parent_attempt = models.PositiveIntegerField(default=0, help_text="The parent step's attempt that started this child run.")
     item_index = models.PositiveIntegerField(null=True, blank=True, help_text="For a map's child run: the item's position.")
     depth = models.PositiveSmallIntegerField(default=0)
@@ -43,6 +49,7 @@ class Run(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_constraint=False,
         help_text="For a child run: the top-level run of its tree.",
     )
     tree_runs = models.PositiveIntegerField(

@@ -137,3 +137,53 @@ def test_the_migration_gives_older_child_runs_their_root(workflow):
     roots(apps, None)
     assert set(Run.objects.filter(pk__in=[child.pk, grandchild.pk]).values_list("root_id", flat=True)) == {top.pk}
     assert Run.objects.get(pk=top.pk).root_id is None
+
+
+def _dangling() -> dict[str, int]:
+    """For each reference to a run (and a child run's to its parent step): how many rows
+    name a run (a step) that does not exist. The database checks only a step's run
+    (docs/history.md#references): the others are the store's to keep."""
+    from django.db import connection
+
+    deleted, cleared = _references()
+    checks = {f"{table}.{column}": (table, column, '"engine_run"') for table, column in deleted + cleared}
+    checks["engine_run.parent_step_id"] = ('"engine_run"', '"parent_step_id"', '"engine_steprun"')
+    found = {}
+    with connection.cursor() as cursor:
+        for name, (table, column, target) in checks.items():
+            missing = f"NOT EXISTS (SELECT 1 FROM {target} r WHERE r.id = t.{column})"
+            cursor.execute(f"SELECT count(*) FROM {table} t WHERE t.{column} IS NOT NULL AND {missing}")
+            found[name.replace('"', "").replace("`", "")] = cursor.fetchone()[0]
+    return found
+
+
+def test_after_a_prune_nothing_refers_to_a_run_or_step_that_is_gone(workflow, small_batches):
+    old = _run(workflow)
+    call = _call(old)
+    child = _run(workflow, parent=call)
+    _run(workflow, parent=_call(child))
+    kept = _run(workflow, days=1, rerun_of=old)
+    endpoint = WebhookEndpoint.objects.create(workflow=workflow, node_id="hook", token="t" * 20, secret="whsec_x")
+    for n, run in enumerate([old, child, kept]):
+        WebhookDelivery.objects.create(endpoint=endpoint, message_id=f"m{n}", run=run)
+        ScheduleSlot.objects.create(workflow=workflow, node_id="cron", slot_at=timezone.now() - timedelta(minutes=n), run=run)
+    now = timezone.now()
+    for run in (old, child, kept):
+        fields = {"node_id": "a", "node_type": "noop", "status": "succeeded", "started_at": now, "finished_at": now}
+        StepTest.objects.create(owner=workflow.owner, workflow=workflow, run=run, **fields)
+    assert runs_prune(days=30, keep_last=0) == 1
+    assert set(Run.objects.values_list("pk", flat=True)) == {kept.pk}
+    assert set(_dangling().values()) == {0}, _dangling()
+    assert WebhookDelivery.objects.count() == 1 and ScheduleSlot.objects.filter(run__isnull=False).count() == 1
+
+
+def test_the_database_still_checks_a_steps_run(workflow):
+    """The one reference into a run's history the database keeps checking: a step of a run
+    that does not exist fails at commit (the check is deferred), with nothing written."""
+    from django.db import IntegrityError, connection, transaction
+
+    missing = (Run.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1000
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StepRun.objects.create(run_id=missing, node_id="a", status="succeeded")
+        connection.check_constraints(table_names=[StepRun._meta.db_table])
+    assert not StepRun.objects.filter(run_id=missing).exists()
