@@ -93,6 +93,14 @@ def carrier() -> dict[str, str] | None:
     return _run_trace.get()
 
 
+def traceparent() -> str:
+    """The current run's root span as a W3C traceparent, to keep with the run ("" when
+    tracing is off): a step whose message came without the context joins the run's trace
+    by it (`step_span`'s `trace`)."""
+    context = _run_trace.get()
+    return context.get("traceparent", "") if context else ""
+
+
 @contextlib.contextmanager
 def run_context(trace: dict[str, str] | None) -> Iterator[None]:
     """While a message's steps run: the run's trace context that came with it."""
@@ -145,20 +153,33 @@ def run_span(*, workflow_id: int, trigger: str) -> Iterator[RunSpan]:
 
 @contextlib.contextmanager
 def step_span(
-    *, run_id: int, node_id: str, step_id: int | None = None, workflow_id: int | None = None, inline: bool = False
+    *,
+    run_id: int,
+    node_id: str,
+    step_id: int | None = None,
+    workflow_id: int | None = None,
+    inline: bool = False,
+    trace: str = "",
 ) -> Iterator[None]:
-    """A step's span, a child of its run's root (the context its message carried)."""
+    """A step's span, a child of its run's root: the context its message carried or, when
+    it came without one (a step the tick sent again, a run resumed from the API), the run's
+    own (`trace`, the traceparent kept with the run), which the steps it sends then carry."""
     tracer = _tracer()
     if tracer is None:
         yield
         return
     from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
-    parent = TraceContextTextMapPropagator().extract(_run_trace.get() or {})
+    carried = _run_trace.get() or ({"traceparent": trace} if trace else None)
+    parent = TraceContextTextMapPropagator().extract(carried or {})
+    token = _run_trace.set(carried)
     attributes: dict[str, Any] = {"stepwise.run_id": run_id, "stepwise.node_id": node_id, "stepwise.inline": inline}
     if step_id is not None:
         attributes["stepwise.step_id"] = step_id
     if workflow_id is not None:
         attributes["stepwise.workflow_id"] = workflow_id
-    with tracer.start_as_current_span(f"stepwise.step {node_id}", context=parent, attributes=attributes):
-        yield
+    try:
+        with tracer.start_as_current_span(f"stepwise.step {node_id}", context=parent, attributes=attributes):
+            yield
+    finally:
+        _run_trace.reset(token)

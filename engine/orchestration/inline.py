@@ -92,7 +92,12 @@ class Inliner:
         it has one already."""
         run = self.run
         ids = {"run_id": run.pk, "node_id": node_id, "step_id": step_id, "workflow_id": run.workflow_id}
-        with bound(**ids), tracing.step_span(run_id=run.pk, node_id=node_id, step_id=step_id, workflow_id=run.workflow_id, inline=True):
+        with (
+            bound(**ids),
+            tracing.step_span(
+                run_id=run.pk, node_id=node_id, step_id=step_id, workflow_id=run.workflow_id, inline=True, trace=run.trace or ""
+            ),
+        ):
             evaluated = self._evaluate_bound(node_id, attempt)
         if evaluated is not None:
             # Said once the transaction commits: no log write under the run's lock (nor

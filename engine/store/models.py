@@ -59,6 +59,15 @@ class Run(models.Model):
         default=False, help_text="Started under its workflow's concurrency limit: its end frees a slot for a queued run."
     )
     last_seq = models.PositiveIntegerField(default=0)
+    trace = models.CharField(  # noqa: DJ001 (NULL when tracing is off: below)
+        # NULL when tracing is off: the start statement writes a NULL as a literal, not a
+        # parameter (engine.store.start), and stays under psycopg's 50 prepared parameters.
+        max_length=55,
+        null=True,
+        blank=True,
+        default=None,
+        help_text="With tracing on: the run's root span (a W3C traceparent), which a step sent without it (resent, resumed) joins.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

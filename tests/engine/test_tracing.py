@@ -135,3 +135,46 @@ def test_with_an_endpoint_set_the_web_process_exports_its_spans_over_otlp(tmp_pa
     (path, content_type, body), *_ = received
     assert (path, content_type) == ("/v1/traces", "application/x-protobuf")
     assert b"stepwise.run" in body and b"stepwise-web" in body
+
+
+@pytest.mark.parametrize("pure", [True, False], ids=["inline", "executor"])
+def test_a_step_sent_again_without_the_context_joins_its_runs_trace(transactional_db, collecting, spans, pure, request):
+    """The tick's resend of a due step, a run resumed from the API: the message has no
+    trace context. The step's span is still under the run's root, by the traceparent kept
+    with the run, and so are the steps it sends on (a pure step is run inline, another
+    by the executor)."""
+    from catalog.nodes import registry
+    from engine.orchestration.execute import run_chain_retrying
+    from tests.engine.policy_nodes import Punctual
+    from tests.engine.test_inline import chain
+
+    if not pure:
+        registry.register(Punctual)
+        request.addfinalizer(lambda: registry.unregister(Punctual.type))
+    user = make_user()
+    graph = chain(2, "noop" if pure else Punctual.type)
+    workflow, _ = services.workflow_create(owner=user, name="traced", graph=graph)
+    run = run_start(workflow=workflow, user=user, payload={})
+    (root,) = [span for span in spans.get_finished_spans() if span.name == "stepwise.run"]
+    run.refresh_from_db()
+    assert run.trace and f"{root.context.trace_id:032x}" in run.trace
+    assert tracing.carrier() is None  # what the tick (or a request) has at hand
+    while collecting.sent:
+        run_chain_retrying(collecting.sent.pop(0), worker="w")
+    run.refresh_from_db()
+    assert run.status == "succeeded"
+    steps = [span for span in spans.get_finished_spans() if span.name.startswith("stepwise.step")]
+    assert sorted(span.attributes["stepwise.node_id"] for span in steps) == ["s0", "s1"]
+    for span in steps:
+        assert span.context.trace_id == root.context.trace_id
+        assert span.parent.span_id == root.context.span_id
+
+
+def test_tracing_off_keeps_no_trace_with_the_run(transactional_db, collecting):
+    from tests.engine.test_inline import chain
+
+    user = make_user()
+    workflow, _ = services.workflow_create(owner=user, name="untraced", graph=chain(1))
+    run = run_start(workflow=workflow, user=user, payload={})
+    run.refresh_from_db()
+    assert run.trace is None
