@@ -11,6 +11,7 @@ from core import tracing
 from core.logging import connections_summary, get_logger
 from engine.clock import tick
 from health import heartbeat
+from monitoring.exposition import serve_port
 
 logger = get_logger(__name__)
 
@@ -47,6 +48,8 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         tracing.setup("stepwise-tick")
+        if not once:
+            serve_port()  # METRICS_PORT: the tick's series, on a host that runs only the tick
         summary = connections_summary()
         logger.info("tick starting", database=summary["database"], broker=summary["broker"], interval_s=interval, once=once)
         while not stopping:
