@@ -1,5 +1,6 @@
 """Celery application: `celery -A config worker`. Settings come from Django (CELERY_*)."""
 
+import contextlib
 import logging.config
 import os
 from typing import Any
@@ -29,11 +30,39 @@ def _logging_as_django(**_: Any) -> None:
 @signals.celeryd_init.connect
 def _no_banner_in_json(instance: Any = None, **_: Any) -> None:
     """With LOG_FORMAT=json every line of the worker is JSON: Celery's banner (plain text
-    on stdout) is left out; the "worker ready" line (engine/tasks.py) says what it said."""
+    on stdout) is left out; the "worker ready" line (engine/tasks.py) says what it said;
+    what Celery says from its signal handlers ("worker: Warm shutdown") is a JSON line."""
     from django.conf import settings
 
     if instance is not None and settings.LOG_FORMAT == "json":
         instance.quiet = True
+        from celery.apps import worker
+
+        # celery-types' stubs of celery.apps.worker omit safe_say (Celery has it).
+        worker.safe_say = _say_as_json  # type: ignore[attr-defined]
+
+
+def _say_as_json(message: str, f: Any = None) -> None:
+    """Celery's safe_say (what its signal handlers print, such as "worker: Warm shutdown
+    (MainProcess)"), as a JSON line of the log: written as safe_say writes, by one
+    os.write and no lock (a signal handler may have interrupted a logging call), to
+    stderr, where the log goes."""
+    import json
+    import sys
+    from datetime import UTC, datetime
+
+    line = {
+        "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        "level": "info",
+        "logger": "celery.apps.worker",
+        "event": message.strip(),
+        "process": os.getpid(),
+    }
+    stderr = sys.__stderr__
+    if stderr is None:
+        return  # no stderr to say it on: as safe_say, say nothing
+    with contextlib.suppress(OSError, ValueError):
+        os.write(stderr.fileno(), (json.dumps(line) + "\n").encode())
 
 
 # Celery's Django fixup closes every database connection before and after each task unless

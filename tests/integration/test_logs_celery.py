@@ -57,6 +57,9 @@ def test_a_worker_and_a_tick_log_json_lines_with_the_runs_ids(transactional_db, 
         set_dispatcher(previous)
         mode.stop()
     assert every_step_logged(lines), lines
+    # Stopped (SIGTERM): what Celery says then is a JSON line too, as every line of the log.
+    stopped = _lines(worker_log)
+    assert any(line["event"] == "worker: Warm shutdown (MainProcess)" and line["level"] == "info" for line in stopped), stopped[-5:]
     for line in lines:
         if line.get("node_id") in executed:
             assert line["run_id"] == run.pk and line["workflow_id"] == workflow.pk
