@@ -26,6 +26,9 @@ LOGGING = {
         # says what it called.
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
+        # billiard (Celery's pool) logs a pool process's death here and turns propagation
+        # off: without a handler of its own, Python printed it as bare text.
+        "multiprocessing": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
 

@@ -141,3 +141,22 @@ def test_the_tick_says_what_it_connected_to_and_its_interval():
     assert start["logger"] == "engine.management.commands.engine_tick"
     assert start["interval_s"] == 0.5 and start["broker"] == "in-process"
     assert start["database"].startswith("sqlite:///") or start["database"].startswith("postgresql://")
+
+
+def test_a_pool_processs_death_is_a_json_line_of_the_log(tmp_path):
+    """billiard (Celery's pool) logs a pool process killed by a signal ("Process
+    'ForkPoolWorker-1' pid:... exited with 'signal 15 (SIGTERM)'") on its own logger,
+    which does not propagate: without a handler of ours it came out as bare text."""
+    import json
+
+    script = (
+        "import django, logging.config; django.setup(); from django.conf import settings\n"
+        "logging.config.dictConfig(settings.LOGGING)\n"
+        "from billiard import util; util.get_logger()\n"
+        "util.error('Process %r pid:%r exited with %r', 'ForkPoolWorker-1', 42, 'signal 15 (SIGTERM)')\n"
+    )
+    result = _python(["-c", script], tmp_path, DJANGO_SETTINGS_MODULE="config.settings", LOG_FORMAT="json")
+    assert result.returncode == 0, result.stderr
+    (line,) = [json.loads(text) for text in result.stderr.splitlines()]
+    assert line["event"] == "Process 'ForkPoolWorker-1' pid:42 exited with 'signal 15 (SIGTERM)'"
+    assert line["level"] == "error" and line["logger"] == "multiprocessing"
