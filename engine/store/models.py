@@ -32,10 +32,11 @@ class Run(models.Model):
     input = models.JSONField(default=dict, blank=True)
     output = models.JSONField(null=True, blank=True)
     error = models.JSONField(null=True, blank=True)
-    # The references inside a run's history (an event's run, a child run's parent step and
-    # root, a rerun's original, and the triggers' and step tests' runs) are kept by the store,
-    # not checked by the database: each such check cost an index probe per deleted row at the
-    # prune's commit, most of its time (docs/history.md#references). A step's run is checked.
+    # The references inside a run's history (a child run's parent step and root, a rerun's
+    # original, and the triggers' and step tests' runs) are kept by the store, not checked by
+    # the database: each such check cost an index probe per deleted row at the prune's
+    # commit, most of its time (docs/history.md#references). A step's and an event's run
+    # are checked.
     rerun_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="reruns", db_constraint=False)
     parent_step = models.ForeignKey(
         "StepRun", on_delete=models.CASCADE, null=True, blank=True, related_name="child_runs", db_constraint=False

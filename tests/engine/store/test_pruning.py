@@ -141,8 +141,8 @@ def test_the_migration_gives_older_child_runs_their_root(workflow):
 
 def _dangling() -> dict[str, int]:
     """For each reference to a run (and a child run's to its parent step): how many rows
-    name a run (a step) that does not exist. The database checks only a step's run
-    (docs/history.md#references): the others are the store's to keep."""
+    name a run (a step) that does not exist. The database checks only a step's and an
+    event's run (docs/history.md#references): the others are the store's to keep."""
     from django.db import connection
 
     deleted, cleared = _references()
