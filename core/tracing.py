@@ -93,12 +93,12 @@ def carrier() -> dict[str, str] | None:
     return _run_trace.get()
 
 
-def traceparent() -> str:
-    """The current run's root span as a W3C traceparent, to keep with the run ("" when
+def traceparent() -> str | None:
+    """The current run's root span as a W3C traceparent, to keep with the run (None when
     tracing is off): a step whose message came without the context joins the run's trace
     by it (`step_span`'s `trace`)."""
     context = _run_trace.get()
-    return context.get("traceparent", "") if context else ""
+    return context.get("traceparent") if context else None
 
 
 @contextlib.contextmanager
@@ -159,7 +159,7 @@ def step_span(
     step_id: int | None = None,
     workflow_id: int | None = None,
     inline: bool = False,
-    trace: str = "",
+    trace: str | None = None,
 ) -> Iterator[None]:
     """A step's span, a child of its run's root: the context its message carried or, when
     it came without one (a step the tick sent again, a run resumed from the API), the run's

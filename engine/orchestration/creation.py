@@ -178,7 +178,7 @@ def run_new(version: WorkflowVersion, user: Any, payload: Any, trigger: str, **o
         root_id=(parent.run.root_id or parent.run_id) if parent else None,
         item_index=item_index,
         limited=bool(origin.get("limited")),
-        trace=tracing.traceparent() or None,
+        trace=tracing.traceparent(),
     )
     now = timezone.now()
     steps = [StepDraft(first, S.SUCCEEDED, output=payload, ports=["out"], attempt=1, started_at=now)]

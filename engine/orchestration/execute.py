@@ -94,7 +94,7 @@ def run_claimed(claimed: Claimed, *, chain_worker: str | None = None) -> Next:
     ids = {"run_id": run.pk, "step_id": step.pk, "node_id": step.node_id, "workflow_id": run.workflow_id}
     with (
         bound(**ids),
-        tracing.step_span(run_id=run.pk, node_id=step.node_id, step_id=step.pk, workflow_id=run.workflow_id, trace=run.trace or ""),
+        tracing.step_span(run_id=run.pk, node_id=step.node_id, step_id=step.pk, workflow_id=run.workflow_id, trace=run.trace),
     ):
         heartbeat.hold(step.pk, claimed.token, _run_for_at_most_s(graph_for(run).nodes[step.node_id]))
         started = time.perf_counter()

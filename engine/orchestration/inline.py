@@ -94,9 +94,7 @@ class Inliner:
         ids = {"run_id": run.pk, "node_id": node_id, "step_id": step_id, "workflow_id": run.workflow_id}
         with (
             bound(**ids),
-            tracing.step_span(
-                run_id=run.pk, node_id=node_id, step_id=step_id, workflow_id=run.workflow_id, inline=True, trace=run.trace or ""
-            ),
+            tracing.step_span(run_id=run.pk, node_id=node_id, step_id=step_id, workflow_id=run.workflow_id, inline=True, trace=run.trace),
         ):
             evaluated = self._evaluate_bound(node_id, attempt)
         if evaluated is not None:
