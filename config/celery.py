@@ -44,25 +44,16 @@ def _no_banner_in_json(instance: Any = None, **_: Any) -> None:
 
 def _say_as_json(message: str, f: Any = None) -> None:
     """Celery's safe_say (what its signal handlers print, such as "worker: Warm shutdown
-    (MainProcess)"), as a JSON line of the log: written as safe_say writes, by one
-    os.write and no lock (a signal handler may have interrupted a logging call), to
-    stderr, where the log goes."""
-    import json
-    import sys
-    from datetime import UTC, datetime
-
-    line = {
-        "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-        "level": "info",
-        "logger": "celery.apps.worker",
-        "event": message.strip(),
-        "process": os.getpid(),
-    }
-    stderr = sys.__stderr__
-    if stderr is None:
-        return  # no stderr to say it on: as safe_say, say nothing
-    with contextlib.suppress(OSError, ValueError):
-        os.write(stderr.fileno(), (json.dumps(line) + "\n").encode())
+    (MainProcess)"), as a line of the log: rendered by the log's own handler's formatter
+    and written to its stream as safe_say writes, by one os.write, without the handler's
+    lock (a signal handler may have interrupted a logging call that holds it)."""
+    handlers = logging.getLogger().handlers
+    if not handlers or not isinstance(handlers[0], logging.StreamHandler):
+        return  # no log stream to say it on: as safe_say without a stream, say nothing
+    handler = handlers[0]
+    record = logging.LogRecord("celery.apps.worker", logging.INFO, __file__, 0, message.strip(), None, None)
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.write(handler.stream.fileno(), (handler.format(record) + "\n").encode())
 
 
 # Celery's Django fixup closes every database connection before and after each task unless
