@@ -193,7 +193,7 @@ def test_the_hot_path_statements_are_prepared_on_postgresql(collecting):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_the_hot_statements_have_one_text_whatever_the_number_of_rows_on_postgresql(collecting):
-    """Rows go in as one array a column (engine.store.sql): runs of fan-outs of 2, 5 and 9 pure
+    """Rows go in as one JSON parameter (engine.store.sql): runs of fan-outs of 2, 5 and 9 pure
     branches share each statement's text, so PostgreSQL prepares it once for them all
     (a VALUES list made one statement a width, each planned anew)."""
     from django.db import connection
@@ -210,8 +210,8 @@ def test_the_hot_statements_have_one_text_whatever_the_number_of_rows_on_postgre
         prepared = [row[0] for row in cursor.fetchall()]
     starts = [sql for sql in prepared if sql.startswith('WITH r AS (INSERT INTO "engine_run"')]
     through = [sql for sql in prepared if sql.startswith('UPDATE "engine_steprun" SET status')]
-    assert len(starts) == 1 and "unnest(" in starts[0], starts
-    assert len(through) == 1 and "unnest(" in through[0], through
+    assert len(starts) == 1 and "json_to_recordset(" in starts[0], starts
+    assert len(through) == 1 and "json_to_recordset(" in through[0], through
 
 
 @pytest.fixture
