@@ -47,6 +47,10 @@ LEASE_RECLAIMS = Counter(
     "Running steps whose worker stopped renewing the lease: queued again (reclaimed) or interrupted (at most once).",
     ["result"],
 )
+RECORDS_RELOCKED = Counter(
+    "stepwise_step_records_relocked",
+    "Chained steps whose unlocked record found their run changed (or needing more statements): recorded under the run's lock.",
+)
 TIMERS_DUE = Counter("stepwise_timers_due", "Waiting steps' timers (waits, approval timeouts) delivered when due.")
 TIMERS_FIRED = Counter("stepwise_timers_fired", "Waiting steps' timers that fired (the step moved on).")
 TIMER_LAG = Histogram("stepwise_timer_lag_seconds", "How late a timer fired after its due time.", buckets=_WAIT)
@@ -110,6 +114,10 @@ def step_claimed(waited_s: float) -> None:
 
 def lease_reclaimed(result: str) -> None:
     _committed(LEASE_RECLAIMS.labels(result).inc)
+
+
+def record_relocked() -> None:
+    RECORDS_RELOCKED.inc()
 
 
 def timer_due() -> None:

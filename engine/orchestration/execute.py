@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connections, transaction
+from django.db import InterfaceError, OperationalError, connection, connections, transaction
 from django.utils import timezone
 
 from catalog.expressions.evaluate import ExpressionError
@@ -29,11 +29,12 @@ from engine.orchestration.leases import heartbeat, lease_s
 from engine.orchestration.outcomes import attempts_ended, ran_s, step_failed
 from engine.orchestration.pinned import graph_for
 from engine.orchestration.timers import arm, arm_after_commit
-from engine.store.events import WriteRefused, events_batched
+from engine.store.events import Changed, WriteRefused, Written, events_batched
 from engine.store.loading import step_with_run, step_with_run_rows
 from engine.store.models import Run, StepRun
 from engine.store.reads import parse_json, parse_ports, run_lock_states, run_locked, step_of, step_row, still_queued
 from engine.store.records import Claim, StepRow, StepState
+from engine.store.sql import backend
 from engine.store.statuses import RunStatus, StepStatus
 from engine.store.writes import step_claim, step_transition
 from monitoring import metrics
@@ -43,12 +44,23 @@ logger = get_logger(__name__)
 
 
 @dataclass
+class Seen:
+    """The run's state as the commit that made a step ready left it: its last sequence
+    number and its steps' states. While last_seq is unchanged, so are they."""
+
+    last_seq: int
+    states: dict[str, StepState]
+
+
+@dataclass
 class Claimed:
-    """A step this worker holds the lease of (`token`), with its run loaded."""
+    """A step this worker holds the lease of (`token`), with its run loaded; `seen`: the
+    run's state when it was claimed, for a step claimed in the commit that made it ready."""
 
     step: StepRun
     token: str
     known: dict[str, StepRow] = field(default_factory=dict)  # rows of steps already in hand, by node
+    seen: Seen | None = None
 
 
 @dataclass
@@ -172,21 +184,39 @@ def _run_held(claimed: Claimed, chain_worker: str | None) -> Next:
         if parked and result.wait_until is not None:
             arm_after_commit(step_id, result.wait_until, waiting=True)  # committed: armed at once
         return Next()
+    fields = {"input": config, "output": result.output, "ports": list(result.ports), "attempts": attempts, "error": None}
+    if claimed.seen is not None and backend().one_statement and not connection.in_atomic_block:
+        try:
+            return _record_success(claimed, node, fields, chain_worker, claimed.seen)
+        except Changed:
+            metrics.record_relocked()  # and recorded as any other, under the run's lock
+    return _record_success(claimed, node, fields, chain_worker, None)
+
+
+def _record_success(claimed: Claimed, node: dict[str, Any], fields: dict[str, Any], chain_worker: str | None, seen: Seen | None) -> Next:
+    """Record a step's success and advance its run, in one transaction. The run's row is
+    locked first and its steps' states read with it; or, `seen`, the states are those the
+    commit that made the step ready left, and the record is one statement that writes only
+    while the run's last_seq is still that one (docs/architecture.md#the-unlocked-record):
+    Changed, with nothing written, when it is not or the record needs more statements."""
+    step, token = claimed.step, claimed.token
+    run = step.run
+    unchanged = (run.pk, seen.last_seq) if seen is not None else None
     try:
-        with transaction.atomic(), events_batched():
+        with transaction.atomic(), events_batched(unchanged=unchanged) as written:
             # The result and the next steps commit together: a worker that dies after its
-            # checkpoint cannot leave the run without successors. The run row is locked first.
-            states = run_lock_states(run)
-            fields = {"input": config, "output": result.output, "ports": list(result.ports), "attempts": attempts, "error": None}
-            # A compensation's advance reads the steps back: its write is made at once.
-            identity = (run.pk, step.node_id, step.attempt) if not step.compensates else None
-            if not step_transition(step_id, (S.RUNNING,), S.SUCCEEDED, lease_token=token, known=identity, **fields):
+            # checkpoint cannot leave the run without successors.
+            states = dict(seen.states) if seen is not None else run_lock_states(run)
+            # An advance that reads the steps back (a compensation's, a cancelling run's,
+            # which ends the run once no step is running) needs the write made at once.
+            identity = (run.pk, step.node_id, step.attempt) if not step.compensates and run.status == R.RUNNING else None
+            if not step_transition(step.pk, (S.RUNNING,), S.SUCCEEDED, lease_token=token, known=identity, **fields):
                 return Next()  # our lease was reclaimed meanwhile: the result is not ours to record
             metrics.step_finished(node["type"], S.SUCCEEDED, ran_s(step))  # counted if it commits
-            states[step.node_id] = StepState(S.SUCCEEDED, tuple(result.ports))
+            states[step.node_id] = StepState(S.SUCCEEDED, tuple(fields["ports"]))
             # Its output is in hand: a successor that reads only its inputs need not read it back.
-            known = {step.node_id: step_row(step.node_id, S.SUCCEEDED, result.ports, result.output)}
-            chained = _advance_and_chain(run, chain_worker, known, states=states)
+            known = {step.node_id: step_row(step.node_id, S.SUCCEEDED, fields["ports"], fields["output"])}
+            chained = _advance_and_chain(run, chain_worker, known, states=states, written=written)
     except WriteRefused:
         return Next()  # the same, found when the deferred write was made: all of it rolled back
     return chained()
@@ -198,13 +228,15 @@ def _advance_and_chain(
     known: dict[str, StepRow],
     inliner: Inliner | None = None,
     states: dict[str, StepState] | None = None,
+    written: Written | None = None,
 ) -> Callable[[], Next]:
     """Inside the transaction that recorded a step: advance the run (running pure steps
     inline when a chaining worker is here) and claim one of the queued successors for that
     worker, so it continues without a broker round trip. `states`: the steps' states as
     this transaction knows them (else they are read). What it answers gives the Next once
     the batch of events is written (the new steps' ids come with it): call it after the
-    block."""
+    block. With `written` (the batch's) and `states`, the successor carries the run's
+    state as this commit leaves it (`Claimed.seen`)."""
     taken: Claim | None = None
     if chain_worker is not None:
         if inliner is None:
@@ -220,7 +252,11 @@ def _advance_and_chain(
             step_id, node_id = taken.step
             successor = StepRun(pk=step_id, run=locked, node_id=node_id, iteration=0, status=S.RUNNING, attempt=1, attempts=[])
             successor.started_at, successor.lease_token = taken.at, taken.token
-            return Next(ready, Claimed(successor, taken.token, rows))
+            seen = None
+            last_seq = written.last_seq.get(locked.pk) if written is not None else None
+            if states is not None and last_seq is not None:
+                seen = Seen(last_seq, {**states, node_id: StepState(S.RUNNING, ())})
+            return Next(ready, Claimed(successor, taken.token, rows, seen))
         return Next(ready)
 
     return chained
@@ -247,7 +283,7 @@ def run_inline(step_id: int, worker: str) -> Next | None:
     transaction (no claim of its own). _DROPPED when the step is taken already; None when
     it cannot complete inline (not pure, the run not running, not due, or it failed): the
     executor then claims and runs it as any other step."""
-    with transaction.atomic(), events_batched():
+    with transaction.atomic(), events_batched() as written:
         loaded = step_with_run_rows(step_id)
         if loaded is None:
             return None
@@ -271,7 +307,7 @@ def run_inline(step_id: int, worker: str) -> Next | None:
         if not ran:
             return None
         states.update(ran)
-        chained = _advance_and_chain(run, worker, inliner.rows, inliner, states)
+        chained = _advance_and_chain(run, worker, inliner.rows, inliner, states, written)
     return chained()
 
 

@@ -11,8 +11,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
-from django.db import connection, transaction
+from django.db import DataError, connection, transaction
 from django.utils import timezone
+from psycopg.errors import DivisionByZero
+from psycopg.pq import TransactionStatus
 
 from core.lru import LRU
 from engine.store.models import Run, RunEvent
@@ -63,12 +65,26 @@ class Deferred(NamedTuple):
     on_rows: RowsTaker | None = None
 
 
+class Written:
+    """What a batch wrote, once its block has ended: each run's last sequence number."""
+
+    __slots__ = ("last_seq",)
+
+    def __init__(self) -> None:
+        self.last_seq: dict[int, int] = {}
+
+
 class _Batch(threading.local):
     events: list[Any] | None = None
     # Run rows to update with the sequence, by run: (statuses it must be in, values to set).
     run_updates: dict[int, tuple[tuple[str, ...], dict[str, Any]]] | None = None
     # Other writes to make in the same statement as the events.
     writes: list[Deferred] | None = None
+    written: Written | None = None
+    # (run id, last_seq) the run must still have (`events_batched(unchanged=...)`), and
+    # whether the batch's own statement is the one being executed.
+    unchanged: tuple[int, int] | None = None
+    flushing = False
 
 
 _batch = _Batch()
@@ -77,6 +93,13 @@ _batch = _Batch()
 class WriteRefused(RuntimeError):
     """A required deferred write matched no row: the batch's transaction must roll back
     (its caller's condition, such as a lease, no longer held)."""
+
+
+class Changed(BaseException):
+    """Out of `events_batched(unchanged=...)`: the run changed since it was seen, a required
+    write matched nothing, or the block needed a statement of its own. Nothing was
+    written; do it again under the run's lock. A BaseException, so that no `except
+    Exception` on its way (a node's, a hook's) takes it for a failure of its own."""
 
 
 def defer_write(sql: str, params: list[Any], *, required: bool = False, on_rows: RowsTaker | None = None) -> bool:
@@ -106,20 +129,47 @@ def defer_run_update(run_id: int, sources: tuple[str, ...], values: dict[str, An
 
 
 @contextmanager
-def events_batched() -> Iterator[None]:
+def events_batched(*, unchanged: tuple[int, int] | None = None) -> Iterator[Written]:
     """Inside, the events of every transition are buffered and written when the block
     ends: one sequence update per run and one INSERT for them all, instead of two
     statements per event. Use inside the transaction that makes the transitions (the block
-    must end before the commit); a nested use joins the outer one."""
+    must end before the commit); a nested use joins the outer one. What it gives says,
+    once the block has ended, what was written.
+
+    `unchanged` (run id, last_seq), on PostgreSQL, for a block that decided from the run's
+    state as of that sequence number without locking the run (docs/architecture.md#the-
+    unlocked-record): the batch's one statement writes only if the run's last_seq is still
+    that, and it is the block's only statement. Any other statement raises Changed before
+    it is sent; so does a run that changed, or a required write that matched nothing.
+    When nothing was sent before it, the statement runs on its own, atomic by itself:
+    the transaction around it costs no BEGIN and no COMMIT."""
     if _batch.events is not None:
-        yield
+        assert _batch.written is not None
+        yield _batch.written
         return
-    _batch.events, _batch.run_updates, _batch.writes = [], {}, []
+    if unchanged is not None and not backend().one_statement:
+        raise ValueError("an unlocked batch needs the one-statement backend")
+    written = Written()
+    _batch.events, _batch.run_updates, _batch.writes, _batch.written = [], {}, [], written
+    _batch.unchanged = unchanged
     try:
-        yield
-        _flush(_batch.events, _batch.run_updates, _batch.writes)
+        if unchanged is None:
+            yield written
+            _flush(_batch.events, _batch.run_updates, _batch.writes)
+        else:
+            with connection.execute_wrapper(_only_the_batch):
+                yield written
+                _flush(_batch.events, _batch.run_updates, _batch.writes)
     finally:
-        _batch.events = _batch.run_updates = _batch.writes = None
+        _batch.events = _batch.run_updates = _batch.writes = _batch.written = _batch.unchanged = None
+        _batch.flushing = False
+
+
+def _only_the_batch(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+    """An unlocked batch's guard: its own statement goes; any other is not sent."""
+    if not _batch.flushing:
+        raise Changed(f"an unlocked batch needed a statement of its own: {sql[:60]}")
+    return execute(sql, params, many, context)
 
 
 EVENT_COLUMNS = ("seq", "kind", "node_id", "status", "attempt", "data")
@@ -139,12 +189,17 @@ def events_source(events: list[Any], seqs: Any, *, with_run: bool = False) -> tu
     return rows_source(fields, rows)
 
 
-def _run_update_sql(run_id: int, count: int, update: tuple[tuple[str, ...], dict[str, Any]] | None) -> tuple[str, list[Any]]:
+def _run_update_sql(
+    run_id: int, count: int, update: tuple[tuple[str, ...], dict[str, Any]] | None, last_seq: int | None = None
+) -> tuple[str, list[Any]]:
     """UPDATE of a run's sequence (+ `count`) and of what a deferred transition sets,
-    conditional on its statuses, RETURNING the new last_seq."""
+    conditional on its statuses (and on `last_seq`, when given), RETURNING the new last_seq."""
 
     assignments, params = "last_seq = last_seq + %s", [count]
     where, where_params = "id = %s", list[Any]([run_id])
+    if last_seq is not None:
+        where += " AND last_seq = %s"
+        where_params.append(last_seq)
     if update is not None:
         sources, values = update
         sets, set_params = set_clause(Run, values)
@@ -164,6 +219,9 @@ def _flush(
     multi-row INSERT for every buffered event."""
 
     writes = writes or []
+    unchanged = _batch.unchanged
+    if unchanged is not None and {e.run_id for e in events} != {unchanged[0]}:
+        raise Changed("an unlocked batch wrote no event of its run, or another run's")
     if not events:
         _execute(writes)
         return
@@ -177,7 +235,7 @@ def _flush(
     if set(updates) - set(by_run):
         raise RuntimeError("a deferred run update without its event")
     if backend().one_statement and len(by_run) == 1:
-        _flush_one_statement(events, at, updates.get(events[0].run_id), writes)
+        _flush_one_statement(events, at, updates.get(events[0].run_id), writes, unchanged)
     else:
         _execute(writes)
         for run_id, run_events in by_run.items():
@@ -190,6 +248,8 @@ def _flush(
             last = int(row[0])
             for offset, event in enumerate(run_events):
                 event.seq = last - len(run_events) + 1 + offset
+            if _batch.written is not None:
+                _batch.written.last_seq[run_id] = last
         source, params = events_source(events, [e.seq for e in events], with_run=True)
         with connection.cursor() as cursor:
             cursor.execute(
@@ -217,15 +277,21 @@ def _flush_one_statement(
     at: Any,
     update: tuple[tuple[str, ...], dict[str, Any]] | None,
     writes: list[Deferred],
+    unchanged: tuple[int, int] | None = None,
 ) -> None:
     """PostgreSQL, one run: the deferred writes, the sequence update and the INSERT in one
     statement (a data-modifying WITH), numbering the events from the run's new last_seq.
     The events are written only if every required write matched; if one did not, the
-    statement answers -1 and nothing of it is kept (WriteRefused rolls back)."""
+    statement answers -1 and nothing of it is kept (WriteRefused rolls back).
+
+    `unchanged`: the run's update also needs its last_seq to be that, and a statement that
+    cannot write it all fails as a whole (a division by zero: the data-modifying parts of
+    a statement are kept or lost together, where -1 relies on the transaction's
+    rollback), so that it may run outside a transaction."""
 
     quote = connection.ops.quote_name
     n, run_id = len(events), events[0].run_id
-    update_sql, update_params = _run_update_sql(run_id, n, update)
+    update_sql, update_params = _run_update_sql(run_id, n, update, unchanged[1] if unchanged is not None else None)
     before = "".join(f"w{i} AS ({write.sql}), " for i, write in enumerate(writes))
     required = " AND ".join(f"EXISTS (SELECT 1 FROM w{i})" for i, write in enumerate(writes) if write.required)
     taken = [i for i, write in enumerate(writes) if write.on_rows is not None]
@@ -243,10 +309,11 @@ def _flush_one_statement(
     answers = ["SELECT 0, seq, NULL::text FROM e"]
     answers += [f"SELECT -1, NULL, NULL WHERE NOT ({required})"] if required else []
     answers += [f"SELECT {i + 1}, NULL, row_to_json(w{i})::text FROM w{i}" for i in taken]
+    if unchanged is not None:
+        whole = " AND ".join(["EXISTS (SELECT 1 FROM r)", *([required] if required else [])])
+        answers.append(f"SELECT -2, 1 / CASE WHEN {whole} THEN 1 ELSE 0 END, NULL")
     sql = f"WITH {before}r AS ({update_sql}), e AS ({insert}) {' UNION ALL '.join(answers)}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        answered = cursor.fetchall()
+    answered = _execute_batch(sql, params, alone=unchanged is not None)
     seqs = [int(row[1]) for row in answered if row[0] == 0]
     if any(row[0] == -1 for row in answered):
         raise WriteRefused(f"run {run_id}: a required write matched no row")  # roll back
@@ -259,6 +326,33 @@ def _flush_one_statement(
     first = min(seqs)
     for k, event in enumerate(events):
         event.seq = first + k
+    if _batch.written is not None:
+        _batch.written.last_seq[run_id] = first + n - 1
+
+
+def _execute_batch(sql: str, params: list[Any], *, alone: bool) -> list[tuple[Any, ...]]:
+    """The batch's statement and its rows. `alone` (an unlocked batch): when it is the
+    transaction's first statement, it is sent on its own (the connection in autocommit for
+    it): the transaction had nothing else to commit. A statement refused as a whole raises
+    Changed."""
+    raw: Any = connection.connection if alone else None
+    alone = raw is not None and raw.info.transaction_status == TransactionStatus.IDLE
+    _batch.flushing = True
+    try:
+        if alone:
+            raw.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows
+    except DataError as exc:
+        if isinstance(exc.__cause__, DivisionByZero):
+            raise Changed("the run changed, or a required write matched nothing") from None
+        raise
+    finally:
+        _batch.flushing = False
+        if alone:
+            raw.autocommit = False
 
 
 class Event:

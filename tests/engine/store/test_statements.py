@@ -289,3 +289,25 @@ def test_a_result_whose_lease_was_taken_meanwhile_writes_nothing(collecting, pun
     assert RunEvent.objects.filter(run=run).count() == events
     run.refresh_from_db()
     assert run.status == "running" and run.last_seq == events
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_step_that_succeeds_in_a_cancelling_run_ends_the_run(collecting, punctual):
+    """The run is cancelled while its one running step runs: that step's success ends it,
+    cancelled, at once. On PostgreSQL the success's write had been deferred to the events'
+    statement, so the advance, which ends a cancelling run once no step is running, read
+    the step as still running: the run stayed cancelling until the tick's stall sweep."""
+    from engine.orchestration.cancel import run_cancel
+    from engine.orchestration.execute import claim, run_claimed
+
+    user = make_user()
+    run = run_start(workflow=make_workflow(user, graph=chain(3, punctual)), user=user, payload={})
+    [step_id] = collecting.sent
+    claimed = claim(step_with_run(step_id), "w1")
+    run_cancel(run=run)
+    after = run_claimed(claimed, chain_worker="w1")
+    assert after.claimed is None and after.ready == []
+    run.refresh_from_db()
+    assert run.status == "cancelled"
+    assert StepRun.objects.get(pk=step_id).status == "succeeded"
+    assert not StepRun.objects.filter(run=run, node_id="s1").exists()
