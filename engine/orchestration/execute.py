@@ -24,6 +24,7 @@ from engine.orchestration.advance import advance, advance_locked_nodes
 from engine.orchestration.children import children_prepare, children_start
 from engine.orchestration.dispatch import get_dispatcher
 from engine.orchestration.evaluation import expression_data, fixed_input, input_rows, iso, node_evaluate, step_inputs, timeout_s
+from engine.orchestration.graph import Graph
 from engine.orchestration.inline import Inliner, inline_type
 from engine.orchestration.leases import heartbeat, lease_s
 from engine.orchestration.outcomes import attempts_ended, ran_s, step_failed
@@ -40,6 +41,7 @@ from engine.store.writes import step_claim, step_transition
 from monitoring import metrics
 
 R, S = RunStatus, StepStatus
+IN_FLIGHT = frozenset({S.QUEUED, S.RUNNING, S.WAITING, S.PENDING})
 logger = get_logger(__name__)
 
 
@@ -82,13 +84,27 @@ def claim(step: StepRun, worker: str) -> Claimed | None:
     timer is not due: the caller drops the message."""
     token = secrets.token_hex(8)
     now = timezone.now()
-    known = step_claim(step.pk, worker=worker, token=token, lease_s=lease_s(), now=now)  # with its event
+    known = step_claim(step.pk, worker=worker, token=token, lease_s=lease_s(), now=now, seeing=True)  # with its event
     if known is None:
         return None
     ready_at = max(filter(None, (step.updated_at, step.not_before)), default=now)
     metrics.step_claimed((now - ready_at).total_seconds())
-    step.status, step.attempt, step.started_at, step.lease_token = S.RUNNING, known[2], now, token
-    return Claimed(step, token)
+    step.status, step.attempt, step.started_at, step.lease_token = S.RUNNING, known.attempt, now, token
+    seen = None
+    if known.seen is not None:
+        run = step.run
+        run.status, run.error = known.seen.status, known.seen.error  # as of the claim, not of the earlier read
+        seen = _alone(known.seen.last_seq, known.seen.states, step.node_id)
+    return Claimed(step, token, seen=seen)
+
+
+def _alone(last_seq: int, states: dict[str, StepState], node_id: str) -> Seen | None:
+    """The run's state for the unlocked record of `node_id`'s step, when that step is the
+    only one in flight: with parallel branches or a waiting step, another transition of
+    the run is likely before the record, which would only cost it a refused statement."""
+    if any(state.status in IN_FLIGHT for other, state in states.items() if other != node_id):
+        return None
+    return Seen(last_seq, states)
 
 
 def _config_of(exc: Exception, node: dict[str, Any]) -> Any:
@@ -185,12 +201,23 @@ def _run_held(claimed: Claimed, chain_worker: str | None) -> Next:
             arm_after_commit(step_id, result.wait_until, waiting=True)  # committed: armed at once
         return Next()
     fields = {"input": config, "output": result.output, "ports": list(result.ports), "attempts": attempts, "error": None}
-    if claimed.seen is not None and backend().one_statement and not connection.in_atomic_block:
+    if claimed.seen is not None and _unlocked_record(graph, step.node_id):
         try:
             return _record_success(claimed, node, fields, chain_worker, claimed.seen)
         except Changed:
             metrics.record_relocked()  # and recorded as any other, under the run's lock
     return _record_success(claimed, node, fields, chain_worker, None)
+
+
+def _unlocked_record(graph: Graph, node_id: str) -> bool:
+    """Whether a step of `node_id` may try the unlocked record: on PostgreSQL, outside any
+    transaction of the caller's, and with no pure successor (which the record would run
+    inline before it knew whether the run had changed, and again under the lock if it had)."""
+    return (
+        backend().one_statement
+        and not connection.in_atomic_block
+        and not any(inline_type(graph, edge.target) for edge in graph.outbound.get(node_id, ()))
+    )
 
 
 def _record_success(claimed: Claimed, node: dict[str, Any], fields: dict[str, Any], chain_worker: str | None, seen: Seen | None) -> Next:
@@ -255,7 +282,7 @@ def _advance_and_chain(
             seen = None
             last_seq = written.last_seq.get(locked.pk) if written is not None else None
             if states is not None and last_seq is not None:
-                seen = Seen(last_seq, {**states, node_id: StepState(S.RUNNING, ())})
+                seen = _alone(last_seq, {**states, node_id: StepState(S.RUNNING, ())}, node_id)
             return Next(ready, Claimed(successor, taken.token, rows, seen))
         return Next(ready)
 

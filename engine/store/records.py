@@ -17,6 +17,17 @@ class StepState:
     ports: tuple[str, ...] = ()
 
 
+@dataclass(slots=True)
+class RunSeen:
+    """A run as one statement saw it: its last sequence number (its events' count), its
+    status and error, and its steps' states (iteration 0), all from the same moment."""
+
+    last_seq: int
+    status: str
+    error: Any
+    states: dict[str, StepState]
+
+
 @dataclass(frozen=True, slots=True)
 class StepRow:
     """What an evaluation sees of a step: its status, the ports it took and its output (a

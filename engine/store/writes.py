@@ -5,18 +5,19 @@ transaction; every transition is checked against the tables of engine.store.stat
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from engine.store.events import Event, defer_run_update, defer_write, events_batched, note_workflow, published_after_commit, record_event
 from engine.store.models import Run, RunEvent, StepRun
-from engine.store.records import DRAFT_COLUMNS, StepDraft, StepThrough
+from engine.store.records import DRAFT_COLUMNS, RunSeen, StepDraft, StepState, StepThrough
 from engine.store.sql import backend, columns, rows_source, set_clause, typed_param
 from engine.store.statuses import RUN_TERMINAL, RUN_TRANSITIONS, STEP_TERMINAL, STEP_TRANSITIONS, IllegalTransition, RunStatus, StepStatus
 from engine.store.statuses import check_transition as _check
@@ -248,12 +249,25 @@ def steps_create(run_id: int, steps: list[StepDraft], *, ids: bool = True, on_id
     return created if ids else []
 
 
-def step_claim(step_id: int, *, worker: str, token: str, lease_s: float, now: datetime | None = None) -> tuple[int, str, int] | None:
+class ClaimRow(NamedTuple):
+    """A claimed step's run id, node id and attempt; `seen`: the run as the claim left it
+    (PostgreSQL, when asked), None if the claim waited for a writer of the run."""
+
+    run_id: int
+    node_id: str
+    attempt: int
+    seen: RunSeen | None = None
+
+
+def step_claim(
+    step_id: int, *, worker: str, token: str, lease_s: float, now: datetime | None = None, seeing: bool = False
+) -> ClaimRow | None:
     """queued -> running for one worker: a new lease and attempt + 1, in one conditional
     UPDATE ... RETURNING, with its event. None when someone else has it, it is finished,
     or its timer is not due (the caller drops the message); else the step's (run id, node
     id, attempt). On PostgreSQL the claim, the run's sequence and the event are one
-    statement, atomic by itself: no transaction of its own (one round trip, not four)."""
+    statement, atomic by itself: no transaction of its own (one round trip, not four);
+    `seeing`: it also answers the run as it left it (`ClaimRow.seen`)."""
 
     _check(STEP_TRANSITIONS, (S.QUEUED,), S.RUNNING)
     now = now or timezone.now()
@@ -276,31 +290,44 @@ def step_claim(step_id: int, *, worker: str, token: str, lease_s: float, now: da
     )
     data = {"worker": worker}
     if backend().one_statement:
-        return _claim_with_event(update, params, data, now)
+        return _claim_with_event(update, params, data, now, seeing=seeing)
     with transaction.atomic(savepoint=False), events_batched():  # the claim and its event: two statements, not three
         with connection.cursor() as cursor:
             cursor.execute(update, params)
             row = cursor.fetchone()
         if row is None:
             return None
-        claimed = (int(row[0]), str(row[1]), int(row[2]))
+        claimed = ClaimRow(int(row[0]), str(row[1]), int(row[2]))
         record_event(run_id=claimed[0], kind="step", status=S.RUNNING, node_id=claimed[1], attempt=claimed[2], data=data)
     return claimed
 
 
-def _claim_with_event(update: str, params: list[Any], data: dict[str, Any], now: datetime) -> tuple[int, str, int] | None:
+def _claim_with_event(update: str, params: list[Any], data: dict[str, Any], now: datetime, *, seeing: bool) -> ClaimRow | None:
     """PostgreSQL: the claim's UPDATE, the run's next sequence number and the claim's
-    event in one data-modifying WITH; the event is published once it commits."""
+    event in one data-modifying WITH; the event is published once it commits.
+
+    `seeing`: the statement also reads the run's row and its steps' states from its
+    snapshot. Those are the run as the claim left it only if nobody wrote the run between
+    the snapshot and the lock (the claim's sequence number is the snapshot's + 1: see
+    engine.store.reads.run_lock_states); the claimed step itself reads queued there."""
     quote = connection.ops.quote_name
+    runs, steps = quote(Run._meta.db_table), quote(StepRun._meta.db_table)
     events_table = quote(RunEvent._meta.db_table)
     data_param = typed_param(RunEvent._meta.get_field("data"))
     at_param = typed_param(RunEvent._meta.get_field("at"))
+    seen = (
+        f", (SELECT json_build_array(r0.last_seq, r0.status, r0.error)::text FROM {runs} r0 WHERE r0.id = c.run_id),"
+        f" (SELECT json_agg(json_build_array(s.node_id, s.status, s.ports))::text FROM {steps} s"
+        " WHERE s.run_id = c.run_id AND s.iteration = 0)"
+        if seeing
+        else ""
+    )
     sql = (
         f"WITH c AS ({update}),"
-        f" r AS (UPDATE {quote(Run._meta.db_table)} SET last_seq = last_seq + 1 WHERE id = (SELECT run_id FROM c) RETURNING last_seq),"
+        f" r AS (UPDATE {runs} SET last_seq = last_seq + 1 WHERE id = (SELECT run_id FROM c) RETURNING last_seq),"
         f" e AS (INSERT INTO {events_table} (run_id, seq, kind, node_id, status, attempt, data, at)"
         f" SELECT c.run_id, r.last_seq, 'step', c.node_id, %s, c.attempt, {data_param}, {at_param} FROM c, r RETURNING seq)"
-        " SELECT c.run_id, c.node_id, c.attempt, e.seq FROM c, e"
+        f" SELECT c.run_id, c.node_id, c.attempt, e.seq{seen} FROM c, e"
     )
     prepared = RunEvent._meta.get_field("data").get_db_prep_save(data, connection)
     at = connection.ops.adapt_datetimefield_value(now)
@@ -309,11 +336,18 @@ def _claim_with_event(update: str, params: list[Any], data: dict[str, Any], now:
         row = cursor.fetchone()
     if row is None:
         return None
-    claimed = (int(row[0]), str(row[1]), int(row[2]))
-    event = Event(run_id=claimed[0], kind="step", status=S.RUNNING, node_id=claimed[1], attempt=claimed[2], data=data)
-    event.seq, event.at = int(row[3]), now
+    run_id, node_id, attempt, seq = int(row[0]), str(row[1]), int(row[2]), int(row[3])
+    event = Event(run_id=run_id, kind="step", status=S.RUNNING, node_id=node_id, attempt=attempt, data=data)
+    event.seq, event.at = seq, now
     published_after_commit([event])
-    return claimed
+    run_seen = None
+    if seeing:
+        last_seq, status, error = json.loads(row[4])
+        if last_seq + 1 == seq:  # nobody wrote the run between the snapshot and the lock
+            states = {n: StepState(st, tuple(ports or ())) for n, st, ports in json.loads(row[5] or "[]")}
+            states[node_id] = StepState(S.RUNNING, ())
+            run_seen = RunSeen(seq, status, error, states)
+    return ClaimRow(run_id, node_id, attempt, run_seen)
 
 
 _THROUGH = ("id", "attempt", "started_at", "finished_at", "input", "output", "ports", "attempts")

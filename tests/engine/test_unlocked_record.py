@@ -1,7 +1,8 @@
-"""The unlocked record (docs/architecture.md#the-unlocked-record): a step claimed in its
-predecessor's commit records its success in one statement outside a transaction, written
-only while its run is as that commit left it; when the run changed, the lease was lost or
-the record needs more, nothing of it is written and it is recorded under the run's lock."""
+"""The unlocked record (docs/architecture.md#the-unlocked-record): a step alone in flight
+in its run (claimed in its predecessor's commit, or by a claim that saw the run) records
+its success in one statement outside a transaction, written only while its run is as it
+was seen; when the run changed, the lease was lost or the record needs more, nothing of
+it is written and it is recorded under the run's lock."""
 
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ from engine.orchestration.runs import run_start
 from engine.store.events import Changed, defer_write, events_batched, record_event
 from engine.store.loading import step_with_run
 from engine.store.models import Run, RunEvent, StepRun
+from engine.store.records import StepState
 from monitoring import metrics
 from tests.engine.test_inline import chain
-from tests.factories import make_user, make_workflow
+from tests.factories import edge, make_user, make_workflow, node
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -54,16 +56,61 @@ def relocked() -> float:
 
 
 def chained(collecting, workflow, user) -> tuple[Run, Claimed]:
-    """A run whose first step ran and recorded under the lock: its successor, claimed in
-    that commit, in hand."""
+    """A run whose first step ran and recorded: its successor, claimed in that commit, in
+    hand."""
     run = run_start(workflow=workflow, user=user, payload={})
     [step_id] = collecting.sent
     collecting.sent.clear()
     first = claim(step_with_run(step_id), "w1")
-    assert first is not None and first.seen is None  # a claim from a message: no state seen
+    assert first is not None
     after = run_claimed(first, chain_worker="w1")
     assert after.claimed is not None and after.claimed.seen is not None
     return run, after.claimed
+
+
+def test_a_step_claimed_alone_records_in_one_statement_with_no_begin_or_commit(collecting, punctual, wire):
+    """The claim's statement saw the run (its sequence number, status, steps); the step is
+    the only one in flight, so its record goes unlocked."""
+    user = make_user()
+    run = run_start(workflow=make_workflow(user, graph=chain(2, punctual)), user=user, payload={})
+    [step_id] = collecting.sent
+    collecting.sent.clear()
+    first = claim(step_with_run(step_id), "w1")
+    assert first is not None and first.seen is not None
+    run.refresh_from_db()
+    assert first.seen.last_seq == run.last_seq
+    assert first.seen.states == {"start": StepState("succeeded", ("out",)), "s0": StepState("running", ())}
+    before = relocked()
+    wire.clear()
+    after = run_claimed(first, chain_worker="w1")
+    assert wire == [] and relocked() == before
+    assert after.claimed is not None and after.claimed.step.node_id == "s1"
+    assert StepRun.objects.get(pk=step_id).status == "succeeded"
+
+
+def test_a_step_claimed_beside_parallel_branches_records_under_the_lock(collecting, punctual, wire):
+    """Three branches in flight: another's transition before this record is likely, so the
+    claim hands no seen state and the record takes the lock at once (no refused statement)."""
+    user = make_user()
+    graph = {
+        "nodes": [node("start", "trigger.manual"), *(node(f"b{i}", punctual) for i in range(3)), node("join", "join", {"mode": "all"})],
+        "edges": [edge(f"a{i}", "start", f"b{i}") for i in range(3)] + [edge(f"j{i}", f"b{i}", "join") for i in range(3)],
+    }
+    run = run_start(workflow=make_workflow(user, graph=graph), user=user, payload={})
+    ids = list(collecting.sent)
+    collecting.sent.clear()
+    assert len(ids) == 3
+    claims = [claim(step_with_run(step_id), "w1") for step_id in ids]
+    assert all(c is not None and c.seen is None for c in claims)
+    before = relocked()
+    for c in claims:
+        assert c is not None
+        wire.clear()
+        run_claimed(c, chain_worker="w1")
+        assert b"BEGIN" in wire
+    assert relocked() == before
+    run.refresh_from_db()
+    assert run.status == "succeeded" and StepRun.objects.get(run=run, node_id="join").status == "succeeded"
 
 
 def test_a_chained_steps_record_is_one_statement_with_no_begin_or_commit(collecting, punctual, wire):
@@ -180,3 +227,23 @@ def test_an_unlocked_batch_sends_no_statement_but_its_own(collecting):
             cursor.execute("SELECT 1")
     assert sent == []  # refused before it reached the database
     assert RunEvent.objects.filter(run=run).count() == run.last_seq
+
+
+def test_a_step_with_a_pure_successor_records_under_the_lock(collecting, punctual, wire):
+    """Its successor runs inline in the record: never in an attempt that may be refused
+    (it would run twice: two spans, two log lines)."""
+    user = make_user()
+    graph = chain(1, punctual)
+    graph["nodes"].append(node("after", "noop"))
+    graph["edges"].append(edge("e-after", "s0", "after"))
+    run = run_start(workflow=make_workflow(user, graph=graph), user=user, payload={})
+    [step_id] = collecting.sent
+    collecting.sent.clear()
+    first = claim(step_with_run(step_id), "w1")
+    assert first is not None and first.seen is not None
+    before = relocked()
+    wire.clear()
+    run_claimed(first, chain_worker="w1")
+    assert b"BEGIN" in wire and relocked() == before
+    run.refresh_from_db()
+    assert run.status == "succeeded" and StepRun.objects.get(run=run, node_id="after").status == "succeeded"
