@@ -40,7 +40,7 @@ def main() -> None:
 
     from bench.workloads import CHAIN, graphs
     from designer import services
-    from engine.orchestration import execute
+    from engine.orchestration import chains
     from engine.orchestration.dispatch import Collecting, set_dispatcher
     from engine.orchestration.runs import run_start
     from monitoring import metrics
@@ -54,7 +54,7 @@ def main() -> None:
     def one_run() -> None:
         run_start(workflow=workflow, user=user, payload={})
         while dispatcher.sent:
-            execute.run_chain(dispatcher.sent.pop(0), worker="bench", pure=True)
+            chains.run_chain(dispatcher.sent.pop(0), worker="bench", pure=True)
 
     names = ("step_finished", "step_claimed", "run_started", "run_finished")
     real: dict[str, Callable[..., Any]] = {name: getattr(metrics, name) for name in names}

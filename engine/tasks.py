@@ -12,8 +12,8 @@ from catalog.nodes.net import http_client, ssl_context
 from core import tracing
 from core.connections import recycle_worker_connections
 from core.logging import bound, connections_summary, get_logger
+from engine.orchestration.chains import run_chain_retrying, run_together, worker_name
 from engine.orchestration.evaluation import warm_evaluators
-from engine.orchestration.execute import run_chain_retrying, run_together, worker_name
 from engine.orchestration.timers import timer_fire
 
 STEP_QUEUE = "stepwise.steps"

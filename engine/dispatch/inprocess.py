@@ -18,8 +18,8 @@ from django.db import connections
 
 from core import tracing
 from core.logging import get_logger
+from engine.orchestration.chains import run_chain_retrying, run_together, worker_name
 from engine.orchestration.evaluation import warm_evaluators
-from engine.orchestration.execute import run_chain_retrying, run_together, worker_name
 from engine.orchestration.timers import timer_fire
 from health import heartbeat
 

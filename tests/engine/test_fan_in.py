@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.db import connection, connections
 
-from engine.orchestration import execute
+from engine.orchestration import chains, execute
 from engine.orchestration.runs import run_start
 from engine.store.models import Run, StepRun
 from engine.store.statuses import StepStatus
@@ -40,11 +40,11 @@ def _backend_waits_for_lock(pid: int) -> bool:
     return row is not None and row[0] == "Lock"
 
 
-def race(monkeypatch, locker_name: str, first: Callable[[], Any], second: Callable[[], Any]) -> list[BaseException]:
+def race(monkeypatch, locker_name: str, first: Callable[[], Any], second: Callable[[], Any], module: Any = execute) -> list[BaseException]:
     """Run `first` and `second` on two threads (two connections). `first` is held right
-    after `locker_name` (the function of execute.py that locks the run and reads its
+    after `locker_name` (the function of `module` that locks the run and reads its
     steps) returned, until `second` is seen waiting for the run's lock; then both go on."""
-    original = getattr(execute, locker_name)
+    original = getattr(module, locker_name)
     holding, release = threading.Event(), threading.Event()
     first_thread: list[threading.Thread] = []
 
@@ -55,7 +55,7 @@ def race(monkeypatch, locker_name: str, first: Callable[[], Any], second: Callab
             assert release.wait(20), "the second completion never waited for the lock"
         return result
 
-    monkeypatch.setattr(execute, locker_name, held)
+    monkeypatch.setattr(module, locker_name, held)
     errors: list[BaseException] = []
     pids: list[int] = []
 
@@ -119,8 +119,9 @@ def test_two_pure_siblings_run_at_once_from_their_messages_create_the_join_once(
     errors = race(
         monkeypatch,
         "step_with_run_rows",
-        lambda: execute.run_inline(ids["b0"], "w1"),
-        lambda: execute.run_inline(ids["b1"], "w2"),
+        lambda: chains.run_inline(ids["b0"], "w1"),
+        lambda: chains.run_inline(ids["b1"], "w2"),
+        module=chains,
     )
 
     assert errors == []

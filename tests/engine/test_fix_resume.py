@@ -7,9 +7,9 @@ import time
 import pytest
 
 from engine.clock import tick
+from engine.orchestration.chains import run_chain
 from engine.orchestration.control import step_fix
 from engine.orchestration.creation import RunError
-from engine.orchestration.execute import run_chain
 from engine.orchestration.runs import run_start
 from engine.store.writes import step_claim
 from tests.factories import edge, make_user, make_workflow, node

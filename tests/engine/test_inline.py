@@ -6,8 +6,8 @@ bounds the work under one lock; queued siblings are taken at most once."""
 import pytest
 
 from engine.orchestration import advance as runs_module
+from engine.orchestration.chains import run_chain, run_together
 from engine.orchestration.dispatch import Collecting
-from engine.orchestration.execute import run_chain, run_together
 from engine.orchestration.runs import run_start
 from engine.store.models import Run, RunEvent, StepRun
 from tests.engine.harness import wait_for

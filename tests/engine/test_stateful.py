@@ -16,8 +16,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from engine.clock import tick
 from engine.orchestration.cancel import run_cancel
+from engine.orchestration.chains import run_chain
 from engine.orchestration.dispatch import Collecting, get_dispatcher, set_dispatcher
-from engine.orchestration.execute import run_chain
 from engine.orchestration.runs import run_start
 from engine.store.models import RunEvent, StepRun
 from engine.store.statuses import StepStatus

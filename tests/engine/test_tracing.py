@@ -144,7 +144,7 @@ def test_a_step_sent_again_without_the_context_joins_its_runs_trace(transactiona
     with the run, and so are the steps it sends on (a pure step is run inline, another
     by the executor)."""
     from catalog.nodes import registry
-    from engine.orchestration.execute import run_chain_retrying
+    from engine.orchestration.chains import run_chain_retrying
     from tests.engine.policy_nodes import Punctual
     from tests.engine.test_inline import chain
 

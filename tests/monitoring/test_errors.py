@@ -6,7 +6,7 @@ import pytest
 from django.db import OperationalError as DatabaseError
 from kombu.exceptions import OperationalError as BrokerError
 
-from engine.orchestration import execute
+from engine.orchestration import chains
 from monitoring.exposition import render
 from tests.monitoring.scrape import delta, parse
 
@@ -43,9 +43,9 @@ def test_a_lost_database_connection_is_counted_once_and_the_step_retried(monkeyp
         if len(calls) == 1:
             raise DatabaseError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(execute, "run_chain", flaky)
-    monkeypatch.setattr(execute.connections, "close_all", lambda: None)
+    monkeypatch.setattr(chains, "run_chain", flaky)
+    monkeypatch.setattr(chains.connections, "close_all", lambda: None)
     before = _scrape()
-    execute.run_chain_retrying(7, worker="w")
+    chains.run_chain_retrying(7, worker="w")
     assert calls == [7, 7]
     assert delta(_scrape(), before, "stepwise_database_errors_total", where="step") == 1

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 from django.db import transaction
 
-from engine.orchestration.execute import run_together
+from engine.orchestration.chains import run_together
 from engine.orchestration.runs import run_start
 from engine.store.loading import step_with_run, version_latest_lean
 from engine.store.models import Run, RunEvent, StepRun
