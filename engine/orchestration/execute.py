@@ -198,7 +198,8 @@ def _run_held(claimed: Claimed, chain_worker: str | None) -> Next:
             arm_after_commit(step_id, result.wait_until, waiting=True)  # committed: armed at once
         return Next()
     fields = {"input": config, "output": result.output, "ports": list(result.ports), "attempts": attempts, "error": None}
-    if claimed.seen is not None and _unlocked_record(graph, step.node_id):
+    # A compensation's record, or one in a run that is not running, writes the step at once.
+    if claimed.seen is not None and not step.compensates and run.status == R.RUNNING and _unlocked_record(graph, step.node_id):
         try:
             return _record_success(claimed, node, fields, chain_worker, claimed.seen)
         except Changed:

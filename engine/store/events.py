@@ -5,13 +5,15 @@ together when it ends: one statement for the sequence and the rows."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
-from django.db import DataError, connection, transaction
+import psycopg
+from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 from psycopg.errors import DivisionByZero
 from psycopg.pq import TransactionStatus
@@ -349,10 +351,19 @@ def _execute_batch(sql: str, params: list[Any], *, alone: bool) -> list[tuple[An
         if isinstance(exc.__cause__, DivisionByZero):
             raise Changed("the run changed, or a required write matched nothing") from None
         raise
+    except IntegrityError:
+        if _batch.unchanged is None:
+            raise
+        # A step the seen states said was not there yet (another writer made it since):
+        # the run changed, and the statement, failed as a whole, wrote nothing.
+        raise Changed("a write of the unlocked batch met a row made since") from None
     finally:
         _batch.flushing = False
         if alone:
-            raw.autocommit = False
+            # Not on a connection that broke meanwhile: its error is the one to raise
+            # (the step is retried on a new connection), and it is discarded anyway.
+            with contextlib.suppress(psycopg.Error):
+                raw.autocommit = False
 
 
 class Event:

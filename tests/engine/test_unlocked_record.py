@@ -247,3 +247,22 @@ def test_a_step_with_a_pure_successor_records_under_the_lock(collecting, punctua
     assert b"BEGIN" in wire and relocked() == before
     run.refresh_from_db()
     assert run.status == "succeeded" and StepRun.objects.get(run=run, node_id="after").status == "succeeded"
+
+
+def test_an_unlocked_batch_that_meets_a_row_made_since_is_refused_and_writes_nothing(collecting):
+    """Its seen states said a step was not there yet; another writer made it since: the
+    INSERT's unique violation fails the statement before its guard, and is Changed too
+    (not an error of the worker's: the record is made again under the lock)."""
+    from engine.store.records import StepDraft
+    from engine.store.writes import steps_create
+
+    user = make_user()
+    run = run_start(workflow=make_workflow(user, graph=chain(2)), user=user, payload={})
+    run.refresh_from_db()
+    assert StepRun.objects.filter(run=run, node_id="s0").exists()
+    with pytest.raises(Changed, match="made since"), transaction.atomic(), events_batched(unchanged=(run.pk, run.last_seq)):
+        steps_create(run.pk, [StepDraft("s0", "queued")], ids=False)  # deferred to the batch's statement
+    assert StepRun.objects.filter(run=run, node_id="s0").count() == 1
+    assert RunEvent.objects.filter(run=run).count() == run.last_seq
+    run.refresh_from_db()
+    assert Run.objects.get(pk=run.pk).last_seq == run.last_seq
