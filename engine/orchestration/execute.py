@@ -30,36 +30,27 @@ from engine.orchestration.timers import arm_after_commit
 from engine.store.events import Changed, WriteRefused, Written, events_batched
 from engine.store.models import Run, StepRun
 from engine.store.reads import run_lock_states, run_locked, step_of, step_row
-from engine.store.records import Claim, StepRow, StepState
+from engine.store.records import Claim, RunSeen, StepRow, StepState
 from engine.store.sql import backend
-from engine.store.statuses import RunStatus, StepStatus
+from engine.store.statuses import STEP_ACTIVE, RunStatus, StepStatus
 from engine.store.writes import step_claim, step_transition
 from monitoring import metrics
 
 R, S = RunStatus, StepStatus
-IN_FLIGHT = frozenset({S.QUEUED, S.RUNNING, S.WAITING, S.PENDING})
 logger = get_logger(__name__)
-
-
-@dataclass
-class Seen:
-    """The run's state as a step's claim left it: its last sequence number and its steps'
-    states. While last_seq is unchanged, so are they."""
-
-    last_seq: int
-    states: dict[str, StepState]
 
 
 @dataclass
 class Claimed:
     """A step this worker holds the lease of (`token`), with its run loaded; `seen`: the
     run's state when it was claimed, for a step alone in flight in its run (claimed in the
-    commit that made it ready, or by a claim that saw the run: `claim`)."""
+    commit that made it ready, or by a claim that saw the run: `claim`). While its
+    last_seq is unchanged, so is the rest of it."""
 
     step: StepRun
     token: str
     known: dict[str, StepRow] = field(default_factory=dict)  # rows of steps already in hand, by node
-    seen: Seen | None = None
+    seen: RunSeen | None = None
 
 
 @dataclass
@@ -87,21 +78,19 @@ def claim(step: StepRun, worker: str) -> Claimed | None:
     ready_at = max(filter(None, (step.updated_at, step.not_before)), default=now)
     metrics.step_claimed((now - ready_at).total_seconds())
     step.status, step.attempt, step.started_at, step.lease_token = S.RUNNING, known.attempt, now, token
-    seen = None
     if known.seen is not None:
         run = step.run
         run.status, run.error = known.seen.status, known.seen.error  # as of the claim, not of the earlier read
-        seen = _alone(known.seen.last_seq, known.seen.states, step.node_id)
-    return Claimed(step, token, seen=seen)
+    return Claimed(step, token, seen=_alone(known.seen, step.node_id))
 
 
-def _alone(last_seq: int, states: dict[str, StepState], node_id: str) -> Seen | None:
+def _alone(seen: RunSeen | None, node_id: str) -> RunSeen | None:
     """The run's state for the unlocked record of `node_id`'s step, when that step is the
     only one in flight: with parallel branches or a waiting step, another transition of
     the run is likely before the record, which would only cost it a refused statement."""
-    if any(state.status in IN_FLIGHT for other, state in states.items() if other != node_id):
+    if seen is None or any(state.status in STEP_ACTIVE for other, state in seen.states.items() if other != node_id):
         return None
-    return Seen(last_seq, states)
+    return seen
 
 
 def _config_of(exc: Exception, node: dict[str, Any]) -> Any:
@@ -198,8 +187,7 @@ def _run_held(claimed: Claimed, chain_worker: str | None) -> Next:
             arm_after_commit(step_id, result.wait_until, waiting=True)  # committed: armed at once
         return Next()
     fields = {"input": config, "output": result.output, "ports": list(result.ports), "attempts": attempts, "error": None}
-    # A compensation's record, or one in a run that is not running, writes the step at once.
-    if claimed.seen is not None and not step.compensates and run.status == R.RUNNING and _unlocked_record(graph, step.node_id):
+    if claimed.seen is not None and _unlocked_record(graph, step):
         try:
             return _record_success(claimed, node, fields, chain_worker, claimed.seen)
         except Changed:
@@ -207,18 +195,27 @@ def _run_held(claimed: Claimed, chain_worker: str | None) -> Next:
     return _record_success(claimed, node, fields, chain_worker, None)
 
 
-def _unlocked_record(graph: Graph, node_id: str) -> bool:
-    """Whether a step of `node_id` may try the unlocked record: on PostgreSQL, outside any
-    transaction of the caller's, and with no pure successor (which the record would run
-    inline before it knew whether the run had changed, and again under the lock if it had)."""
+def _deferrable(step: StepRun) -> bool:
+    """Whether the record's advance leaves the step's own write to the events' statement:
+    not a compensation's advance, nor a run's that is not running (a cancelling run's ends
+    once no step is running), which read the steps back."""
+    return not step.compensates and step.run.status == R.RUNNING
+
+
+def _unlocked_record(graph: Graph, step: StepRun) -> bool:
+    """Whether a step may try the unlocked record: on PostgreSQL, outside any transaction
+    of the caller's, with its write deferrable, and with no pure successor (which the
+    record would run inline before it knew whether the run had changed, and again under
+    the lock if it had)."""
     return (
         backend().one_statement
         and not connection.in_atomic_block
-        and not any(inline_type(graph, edge.target) for edge in graph.outbound.get(node_id, ()))
+        and _deferrable(step)
+        and not any(inline_type(graph, edge.target) for edge in graph.outbound.get(step.node_id, ()))
     )
 
 
-def _record_success(claimed: Claimed, node: dict[str, Any], fields: dict[str, Any], chain_worker: str | None, seen: Seen | None) -> Next:
+def _record_success(claimed: Claimed, node: dict[str, Any], fields: dict[str, Any], chain_worker: str | None, seen: RunSeen | None) -> Next:
     """Record a step's success and advance its run, in one transaction. The run's row is
     locked first and its steps' states read with it; or, `seen`, the states are those the
     commit that made the step ready left, and the record is one statement that writes only
@@ -232,9 +229,7 @@ def _record_success(claimed: Claimed, node: dict[str, Any], fields: dict[str, An
             # The result and the next steps commit together: a worker that dies after its
             # checkpoint cannot leave the run without successors.
             states = dict(seen.states) if seen is not None else run_lock_states(run)
-            # An advance that reads the steps back (a compensation's, a cancelling run's,
-            # which ends the run once no step is running) needs the write made at once.
-            identity = (run.pk, step.node_id, step.attempt) if not step.compensates and run.status == R.RUNNING else None
+            identity = (run.pk, step.node_id, step.attempt) if _deferrable(step) else None  # else written at once
             if not step_transition(step.pk, (S.RUNNING,), S.SUCCEEDED, lease_token=token, known=identity, **fields):
                 return Next()  # our lease was reclaimed meanwhile: the result is not ours to record
             metrics.step_finished(node["type"], S.SUCCEEDED, ran_s(step))  # counted if it commits
@@ -280,8 +275,8 @@ def advance_and_chain(
             seen = None
             last_seq = written.last_seq.get(locked.pk) if written is not None else None
             if states is not None and last_seq is not None:
-                seen = _alone(last_seq, {**states, node_id: StepState(S.RUNNING, ())}, node_id)
-            return Next(ready, Claimed(successor, taken.token, rows, seen))
+                seen = RunSeen(last_seq, locked.status, locked.error, {**states, node_id: StepState(S.RUNNING, ())})
+            return Next(ready, Claimed(successor, taken.token, rows, _alone(seen, node_id)))
         return Next(ready)
 
     return chained

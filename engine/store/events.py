@@ -315,7 +315,7 @@ def _flush_one_statement(
         whole = " AND ".join(["EXISTS (SELECT 1 FROM r)", *([required] if required else [])])
         answers.append(f"SELECT -2, 1 / CASE WHEN {whole} THEN 1 ELSE 0 END, NULL")
     sql = f"WITH {before}r AS ({update_sql}), e AS ({insert}) {' UNION ALL '.join(answers)}"
-    answered = _execute_batch(sql, params, alone=unchanged is not None)
+    answered = _execute_batch(sql, params, unlocked=unchanged is not None)
     seqs = [int(row[1]) for row in answered if row[0] == 0]
     if any(row[0] == -1 for row in answered):
         raise WriteRefused(f"run {run_id}: a required write matched no row")  # roll back
@@ -332,12 +332,12 @@ def _flush_one_statement(
         _batch.written.last_seq[run_id] = first + n - 1
 
 
-def _execute_batch(sql: str, params: list[Any], *, alone: bool) -> list[tuple[Any, ...]]:
-    """The batch's statement and its rows. `alone` (an unlocked batch): when it is the
+def _execute_batch(sql: str, params: list[Any], *, unlocked: bool) -> list[tuple[Any, ...]]:
+    """The batch's statement and its rows. `unlocked` (an unlocked batch): when it is the
     transaction's first statement, it is sent on its own (the connection in autocommit for
-    it): the transaction had nothing else to commit. A statement refused as a whole raises
-    Changed."""
-    raw: Any = connection.connection if alone else None
+    it): the transaction had nothing else to commit; and a statement refused as a whole
+    raises Changed."""
+    raw: Any = connection.connection if unlocked else None
     alone = raw is not None and raw.info.transaction_status == TransactionStatus.IDLE
     _batch.flushing = True
     try:
@@ -348,11 +348,11 @@ def _execute_batch(sql: str, params: list[Any], *, alone: bool) -> list[tuple[An
             rows: list[tuple[Any, ...]] = cursor.fetchall()
         return rows
     except DataError as exc:
-        if isinstance(exc.__cause__, DivisionByZero):
+        if unlocked and isinstance(exc.__cause__, DivisionByZero):
             raise Changed("the run changed, or a required write matched nothing") from None
         raise
     except IntegrityError:
-        if _batch.unchanged is None:
+        if not unlocked:
             raise
         # A step the seen states said was not there yet (another writer made it since):
         # the run changed, and the statement, failed as a whole, wrote nothing.

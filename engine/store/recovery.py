@@ -11,11 +11,9 @@ from django.db.models import F, Q
 
 from engine.store.models import Run, StepRun
 from engine.store.sql import backend
-from engine.store.statuses import RunStatus, StepStatus
+from engine.store.statuses import STEP_ACTIVE, RunStatus, StepStatus
 
 R, S = RunStatus, StepStatus
-# What keeps a run busy: a step in one of these statuses.
-ACTIVE = (S.PENDING, S.QUEUED, S.RUNNING, S.WAITING, S.INTERRUPTED)
 
 
 def queued_due_take(now: datetime, lost_after_s: float, limit: int) -> list[int]:
@@ -72,6 +70,6 @@ def runs_stalled(now: datetime, stall_after_s: float, limit: int) -> list[int]:
     """Running runs with no step in flight, and cancelling runs with no step running,
     created over `stall_after_s` ago: nothing else will advance them."""
     stalled = Run.objects.filter(created_at__lt=now - timedelta(seconds=stall_after_s)).filter(
-        Q(status=R.RUNNING) & ~Q(steps__status__in=ACTIVE) | Q(status=R.CANCELLING) & ~Q(steps__status=S.RUNNING)
+        Q(status=R.RUNNING) & ~Q(steps__status__in=STEP_ACTIVE) | Q(status=R.CANCELLING) & ~Q(steps__status=S.RUNNING)
     )
     return list(stalled.values_list("id", flat=True)[:limit])

@@ -66,6 +66,9 @@ STEP_TRANSITIONS: dict[StepStatus, frozenset[StepStatus]] = {
 
 RUN_TERMINAL = frozenset({R.SUCCEEDED, R.FAILED, R.CANCELLED, R.COMPENSATED})
 STEP_TERMINAL = frozenset({S.SUCCEEDED, S.FAILED, S.SKIPPED, S.CANCELLED, S.COMPENSATED})
+# What keeps a run busy: a step in one of these statuses (one a worker, a timer or a person
+# will move on).
+STEP_ACTIVE = frozenset({S.PENDING, S.QUEUED, S.RUNNING, S.WAITING, S.INTERRUPTED})
 
 
 class IllegalTransition(RuntimeError):
